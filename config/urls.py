@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from config import views as config_views
+from wards.api import WardViewSet
+from wards.views import home
+
+router = DefaultRouter()
+router.register("wards", WardViewSet, basename="ward")
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", config_views.healthz, name="healthz"),
+    path("wards/", include("wards.urls")),
+    path(
+        "accounts/login/",
+        config_views.RateLimitedLoginView.as_view(template_name="registration/login.html"),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"
+    ),
+    path("api/v1/", include(router.urls)),
+]

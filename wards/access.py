@@ -1,0 +1,88 @@
+"""The one place that answers "may this user do that in this ward?".
+
+Views, the API and services call these helpers; none of them repeats permission logic. Each
+action lists the ward-scoped roles that allow it; staff may do every management action, but staff
+status never lets anyone vote or propose on someone else's behalf.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from wards.models import Membership, Role, Ward
+
+
+class Action(enum.Enum):
+    PROPOSE = "propose"
+    VOTE = "vote"
+    MANAGE_ROUND = "manage_round"
+    REVIEW = "review"
+    ENTER_PAPER = "enter_paper"
+    AUDIT = "audit"
+
+
+ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
+    Action.PROPOSE: frozenset({Role.RESIDENT}),
+    Action.VOTE: frozenset({Role.RESIDENT}),
+    Action.MANAGE_ROUND: frozenset({Role.COUNCILLOR}),
+    Action.REVIEW: frozenset({Role.COUNCILLOR}),
+    Action.ENTER_PAPER: frozenset({Role.COUNCILLOR}),
+    Action.AUDIT: frozenset({Role.AUDITOR, Role.COUNCILLOR}),
+}
+STAFF_ACTIONS = frozenset({Action.MANAGE_ROUND, Action.REVIEW, Action.ENTER_PAPER, Action.AUDIT})
+
+REFUSALS: dict[Action, str] = {
+    Action.PROPOSE: "Only residents of {ward} can propose projects here.",
+    Action.VOTE: "Only residents of {ward} can vote here.",
+    Action.MANAGE_ROUND: "Only councillors for {ward} can manage its budget rounds.",
+    Action.REVIEW: "Only councillors for {ward} can review its proposals.",
+    Action.ENTER_PAPER: "Only councillors or clerks for {ward} can enter paper ballots.",
+    Action.AUDIT: "Only auditors and councillors for {ward} can see this.",
+}
+
+
+def roles_in(user: Any, ward: Ward) -> frozenset[Role]:
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    cache: dict[int, frozenset[Role]] = getattr(user, "_ward_roles_cache", None) or {}
+    if ward.pk not in cache:
+        cache[ward.pk] = frozenset(
+            Role(r)
+            for r in Membership.objects.for_ward(ward)
+            .filter(user=user)
+            .values_list("role", flat=True)
+        )
+        user._ward_roles_cache = cache
+    return cache[ward.pk]
+
+
+def can(user: Any, action: Action, ward: Ward) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_staff and action in STAFF_ACTIONS:
+        return True
+    return bool(roles_in(user, ward) & ALLOWED_ROLES[action])
+
+
+def require(user: Any, action: Action, ward: Ward) -> None:
+    """Raise PermissionDenied (403) with a reason unless the user may act in the ward."""
+    if not can(user, action, ward):
+        if user is None or not user.is_authenticated:
+            raise PermissionDenied("Please sign in first.")
+        raise PermissionDenied(REFUSALS[action].format(ward=ward.name))
+
+
+def get_ward(slug: str) -> Ward:
+    """The public ward with this slug, or 404."""
+    return get_object_or_404(Ward, slug=slug)
+
+
+def wards_with_role(user: Any, role: Role) -> list[Ward]:
+    """Wards in which the user holds a role (for navigation: 'your wards')."""
+    if user is None or not user.is_authenticated:
+        return []
+    return list(Ward.objects.filter(memberships__user=user, memberships__role=role).distinct())

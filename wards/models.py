@@ -1,0 +1,108 @@
+"""Wards, their neighbourhoods, and the ward-scoped roles people hold in them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class WardQuerySet(models.QuerySet["Ward"]):
+    def with_slug(self, slug: str) -> WardQuerySet:
+        return self.filter(slug=slug)
+
+
+class Ward(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    official_code = models.CharField(
+        max_length=20, blank=True, help_text="ONS ward code, e.g. E05001179, where one exists."
+    )
+    chest_pence = models.PositiveBigIntegerField(
+        help_text="The ward's community chest for a year, in pence."
+    )
+
+    objects = WardQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(chest_pence__gt=0), name="ck_ward_chest_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("wards:detail", kwargs={"slug": self.slug})
+
+
+class Neighbourhood(models.Model):
+    """A named part of a ward that can run a budget round of its own (e.g. Balsall Heath)."""
+
+    ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="neighbourhoods")
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["ward", "slug"], name="uq_neighbourhood_ward_slug"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.ward.name})"
+
+
+class Role(models.TextChoices):
+    RESIDENT = "resident", "Resident"
+    COUNCILLOR = "councillor", "Councillor"
+    AUDITOR = "auditor", "Auditor"
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def for_ward(self, ward: Ward) -> MembershipQuerySet:
+        """Roles that apply in a ward: those held in it, and city-wide auditors."""
+        return self.filter(Q(ward=ward) | Q(ward__isnull=True))
+
+
+class Membership(models.Model):
+    """A person's role in one ward; an auditor with no ward audits every ward."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    ward = models.ForeignKey(
+        Ward, on_delete=models.CASCADE, related_name="memberships", null=True, blank=True
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["ward__name", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "ward", "role"], name="uq_membership_user_ward_role"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(ward__isnull=True),
+                name="uq_membership_user_citywide_role",
+            ),
+            models.CheckConstraint(
+                condition=Q(ward__isnull=False) | Q(role="auditor"),
+                name="ck_membership_only_auditors_citywide",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.ward.name if self.ward else "all wards"
+        return f"{self.user} — {self.get_role_display()} ({where})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.ward is None and self.role != Role.AUDITOR:
+            raise ValidationError({"ward": "Only auditors can hold a role across all wards."})
