@@ -27,4 +27,12 @@ urlpatterns = [
         "api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"
     ),
     path("api/v1/", include(router.urls)),
+    path("api/v1/", include("budgets.api_urls")),
+    path("api/v1/", include("ballots.api_urls")),
+    path("api/v1/", include("audit.api_urls")),
+    # Pages: budgets answers /rounds/<id>/ and /proposals/<id>/, ballots the voting, receipt and
+    # result pages and round downloads, audit the ledger downloads and audit pages.
+    path("", include("budgets.urls")),
+    path("", include("ballots.urls")),
+    path("", include("audit.urls")),
 ]

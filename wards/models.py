@@ -106,3 +106,29 @@ class Membership(models.Model):
 
         if self.ward is None and self.role != Role.AUDITOR:
             raise ValidationError({"ward": "Only auditors can hold a role across all wards."})
+
+
+class WardPostcode(models.Model):
+    """A postcode inside the ward, from the list staff upload; used to check eligibility."""
+
+    ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="postcodes")
+    postcode = models.CharField(max_length=8, help_text="Normalised: upper case, one space.")
+
+    class Meta:
+        ordering = ["postcode"]
+        constraints = [
+            models.UniqueConstraint(fields=["ward", "postcode"], name="uq_wardpostcode_ward_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.postcode} ({self.ward.name})"
+
+
+def normalise_postcode(raw: str) -> str:
+    """'b11 1aa' / 'B111AA' -> 'B11 1AA'. Raises ValueError if it cannot be a UK postcode."""
+    import re
+
+    compact = re.sub(r"\s+", "", raw or "").upper()
+    if not re.fullmatch(r"[A-Z]{1,2}[0-9][0-9A-Z]?[0-9][A-Z]{2}", compact):
+        raise ValueError("Enter a full UK postcode, like B11 1AA.")
+    return f"{compact[:-3]} {compact[-3:]}"

@@ -1,0 +1,329 @@
+"""Budget rounds, their phases and ballot settings, citizen proposals and their public reviews."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from wards.models import Neighbourhood, Ward
+
+
+class Phase(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PROPOSALS = "proposals", "Proposals open"
+    REVIEW = "review", "Review"
+    VOTING = "voting", "Voting"
+    CLOSED = "closed", "Closed"
+    PUBLISHED = "published", "Published"
+
+
+PHASE_ORDER = [p.value for p in Phase]
+
+
+class BallotType(models.TextChoices):
+    KNAPSACK = "knapsack", "Knapsack: choose projects whose total cost fits the budget"
+    APPROVAL = "approval", "Approval: choose between a minimum and maximum number of projects"
+    CUMULATIVE = "cumulative", "Cumulative: spread a number of points across projects"
+    RANKED = "ranked", "Ranked: put your favourite projects in order"
+
+
+class Rule(models.TextChoices):
+    GREEDY = "greedy", "Greedy: fund projects in order of votes, skipping any that no longer fit"
+    OPTIMAL = "optimal", "Optimal: the set of projects that fits the budget with the most support"
+    MES = "mes", "Equal Shares: each voter controls an equal share of the budget"
+    MES_ADD1 = "mes-add1", "Equal Shares as Assen and Świecie ran it, then filled greedily"
+    PHRAGMEN = "phragmen", "Phragmén: spread the cost of each project evenly across supporters"
+
+
+class Sat(models.TextChoices):
+    COST = "cost", "Cost: a voter's satisfaction is the money spent on projects they chose"
+    CARDINALITY = "cardinality", "Cardinality: the number of chosen projects funded"
+
+
+# Which tallying rules each ballot type can feed (the core's capabilities, restated for forms).
+ALLOWED_RULES: dict[str, frozenset[str]] = {
+    BallotType.KNAPSACK: frozenset({"greedy", "optimal", "mes", "mes-add1", "phragmen"}),
+    BallotType.APPROVAL: frozenset({"greedy", "optimal", "mes", "mes-add1", "phragmen"}),
+    BallotType.CUMULATIVE: frozenset({"greedy", "optimal", "mes"}),
+    BallotType.RANKED: frozenset({"greedy"}),
+}
+# Rules whose satisfaction measure can be chosen; the others always use cost satisfaction.
+RULES_WITH_SAT = frozenset({"greedy", "optimal", "mes"})
+
+
+class RoundQuerySet(models.QuerySet["Round"]):
+    def for_ward(self, ward: Ward) -> RoundQuerySet:
+        return self.filter(ward=ward)
+
+    def in_phase(self, *phases: str) -> RoundQuerySet:
+        return self.filter(phase__in=phases)
+
+    def public(self) -> RoundQuerySet:
+        """Rounds the public can see: every phase but draft."""
+        return self.exclude(phase=Phase.DRAFT)
+
+
+class Round(models.Model):
+    ward = models.ForeignKey(Ward, on_delete=models.PROTECT, related_name="rounds")
+    neighbourhood = models.ForeignKey(
+        Neighbourhood, on_delete=models.PROTECT, related_name="rounds", null=True, blank=True
+    )
+    title = models.CharField(max_length=150)
+    description = models.TextField(max_length=5000, blank=True)
+    budget_pence = models.PositiveBigIntegerField()
+    phase = models.CharField(max_length=20, choices=Phase.choices, default=Phase.DRAFT)
+
+    proposals_start = models.DateTimeField(null=True, blank=True)
+    proposals_end = models.DateTimeField(null=True, blank=True)
+    review_start = models.DateTimeField(null=True, blank=True)
+    review_end = models.DateTimeField(null=True, blank=True)
+    voting_start = models.DateTimeField(null=True, blank=True)
+    voting_end = models.DateTimeField(null=True, blank=True)
+
+    ballot_type = models.CharField(
+        max_length=20, choices=BallotType.choices, default=BallotType.KNAPSACK
+    )
+    rule = models.CharField(max_length=20, choices=Rule.choices, default=Rule.GREEDY)
+    sat = models.CharField(max_length=20, choices=Sat.choices, default=Sat.COST)
+    max_points = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Cumulative ballots: points each voter spreads."
+    )
+    min_choices = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Approval ballots: fewest projects a voter must choose."
+    )
+    max_choices = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Approval ballots: most projects a voter may choose; ranked ballots: how many "
+        "projects a voter ranks.",
+    )
+    categories = models.JSONField(
+        default=list, blank=True, help_text="The categories proposals can choose from."
+    )
+
+    eligible_live = models.BooleanField(default=True)
+    eligible_work = models.BooleanField(default=True)
+    eligible_study = models.BooleanField(default=True)
+    min_age = models.PositiveSmallIntegerField(default=16)
+    allow_postcode_voting = models.BooleanField(
+        default=True, help_text="Signed-in residents whose postcode is in the ward may vote."
+    )
+    allow_code_voting = models.BooleanField(
+        default=True, help_text="Holders of one-time voting codes may vote."
+    )
+    seal_batch_size = models.PositiveIntegerField(
+        default=25, help_text="Ballot commitments are sealed in the ledger in batches of this size."
+    )
+    settings_frozen_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RoundQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(budget_pence__gt=0), name="ck_round_budget_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(seal_batch_size__gte=25), name="ck_round_seal_batch_at_least_25"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_choices__isnull=True)
+                | Q(max_choices__isnull=True)
+                | Q(min_choices__lte=models.F("max_choices")),
+                name="ck_round_min_choices_le_max",
+            ),
+            models.CheckConstraint(condition=Q(phase__in=PHASE_ORDER), name="ck_round_phase_valid"),
+        ]
+        indexes = [models.Index(fields=["ward", "phase"], name="ix_round_ward_phase")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.ward.name})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("budgets:round", kwargs={"round_id": self.pk})
+
+    @property
+    def area_name(self) -> str:
+        return self.neighbourhood.name if self.neighbourhood else self.ward.name
+
+    @property
+    def settings_frozen(self) -> bool:
+        return self.settings_frozen_at is not None
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.rule not in ALLOWED_RULES.get(self.ballot_type, frozenset()):
+            errors["rule"] = (
+                f"The {self.get_rule_display().split(':')[0]} rule cannot count "
+                f"{self.ballot_type} ballots. Choose one of: "
+                + ", ".join(sorted(ALLOWED_RULES.get(self.ballot_type, [])))
+                + "."
+            )
+        if self.sat == Sat.CARDINALITY and self.rule not in RULES_WITH_SAT:
+            errors["sat"] = "Only the greedy, optimal and equal-shares rules can count projects."
+        if self.ballot_type == BallotType.CUMULATIVE and not self.max_points:
+            errors["max_points"] = "Say how many points each voter can spread."
+        if self.ballot_type == BallotType.RANKED and not self.max_choices:
+            errors["max_choices"] = "Say how many projects each voter ranks."
+        if (
+            self.min_choices is not None
+            and self.max_choices is not None
+            and self.min_choices > self.max_choices
+        ):
+            errors["min_choices"] = "The minimum cannot be more than the maximum."
+        if self.budget_pence is not None and self.budget_pence <= 0:
+            errors["budget_pence"] = "The budget must be more than £0."
+        if self.neighbourhood_id and self.ward_id and self.neighbourhood.ward_id != self.ward_id:
+            errors["neighbourhood"] = "That neighbourhood is not in this ward."
+        if self.seal_batch_size is not None and self.seal_batch_size < 25:
+            errors["seal_batch_size"] = "Seal at least 25 ballots at a time, to keep votes secret."
+        if not (self.allow_postcode_voting or self.allow_code_voting):
+            errors["allow_code_voting"] = "Allow at least one way to vote."
+        pairs = [
+            ("proposals_start", "proposals_end"),
+            ("review_start", "review_end"),
+            ("voting_start", "voting_end"),
+        ]
+        for start, end in pairs:
+            a, b = getattr(self, start), getattr(self, end)
+            if a and b and a >= b:
+                errors[end] = "A phase must end after it starts."
+        if errors:
+            raise ValidationError(errors)
+
+
+class ProposalStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    FEASIBLE = "feasible", "Feasible"
+    NOT_FEASIBLE = "not_feasible", "Not feasible"
+    MERGED = "merged", "Merged"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ProposalQuerySet(models.QuerySet["Proposal"]):
+    def on_ballot(self) -> ProposalQuerySet:
+        return self.filter(status=ProposalStatus.FEASIBLE)
+
+    def visible(self) -> ProposalQuerySet:
+        """What the public sees: everything but withdrawn proposals."""
+        return self.exclude(status=ProposalStatus.WITHDRAWN)
+
+
+MAX_TITLE = 120
+MAX_SUMMARY = 300
+MAX_DESCRIPTION = 5000
+MAX_LOCATION = 200
+MAX_PARTNER = 200
+MAX_REASON = 2000
+
+
+class Proposal(models.Model):
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="proposals")
+    proposer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposals",
+    )
+    title = models.CharField(max_length=MAX_TITLE)
+    summary = models.CharField(max_length=MAX_SUMMARY)
+    description = models.TextField(max_length=MAX_DESCRIPTION)
+    estimated_cost_pence = models.PositiveBigIntegerField(
+        help_text="The proposer's estimate, in pence."
+    )
+    cost_pence = models.PositiveBigIntegerField(
+        help_text="The cost on the ballot, in pence: the estimate unless review changed it."
+    )
+    category = models.CharField(max_length=60, blank=True)
+    location = models.CharField(max_length=MAX_LOCATION, blank=True)
+    delivery_partner = models.CharField(
+        max_length=MAX_PARTNER, blank=True, help_text="A group that will help deliver it."
+    )
+    volunteer_hours = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(
+        max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.SUBMITTED
+    )
+    review_reason = models.TextField(max_length=MAX_REASON, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_from"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(cost_pence__gt=0), name="ck_proposal_cost_positive"),
+            models.CheckConstraint(
+                condition=Q(estimated_cost_pence__gt=0), name="ck_proposal_estimate_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="merged") | Q(merged_into__isnull=False),
+                name="ck_proposal_merged_has_target",
+            ),
+        ]
+        indexes = [models.Index(fields=["round", "status"], name="ix_proposal_round_status")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("budgets:proposal", kwargs={"proposal_id": self.pk})
+
+    @property
+    def on_ballot(self) -> bool:
+        return self.status == ProposalStatus.FEASIBLE
+
+
+class ReviewDecision(models.TextChoices):
+    FEASIBLE = "feasible", "Feasible"
+    FEASIBLE_CHANGED_COST = "feasible_changed_cost", "Feasible with a changed cost"
+    NOT_FEASIBLE = "not_feasible", "Not feasible"
+    MERGED = "merged", "Merged with a duplicate"
+
+
+class Review(models.Model):
+    """One public review decision; a proposal keeps its whole history."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decision = models.CharField(max_length=30, choices=ReviewDecision.choices)
+    reason = models.TextField(max_length=MAX_REASON)
+    new_cost_pence = models.PositiveBigIntegerField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        Proposal, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="ck_review_reason_required"),
+            models.CheckConstraint(
+                condition=~Q(decision="feasible_changed_cost") | Q(new_cost_pence__gt=0),
+                name="ck_review_changed_cost_given",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision="merged") | Q(merged_into__isnull=False),
+                name="ck_review_merge_target_given",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()}: {self.proposal}"
