@@ -1,0 +1,395 @@
+"""The Method of Equal Shares (MES), exact like pabutools, fast like numpy.
+
+Every voter starts with an equal share of the budget. In each round, for every project, we find the
+smallest "price per unit of satisfaction" rho at which its supporters can pay for it (each pays
+rho × their satisfaction, or everything they have left if that is less); the project with the
+smallest rho is funded and its supporters pay. The rule stops when no project can be paid for.
+
+Speed and exactness:
+- budgets are a float64 numpy array, and a project's rho is computed vectorised;
+- a project's last rho is a lower bound on its next one (budgets only fall), so each round only
+  re-examines projects that could still win it, and only recomputes those with a supporter whose
+  budget changed;
+- every decision near a tie or a threshold (within a relative 1e-9) is re-decided in exact rational
+  arithmetic. For that, voters are grouped into classes with identical exact budgets (same
+  starting share, same payment history); a class's exact budget is computed only when a decision
+  needs it, so exact work is done only where floats could be wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+import numpy.typing as npt
+
+from ._matrix import ProfileMatrix
+from .satisfaction import Utilities
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+TOL = 1e-9
+
+
+@dataclass
+class MesRound:
+    project: int
+    rho: float
+    supporters: int
+    max_payment: float
+    paid_everything: int
+    tied_with: list[int] = field(default_factory=list)
+
+
+@dataclass
+class MesOutcome:
+    selected: list[int]
+    free: list[int]
+    rounds: list[MesRound]
+    budget_per_voter: Fraction
+    left: dict[int, float]
+    total_paid: float
+
+    def cost(self, matrix: ProfileMatrix) -> int:
+        return sum(matrix.costs[j] for j in self.selected) + sum(
+            matrix.costs[j] for j in self.free
+        )
+
+
+@dataclass
+class _Extra:
+    """`count` added voters who support only `project`, with weight `weight` (for votes_needed)."""
+
+    project: int
+    count: int
+    weight: int
+
+
+class MesEngine:
+    """Precomputed per-project arrays for repeated MES runs on one profile."""
+
+    def __init__(self, matrix: ProfileMatrix, util: Utilities) -> None:
+        self.matrix = matrix
+        self.util = util
+        m = len(matrix.pids)
+        self.m = m
+        self.u_int: list[IntArray] = []
+        self.u_float: list[FloatArray] = []
+        self.scalar_u: list[float | None] = []
+        self.total_u: list[int] = []
+        self.u_index: list[IntArray] = []
+        self.u_values: list[IntArray] = []
+        for j in range(m):
+            w = matrix.weights[j] if util.use_weights else np.ones_like(matrix.weights[j])
+            u = w * util.factor[j]
+            self.u_int.append(u)
+            self.u_float.append(u.astype(np.float64))
+            same = len(u) == 0 or bool((u == u[0]).all())
+            self.scalar_u.append(float(u[0]) if same and len(u) else None)
+            self.total_u.append(int(u.sum()))
+            values, index = np.unique(u, return_inverse=True)
+            self.u_values.append(values)
+            self.u_index.append(index.astype(np.int64))
+        # Projects MES considers: positive satisfaction and positive cost. Supported free projects are
+        # funded at once (as pabutools does); unsupported ones never.
+        self.candidates = [j for j in range(m) if self.total_u[j] > 0 and matrix.costs[j] > 0]
+        self.free = [j for j in range(m) if self.total_u[j] > 0 and matrix.costs[j] == 0]
+
+    def run(
+        self,
+        budget_per_voter: Fraction,
+        n_ballots: int,
+        extra: _Extra | None = None,
+        record: bool = False,
+        watch: int | None = None,
+    ) -> MesOutcome:
+        return _Run(self, budget_per_voter, n_ballots, extra, record, watch).run()
+
+
+class _Run:
+    def __init__(
+        self,
+        engine: MesEngine,
+        budget_per_voter: Fraction,
+        n_ballots: int,
+        extra: _Extra | None,
+        record: bool,
+        watch: int | None,
+    ) -> None:
+        self.e = engine
+        self.record = record
+        self.watch = watch
+        n = engine.matrix.n_voters
+        self.extra = extra
+        total_voters = n + (1 if extra is not None else 0)
+        self.mult: FloatArray | None = None
+        self.mult_int: IntArray | None = None
+        self.sup = engine.matrix.supporters
+        self.u_int = engine.u_int
+        self.u_float = engine.u_float
+        self.scalar_u = engine.scalar_u
+        self.u_index = engine.u_index
+        self.u_values = engine.u_values
+        if extra is not None:
+            self.sup = list(self.sup)
+            self.u_int, self.u_float = list(self.u_int), list(self.u_float)
+            self.scalar_u = list(self.scalar_u)
+            self.u_index, self.u_values = list(self.u_index), list(self.u_values)
+            mult = np.ones(total_voters, dtype=np.int64)
+            mult[n] = extra.count
+            self.mult_int = mult
+            self.mult = mult.astype(np.float64)
+            j = extra.project
+            u_new = extra.weight * engine.util.factor[j]
+            self.sup[j] = np.append(self.sup[j], n)
+            self.u_int[j] = np.append(self.u_int[j], u_new)
+            self.u_float[j] = self.u_int[j].astype(np.float64)
+            values, index = np.unique(self.u_int[j], return_inverse=True)
+            self.u_values[j], self.u_index[j] = values, index.astype(np.int64)
+            self.scalar_u[j] = float(u_new) if len(values) == 1 else None
+        self.start = budget_per_voter
+        self.vb: FloatArray = np.full(total_voters, float(budget_per_voter))
+        self.cls: IntArray = np.zeros(total_voters, dtype=np.int64)
+        self.last_touch: IntArray = np.full(total_voters, -1, dtype=np.int64)
+        # Class tree: voters in one class have the same exact budget. A class's exact budget is
+        # computed lazily from its parent's and the exact rho of the round that created it.
+        self.c_parent: list[int] = [-1]
+        self.c_round: list[int] = [-1]
+        self.c_u: list[int] = [0]
+        self.c_exact: list[Fraction | None] = [Fraction(budget_per_voter)]
+        self.r_project: list[int] = []
+        self.r_old_cls: list[IntArray] = []
+        self.r_exact: list[Fraction | None] = []
+
+    # ---- exact arithmetic, on demand -------------------------------------------------------
+    def exact_budget(self, c: int) -> Fraction:
+        chain = []
+        k = c
+        while self.c_exact[k] is None:
+            chain.append(k)
+            k = self.c_parent[k]
+        for k in reversed(chain):
+            parent = self.c_exact[self.c_parent[k]]
+            assert parent is not None
+            pay = self.exact_round_rho(self.c_round[k]) * self.c_u[k]
+            self.c_exact[k] = parent - pay if pay < parent else Fraction(0)
+        value = self.c_exact[c]
+        assert value is not None
+        return value
+
+    def exact_round_rho(self, r: int) -> Fraction:
+        value = self.r_exact[r]
+        if value is None:
+            j = self.r_project[r]
+            groups = self._groups(j, self.r_old_cls[r])
+            value = self._exact_rho_from_groups(self.e.matrix.costs[j], *groups)
+            assert value is not None
+            self.r_exact[r] = value
+        return value
+
+    def _groups(self, j: int, classes: IntArray) -> tuple[list[int], list[int], list[int]]:
+        """Supporters of j grouped by (class, satisfaction): classes, satisfactions, head counts."""
+        nw = len(self.u_values[j])
+        keys = classes * nw + self.u_index[j]
+        uniq, inverse = np.unique(keys, return_inverse=True)
+        if self.mult_int is None:
+            counts = np.bincount(inverse, minlength=len(uniq))
+        else:
+            counts = np.bincount(inverse, weights=self.mult_int[self.sup[j]], minlength=len(uniq))
+        return (
+            (uniq // nw).tolist(),
+            self.u_values[j][uniq % nw].tolist(),
+            counts.astype(np.int64).tolist(),
+        )
+
+    def _exact_rho_from_groups(
+        self, cost: int, classes: Sequence[int], us: Sequence[int], counts: Sequence[int]
+    ) -> Fraction | None:
+        """Exact rho at which the groups pay `cost`, or None if they cannot."""
+        budgets = [self.exact_budget(c) for c in classes]
+        available = sum((n * b for n, b in zip(counts, budgets, strict=True)), Fraction(0))
+        if available < cost:
+            return None
+        order = sorted(range(len(classes)), key=lambda g: budgets[g] / us[g])
+        paid = Fraction(0)
+        denom = sum(n * u for n, u in zip(counts, us, strict=True))
+        for g in order:
+            rho = (cost - paid) / denom
+            if rho * us[g] <= budgets[g]:
+                return rho
+            paid += counts[g] * budgets[g]
+            denom -= counts[g] * us[g]
+        raise AssertionError("unreachable: available >= cost")
+
+    def exact_rho(self, j: int) -> Fraction | None:
+        groups = self._groups(j, self.cls[self.sup[j]])
+        return self._exact_rho_from_groups(self.e.matrix.costs[j], *groups)
+
+    # ---- float fast path -------------------------------------------------------------------
+    def float_rho(self, j: int) -> float | None:
+        """rho of project j in floats; None if its supporters cannot afford it (exact near the edge)."""
+        cost = float(self.e.matrix.costs[j])
+        sup = self.sup[j]
+        b = self.vb[sup]
+        mult = None if self.mult is None else self.mult[sup]
+        available = float(b.sum()) if mult is None else float((b * mult).sum())
+        if available < cost * (1 - TOL):
+            return None
+        if available < cost * (1 + TOL) and self.exact_rho(j) is None:
+            return None
+        su = self.scalar_u[j]
+        if su is not None and mult is None:
+            count = len(b)
+            share = cost / count
+            lowest = float(b.min())
+            if lowest >= share:
+                return share / su
+            level = share
+            poor_count = -1
+            for _ in range(6):
+                poor = b < level
+                count_poor = int(np.count_nonzero(poor))
+                if count_poor == poor_count:
+                    return level / su
+                poor_count = count_poor
+                if count_poor == count:
+                    break
+                level = (cost - float(b[poor].sum())) / (count - count_poor)
+            bs = np.sort(b)
+            prefix = np.concatenate(([0.0], np.cumsum(bs)[:-1]))
+            levels = (cost - prefix) / (count - np.arange(count))
+            ok = levels <= bs * (1 + 1e-12)
+            k = int(np.argmax(ok)) if ok.any() else count - 1
+            return float(levels[k]) / su
+        u = self.u_float[j]
+        ratio = b / u
+        order = np.argsort(ratio, kind="stable")
+        mb = b[order] if mult is None else (b * mult)[order]
+        mu = u[order] if mult is None else (u * mult)[order]
+        prefix = np.concatenate(([0.0], np.cumsum(mb)[:-1]))
+        suffix = np.cumsum(mu[::-1])[::-1]
+        rhos = (cost - prefix) / suffix
+        ok = rhos <= ratio[order] * (1 + 1e-12)
+        k = int(np.argmax(ok)) if ok.any() else len(rhos) - 1
+        return float(rhos[k])
+
+    def run(self) -> MesOutcome:
+        e = self.e
+        pids = e.matrix.pids
+        remaining = set(e.candidates)
+        lower: dict[int, float] = {
+            j: e.matrix.costs[j] / self._total_u(j) for j in remaining
+        }
+        computed_at: dict[int, int] = dict.fromkeys(remaining, -2)
+        selected: list[int] = []
+        rounds: list[MesRound] = []
+        watch = self.watch
+        r = 0
+        while remaining:
+            best = float("inf")
+            near: list[tuple[float, int]] = []
+            for j in sorted(remaining, key=lower.__getitem__):
+                if lower[j] > best * (1 + TOL):
+                    break
+                sup = self.sup[j]
+                if computed_at[j] < 0 or int(self.last_touch[sup].max()) >= computed_at[j]:
+                    rho = self.float_rho(j)
+                    computed_at[j] = r
+                    if rho is None:
+                        remaining.discard(j)
+                        if watch == j:
+                            return self._outcome(selected, rounds)
+                        continue
+                    lower[j] = rho
+                rho = lower[j]
+                if rho < best:
+                    best = rho
+                near.append((rho, j))
+            if not near:
+                break
+            tied = [j for rho, j in near if rho <= best * (1 + TOL)]
+            tie_group: list[int] = []
+            if len(tied) > 1:
+                exact = {j: self.exact_rho(j) for j in tied}
+                finite = {j: v for j, v in exact.items() if v is not None}
+                for j in tied:
+                    if exact[j] is None:
+                        remaining.discard(j)
+                if watch is not None and watch not in remaining:
+                    return self._outcome(selected, rounds)
+                if not finite:
+                    continue
+                lowest = min(finite.values())
+                tie_group = sorted((j for j, v in finite.items() if v == lowest), key=pids.__getitem__)
+                winner = tie_group[0]
+            else:
+                winner = tied[0]
+            rho_f = lower[winner]
+            self._pay(winner, rho_f, r, rounds, tie_group if len(tie_group) > 1 else [])
+            selected.append(winner)
+            remaining.discard(winner)
+            if watch == winner:
+                break
+            r += 1
+        return self._outcome(selected, rounds)
+
+    def _total_u(self, j: int) -> int:
+        if self.extra is not None and self.extra.project == j:
+            return self.e.total_u[j] + self.extra.count * int(self.u_int[j][-1])
+        return self.e.total_u[j]
+
+    def _pay(self, j: int, rho: float, r: int, rounds: list[MesRound], tied: list[int]) -> None:
+        sup = self.sup[j]
+        b = self.vb[sup]
+        due = rho * self.u_float[j]
+        pay = np.minimum(b, due)
+        self.vb[sup] = b - pay
+        self.last_touch[sup] = r
+        # New classes: supporters with the same old class and satisfaction keep equal budgets.
+        old = self.cls[sup]
+        nw = len(self.u_values[j])
+        n_classes = len(self.c_parent)
+        keys = old * nw + self.u_index[j]
+        marks = np.zeros(n_classes * nw, dtype=bool)
+        marks[keys] = True
+        present = np.flatnonzero(marks)
+        new_id = np.cumsum(marks) - 1 + n_classes
+        self.cls[sup] = new_id[keys]
+        self.c_parent.extend((present // nw).tolist())
+        self.c_u.extend(self.u_values[j][present % nw].tolist())
+        self.c_round.extend([r] * len(present))
+        self.c_exact.extend([None] * len(present))
+        self.r_project.append(j)
+        self.r_old_cls.append(old)
+        self.r_exact.append(None)
+        if self.record:
+            capped = int(np.count_nonzero(b < due * (1 - TOL)))
+            rounds.append(
+                MesRound(
+                    project=j,
+                    rho=rho,
+                    supporters=len(sup) if self.mult is None else int(self.mult[sup].sum()),
+                    max_payment=float(pay.max()) if len(pay) else 0.0,
+                    paid_everything=capped,
+                    tied_with=tied,
+                )
+            )
+
+    def _outcome(self, selected: list[int], rounds: list[MesRound]) -> MesOutcome:
+        left: dict[int, float] = {}
+        if self.record:
+            for j in range(self.e.m):
+                left[j] = float(self.vb[self.sup[j]].sum())
+        start = float(self.start)
+        total_paid = start * len(self.vb) - float(self.vb.sum())
+        return MesOutcome(
+            selected=selected,
+            free=list(self.e.free),
+            rounds=rounds,
+            budget_per_voter=self.start,
+            left=left,
+            total_paid=total_paid,
+        )

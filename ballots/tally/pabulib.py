@@ -1,0 +1,326 @@
+"""Reading and writing Pabulib `.pb` files (https://pabulib.org/format).
+
+A file has three sections, each a `;`-separated table introduced by its name and a header row:
+META (`key;value`), PROJECTS (`project_id;cost;...`) and VOTES (`voter_id;vote;...`). Every problem is
+reported as a `PabulibFormatError` naming the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, cast
+
+from .errors import InvalidInstanceError, PabulibFormatError, TallyError
+from .model import VOTE_TYPES, Ballot, Instance, Profile, Project, VoteType, check_ballot
+
+Source = str | bytes | os.PathLike[str] | IO[str] | IO[bytes]
+
+_SECTIONS = ("meta", "projects", "votes")
+_LIMIT_KEYS = ("min_length", "max_length", "max_sum_cost", "max_sum_points", "max_points")
+_VOTE_TYPE_ALIASES = {"choose-1": "approval"}
+
+
+def _whole_number(text: str, what: str, line: int, *, allow_negative: bool = False) -> int:
+    """Parse `text` as a whole number ("12", "12.0" and "12,0" are accepted)."""
+    cleaned = text.strip().replace(",", ".")
+    try:
+        value = int(cleaned)
+    except ValueError:
+        try:
+            as_float = float(cleaned)
+        except ValueError:
+            raise PabulibFormatError(f"{what} {text!r} is not a number", line) from None
+        if as_float != as_float or as_float in (float("inf"), float("-inf")):
+            raise PabulibFormatError(f"{what} {text!r} is not a number", line) from None
+        if not as_float.is_integer():
+            raise PabulibFormatError(f"{what} {text!r} is not a whole number", line) from None
+        value = int(as_float)
+    if value < 0 and not allow_negative:
+        raise PabulibFormatError(f"{what} {text!r} is negative", line)
+    return value
+
+
+def _read_text(source: Source) -> str:
+    if hasattr(source, "read"):
+        data = cast("IO[str] | IO[bytes]", source).read()
+    elif isinstance(source, bytes):
+        data = source
+    elif isinstance(source, str) and ("\n" in source or "\r" in source):
+        return source
+    elif isinstance(source, str | os.PathLike):
+        path = Path(source)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise TallyError(f"cannot read {path}: {exc.strerror or exc}") from None
+    else:
+        raise TallyError(f"cannot read a Pabulib file from {type(source).__name__}")
+    if isinstance(data, bytes):
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise PabulibFormatError(
+                f"the file is not UTF-8 text (bad byte at position {exc.start})"
+            ) from None
+    return str(data)
+
+
+def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    lines = text.splitlines()
+    reader = csv.reader(lines, delimiter=";", strict=True)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise PabulibFormatError(f"cannot split the line into fields ({exc})", reader.line_num)
+        yield reader.line_num, row
+
+
+def read_pb(source: Source) -> tuple[Instance, Profile]:
+    """Read a Pabulib file: a path, the file's text (anything containing a newline), bytes or an
+    open file. Returns the instance and the profile; raises `PabulibFormatError` naming the line."""
+    text = _read_text(source)
+    section = ""
+    header: list[str] = []
+    header_line = 0
+    seen: dict[str, int] = {}
+    meta: dict[str, str] = {}
+    meta_lines: dict[str, int] = {}
+    raw_projects: list[tuple[int, list[str]]] = []
+    raw_votes: list[tuple[int, list[str]]] = []
+    expect_header = False
+    header_projects: list[str] = []
+    header_votes: list[str] = []
+    for line, row in _rows(text):
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        first = row[0].strip().lower()
+        if first in _SECTIONS and not any(field.strip() for field in row[1:]):
+            if first in seen:
+                raise PabulibFormatError(
+                    f"section {first.upper()} appears twice (first on line {seen[first]})", line
+                )
+            seen[first] = line
+            section = first
+            expect_header = True
+            continue
+        if expect_header:
+            header = [h.strip() for h in row]
+            header_line = line
+            expect_header = False
+            if section == "projects":
+                header_projects = header
+                for needed in ("project_id", "cost"):
+                    if needed not in header:
+                        raise PabulibFormatError(
+                            f"the PROJECTS header has no {needed!r} column", line
+                        )
+            elif section == "votes":
+                header_votes = header
+                for needed in ("voter_id", "vote"):
+                    if needed not in header:
+                        raise PabulibFormatError(f"the VOTES header has no {needed!r} column", line)
+            if len(set(header)) != len(header):
+                raise PabulibFormatError("the header names a column twice", line)
+            continue
+        if section == "":
+            raise PabulibFormatError(
+                "the file must start with a META section (found text before any section)", line
+            )
+        if len(row) != len(header):
+            raise PabulibFormatError(
+                f"expected {len(header)} fields as in the header on line {header_line}, "
+                f"found {len(row)}",
+                line,
+            )
+        if section == "meta":
+            key, value = row[0].strip(), row[1].strip()
+            if key in meta:
+                raise PabulibFormatError(f"META key {key!r} appears twice", line)
+            meta[key] = value
+            meta_lines[key] = line
+        elif section == "projects":
+            raw_projects.append((line, row))
+        else:
+            raw_votes.append((line, row))
+    last_line = len(text.splitlines())
+    for name in _SECTIONS:
+        if name not in seen:
+            raise PabulibFormatError(f"the file has no {name.upper()} section", last_line)
+    if expect_header or not header_projects or not header_votes:
+        raise PabulibFormatError(f"the {section.upper()} section has no header row", last_line)
+    if "budget" not in meta:
+        raise PabulibFormatError("META has no 'budget'", seen["meta"])
+    budget = _whole_number(meta["budget"], "budget", meta_lines["budget"])
+    raw_type = meta.get("vote_type", "").strip().lower()
+    vote_type = _VOTE_TYPE_ALIASES.get(raw_type, raw_type)
+    if vote_type not in VOTE_TYPES:
+        raise PabulibFormatError(
+            f"vote_type {meta.get('vote_type', '')!r} is not one of {', '.join(VOTE_TYPES)}",
+            meta_lines.get("vote_type", seen["meta"]),
+        )
+    limits: dict[str, int] = {}
+    for key in _LIMIT_KEYS:
+        if key in meta and meta[key].strip().lower() not in ("", "none"):
+            limits[key] = _whole_number(meta[key], key, meta_lines[key])
+
+    projects = _parse_projects(raw_projects, header_projects)
+    instance = Instance(budget, projects, meta)
+    profile = Profile(cast(VoteType, vote_type), [], **limits)
+    profile.ballots = _parse_votes(raw_votes, header_votes, instance, profile)
+    return instance, profile
+
+
+def _parse_projects(rows: list[tuple[int, list[str]]], header: list[str]) -> list[Project]:
+    id_col, cost_col = header.index("project_id"), header.index("cost")
+    name_col = header.index("name") if "name" in header else -1
+    others = [(k, h) for k, h in enumerate(header) if k not in (id_col, cost_col, name_col)]
+    projects: list[Project] = []
+    first_line: dict[str, int] = {}
+    for line, row in rows:
+        pid = row[id_col].strip()
+        if not pid:
+            raise PabulibFormatError("a project has an empty project_id", line)
+        if "," in pid:
+            raise PabulibFormatError(f"project id {pid!r} contains a comma", line)
+        if pid in first_line:
+            raise PabulibFormatError(
+                f"project id {pid} appears twice (first on line {first_line[pid]})", line
+            )
+        first_line[pid] = line
+        cost = _whole_number(row[cost_col], f"project {pid}: cost", line)
+        name = row[name_col].strip() if name_col >= 0 else ""
+        extra = {h: row[k].strip() for k, h in others}
+        try:
+            projects.append(Project(pid, cost, name, extra))
+        except InvalidInstanceError as exc:
+            raise PabulibFormatError(str(exc), line) from None
+    return projects
+
+
+def _parse_votes(
+    rows: list[tuple[int, list[str]]],
+    header: list[str],
+    instance: Instance,
+    profile: Profile,
+) -> list[Ballot]:
+    voter_col, vote_col = header.index("voter_id"), header.index("vote")
+    points_col = header.index("points") if "points" in header else -1
+    skip = {voter_col, vote_col, points_col}
+    others = [(k, h) for k, h in enumerate(header) if k not in skip]
+    with_points = profile.vote_type in ("cumulative", "scoring")
+    if with_points and points_col < 0 and rows:
+        raise PabulibFormatError(
+            f"{profile.vote_type} ballots need a 'points' column in the VOTES header",
+            rows[0][0] - 1,
+        )
+    known = instance.projects
+    ballots: list[Ballot] = []
+    first_line: dict[str, int] = {}
+    simple = not with_points and profile.max_sum_cost is None
+    for line, row in rows:
+        voter = row[voter_col].strip()
+        if not voter:
+            raise PabulibFormatError("a vote has an empty voter_id", line)
+        if voter in first_line:
+            raise PabulibFormatError(
+                f"voter id {voter} appears twice (first on line {first_line[voter]})", line
+            )
+        first_line[voter] = line
+        vote_text = row[vote_col]
+        chosen = tuple(p.strip() for p in vote_text.split(",") if p.strip())
+        points: tuple[int, ...] | None = None
+        if with_points:
+            points_text = row[points_col]
+            raw_points = [p for p in points_text.split(",") if p.strip()]
+            if len(raw_points) != len(chosen):
+                raise PabulibFormatError(
+                    f"voter {voter} lists {len(chosen)} projects but {len(raw_points)} points",
+                    line,
+                )
+            points = tuple(
+                _whole_number(p, f"voter {voter}: points", line) for p in raw_points
+            )
+        extra = {h: row[k].strip() for k, h in others}
+        ballot = Ballot(voter, chosen, points, extra)
+        if simple:
+            problem = None
+            for pid in chosen:
+                if pid not in known:
+                    problem = f"voter {voter} voted for unknown project {pid!r}"
+                    break
+        else:
+            problem = check_ballot(instance, profile, ballot)
+        if problem is not None:
+            raise PabulibFormatError(problem, line)
+        ballots.append(ballot)
+    return ballots
+
+
+def _check_writable(value: str, what: str) -> str:
+    if "\n" in value or "\r" in value:
+        raise TallyError(f"{what} contains a line break, which a .pb file cannot hold")
+    return value
+
+
+def dumps_pb(instance: Instance, profile: Profile) -> str:
+    """The Pabulib text of `instance` and `profile` (reading it back gives equal objects)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    meta = dict(instance.meta)
+    meta["budget"] = str(instance.budget)
+    if meta.get("vote_type") not in (profile.vote_type, *_VOTE_TYPE_ALIASES):
+        meta["vote_type"] = profile.vote_type
+    for key in _LIMIT_KEYS:
+        value = getattr(profile, key)
+        if value is not None:
+            existing = meta.get(key)
+            if existing is None or existing.strip() != str(value):
+                meta[key] = str(value)
+    writer.writerow(["META"])
+    writer.writerow(["key", "value"])
+    for key, value in meta.items():
+        writer.writerow([_check_writable(key, "a META key"), _check_writable(value, f"META {key}")])
+
+    projects = list(instance.projects.values())
+    with_name = any(p.name for p in projects)
+    extra_keys: list[str] = []
+    for p in projects:
+        extra_keys.extend(k for k in p.extra if k not in extra_keys)
+    writer.writerow(["PROJECTS"])
+    writer.writerow(["project_id", "cost", *(["name"] if with_name else []), *extra_keys])
+    for p in projects:
+        row = [p.id, str(p.cost)]
+        if with_name:
+            row.append(_check_writable(p.name, f"the name of project {p.id}"))
+        row.extend(_check_writable(p.extra.get(k, ""), f"project {p.id} {k}") for k in extra_keys)
+        writer.writerow(row)
+
+    with_points = profile.vote_type in ("cumulative", "scoring")
+    vote_keys: list[str] = []
+    for b in profile.ballots:
+        vote_keys.extend(k for k in b.extra if k not in vote_keys)
+    writer.writerow(["VOTES"])
+    writer.writerow(["voter_id", "vote", *(["points"] if with_points else []), *vote_keys])
+    for b in profile.ballots:
+        row = [_check_writable(b.voter_id, "a voter id"), ",".join(b.projects)]
+        if with_points:
+            row.append(",".join(str(n) for n in (b.points or ())))
+        row.extend(b.extra.get(k, "") for k in vote_keys)
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def write_pb(instance: Instance, profile: Profile, file: str | os.PathLike[str] | IO[str]) -> None:
+    """Write `instance` and `profile` as a Pabulib file to a path or an open text file."""
+    text = dumps_pb(instance, profile)
+    if hasattr(file, "write"):
+        cast("IO[str]", file).write(text)
+    else:
+        Path(cast("str | os.PathLike[str]", file)).write_text(text, encoding="utf-8")
