@@ -216,7 +216,9 @@ class _Explainer:
 
     # ---- shared ------------------------------------------------------------------------------
     def _vote_word(self) -> str:
-        return {"approval": "votes", "ordinal": "Borda points"}.get(self.profile.vote_type, "points")
+        return {"approval": "votes", "ordinal": "Borda points"}.get(
+            self.profile.vote_type, "points"
+        )
 
     def _result(self, selected: list[int]) -> Result:
         m = self.matrix
@@ -334,41 +336,42 @@ class _Explainer:
         return j in run_greedy(m, self.util, self.budget, densities=changed).selected
 
     def _greedy_votes_needed(self, outcome: GreedyOutcome, dens: list[Any]) -> None:
-        """Greedy is monotone in a project's votes, so solve for the threshold and verify."""
+        """Smallest number of added supporters (voting for this project alone) that gets it funded.
+
+        Greedy is monotone in a project's own votes: moving it earlier in the order only leaves it
+        more money. So find the first project it must overtake, solve for the votes exactly, and
+        verify by re-running the rule with that many and one fewer.
+        """
         m, util = self.matrix, self.util
         chosen = set(outcome.selected)
         order = greedy_order(m, util, dens)
+        per_vote = (self._added_weight() if util.use_weights else 1) * 1
         for j in range(len(m.pids)):
-            if j in chosen or m.costs[j] > self.budget:
+            cost = m.costs[j]
+            if j in chosen or cost > self.budget or cost == 0:
                 continue
             others = [k for k in order if k != j]
             remaining = self.budget
-            position = len(others)
+            last_fit = 0  # the last position at which j would still fit
             for t, k in enumerate(others):
-                if remaining < m.costs[j]:
-                    position = t - 1
-                    break
+                if remaining >= cost:
+                    last_fit = t
                 if m.costs[k] <= remaining:
                     remaining -= m.costs[k]
-            else:
-                if remaining < m.costs[j]:
-                    position = len(others) - 1
-            # j must come before others[position] (the first project after which it no longer fits).
-            if position < 0:
-                continue
-            rival = others[position]
-            per_vote = (self._added_weight() if util.use_weights else 1) * util.factor[j]
+            rival = others[last_fit]
             target = dens[rival]
             if target[0] == 1:
-                continue  # a free supported project comes first; cannot be overtaken by votes
-            need = target[1] * m.costs[j] - util.total(m, j)
-            x = max(int(need // per_vote), 0)
-            while not self._beats(j, x, per_vote, target, rival):
+                continue  # a free supported project always comes first
+            step = per_vote * util.factor[j]
+            if step == 0:
+                continue
+            need = target[1] * cost - util.total(m, j)
+            x = max(int(need // step), 0)
+            while not self._beats(j, x, step, target, rival):
                 x += 1
             if x > 0 and self._greedy_with_extra(j, x, dens):
-                while x > 1 and self._greedy_with_extra(j, x - 1, dens):
-                    x -= 1
-                self.needed[j] = x
+                if not self._greedy_with_extra(j, x - 1, dens):
+                    self.needed[j] = x
 
     def _beats(self, j: int, x: int, per_vote: int, target: Any, rival: int) -> bool:
         m = self.matrix
@@ -435,9 +438,7 @@ class _Explainer:
 
     def _mes_funded_with(self, engine: MesEngine, j: int, extra: int, weight: int) -> bool:
         n = self.matrix.n_voters + extra
-        out = engine.run(
-            Fraction(self.budget, n), n, extra=_Extra(j, extra, weight), watch=j
-        )
+        out = engine.run(Fraction(self.budget, n), n, extra=_Extra(j, extra, weight), watch=j)
         return j in out.selected
 
     def _mes_votes_needed(self, outcome: MesOutcome) -> None:
@@ -492,9 +493,9 @@ class _Explainer:
                         f"; the greedy completion skipped it too ({self.money(step.remaining_before)}"
                         " was left)"
                     )
-        return self._result(outcome.free + outcome.selected + [
-            j for j in completion.selected if j not in mes_set
-        ])
+        return self._result(
+            outcome.free + outcome.selected + [j for j in completion.selected if j not in mes_set]
+        )
 
     # ---- optimal and Phragmén ------------------------------------------------------------------
     def optimal(self) -> Result:
@@ -507,7 +508,9 @@ class _Explainer:
         self.details["welfare"] = outcome.welfare
         for j in range(len(m.pids)):
             if j in chosen:
-                self.reasons[j] = "funded: part of the affordable set with the most total satisfaction"
+                self.reasons[j] = (
+                    "funded: part of the affordable set with the most total satisfaction"
+                )
             elif m.costs[j] > self.budget:
                 self.reasons[j] = f"not funded: it cost {money(m.costs[j])}, more than the budget"
             elif self.util.total(m, j) == 0:
@@ -520,7 +523,7 @@ class _Explainer:
                     f"{money(m.costs[j])}; swapping it in for funded projects would lower total "
                     "satisfaction"
                 )
-        selected = sorted(chosen, key=lambda j: (self.rank[j]))
+        selected = sorted(chosen, key=lambda j: self.rank[j])
         return self._result(selected)
 
     def phragmen(self) -> Result:
@@ -558,14 +561,15 @@ class _Explainer:
                     f"{money(self.budget - outcome.spent)} left, so the rule stopped"
                 )
             else:
-                self.reasons[j] = (
-                    "not funded: the rule stopped before reaching it"
-                    + (f" (project {stop} would have broken the budget)" if stop else "")
+                self.reasons[j] = "not funded: the rule stopped before reaching it" + (
+                    f" (project {stop} would have broken the budget)" if stop else ""
                 )
         return self._result(outcome.selected)
 
 
-def compare(instance: Instance, profile: Profile, *, unit: str | None = None) -> list[dict[str, Any]]:
+def compare(
+    instance: Instance, profile: Profile, *, unit: str | None = None
+) -> list[dict[str, Any]]:
     """Run every applicable rule; per rule: funded set, money spent, the share of voters with at
     least one funded project they voted for (pabutools `percent_non_empty_handed`, as a fraction)
     and average satisfaction (pabutools `avg_satisfaction` with `Relative_Cost_Approx_Normaliser_Sat`:

@@ -54,9 +54,7 @@ class MesOutcome:
     total_paid: float
 
     def cost(self, matrix: ProfileMatrix) -> int:
-        return sum(matrix.costs[j] for j in self.selected) + sum(
-            matrix.costs[j] for j in self.free
-        )
+        return sum(matrix.costs[j] for j in self.selected) + sum(matrix.costs[j] for j in self.free)
 
 
 @dataclass
@@ -280,9 +278,7 @@ class _Run:
         e = self.e
         pids = e.matrix.pids
         remaining = set(e.candidates)
-        lower: dict[int, float] = {
-            j: e.matrix.costs[j] / self._total_u(j) for j in remaining
-        }
+        lower: dict[int, float] = {j: e.matrix.costs[j] / self._total_u(j) for j in remaining}
         computed_at: dict[int, int] = dict.fromkeys(remaining, -2)
         selected: list[int] = []
         rounds: list[MesRound] = []
@@ -323,7 +319,9 @@ class _Run:
                 if not finite:
                     continue
                 lowest = min(finite.values())
-                tie_group = sorted((j for j, v in finite.items() if v == lowest), key=pids.__getitem__)
+                tie_group = sorted(
+                    (j for j, v in finite.items() if v == lowest), key=pids.__getitem__
+                )
                 winner = tie_group[0]
             else:
                 winner = tied[0]

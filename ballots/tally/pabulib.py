@@ -244,9 +244,7 @@ def _parse_votes(
                     f"voter {voter} lists {len(chosen)} projects but {len(raw_points)} points",
                     line,
                 )
-            points = tuple(
-                _whole_number(p, f"voter {voter}: points", line) for p in raw_points
-            )
+            points = tuple(_whole_number(p, f"voter {voter}: points", line) for p in raw_points)
         extra = {h: row[k].strip() for k, h in others}
         ballot = Ballot(voter, chosen, points, extra)
         if simple:

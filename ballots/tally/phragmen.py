@@ -61,9 +61,7 @@ def run_phragmen(matrix: ProfileMatrix, budget: int) -> PhragmenOutcome:
                 exact[j] = None
                 continue
             counts = np.bincount(level_of[matrix.supporters[j]], minlength=len(level_exact))
-            loads = sum(
-                (int(c) * level_exact[k] for k, c in enumerate(counts) if c), Fraction(0)
-            )
+            loads = sum((int(c) * level_exact[k] for k, c in enumerate(counts) if c), Fraction(0))
             exact[j] = (loads + costs[j]) / scores[j]
         finite = [v for v in exact.values() if v is not None]
         if finite:

@@ -12,9 +12,32 @@ from ballots.tally import Instance, Profile, dumps_pb
 
 
 def to_pabutools(instance: Instance, profile: Profile) -> tuple[Any, Any]:
-    from pabutools.election import parse_pabulib_from_string
+    """Build pabutools objects directly (its reader cannot read an empty cumulative ballot)."""
+    from pabutools.election import (
+        ApprovalBallot,
+        ApprovalProfile,
+        CumulativeBallot,
+        CumulativeProfile,
+    )
+    from pabutools.election import Instance as PInstance
+    from pabutools.election import Project as PProject
 
-    return parse_pabulib_from_string(dumps_pb(instance, profile))
+    if profile.vote_type not in ("approval", "cumulative"):
+        from pabutools.election.pabulib import parse_pabulib_from_string
+
+        return parse_pabulib_from_string(dumps_pb(instance, profile))
+    projects = {pid: PProject(pid, p.cost) for pid, p in instance.projects.items()}
+    p_instance = PInstance(projects.values(), budget_limit=instance.budget)
+    if profile.vote_type == "approval":
+        ballots = [ApprovalBallot(projects[pid] for pid in b.projects) for b in profile.ballots]
+        return p_instance, ApprovalProfile(ballots)
+    cumulative = []
+    for b in profile.ballots:
+        ballot = CumulativeBallot()
+        for pid, pts in zip(b.projects, b.points or (), strict=True):
+            ballot[projects[pid]] = pts
+        cumulative.append(ballot)
+    return p_instance, CumulativeProfile(cumulative)
 
 
 def _sat_class(vote_type: str, sat: str) -> Any:
