@@ -1,4 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ballots import views
 
 app_name = "ballots"
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("rounds/<int:round_id>/vote/", views.vote, name="vote"),
+    path("rounds/<int:round_id>/vote/total/", views.running_total, name="running_total"),
+    path("rounds/<int:round_id>/results/", views.results, name="results"),
+    path("rounds/<int:round_id>/ballots.pb", views.ballots_pb, name="ballots_pb"),
+    path("rounds/<int:round_id>/result.json", views.result_json, name="result_json"),
+    path("rounds/<int:round_id>/result.csv", views.result_csv, name="result_csv"),
+    path("rounds/<int:round_id>/voting-desk/", views.manage, name="manage"),
+    path("rounds/<int:round_id>/close/", views.close, name="close"),
+    path("rounds/<int:round_id>/publish/", views.publish, name="publish"),
+    path("rounds/<int:round_id>/paper/", views.paper, name="paper"),
+    path("rounds/<int:round_id>/paper/<int:batch_id>/", views.paper_batch, name="paper_batch"),
+    path("receipts/", views.receipt_lookup, name="receipt_lookup"),
+    path("receipts/<str:code>", views.receipt, name="receipt"),
+    path("receipts/<str:code>/", views.receipt),
+]

@@ -1,0 +1,100 @@
+"""Voting codes and receipts: generation, typo-catching check characters, and keyed hashing.
+
+Codes use an alphabet without 0/O/1/I so they can be read off a letter, ignore case, spaces and
+hyphens when typed, and end in a check character (Luhn mod 32) that catches a mistyped character
+or two swapped neighbours before the server is asked. Codes are stored only as HMAC-SHA256 under
+VOTING_CODE_KEY, a key kept outside the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+
+from django.conf import settings
+
+ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols: 5 bits each
+CODE_DATA_CHARS = 17  # 85 bits of randomness
+CODE_GROUP = 6
+RECEIPT_CHARS = 16  # 80 bits
+RECEIPT_GROUP = 4
+_INDEX = {ch: i for i, ch in enumerate(ALPHABET)}
+
+
+class CodeFormatError(ValueError):
+    """The text cannot be a code (wrong length, a character outside the alphabet, bad check)."""
+
+
+def _check_char(data: str) -> str:
+    """Luhn mod N over base-32 digits."""
+    factor = 2
+    total = 0
+    n = len(ALPHABET)
+    for ch in reversed(data):
+        addend = factor * _INDEX[ch]
+        factor = 1 if factor == 2 else 2
+        total += addend // n + addend % n
+    return ALPHABET[(n - total % n) % n]
+
+
+def _group(text: str, size: int) -> str:
+    return "-".join(text[i : i + size] for i in range(0, len(text), size))
+
+
+def new_code() -> str:
+    data = "".join(secrets.choice(ALPHABET) for _ in range(CODE_DATA_CHARS))
+    return _group(data + _check_char(data), CODE_GROUP)
+
+
+def normalise_code(raw: str) -> str:
+    """Accept any case, spaces and hyphens; return the canonical grouped code or raise."""
+    compact = "".join(ch for ch in (raw or "").upper() if ch not in " -\t\n")
+    if len(compact) != CODE_DATA_CHARS + 1:
+        raise CodeFormatError(
+            f"A voting code has {CODE_DATA_CHARS + 1} letters and numbers; "
+            f"you entered {len(compact)}."
+        )
+    bad = sorted({ch for ch in compact if ch not in _INDEX})
+    if bad:
+        hint = " (codes never use 0, 1, O or I)" if set(bad) & set("01OI") else ""
+        raise CodeFormatError(f"A voting code cannot contain {', '.join(bad)}{hint}.")
+    if _check_char(compact[:-1]) != compact[-1]:
+        raise CodeFormatError(
+            "That code has a typing mistake in it. Please check it against your letter."
+        )
+    return _group(compact, CODE_GROUP)
+
+
+def _key() -> bytes:
+    key = os.environ.get("VOTING_CODE_KEY") or getattr(settings, "VOTING_CODE_KEY", "")
+    if key:
+        return key.encode()
+    # Without its own key, derive one from SECRET_KEY (also kept outside the database).
+    return hashlib.sha256(
+        b"community-chest voting codes\x00" + settings.SECRET_KEY.encode()
+    ).digest()
+
+
+def hash_code(code: str) -> str:
+    return hmac.new(_key(), code.encode(), hashlib.sha256).hexdigest()
+
+
+def voter_key_for_code(round_id: int, code: str) -> str:
+    return hmac.new(_key(), f"voter:{round_id}:code:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def voter_key_for_user(round_id: int, user_id: int) -> str:
+    return hmac.new(_key(), f"voter:{round_id}:user:{user_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def new_receipt() -> str:
+    return _group("".join(secrets.choice(ALPHABET) for _ in range(RECEIPT_CHARS)), RECEIPT_GROUP)
+
+
+def normalise_receipt(raw: str) -> str:
+    compact = "".join(ch for ch in (raw or "").upper() if ch not in " -\t\n")
+    if len(compact) != RECEIPT_CHARS or any(ch not in _INDEX for ch in compact):
+        raise CodeFormatError("A receipt has 16 letters and numbers, like 7KQ2-M9XD-4TPA-H3NE.")
+    return _group(compact, RECEIPT_GROUP)

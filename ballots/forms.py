@@ -1,0 +1,67 @@
+"""Forms for the voting pages: the paper-batch entry form and the receipt lookup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from budgets.models import BallotType, Round
+
+
+class ReceiptForm(forms.Form):
+    receipt = forms.CharField(
+        label="Your receipt", max_length=40, help_text="For example 7KQ2-M9XD-4TPA-H3NE."
+    )
+
+
+class PaperBatchForm(forms.Form):
+    polling_place = forms.CharField(max_length=120, label="Polling place")
+    issued = forms.IntegerField(min_value=0, label="Ballot papers issued")
+    spoilt = forms.IntegerField(min_value=0, label="Spoilt")
+    unused = forms.IntegerField(min_value=0, label="Unused")
+    cast = forms.IntegerField(min_value=0, label="Cast (in the box)")
+    ballots = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
+        label="Ballots, one per line",
+        max_length=500_000,
+    )
+
+    def __init__(self, *args: Any, round: Round, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.round = round
+        self.fields["ballots"].help_text = {
+            BallotType.CUMULATIVE: "The code, a colon, then project=points: "
+            "ABCDEF-GHJKLM-NPQRST: 12=3, 15=2",
+            BallotType.RANKED: "The code, a colon, then project numbers in the voter's order: "
+            "ABCDEF-GHJKLM-NPQRST: 15, 12, 18",
+        }.get(
+            BallotType(round.ballot_type),
+            "The code, a colon, then the project numbers marked: ABCDEF-GHJKLM-NPQRST: 12, 15, 18",
+        )
+
+    def clean_ballots(self) -> list[dict[str, Any]]:
+        lines = [line.strip() for line in self.cleaned_data["ballots"].splitlines()]
+        parsed: list[dict[str, Any]] = []
+        for number, line in enumerate((line for line in lines if line), start=1):
+            if ":" not in line:
+                raise forms.ValidationError(
+                    f"Line {number} has no colon between the code and the projects."
+                )
+            code, marks = line.split(":", 1)
+            items = [m.strip() for m in marks.split(",") if m.strip()]
+            if self.round.ballot_type == BallotType.CUMULATIVE:
+                points: dict[str, str] = {}
+                for item in items:
+                    if "=" not in item:
+                        raise forms.ValidationError(
+                            f"Line {number}: write points as project=points, like 12=3."
+                        )
+                    pid, n = item.split("=", 1)
+                    points[pid.strip()] = n.strip()
+                parsed.append({"code": code.strip(), "points": points})
+            elif self.round.ballot_type == BallotType.RANKED:
+                parsed.append({"code": code.strip(), "ranking": items})
+            else:
+                parsed.append({"code": code.strip(), "projects": items})
+        return parsed

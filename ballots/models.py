@@ -1,0 +1,200 @@
+"""Voting codes, the mark-off register, ballots, paper batches and results.
+
+Secrecy by design: a ballot is linked to its voter (through the register) only while voting is
+open, so that a voter can replace it; closing the round cuts that link for good. The register
+keeps who voted (for turnout and to stop double voting), never how.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from budgets.models import Round
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", "Online"
+    PAPER = "paper", "Paper"
+
+
+class VotingCode(models.Model):
+    """A one-time voting code, stored only as an HMAC under a key kept outside the database."""
+
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="voting_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"code #{self.pk} ({self.round_id})"
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class Voter(models.Model):
+    """The mark-off register: one row per person or code that has voted in a round.
+
+    `key` is an HMAC of the code or of the signed-in person's id, so the register never holds a
+    code or an account in clear. One row per (round, key) covers both channels.
+    """
+
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="voters")
+    key = models.CharField(max_length=64)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    voting_code = models.OneToOneField(
+        VotingCode, on_delete=models.PROTECT, null=True, blank=True, related_name="voter"
+    )
+    created_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "key"], name="uq_voter_round_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"voter in round {self.round_id} ({self.channel})"
+
+
+class BallotStatus(models.TextChoices):
+    LIVE = "live", "Live"
+    REPLACED = "replaced", "Replaced"
+
+
+class Ballot(models.Model):
+    """One ballot's contents. `voter` is cleared when the round closes (secret ballot)."""
+
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="ballots")
+    voter = models.ForeignKey(
+        Voter, on_delete=models.SET_NULL, null=True, blank=True, related_name="ballots"
+    )
+    receipt = models.CharField(
+        max_length=24,
+        unique=True,
+        help_text="The voter's tracker code; published as the ballot's id in ballots.pb.",
+    )
+    status = models.CharField(max_length=10, choices=BallotStatus.choices, default="live")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    selection = models.JSONField(
+        null=True,
+        help_text="Project ids (knapsack/approval), {id: points} (cumulative) or a ranking; "
+        "emptied when the ballot is replaced.",
+    )
+    commitment = models.CharField(max_length=64)
+    sealed = models.BooleanField(default=False)
+    superseded_sealed = models.BooleanField(
+        default=False, help_text="A replaced ballot whose supersession is sealed in the ledger."
+    )
+    cast_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "voter"],
+                condition=Q(status="live"),
+                name="uq_ballot_live_per_voter",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["round", "status"], name="ix_ballot_round_status"),
+            models.Index(fields=["round", "sealed"], name="ix_ballot_round_sealed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"ballot #{self.pk} ({self.round_id}, {self.status})"
+
+
+class PaperBatch(models.Model):
+    """Paper ballots from one polling place, entered twice by two different people."""
+
+    class Status(models.TextChoices):
+        AWAITING_SECOND = "awaiting_second", "Awaiting second entry"
+        DISAGREE = "disagree", "Entries disagree"
+        ACCEPTED = "accepted", "Accepted"
+
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="paper_batches")
+    polling_place = models.CharField(max_length=120)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_SECOND)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "polling_place"], name="uq_paperbatch_round_place"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.polling_place} ({self.get_status_display()})"
+
+
+class PaperEntry(models.Model):
+    """One person's keying of a batch: the ballot-paper account and every ballot."""
+
+    batch = models.ForeignKey(PaperBatch, on_delete=models.CASCADE, related_name="entries")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    issued = models.PositiveIntegerField()
+    spoilt = models.PositiveIntegerField()
+    unused = models.PositiveIntegerField()
+    cast = models.PositiveIntegerField()
+    ballots = models.JSONField(help_text='[{"code": "...", "selection": ...}, ...]')
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(issued=models.F("spoilt") + models.F("unused") + models.F("cast")),
+                name="ck_paperentry_account_balances",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"entry of {self.batch}"
+
+
+class PaperRejection(models.Model):
+    """A paper ballot that did not count, and why (the reason is public; the code is not)."""
+
+    batch = models.ForeignKey(PaperBatch, on_delete=models.CASCADE, related_name="rejections")
+    position = models.PositiveIntegerField(help_text="The ballot's place in the batch, from 1.")
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["batch", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.batch} #{self.position}: {self.reason}"
+
+
+class Result(models.Model):
+    """The tallied outcome of a closed round, and its publication."""
+
+    round = models.OneToOneField(Round, on_delete=models.PROTECT, related_name="result")
+    result_json = models.JSONField()
+    result_sha256 = models.CharField(max_length=64)
+    ballots_pb = models.TextField(help_text="The anonymised ballots as a Pabulib file.")
+    ballots_sha256 = models.CharField(max_length=64)
+    comparison = models.JSONField(default=list)
+    online_turnout = models.PositiveIntegerField(default=0)
+    paper_turnout = models.PositiveIntegerField(default=0)
+    closed_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+    publish_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"result of {self.round}"

@@ -1,0 +1,350 @@
+"""Pages for voting, receipts, results, closing and publishing, and paper batches.
+
+Views parse input, call one service, and render; permission checks go through wards.access.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from ballots import charts, services
+from ballots.forms import PaperBatchForm, ReceiptForm
+from ballots.models import PaperBatch, Result
+from budgets.models import BallotType, Phase, Round
+from config.ratelimit import client_ip
+from wards.access import Action, can, require
+
+
+def _round(round_id: int) -> Round:
+    round = get_object_or_404(Round.objects.select_related("ward", "neighbourhood"), pk=round_id)
+    if round.phase == Phase.DRAFT:
+        raise Http404("No such round.")
+    return round
+
+
+def _voting_context(request: HttpRequest, round: Round) -> dict[str, Any]:
+    signed_in_voter = round.allow_postcode_voting and can(request.user, Action.VOTE, round.ward)
+    return {
+        "round": round,
+        "projects": services.ballot_projects(round),
+        "signed_in_voter": signed_in_voter,
+        "needs_code": not signed_in_voter,
+        "ballot_kind": round.ballot_type,
+    }
+
+
+def _selection_from_post(round: Round, request: HttpRequest) -> services.Selection:
+    data: dict[str, Any] = {k: v for k, v in request.POST.items()}
+    data["projects"] = request.POST.getlist("projects")
+    return services.parse_selection(round, data)
+
+
+@require_http_methods(["GET", "POST"])
+def vote(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The ballot: choose, review, confirm. Works without JavaScript; htmx adds a running total."""
+    round = _round(round_id)
+    context = _voting_context(request, round)
+    if round.phase != Phase.VOTING:
+        return render(request, "ballots/not_voting.html", context, status=200)
+    projects = context["projects"]
+    selection: services.Selection = {} if round.ballot_type == BallotType.CUMULATIVE else []
+    errors: list[str] = []
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    code = request.POST.get("code", "").strip() if request.method == "POST" else ""
+    if request.method == "POST":
+        try:
+            selection = _selection_from_post(round, request)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+        checked = services.check_selection(round, selection, projects)
+        if not errors:
+            errors.extend(checked.problems)
+        if context["needs_code"] and not code:
+            errors.append("Enter the voting code from your letter.")
+        if not request.POST.get("eligible"):
+            errors.append("Confirm that you are eligible to vote in this round.")
+        if not errors and step == "confirm":
+            try:
+                cast = services.cast_ballot(
+                    round,
+                    selection,
+                    code=code if context["needs_code"] else None,
+                    user=request.user,
+                    client=client_ip(request),
+                    projects=projects,
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                errors.extend(getattr(exc, "messages", None) or [str(exc)])
+            else:
+                # A shared or help-desk device must not stay signed in as the voter.
+                if request.user.is_authenticated:
+                    logout(request)
+                return render(
+                    request,
+                    "ballots/receipt_issued.html",
+                    {"round": round, "receipt": cast.receipt, "replaced": cast.replaced},
+                )
+        if not errors and step == "review":
+            return render(
+                request,
+                "ballots/review.html",
+                {**context, "checked": checked, "selection": selection, "code": code},
+            )
+    checked = services.check_selection(round, selection, projects) if selection else None
+    return render(
+        request,
+        "ballots/vote.html",
+        {
+            **context,
+            "selection": selection,
+            "selected_ids": set(selection) if selection else set(),
+            "checked": checked,
+            "errors": errors,
+            "code": code,
+            "eligible": bool(request.POST.get("eligible")),
+            "min_age": round.min_age,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@require_POST
+def running_total(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The htmx fragment under the ballot: what the current choices add up to."""
+    round = _round(round_id)
+    if round.phase != Phase.VOTING:
+        return HttpResponse(status=204)
+    projects = services.ballot_projects(round)
+    try:
+        selection = _selection_from_post(round, request)
+        checked = services.check_selection(round, selection, projects)
+    except ValidationError as exc:
+        checked = services.Tally([], 0, 0, exc.messages)
+    return render(
+        request,
+        "ballots/vote.html#running-total",
+        {"round": round, "checked": checked, "projects": projects},
+    )
+
+
+@require_safe
+def receipt_lookup(request: HttpRequest) -> HttpResponse:
+    form = ReceiptForm(request.GET or None)
+    if form.is_valid():
+        return redirect("ballots:receipt", code=form.cleaned_data["receipt"].strip())
+    return render(request, "ballots/receipt_lookup.html", {"form": form})
+
+
+@require_safe
+def receipt(request: HttpRequest, code: str) -> HttpResponse:
+    status = services.receipt_status(code)
+    if status is None:
+        return render(
+            request,
+            "ballots/receipt_lookup.html",
+            {"form": ReceiptForm(), "not_found": code},
+            status=404,
+        )
+    return render(request, "ballots/receipt.html", {"status": status})
+
+
+def _projects_for_result(round: Round, result: Result) -> list[dict[str, Any]]:
+    titles = {str(pk): title for pk, title in round.proposals.values_list("pk", "title")}
+    rows = []
+    for p in result.result_json.get("projects", []):
+        rows.append({**p, "title": titles.get(str(p["id"]), p["id"])})
+    rows.sort(key=lambda r: (not r["selected"], -float(r["votes"]), r["title"]))
+    return rows
+
+
+def _comparison(round: Round, result: Result) -> list[dict[str, Any]]:
+    titles = {str(pk): title for pk, title in round.proposals.values_list("pk", "title")}
+    rows = []
+    for row in result.comparison:
+        rows.append(
+            {
+                **row,
+                "funded_titles": [titles.get(str(pid), pid) for pid in row.get("selected", [])],
+            }
+        )
+    return rows
+
+
+@require_safe
+def results(request: HttpRequest, round_id: int) -> HttpResponse:
+    round = _round(round_id)
+    result = Result.objects.filter(round=round).first()
+    if result is None or not services.can_see_result(request.user, round):
+        return render(
+            request,
+            "ballots/results_pending.html",
+            {"round": round, "turnout": services.turnout(round)},
+        )
+    projects = _projects_for_result(round, result)
+    return render(
+        request,
+        "ballots/results.html",
+        {
+            "round": round,
+            "result": result,
+            "outcome": result.result_json,
+            "projects": projects,
+            "funded": [p for p in projects if p["selected"]],
+            "chart": charts.votes_chart(projects),
+            "comparison": _comparison(round, result),
+            "turnout": {
+                "online": result.online_turnout,
+                "paper": result.paper_turnout,
+                "total": result.online_turnout + result.paper_turnout,
+            },
+            "can_manage": can(request.user, Action.MANAGE_ROUND, round.ward),
+        },
+    )
+
+
+def _published_result(request: HttpRequest, round_id: int) -> tuple[Round, Result]:
+    round = _round(round_id)
+    result = Result.objects.filter(round=round).first()
+    if result is None or not services.can_see_result(request.user, round):
+        raise Http404("This round's result has not been published yet.")
+    return round, result
+
+
+@require_safe
+def ballots_pb(request: HttpRequest, round_id: int) -> HttpResponse:
+    round, result = _published_result(request, round_id)
+    response = HttpResponse(result.ballots_pb, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="round-{round.pk}-ballots.pb"'
+    return response
+
+
+@require_safe
+def result_json(request: HttpRequest, round_id: int) -> HttpResponse:
+    round, result = _published_result(request, round_id)
+    response = JsonResponse(result.result_json, json_dumps_params={"indent": 1})
+    response["Content-Disposition"] = f'attachment; filename="round-{round.pk}-result.json"'
+    return response
+
+
+@require_safe
+def result_csv(request: HttpRequest, round_id: int) -> HttpResponse:
+    round, result = _published_result(request, round_id)
+    response = HttpResponse(services.result_csv(result), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="round-{round.pk}-result.csv"'
+    return response
+
+
+@login_required
+@require_safe
+def manage(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The councillors' voting desk: turnout (never counts before closing), close, publish."""
+    round = _round(round_id)
+    require(request.user, Action.MANAGE_ROUND, round.ward)
+    result = Result.objects.filter(round=round).first()
+    return render(
+        request,
+        "ballots/manage.html",
+        {
+            "round": round,
+            "turnout": services.turnout(round),
+            "result": result,
+            "batches": round.paper_batches.all(),
+            "can_enter_paper": can(request.user, Action.ENTER_PAPER, round.ward),
+        },
+    )
+
+
+@login_required
+@require_POST
+def close(request: HttpRequest, round_id: int) -> HttpResponse:
+    round = _round(round_id)
+    try:
+        services.close_round(round, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("ballots:manage", round_id=round.pk)
+    messages.success(request, "Voting is closed and the ballots have been counted.")
+    return redirect("ballots:results", round_id=round.pk)
+
+
+@login_required
+@require_POST
+def publish(request: HttpRequest, round_id: int) -> HttpResponse:
+    round = _round(round_id)
+    try:
+        result = services.publish_round(round, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("ballots:manage", round_id=round.pk)
+    if result.published_at is None:
+        messages.success(
+            request, "Publication requested. A second councillor must approve it to publish."
+        )
+    else:
+        messages.success(request, "The result is published.")
+    return redirect("ballots:results", round_id=round.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def paper(request: HttpRequest, round_id: int) -> HttpResponse:
+    round = _round(round_id)
+    require(request.user, Action.ENTER_PAPER, round.ward)
+    form = PaperBatchForm(request.POST or None, round=round)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            batch = services.enter_paper_batch(
+                round,
+                polling_place=data["polling_place"],
+                by=request.user,
+                account=services.PaperAccount(
+                    data["issued"], data["spoilt"], data["unused"], data["cast"]
+                ),
+                ballots=data["ballots"],
+            )
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+        else:
+            messages.success(request, f"Entry saved: {batch.get_status_display().lower()}.")
+            return redirect("ballots:paper_batch", round_id=round.pk, batch_id=batch.pk)
+    return render(
+        request,
+        "ballots/paper.html",
+        {
+            "round": round,
+            "form": form,
+            "errors": errors,
+            "batches": round.paper_batches.prefetch_related("entries"),
+            "projects": services.ballot_projects(round),
+        },
+        status=400 if (request.method == "POST" and (errors or form.errors)) else 200,
+    )
+
+
+@login_required
+@require_safe
+def paper_batch(request: HttpRequest, round_id: int, batch_id: int) -> HttpResponse:
+    round = _round(round_id)
+    require(request.user, Action.ENTER_PAPER, round.ward)
+    batch = get_object_or_404(PaperBatch, pk=batch_id, round=round)
+    return render(
+        request,
+        "ballots/paper_batch.html",
+        {
+            "round": round,
+            "batch": batch,
+            "differences": services.paper_differences(batch),
+            "rejections": batch.rejections.all(),
+            "entries": batch.entries.count(),
+        },
+    )
