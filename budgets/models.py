@@ -184,7 +184,11 @@ class Round(models.Model):
             errors["min_choices"] = "The minimum cannot be more than the maximum."
         if self.budget_pence is not None and self.budget_pence <= 0:
             errors["budget_pence"] = "The budget must be more than £0."
-        if self.neighbourhood_id and self.ward_id and self.neighbourhood.ward_id != self.ward_id:
+        if (
+            self.neighbourhood is not None
+            and self.ward_id
+            and self.neighbourhood.ward_id != self.ward_id
+        ):
             errors["neighbourhood"] = "That neighbourhood is not in this ward."
         if self.seal_batch_size is not None and self.seal_batch_size < 25:
             errors["seal_batch_size"] = "Seal at least 25 ballots at a time, to keep votes secret."

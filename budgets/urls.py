@@ -1,4 +1,21 @@
-from django.urls import path  # noqa: F401
+"""Pages of budget rounds and proposals, mounted at the site root by config/urls.py."""
+
+from django.urls import path
+
+from budgets import views
 
 app_name = "budgets"
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("rounds/new/<slug:ward_slug>/", views.round_new, name="round_new"),
+    path("rounds/<int:round_id>/", views.round_detail, name="round"),
+    path("rounds/<int:round_id>/edit/", views.round_edit, name="round_edit"),
+    path("rounds/<int:round_id>/phase/", views.round_phase, name="round_phase"),
+    path("rounds/<int:round_id>/proposals/", views.proposal_list, name="proposals"),
+    path("rounds/<int:round_id>/proposals/new/", views.proposal_new, name="proposal_new"),
+    path("proposals/<int:proposal_id>/", views.proposal_detail, name="proposal"),
+    path("proposals/<int:proposal_id>/edit/", views.proposal_edit, name="proposal_edit"),
+    path(
+        "proposals/<int:proposal_id>/withdraw/", views.proposal_withdraw, name="proposal_withdraw"
+    ),
+    path("proposals/<int:proposal_id>/review/", views.proposal_review, name="proposal_review"),
+]

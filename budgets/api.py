@@ -1,0 +1,245 @@
+"""The budgets API under /api/v1/: rounds, their proposals and reviews.
+
+Thin: each endpoint parses input with a serializer, calls one service and renders the result.
+Refusals are the services' ValidationError/PermissionDenied, which config.api turns into 4xx JSON
+with a `reason`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from budgets import services
+from budgets.models import PHASE_ORDER, Proposal, ProposalStatus, Round
+from budgets.serializers import (
+    PhaseChangeSerializer,
+    ProposalCreateSerializer,
+    ProposalDetailSerializer,
+    ProposalSerializer,
+    ReviewRequestSerializer,
+    RoundSerializer,
+    RoundWriteSerializer,
+)
+from wards.models import Neighbourhood, Ward
+
+
+def get_visible_round(user: Any, round_id: int) -> Round:
+    round = get_object_or_404(Round.objects.select_related("ward", "neighbourhood"), pk=round_id)
+    if not services.can_see_round(user, round):
+        raise Http404("No such round.")
+    return round
+
+
+def get_visible_proposal(user: Any, proposal_id: int) -> Proposal:
+    proposal = get_object_or_404(
+        Proposal.objects.select_related("round__ward", "round__neighbourhood"), pk=proposal_id
+    )
+    if not services.can_see_round(user, proposal.round):
+        raise Http404("No such proposal.")
+    return proposal
+
+
+def _round_settings(data: dict[str, Any], ward: Ward) -> dict[str, Any]:
+    """Validated API input → service keyword arguments (the neighbourhood slug becomes a row)."""
+    data = dict(data)
+    data.pop("ward", None)
+    data.pop("reason", None)
+    if "neighbourhood" in data:
+        slug = data["neighbourhood"]
+        if slug is None:
+            data["neighbourhood"] = None
+        else:
+            hood = Neighbourhood.objects.filter(ward=ward, slug=slug).first()
+            if hood is None:
+                raise ValidationError(
+                    {"neighbourhood": f"{ward.name} has no neighbourhood {slug!r}."}
+                )
+            data["neighbourhood"] = hood
+    return data
+
+
+@extend_schema(tags=["rounds"])
+class RoundListCreate(generics.ListCreateAPIView[Round]):
+    """Budget rounds. Draft rounds are listed only for the councillors who manage them."""
+
+    serializer_class = RoundSerializer
+
+    def get_queryset(self) -> Any:
+        qs = services.visible_rounds(self.request.user)
+        ward = self.request.query_params.get("ward")
+        if ward:
+            qs = qs.filter(ward__slug=ward)
+        phase = self.request.query_params.get("phase")
+        if phase:
+            if phase not in PHASE_ORDER:
+                raise ValidationError(
+                    {"phase": "Unknown phase; use one of " + ", ".join(PHASE_ORDER) + "."}
+                )
+            qs = qs.filter(phase=phase)
+        return qs.order_by("-created_at", "-id")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("ward", OpenApiTypes.STR, description="A ward's slug."),
+            OpenApiParameter("phase", OpenApiTypes.STR, enum=PHASE_ORDER),
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=RoundWriteSerializer, responses={201: RoundSerializer})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Create a round in draft (councillors of the ward, or staff)."""
+        incoming = RoundWriteSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        if not data.get("ward"):
+            raise ValidationError({"ward": "Say which ward the round is for (its slug)."})
+        if not data.get("title"):
+            raise ValidationError({"title": "Give the round a title."})
+        ward = get_object_or_404(Ward, slug=data["ward"])
+        settings = _round_settings(data, ward)
+        title = settings.pop("title")
+        round = services.create_round(ward, by=request.user, title=title, **settings)
+        return Response(RoundSerializer(round).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["rounds"])
+class RoundDetail(generics.RetrieveAPIView[Round]):
+    serializer_class = RoundSerializer
+
+    def get_object(self) -> Round:
+        return get_visible_round(self.request.user, self.kwargs["round_id"])
+
+    @extend_schema(request=RoundWriteSerializer, responses={200: RoundSerializer})
+    def patch(self, request: Request, round_id: int) -> Response:
+        """Change settings; ballot settings are refused once voting has opened."""
+        round = self.get_object()
+        incoming = RoundWriteSerializer(data=request.data, partial=True)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        if "ward" in data and data["ward"] != round.ward.slug:
+            raise ValidationError({"ward": "A round cannot move to another ward."})
+        reason = data.get("reason", "")
+        round = services.update_round(
+            round, by=request.user, reason=reason, **_round_settings(data, round.ward)
+        )
+        return Response(RoundSerializer(round).data)
+
+
+@extend_schema(tags=["rounds"], request=PhaseChangeSerializer, responses={200: RoundSerializer})
+class RoundPhase(APIView):
+    """Move a round one phase forward: draft → proposals → review → voting."""
+
+    def post(self, request: Request, round_id: int) -> Response:
+        round = get_visible_round(request.user, round_id)
+        incoming = PhaseChangeSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        round = services.change_phase(
+            round,
+            incoming.validated_data["phase"],
+            by=request.user,
+            reason=incoming.validated_data.get("reason", ""),
+        )
+        return Response(RoundSerializer(round).data)
+
+
+@extend_schema(tags=["proposals"])
+class RoundProposals(generics.ListCreateAPIView[Proposal]):
+    """A round's proposals (withdrawn ones only with ?status=withdrawn)."""
+
+    serializer_class = ProposalSerializer
+
+    def get_queryset(self) -> Any:
+        round = get_visible_round(self.request.user, self.kwargs["round_id"])
+        params = self.request.query_params
+        status_ = params.get("status", "")
+        if status_ and status_ not in ProposalStatus.values:
+            raise ValidationError(
+                {"status": "Unknown status; use one of " + ", ".join(ProposalStatus.values) + "."}
+            )
+        return services.list_proposals(
+            round,
+            status=status_,
+            category=params.get("category", ""),
+            sort=params.get("sort", "oldest"),
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=ProposalStatus.values),
+            OpenApiParameter("category", OpenApiTypes.STR),
+            OpenApiParameter("sort", OpenApiTypes.STR, enum=list(services.PROPOSAL_SORTS)),
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=ProposalCreateSerializer, responses={201: ProposalDetailSerializer})
+    def post(self, request: Request, round_id: int) -> Response:
+        """Propose a project (a signed-in resident of the ward, while proposals are open)."""
+        round = get_visible_round(request.user, round_id)
+        incoming = ProposalCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        cost = data.pop("cost_pence")
+        proposal = services.submit_proposal(
+            round, by=request.user, estimated_cost_pence=cost, **data
+        )
+        return Response(ProposalDetailSerializer(proposal).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["proposals"])
+class ProposalDetail(generics.RetrieveAPIView[Proposal]):
+    """One proposal with its public review history."""
+
+    serializer_class = ProposalDetailSerializer
+
+    def get_object(self) -> Proposal:
+        return get_visible_proposal(self.request.user, self.kwargs["proposal_id"])
+
+
+@extend_schema(
+    tags=["proposals"], request=ReviewRequestSerializer, responses={200: ProposalDetailSerializer}
+)
+class ProposalReview(APIView):
+    """Review a proposal during the review phase (councillors of the ward, or staff).
+
+    decision: feasible | feasible_changed_cost (with new_cost_pence) | not_feasible |
+    merged (with merged_into, the id of the proposal it duplicates). The reason is public.
+    """
+
+    def post(self, request: Request, proposal_id: int) -> Response:
+        proposal = get_visible_proposal(request.user, proposal_id)
+        incoming = ReviewRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        if data["decision"] == "merged":
+            if not data.get("merged_into"):
+                raise ValidationError(
+                    {"merged_into": "Say which proposal this one duplicates (its id)."}
+                )
+            target = Proposal.objects.filter(pk=data["merged_into"]).first()
+            if target is None:
+                raise ValidationError({"merged_into": "There is no proposal with that id."})
+            services.merge_proposals(proposal, target, by=request.user, reason=data["reason"])
+        else:
+            services.review_proposal(
+                proposal,
+                by=request.user,
+                decision=data["decision"],
+                reason=data["reason"],
+                new_cost_pence=data.get("new_cost_pence"),
+            )
+        proposal.refresh_from_db()
+        return Response(ProposalDetailSerializer(proposal).data)

@@ -1,0 +1,364 @@
+"""Forms for rounds, proposals and reviews. They parse and explain; the services decide.
+
+Money is typed in pounds and handed to the services in pence. The round form reuses
+Round.clean() (through ModelForm validation), so the form and the database agree on which ballot
+and rule combinations are allowed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from budgets.models import (
+    ALLOWED_RULES,
+    MAX_DESCRIPTION,
+    MAX_LOCATION,
+    MAX_PARTNER,
+    MAX_REASON,
+    MAX_SUMMARY,
+    MAX_TITLE,
+    BallotType,
+    Proposal,
+    ProposalStatus,
+    ReviewDecision,
+    Round,
+    Rule,
+    Sat,
+)
+from budgets.services import BALLOT_SETTINGS, MIN_COST_PENCE, PROPOSAL_SORTS
+from wards.models import Neighbourhood
+from wards.money import format_pence, parse_pounds
+
+MAX_CATEGORIES = 30
+
+
+class PoundsField(forms.CharField):
+    """An amount typed in pounds ('2,500.50', '£2500'); cleaned to integer pence."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "decimal", "class": "input-money"})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int):
+            return format_pence(value).replace("£", "").replace(",", "")
+        return value
+
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            return parse_pounds(text)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+def _explain(choices: list[tuple[str, str]]) -> str:
+    return " ".join(f"{label}." for _, label in choices)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+DATE_FIELDS = [
+    "proposals_start",
+    "proposals_end",
+    "review_start",
+    "review_end",
+    "voting_start",
+    "voting_end",
+]
+
+
+class RoundForm(forms.ModelForm):
+    """A round's settings. Ballot settings are shown but locked once voting has opened."""
+
+    budget = PoundsField(
+        label="Budget in pounds",
+        help_text="At most the ward's community chest; less when the chest is split.",
+    )
+    categories_text = forms.CharField(
+        label="Categories",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="One per line, e.g. Parks, Streets, Young people. Proposers choose one.",
+    )
+    reason = forms.CharField(
+        label="Why are you making this change? (optional, recorded in the public audit trail)",
+        required=False,
+        max_length=MAX_REASON,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    class Meta:
+        model = Round
+        fields = [
+            "title",
+            "description",
+            "neighbourhood",
+            *DATE_FIELDS,
+            "ballot_type",
+            "rule",
+            "sat",
+            "max_points",
+            "min_choices",
+            "max_choices",
+            "eligible_live",
+            "eligible_work",
+            "eligible_study",
+            "min_age",
+            "allow_postcode_voting",
+            "allow_code_voting",
+            "seal_batch_size",
+        ]
+        widgets = {name: DateTimeInput() for name in DATE_FIELDS}
+        labels = {
+            "proposals_start": "Proposals open",
+            "proposals_end": "Proposals close",
+            "review_start": "Review starts",
+            "review_end": "Review ends",
+            "voting_start": "Voting opens",
+            "voting_end": "Voting closes",
+            "ballot_type": "Ballot type",
+            "rule": "Counting rule",
+            "sat": "Satisfaction measure",
+            "eligible_live": "People who live in the area may vote",
+            "eligible_work": "People who work in the area may vote",
+            "eligible_study": "People who study in the area may vote",
+            "min_age": "Minimum age to vote",
+        }
+        help_texts = {
+            "ballot_type": _explain(BallotType.choices),
+            "rule": _explain(Rule.choices),
+            "sat": _explain(Sat.choices) + " Only the greedy, optimal and equal-shares rules "
+            "can use cardinality.",
+            "description": "What the round is for, in plain words. Shown on the round's page.",
+        }
+
+    def __init__(self, *args: Any, ward: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.ward = ward
+        self.fields["neighbourhood"].queryset = Neighbourhood.objects.filter(ward=ward)  # type: ignore[attr-defined]
+        self.fields["neighbourhood"].help_text = "Leave empty for a round across the whole ward."
+        self.fields["neighbourhood"].required = False
+        if self.instance.pk:
+            self.fields["budget"].initial = self.instance.budget_pence
+            self.fields["categories_text"].initial = "\n".join(self.instance.categories)
+        else:
+            self.fields["budget"].initial = ward.chest_pence
+        self.allowed_combinations = [
+            (BallotType(t).label.split(":")[0], ", ".join(sorted(rules)))
+            for t, rules in ALLOWED_RULES.items()
+        ]
+        self.frozen = bool(self.instance.settings_frozen_at)
+        if self.frozen:
+            for name in BALLOT_SETTINGS:
+                if name in self.fields:
+                    self.fields[name].disabled = True
+            self.fields["budget"].disabled = True
+
+    def clean_budget(self) -> int | None:
+        pence = self.cleaned_data.get("budget")
+        if pence is not None and pence < 1:
+            raise forms.ValidationError("The budget must be more than £0.")
+        return pence
+
+    def clean_categories_text(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data.get("categories_text", "").splitlines()]
+        categories = list(dict.fromkeys(line for line in lines if line))
+        if len(categories) > MAX_CATEGORIES:
+            raise forms.ValidationError(f"Use at most {MAX_CATEGORIES} categories.")
+        if any(len(c) > 60 for c in categories):
+            raise forms.ValidationError("Keep each category to 60 characters or fewer.")
+        return categories
+
+    def _post_clean(self) -> None:
+        # Round.clean() needs the budget before it runs, so it reports every problem at once.
+        if self.cleaned_data.get("budget") is not None:
+            self.instance.budget_pence = self.cleaned_data["budget"]
+        self.instance.categories = self.cleaned_data.get("categories_text", [])
+        super()._post_clean()  # type: ignore[misc]
+
+    def _update_errors(self, errors: Any) -> None:
+        # Model errors about budget_pence belong to the budget (pounds) field on this form.
+        if hasattr(errors, "error_dict") and "budget_pence" in errors.error_dict:
+            errors.error_dict["budget"] = errors.error_dict.pop("budget_pence")
+        super()._update_errors(errors)  # type: ignore[misc]
+
+    def round_settings(self) -> dict[str, Any]:
+        """The cleaned settings, as keyword arguments for create_round/update_round."""
+        values = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        values["budget_pence"] = self.cleaned_data["budget"]
+        values["categories"] = self.cleaned_data["categories_text"]
+        if self.frozen:
+            for name in BALLOT_SETTINGS:
+                values.pop(name, None)
+        return values
+
+
+class ProposalForm(forms.Form):
+    title = forms.CharField(
+        max_length=MAX_TITLE,
+        help_text=f"A short name for your project, up to {MAX_TITLE} characters.",
+    )
+    summary = forms.CharField(
+        max_length=MAX_SUMMARY,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=f"One or two sentences, up to {MAX_SUMMARY} characters. Shown in the list.",
+    )
+    description = forms.CharField(
+        max_length=MAX_DESCRIPTION,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="What would happen, who it helps and how. Up to 5,000 characters.",
+    )
+    cost = PoundsField(
+        label="Estimated cost in pounds",
+        help_text="Your best guess, like 2500 or 2,500.50. The councillors may check it.",
+    )
+    category = forms.ChoiceField(required=False)
+    location = forms.CharField(
+        max_length=MAX_LOCATION,
+        required=False,
+        help_text="Where, e.g. 'Ladypool Road, by the park gates'. Optional.",
+    )
+    delivery_partner = forms.CharField(
+        label="A group that would help deliver it (optional)",
+        max_length=MAX_PARTNER,
+        required=False,
+    )
+    volunteer_hours = forms.IntegerField(
+        label="Volunteer hours offered (optional)",
+        required=False,
+        min_value=0,
+        max_value=100_000,
+    )
+
+    def __init__(self, *args: Any, round: Round, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.round = round
+        category = self.fields["category"]
+        assert isinstance(category, forms.ChoiceField)
+        if round.categories:
+            category.choices = [("", "Choose a category"), *((c, c) for c in round.categories)]
+            category.required = True
+        else:
+            category.widget = forms.HiddenInput()
+        self.fields[
+            "cost"
+        ].help_text += f" Between £1 and this round's budget of {format_pence(round.budget_pence)}."
+
+    def clean_cost(self) -> int | None:
+        pence = self.cleaned_data.get("cost")
+        if pence is None:
+            return None
+        if pence < MIN_COST_PENCE:
+            raise forms.ValidationError("The cost must be at least £1.")
+        if pence > self.round.budget_pence:
+            raise forms.ValidationError(
+                "The cost cannot be more than this round's whole budget of "
+                f"{format_pence(self.round.budget_pence)}."
+            )
+        return pence
+
+    def proposal_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["estimated_cost_pence"] = data.pop("cost")
+        data["category"] = data.get("category") or ""
+        return data
+
+    @classmethod
+    def initial_from(cls, proposal: Proposal) -> dict[str, Any]:
+        return {
+            "title": proposal.title,
+            "summary": proposal.summary,
+            "description": proposal.description,
+            "cost": proposal.estimated_cost_pence,
+            "category": proposal.category,
+            "location": proposal.location,
+            "delivery_partner": proposal.delivery_partner,
+            "volunteer_hours": proposal.volunteer_hours,
+        }
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you withdrawing it? (optional, shown publicly)",
+        required=False,
+        max_length=MAX_REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Decision",
+        choices=ReviewDecision.choices,
+        widget=forms.RadioSelect,
+    )
+    new_cost = PoundsField(
+        label="New cost in pounds",
+        required=False,
+        help_text="Only for 'Feasible with a changed cost': the cost that will be on the ballot.",
+    )
+    merged_into = forms.ModelChoiceField(
+        label="Duplicate of",
+        queryset=Proposal.objects.none(),
+        required=False,
+        help_text="Only for 'Merged with a duplicate': the proposal that stays.",
+    )
+    reason = forms.CharField(
+        label="Reason (shown to the proposer and the public)",
+        max_length=MAX_REASON,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args: Any, proposal: Proposal, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.proposal = proposal
+        self.fields["merged_into"].queryset = (  # type: ignore[attr-defined]
+            proposal.round.proposals.exclude(pk=proposal.pk)
+            .exclude(status__in=[ProposalStatus.WITHDRAWN, ProposalStatus.MERGED])
+            .order_by("title")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        decision = data.get("decision")
+        if decision == ReviewDecision.FEASIBLE_CHANGED_COST and data.get("new_cost") is None:
+            self.add_error("new_cost", "Enter the new cost in pounds.")
+        if decision == ReviewDecision.MERGED and not data.get("merged_into"):
+            self.add_error("merged_into", "Choose the proposal this one duplicates.")
+        return data
+
+
+class ProposalFilterForm(forms.Form):
+    """The list's filters; invalid values are ignored rather than refused."""
+
+    category = forms.ChoiceField(required=False, label="Category")
+    status = forms.ChoiceField(required=False, label="Status")
+    sort = forms.ChoiceField(
+        required=False,
+        label="Sort by",
+        choices=[(k, label) for k, (label, _) in PROPOSAL_SORTS.items()],
+    )
+
+    def __init__(self, *args: Any, round: Round, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        category = self.fields["category"]
+        status = self.fields["status"]
+        assert isinstance(category, forms.ChoiceField) and isinstance(status, forms.ChoiceField)
+        category.choices = [("", "All categories"), *((c, c) for c in round.categories)]
+        status.choices = [("", "All (not withdrawn)"), *ProposalStatus.choices]
+
+    def values(self) -> dict[str, str]:
+        if self.is_valid():
+            return {k: v or "" for k, v in self.cleaned_data.items()}
+        return {"category": "", "status": "", "sort": ""}

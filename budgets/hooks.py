@@ -1,0 +1,42 @@
+"""Hooks other apps register so budgets never has to import them.
+
+Dependencies point one way: ballots builds on budgets, never the reverse. Yet the scheduled
+`advance_rounds` command must close a round whose voting has ended, and closing (sealing the last
+batch of ballots, tallying, recording the result) belongs to the ballots app. So the ballots app
+registers its closer when Django starts, typically in `BallotsConfig.ready()`:
+
+    from budgets.hooks import register_closer
+    from ballots.services import close_round
+
+    register_closer(close_round)
+
+The closer is called as `closer(round, by=None)` (None means "the scheduler", audit.SYSTEM) inside
+no transaction of ours; it must move the round to `closed` itself, through
+`budgets.services.enter_result_phase(round, Phase.CLOSED, by=None)`, and raise ValidationError
+with a reason if it cannot close the round yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Closer = Callable[..., Any]
+
+_closer: Closer | None = None
+
+
+def register_closer(fn: Closer) -> None:
+    """Register the function that closes a round whose voting has ended (one per process)."""
+    global _closer
+    _closer = fn
+
+
+def unregister_closer() -> None:
+    """Forget the registered closer (tests use it to restore the default)."""
+    global _closer
+    _closer = None
+
+
+def get_closer() -> Closer | None:
+    return _closer

@@ -1,0 +1,36 @@
+"""Move budget rounds on when a phase's end date has passed; a cron job runs it every few minutes.
+
+    */5 * * * *  cd /srv/community-chest && .venv/bin/python manage.py advance_rounds
+
+Draft rounds open for proposals at proposals_start; proposals end at proposals_end; review ends at
+review_end (only once every proposal is reviewed and one is feasible). When voting_end passes, the
+closer the ballots app registered in budgets.hooks counts the votes; without one, the command says
+that close_round must run. It never moves a round to closed itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from budgets.services import advance_due_rounds
+
+
+class Command(BaseCommand):
+    help = "Move budget rounds whose phase end date has passed to their next phase."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--strict",
+            action="store_true",
+            help="Exit with status 1 if a due round could not move on (for monitoring).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        results = advance_due_rounds(say=self.stdout.write)
+        moved = sum(r.outcome in ("moved", "closed") for r in results)
+        stuck = len(results) - moved
+        self.stdout.write(self.style.SUCCESS(f"Done: {moved} moved on, {stuck} waiting."))
+        if options["strict"] and stuck:
+            raise SystemExit(1)

@@ -1,0 +1,193 @@
+"""The API's shapes for rounds, proposals and reviews: explicit fields, a contract for clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from budgets.models import (
+    MAX_REASON,
+    BallotType,
+    Phase,
+    Proposal,
+    ProposalStatus,
+    Review,
+    ReviewDecision,
+    Round,
+    Rule,
+    Sat,
+)
+from wards.models import Neighbourhood, Ward
+
+PHASE_DATES = [
+    "proposals_start",
+    "proposals_end",
+    "review_start",
+    "review_end",
+    "voting_start",
+    "voting_end",
+]
+
+
+class RoundSerializer(serializers.ModelSerializer[Round]):
+    ward: serializers.SlugRelatedField[Ward] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    neighbourhood: serializers.SlugRelatedField[Neighbourhood] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    url = serializers.SerializerMethodField()
+    proposals_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Round
+        fields = [
+            "id",
+            "ward",
+            "neighbourhood",
+            "title",
+            "description",
+            "phase",
+            "budget_pence",
+            "ballot_type",
+            "rule",
+            "sat",
+            "max_points",
+            "min_choices",
+            "max_choices",
+            "categories",
+            *PHASE_DATES,
+            "eligible_live",
+            "eligible_work",
+            "eligible_study",
+            "min_age",
+            "allow_postcode_voting",
+            "allow_code_voting",
+            "seal_batch_size",
+            "settings_frozen_at",
+            "created_at",
+            "url",
+            "proposals_url",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, round: Round) -> str:
+        return round.get_absolute_url()
+
+    def get_proposals_url(self, round: Round) -> str:
+        return f"/api/v1/rounds/{round.pk}/proposals/"
+
+
+class RoundWriteSerializer(serializers.Serializer[Any]):
+    """Settings a councillor sends to create (POST, ward required) or change (PATCH) a round."""
+
+    ward = serializers.SlugField(required=False, help_text="The ward's slug (create only).")
+    neighbourhood = serializers.SlugField(
+        required=False, allow_null=True, help_text="A neighbourhood of the ward, by slug."
+    )
+    title = serializers.CharField(max_length=150, required=False)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    budget_pence = serializers.IntegerField(min_value=1, required=False)
+    ballot_type = serializers.ChoiceField(choices=BallotType.choices, required=False)
+    rule = serializers.ChoiceField(choices=Rule.choices, required=False)
+    sat = serializers.ChoiceField(choices=Sat.choices, required=False)
+    max_points = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    min_choices = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    max_choices = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    categories = serializers.ListField(
+        child=serializers.CharField(max_length=60), required=False, max_length=30
+    )
+    proposals_start = serializers.DateTimeField(required=False, allow_null=True)
+    proposals_end = serializers.DateTimeField(required=False, allow_null=True)
+    review_start = serializers.DateTimeField(required=False, allow_null=True)
+    review_end = serializers.DateTimeField(required=False, allow_null=True)
+    voting_start = serializers.DateTimeField(required=False, allow_null=True)
+    voting_end = serializers.DateTimeField(required=False, allow_null=True)
+    eligible_live = serializers.BooleanField(required=False)
+    eligible_work = serializers.BooleanField(required=False)
+    eligible_study = serializers.BooleanField(required=False)
+    min_age = serializers.IntegerField(min_value=0, max_value=120, required=False)
+    allow_postcode_voting = serializers.BooleanField(required=False)
+    allow_code_voting = serializers.BooleanField(required=False)
+    seal_batch_size = serializers.IntegerField(min_value=25, required=False)
+    reason = serializers.CharField(
+        max_length=MAX_REASON, required=False, allow_blank=True, help_text="Why (recorded)."
+    )
+
+
+class PhaseChangeSerializer(serializers.Serializer[Any]):
+    phase = serializers.ChoiceField(choices=Phase.choices)
+    reason = serializers.CharField(max_length=MAX_REASON, required=False, allow_blank=True)
+
+
+class ReviewSerializer(serializers.ModelSerializer[Review]):
+    class Meta:
+        model = Review
+        fields = ["id", "decision", "reason", "new_cost_pence", "merged_into", "created_at"]
+        read_only_fields = fields
+
+
+class ProposalSerializer(serializers.ModelSerializer[Proposal]):
+    round: serializers.PrimaryKeyRelatedField[Round] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
+    status = serializers.ChoiceField(choices=ProposalStatus.choices, read_only=True)
+    on_ballot = serializers.BooleanField(read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "id",
+            "round",
+            "title",
+            "summary",
+            "description",
+            "cost_pence",
+            "estimated_cost_pence",
+            "category",
+            "location",
+            "delivery_partner",
+            "volunteer_hours",
+            "status",
+            "on_ballot",
+            "review_reason",
+            "merged_into",
+            "created_at",
+            "url",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, proposal: Proposal) -> str:
+        return proposal.get_absolute_url()
+
+
+class ProposalDetailSerializer(ProposalSerializer):
+    reviews = ReviewSerializer(many=True, read_only=True)
+
+    class Meta(ProposalSerializer.Meta):
+        fields = [*ProposalSerializer.Meta.fields, "reviews"]
+        read_only_fields = fields
+
+
+class ProposalCreateSerializer(serializers.Serializer[Any]):
+    """A resident's new proposal. The cost is in pence (the web form takes pounds)."""
+
+    title = serializers.CharField(max_length=120)
+    summary = serializers.CharField(max_length=300)
+    description = serializers.CharField(max_length=5000)
+    cost_pence = serializers.IntegerField(help_text="Estimated cost in pence, £1 to the budget.")
+    category = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    delivery_partner = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    volunteer_hours = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+
+
+class ReviewRequestSerializer(serializers.Serializer[Any]):
+    decision = serializers.ChoiceField(choices=ReviewDecision.choices)
+    reason = serializers.CharField(max_length=MAX_REASON)
+    new_cost_pence = serializers.IntegerField(required=False, allow_null=True)
+    merged_into = serializers.IntegerField(
+        required=False, allow_null=True, help_text="With decision 'merged': the surviving proposal."
+    )

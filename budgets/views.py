@@ -1,0 +1,339 @@
+"""Pages for rounds and proposals. Thin: parse the request, call one service, render.
+
+Every page works without JavaScript; htmx only swaps the proposal list's results partial when a
+filter changes. Refusals from the services become form errors, a message on the next page, or a
+403 page with the reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from budgets import services
+from budgets.forms import ProposalFilterForm, ProposalForm, ReviewForm, RoundForm, WithdrawForm
+from budgets.models import MAX_REASON, Phase, Proposal, ProposalStatus, ReviewDecision, Round
+from wards import access
+from wards.access import Action
+
+PROPOSALS_PER_PAGE = 20
+
+
+# --- access helpers: each returns the object or raises 404/403, so views never repeat rules --
+
+
+def _get_round(request: HttpRequest, round_id: int) -> Round:
+    """The round, or 404 (a draft is a 404 for anyone who cannot manage it)."""
+    round = get_object_or_404(Round.objects.select_related("ward", "neighbourhood"), pk=round_id)
+    if not services.can_see_round(request.user, round):
+        raise Http404("No such round.")
+    return round
+
+
+def _get_proposal(request: HttpRequest, proposal_id: int) -> Proposal:
+    proposal = get_object_or_404(
+        Proposal.objects.select_related("round__ward", "round__neighbourhood", "merged_into"),
+        pk=proposal_id,
+    )
+    if not services.can_see_round(request.user, proposal.round):
+        raise Http404("No such proposal.")
+    return proposal
+
+
+def _signed_in(request: HttpRequest) -> HttpResponse | None:
+    """A redirect to sign in for anonymous visitors, or None."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return None
+
+
+def _apply_errors(form: Any, exc: ValidationError) -> None:
+    """Put a service's refusal on the form: field errors where the form has the field."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            for error in errors:
+                target = field if field in form.fields else None
+                form.add_error(target, error.messages)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- rounds -------------------------------------------------------------------------------
+
+
+@require_safe
+def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
+    round = _get_round(request, round_id)
+    counts = dict(round.proposals.values_list("status").annotate(n=Count("id")).order_by("status"))
+    can_manage = services.can_manage(request.user, round)
+    can_propose = access.can(request.user, Action.PROPOSE, round.ward)
+    next_phase = services.next_phase(round)
+    context: dict[str, Any] = {
+        "round": round,
+        "timeline": services.timeline(round),
+        "explanation": services.PHASE_EXPLANATIONS[round.phase],
+        "what_next": services.WHAT_NEXT[round.phase],
+        "counts": counts,
+        "total_proposals": sum(n for s, n in counts.items() if s != ProposalStatus.WITHDRAWN),
+        "on_ballot": counts.get(ProposalStatus.FEASIBLE, 0),
+        "proposals_open": services.proposals_open_now(round),
+        "can_propose": can_propose,
+        "can_manage": can_manage,
+        "can_review": services.can_review(request.user, round),
+        "next_phase": next_phase if next_phase not in services.RESULT_PHASES else None,
+        "next_phase_label": Phase(next_phase).label if next_phase else "",
+        "blockers": (
+            services.voting_blockers(round) if can_manage and round.phase == Phase.REVIEW else []
+        ),
+        "max_reason": MAX_REASON,
+    }
+    return render(request, "budgets/round_detail.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def round_new(request: HttpRequest, ward_slug: str) -> HttpResponse:
+    ward = access.get_ward(ward_slug)
+    if response := _signed_in(request):
+        return response
+    access.require(request.user, Action.MANAGE_ROUND, ward)
+    form = RoundForm(request.POST or None, ward=ward)
+    if request.method == "POST" and form.is_valid():
+        values = form.round_settings()
+        try:
+            round = services.create_round(
+                ward, by=request.user, title=values.pop("title"), **values
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "The round is saved as a draft. Only councillors see it.")
+            return redirect(round)
+    return render(request, "budgets/round_form.html", {"form": form, "ward": ward, "round": None})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def round_edit(request: HttpRequest, round_id: int) -> HttpResponse:
+    round = _get_round(request, round_id)
+    if response := _signed_in(request):
+        return response
+    access.require(request.user, Action.MANAGE_ROUND, round.ward)
+    if round.phase in services.RESULT_PHASES:
+        messages.error(
+            request, "Voting in this round has ended, so its settings can no longer change."
+        )
+        return redirect(round)
+    form = RoundForm(request.POST or None, instance=round, ward=round.ward)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_round(
+                round,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                **form.round_settings(),
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "The round's settings are saved.")
+            return redirect(round)
+    return render(
+        request, "budgets/round_form.html", {"form": form, "ward": round.ward, "round": round}
+    )
+
+
+@require_POST
+def round_phase(request: HttpRequest, round_id: int) -> HttpResponse:
+    round = _get_round(request, round_id)
+    if response := _signed_in(request):
+        return response
+    to = request.POST.get("phase", "")
+    reason = request.POST.get("reason", "")
+    try:
+        services.change_phase(round, to, by=request.user, reason=reason)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"The round is now in the {Phase(to).label.lower()} phase.")
+    return redirect(round)
+
+
+# --- proposals ----------------------------------------------------------------------------
+
+
+@require_safe
+def proposal_list(request: HttpRequest, round_id: int) -> HttpResponse:
+    round = _get_round(request, round_id)
+    filters = ProposalFilterForm(request.GET or None, round=round)
+    chosen = filters.values()
+    proposals = services.list_proposals(
+        round, status=chosen["status"], category=chosen["category"], sort=chosen["sort"] or "newest"
+    )
+    page = Paginator(proposals, PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "round": round,
+        "filters": filters,
+        "page": page,
+        "query": query.urlencode(),
+        "can_propose": access.can(request.user, Action.PROPOSE, round.ward)
+        and services.proposals_open_now(round),
+    }
+    template = "budgets/proposal_list.html"
+    if getattr(request, "htmx", False):
+        template += "#results"
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def proposal_new(request: HttpRequest, round_id: int) -> HttpResponse:
+    round = _get_round(request, round_id)
+    if response := _signed_in(request):
+        return response
+    access.require(request.user, Action.PROPOSE, round.ward)
+    closed_reason = ""
+    try:
+        services.require_can_propose(request.user, round)
+    except ValidationError as exc:
+        closed_reason = " ".join(exc.messages)
+    form = ProposalForm(request.POST or None, round=round)
+    if request.method == "POST" and not closed_reason and form.is_valid():
+        try:
+            proposal = services.submit_proposal(round, by=request.user, **form.proposal_fields())
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                "Thank you: your proposal is published. You can change or withdraw it until "
+                "proposals close.",
+            )
+            return redirect(proposal)
+    return render(
+        request,
+        "budgets/proposal_form.html",
+        {"form": form, "round": round, "proposal": None, "closed_reason": closed_reason},
+    )
+
+
+@require_safe
+def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    proposal = _get_proposal(request, proposal_id)
+    round = proposal.round
+    return render(
+        request,
+        "budgets/proposal_detail.html",
+        {
+            "proposal": proposal,
+            "round": round,
+            "reviews": proposal.reviews.select_related("merged_into"),
+            "merged_from": proposal.merged_from.all(),
+            "can_change": services.can_change_proposal(request.user, proposal),
+            "can_review": services.can_review(request.user, round)
+            and round.phase == Phase.REVIEW
+            and proposal.status not in (ProposalStatus.WITHDRAWN, ProposalStatus.MERGED),
+        },
+    )
+
+
+def _proposer_gate(request: HttpRequest, proposal: Proposal) -> HttpResponse | None:
+    """Sign-in redirect, 403 for anyone but the proposer, or back to the page if it's too late."""
+    if response := _signed_in(request):
+        return response
+    try:
+        services.require_can_change_proposal(request.user, proposal)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(proposal)
+    return None
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def proposal_edit(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    proposal = _get_proposal(request, proposal_id)
+    if response := _proposer_gate(request, proposal):
+        return response
+    form = ProposalForm(
+        request.POST or None, round=proposal.round, initial=ProposalForm.initial_from(proposal)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_proposal(proposal, by=request.user, **form.proposal_fields())
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Your changes are saved.")
+            return redirect(proposal)
+    return render(
+        request,
+        "budgets/proposal_form.html",
+        {"form": form, "round": proposal.round, "proposal": proposal, "closed_reason": ""},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def proposal_withdraw(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    proposal = _get_proposal(request, proposal_id)
+    if response := _proposer_gate(request, proposal):
+        return response
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.withdraw_proposal(
+                proposal, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Your proposal is withdrawn.")
+            return redirect(proposal.round)
+    return render(request, "budgets/proposal_withdraw.html", {"form": form, "proposal": proposal})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def proposal_review(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    proposal = _get_proposal(request, proposal_id)
+    if response := _signed_in(request):
+        return response
+    access.require(request.user, Action.REVIEW, proposal.round.ward)
+    try:
+        services.require_can_review(request.user, proposal)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(proposal)
+    form = ReviewForm(request.POST or None, proposal=proposal)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["decision"] == ReviewDecision.MERGED:
+                services.merge_proposals(
+                    proposal, data["merged_into"], by=request.user, reason=data["reason"]
+                )
+            else:
+                services.review_proposal(
+                    proposal,
+                    by=request.user,
+                    decision=data["decision"],
+                    reason=data["reason"],
+                    new_cost_pence=data["new_cost"]
+                    if data["decision"] == ReviewDecision.FEASIBLE_CHANGED_COST
+                    else None,
+                )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "The decision and its reason are published.")
+            return redirect(proposal)
+    return render(
+        request,
+        "budgets/proposal_review.html",
+        {"form": form, "proposal": proposal, "reviews": proposal.reviews.all()},
+    )
