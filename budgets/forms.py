@@ -37,8 +37,9 @@ MAX_CATEGORIES = 30
 class PoundsField(forms.CharField):
     """An amount typed in pounds ('2,500.50', '£2500'); cleaned to integer pence."""
 
+    MAX_CHARS = 20
+
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 20)
         super().__init__(**kwargs)
         self.widget.attrs.update({"inputmode": "decimal", "class": "input-money"})
 
@@ -51,6 +52,8 @@ class PoundsField(forms.CharField):
         text = super().to_python(value)
         if not text:
             return None
+        if len(text) > self.MAX_CHARS:
+            raise forms.ValidationError("Enter an amount in pounds, like 2500 or 2,500.50.")
         try:
             return parse_pounds(text)
         except ValueError as exc:
