@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["SYSTEM", "Actor", "record"]
+__all__ = ["SYSTEM", "Actor", "actor_for", "record", "sign_checkpoint"]
 
 
 @dataclass(frozen=True)
@@ -45,3 +45,14 @@ def actor_for(user: Any, role: str) -> Actor:
     from audit.ledger import pseudonym
 
     return Actor(role, pseudonym(user))
+
+
+def sign_checkpoint(reason: str, *, ward: Any = None, round: Any = None, actor: Any = None) -> Any:
+    """Sign the ledger's head with the server's Ed25519 key; returns the stored Checkpoint.
+
+    Call it when a round closes and when its result is published (passing `round=` puts the
+    `checkpoint.signed` event in that round's own ledger too), or on demand.
+    """
+    from audit.signing import sign_checkpoint as sign
+
+    return sign(reason, ward=ward, round=round, actor=actor)

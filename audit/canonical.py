@@ -67,3 +67,34 @@ def ballot_commitment(receipt: str, vote_type: str, selection: Any) -> str:
     canonical = canonical_ballot(vote_type, selection)
     text = f"community-chest-ballot-v1\n{receipt}\n{vote_type}\n{canonical}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- Checkpoints -------------------------------------------------------------------------------
+# A checkpoint is an Ed25519 signature over these ASCII bytes (no trailing newline):
+#
+#     community-chest-checkpoint-v1\n<seq in decimal>\n<hash, 64 lower-case hex digits>
+#
+# and a key's id is the first 16 hex digits of SHA-256 over its raw 32-byte public key.
+CHECKPOINT_DOMAIN = "community-chest-checkpoint-v1"
+
+
+def checkpoint_message(seq: int, digest: str) -> bytes:
+    return f"{CHECKPOINT_DOMAIN}\n{int(seq)}\n{digest}".encode("ascii")
+
+
+def key_id(raw_public_key: bytes) -> str:
+    return hashlib.sha256(raw_public_key).hexdigest()[:16]
+
+
+# --- Per-round exports ------------------------------------------------------------------------
+# A per-round ledger file starts with one header line, then the round's events as ledger lines:
+#
+#     {"ledger_subset":{"format":"community-chest-ledger-v1","round":<id>}}
+#
+SUBSET_HEADER_KEY = "ledger_subset"
+LEDGER_FORMAT = "community-chest-ledger-v1"
+
+
+def subset_header(round_id: int) -> bytes:
+    header = {SUBSET_HEADER_KEY: {"format": LEDGER_FORMAT, "round": int(round_id)}}
+    return canonical_bytes(header) + b"\n"

@@ -1,0 +1,216 @@
+"""Ledger events in plain words, for the audit pages.
+
+Payload keys are read leniently (several apps write them): a sentence uses what it finds and
+stays true when a detail is missing. Unknown kinds get a generic sentence.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Mapping
+from typing import Any
+
+# Short labels for the filter, in the order a round lives through them.
+KIND_LABELS: dict[str, str] = {
+    "round.created": "Round created",
+    "round.updated": "Round details changed",
+    "round.phase_changed": "Round phase changed",
+    "round.settings_frozen": "Ballot settings frozen",
+    "proposal.submitted": "Proposal submitted",
+    "proposal.edited": "Proposal edited",
+    "proposal.withdrawn": "Proposal withdrawn",
+    "proposal.reviewed": "Proposal reviewed",
+    "proposal.merged": "Proposals merged",
+    "codes.issued": "Voting codes issued",
+    "code.revoked": "Voting code revoked",
+    "ballots.sealed": "Ballots sealed",
+    "paper_batch.entered": "Paper ballots entered",
+    "paper_batch.accepted": "Paper batch accepted",
+    "paper_batch.rejected": "Paper batch rejected",
+    "round.closed": "Round closed",
+    "result.published": "Result published",
+    "checkpoint.signed": "Ledger signed",
+}
+
+PHASE_WORDS = {
+    "draft": "moved the round back to draft",
+    "proposals": "opened proposals",
+    "review": "closed proposals and started the review",
+    "voting": "opened voting",
+    "closed": "closed voting",
+    "published": "published the result",
+}
+
+DECISION_WORDS = {
+    "accepted": "accepted it for the ballot",
+    "accept": "accepted it for the ballot",
+    "approved": "accepted it for the ballot",
+    "rejected": "rejected it",
+    "reject": "rejected it",
+    "changes_requested": "asked for changes",
+    "needs_changes": "asked for changes",
+}
+
+
+def actor_words(role: str, actor_id: str) -> str:
+    """'Councillor 3f2a…': the role and the start of the pseudonym, never a name."""
+    if role == "system" or not actor_id:
+        return "The system"
+    return f"{role.replace('_', ' ').capitalize()} {actor_id[:4]}…"
+
+
+def _first(payload: Mapping[str, Any], *keys: str) -> Any:
+    for key in keys:
+        value = payload.get(key)
+        if value not in (None, "", [], {}):
+            return value
+    return None
+
+
+def _proposal(p: Mapping[str, Any]) -> str:
+    pid = _first(p, "proposal", "proposal_id", "id")
+    title = _first(p, "title")
+    text = f"proposal #{pid}" if pid is not None else "a proposal"
+    return f"{text} “{title}”" if title else text
+
+
+def _count(p: Mapping[str, Any], *keys: str) -> int | None:
+    value = _first(p, *keys)
+    if isinstance(value, list):
+        return len(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+def _round_created(who: str, p: Mapping[str, Any]) -> str:
+    title = _first(p, "title", "name")
+    return f"{who} created the budget round “{title}”" if title else f"{who} created the round"
+
+
+def _round_updated(who: str, p: Mapping[str, Any]) -> str:
+    changed = _first(p, "changed", "fields")
+    if isinstance(changed, list | dict):
+        names = ", ".join(str(c).replace("_", " ") for c in changed)
+        return f"{who} changed the round's {names}"
+    return f"{who} changed the round's details"
+
+
+def _phase(who: str, p: Mapping[str, Any]) -> str:
+    to = _first(p, "to", "phase", "new")
+    if isinstance(to, str):
+        return f"{who} {PHASE_WORDS.get(to, f'moved the round to {to}')}"
+    return f"{who} moved the round to its next phase"
+
+
+def _reviewed(who: str, p: Mapping[str, Any]) -> str:
+    decision = _first(p, "decision", "outcome", "status")
+    text = f"{who} reviewed {_proposal(p)}"
+    if isinstance(decision, str):
+        text += f" and {DECISION_WORDS.get(decision, decision.replace('_', ' '))}"
+    return text
+
+
+def _merged(who: str, p: Mapping[str, Any]) -> str:
+    into = _first(p, "into", "merged_into", "target")
+    merged = _first(p, "merged", "sources", "proposals")
+    if into is not None and isinstance(merged, list):
+        ids = ", ".join(f"#{m}" for m in merged)
+        return f"{who} merged proposals {ids} into #{into}"
+    if into is not None:
+        return f"{who} merged {_proposal(p)} into #{into}"
+    return f"{who} merged proposals"
+
+
+def _codes(who: str, p: Mapping[str, Any]) -> str:
+    n = _count(p, "count", "codes", "issued")
+    return f"{who} issued {_plural(n, 'voting code')}" if n is not None else f"{who} issued codes"
+
+
+def _sealed(who: str, p: Mapping[str, Any]) -> str:
+    n = _count(p, "commitments") or 0
+    replaced = _count(p, "superseded") or 0
+    text = f"{_plural(n, 'ballot')} sealed"
+    if replaced:
+        text += f" ({_plural(replaced, 'earlier ballot')} replaced by a new one)"
+    return text
+
+
+def _batch(verb: str) -> Callable[[str, Mapping[str, Any]], str]:
+    def sentence(who: str, p: Mapping[str, Any]) -> str:
+        batch = _first(p, "batch", "batch_id", "id")
+        n = _count(p, "count", "ballots")
+        what = f"paper batch {batch}" if batch is not None else "a paper batch"
+        if verb == "entered":
+            size = f" of {_plural(n, 'paper ballot')}" if n is not None else ""
+            return f"{who} entered {what}{size}"
+        reason = _first(p, "reason")
+        return f"{who} {verb} {what}" + (f": {reason}" if isinstance(reason, str) else "")
+
+    return sentence
+
+
+def _published(who: str, p: Mapping[str, Any]) -> str:
+    n = _count(p, "selected", "funded")
+    if n is not None:
+        return f"{who} published the result: {_plural(n, 'project')} funded"
+    return f"{who} published the result"
+
+
+def _checkpoint(who: str, p: Mapping[str, Any]) -> str:
+    seq = p.get("seq")
+    reason = _first(p, "reason")
+    text = "The ledger was signed"
+    if seq is not None:
+        text += f" up to event #{seq}"
+    return text + (f" ({reason})" if isinstance(reason, str) else "")
+
+
+SENTENCES: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
+    "round.created": _round_created,
+    "round.updated": _round_updated,
+    "round.phase_changed": _phase,
+    "round.settings_frozen": lambda who, p: f"{who} froze the ballot settings for voting",
+    "proposal.submitted": lambda who, p: f"{who} submitted {_proposal(p)}",
+    "proposal.edited": lambda who, p: f"{who} edited {_proposal(p)}",
+    "proposal.withdrawn": lambda who, p: f"{who} withdrew {_proposal(p)}",
+    "proposal.reviewed": _reviewed,
+    "proposal.merged": _merged,
+    "codes.issued": _codes,
+    "code.revoked": lambda who, p: f"{who} revoked a voting code",
+    "ballots.sealed": _sealed,
+    "paper_batch.entered": _batch("entered"),
+    "paper_batch.accepted": _batch("accepted"),
+    "paper_batch.rejected": _batch("rejected"),
+    "round.closed": lambda who, p: f"{who} closed the round and sealed its last ballots",
+    "result.published": _published,
+    "checkpoint.signed": _checkpoint,
+}
+
+
+def describe(kind: str, payload: Any, actor_role: str, actor_id: str) -> str:
+    """One sentence saying what an event records."""
+    who = actor_words(actor_role, actor_id)
+    p = payload if isinstance(payload, Mapping) else {}
+    sentence = SENTENCES.get(kind)
+    if sentence is None:
+        return f"{who} recorded “{kind}”"
+    try:
+        return sentence(who, p)
+    except (TypeError, ValueError, AttributeError):  # an odd payload never breaks the page
+        return f"{who}: {KIND_LABELS.get(kind, kind)}"
+
+
+def when(at: str) -> str:
+    """'24 Nov 2026, 23:41 UTC', or only the day for ballot events ('24 Nov 2026')."""
+    try:
+        if len(at) == 10:
+            return datetime.date.fromisoformat(at).strftime("%-d %b %Y")
+        moment = datetime.datetime.fromisoformat(at.replace("Z", "+00:00"))
+    except ValueError:
+        return at
+    return moment.strftime("%-d %b %Y, %H:%M UTC")

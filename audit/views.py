@@ -1,0 +1,225 @@
+"""Public audit pages and downloads: no sign-in, nothing here changes anything.
+
+Downloads are streamed from a database cursor, so a city-wide ledger never sits in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.apps import apps
+from django.core.paginator import Paginator
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotFound,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from audit.canonical import ledger_line, subset_header
+from audit.describe import KIND_LABELS, describe, when
+from audit.models import Checkpoint, Event, EventQuerySet
+
+EVENTS_PER_PAGE = 50
+STREAM_CHUNK = 64 * 1024
+LEDGER_CONTENT_TYPE = "application/jsonl; charset=us-ascii"
+
+
+# --- Pages ------------------------------------------------------------------------------------
+
+
+@require_safe
+def city(request: HttpRequest) -> HttpResponse:
+    return _events_page(
+        request,
+        Event.objects.all(),
+        title="Audit trail",
+        intro="Everything every ward's budget rounds have recorded, newest first.",
+        context={"scope": "city"},
+    )
+
+
+@require_safe
+def ward(request: HttpRequest, slug: str) -> HttpResponse:
+    # apps.get_model, not an import: every app records events, so audit depends on none of them.
+    Ward = apps.get_model("wards", "Ward")
+    found = Ward.objects.filter(slug=slug).first()
+    if found is None:
+        raise Http404("There is no ward with that name.")
+    return _events_page(
+        request,
+        Event.objects.for_ward(slug),
+        title=f"Audit trail for {found.name}",
+        intro=f"Everything recorded about budget rounds in {found.name}, newest first.",
+        context={"scope": "ward", "ward": found},
+    )
+
+
+@require_safe
+def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
+    events = Event.objects.for_round(round_id)
+    created = events.of_kind("round.created").only("payload").first()
+    if created is None and not events.exists():
+        raise Http404("Nothing is recorded for that budget round.")
+    title = created.payload.get("title") if created and isinstance(created.payload, dict) else None
+    name = f"“{title}”" if isinstance(title, str) and title else f"round {round_id}"
+    closed = Event.objects.round_is_closed(round_id)
+    return _events_page(
+        request,
+        events,
+        title=f"Audit trail for {name}",
+        intro=f"Everything recorded about {name}, newest first.",
+        context={"scope": "round", "round_id": round_id, "closed": closed},
+    )
+
+
+def _events_page(
+    request: HttpRequest,
+    events: EventQuerySet,
+    *,
+    title: str,
+    intro: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    kind = request.GET.get("kind", "").strip()[:60]
+    if kind:
+        events = events.of_kind(kind)
+    paginator = Paginator(
+        events.order_by("-seq").only(
+            "seq", "kind", "ward", "round_id", "actor_role", "actor_id", "at", "payload", "hash"
+        ),
+        EVENTS_PER_PAGE,
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    rows = [
+        {
+            "seq": e.seq,
+            "when": when(e.at),
+            "at": e.at,
+            "sentence": describe(e.kind, e.payload, e.actor_role, e.actor_id),
+            "kind": e.kind,
+            "label": KIND_LABELS.get(e.kind, e.kind),
+            "ward": e.ward,
+            "round_id": e.round_id,
+            "hash": e.hash,
+        }
+        for e in page.object_list
+    ]
+    kinds = list(KIND_LABELS.items())
+    if kind and kind not in KIND_LABELS:
+        kinds.append((kind, kind))
+    template = "audit/events.html"
+    if getattr(request, "htmx", False):
+        template += "#events"
+    return render(
+        request,
+        template,
+        {
+            "title": title,
+            "intro": intro,
+            "page": page,
+            "rows": rows,
+            "kind": kind,
+            "kind_label": KIND_LABELS.get(kind, kind),
+            "kinds": kinds,
+            "query_kind": f"kind={kind}&" if kind else "",
+            **context,
+        },
+    )
+
+
+# --- Downloads --------------------------------------------------------------------------------
+
+
+def _chunked(lines: Iterable[bytes]) -> Iterator[bytes]:
+    buffer: list[bytes] = []
+    size = 0
+    for line in lines:
+        buffer.append(line)
+        size += len(line)
+        if size >= STREAM_CHUNK:
+            yield b"".join(buffer)
+            buffer, size = [], 0
+    if buffer:
+        yield b"".join(buffer)
+
+
+def ledger_lines(events: EventQuerySet) -> Iterator[bytes]:
+    """The events as ledger lines, in order, read through a server-side cursor."""
+    rows = events.order_by("seq").values_list("body", "hash").iterator(chunk_size=2000)
+    for body, digest in rows:
+        yield ledger_line(body.encode("ascii"), digest)
+
+
+def _ledger_response(lines: Iterable[bytes], filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(_chunked(lines), content_type=LEDGER_CONTENT_TYPE)
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_safe
+def ledger_download(request: HttpRequest) -> StreamingHttpResponse:
+    return _ledger_response(ledger_lines(Event.objects.all()), "ledger.jsonl")
+
+
+@require_safe
+def round_ledger_download(request: HttpRequest, round_id: int) -> HttpResponse:
+    events = Event.objects.for_round(round_id)
+    if not events.exists():
+        return _plain_404(f"Nothing is recorded for round {round_id}.")
+    if not Event.objects.round_is_closed(round_id):
+        return _plain_404(
+            f"Round {round_id} has not closed yet. Its ledger is published here when it closes; "
+            f"until then the whole ledger is at {reverse('audit:ledger')}."
+        )
+
+    def lines() -> Iterator[bytes]:
+        yield subset_header(round_id)
+        yield from ledger_lines(events)
+
+    return _ledger_response(lines(), f"round-{round_id}-ledger.jsonl")
+
+
+@require_safe
+def checkpoints_download(request: HttpRequest) -> JsonResponse:
+    from audit import signing
+
+    try:
+        current: str | None = signing.current_key_id()
+    except signing.SigningKeyMissing:
+        current = None
+    data = {
+        "format": "community-chest-checkpoints-v1",
+        "key_id": current,
+        "key_url": reverse("audit:key"),
+        "checkpoints": [c.as_dict() for c in Checkpoint.objects.order_by("seq", "id")],
+    }
+    response = JsonResponse(data, json_dumps_params={"indent": 1})
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_safe
+def public_key(request: HttpRequest) -> HttpResponse:
+    """The public key as PEM (SubjectPublicKeyInfo), the form `openssl pkey -pubin` reads."""
+    from audit import signing
+
+    try:
+        pem = signing.public_key_pem()
+    except signing.SigningKeyMissing as exc:
+        return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(pem, content_type="text/plain; charset=us-ascii")
+    response["Content-Disposition"] = 'inline; filename="audit-key.pem"'
+    response["X-Key-Id"] = signing.current_key_id()
+    return response
+
+
+def _plain_404(reason: str) -> HttpResponseNotFound:
+    return HttpResponseNotFound(reason + "\n", content_type="text/plain; charset=utf-8")
