@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -149,8 +153,39 @@ def run_mes(matrix: ProfileMatrix, util: Utilities, budget: int, record: bool) -
     return engine.run(Fraction(budget, n), n, record=record)
 
 
+_ADD1_ENGINE: tuple[MesEngine, Fraction, int] | None = None
+
+
+def _add1_outcome(step: int) -> list[int]:
+    """One MES run of mes-add1 (in a forked worker, on the engine inherited from the parent)."""
+    assert _ADD1_ENGINE is not None
+    engine, start, n = _ADD1_ENGINE
+    return engine.run(start + step, n).selected
+
+
+def _add1_steps(engine: MesEngine, start: Fraction, n: int, workers: int) -> Iterator[list[int]]:
+    """The selected projects of MES at each step (share + 0, +1, +2, ...), in order.
+
+    Each step is an independent MES run, so after a few steps in this process (small files finish
+    quickly) the rest are spread over `workers` forked processes, in order, batch by batch.
+    """
+    began = time.perf_counter()
+    step = 0
+    while workers < 2 or time.perf_counter() - began < 0.15:
+        yield engine.run(start + step, n).selected
+        step += 1
+    global _ADD1_ENGINE
+    _ADD1_ENGINE = (engine, start, n)
+    context = multiprocessing.get_context("fork")
+    batch = 8 * workers
+    with context.Pool(workers) as pool:
+        while True:
+            yield from pool.imap(_add1_outcome, range(step, step + batch), chunksize=1)
+            step += batch
+
+
 def run_mes_add1(
-    matrix: ProfileMatrix, util: Utilities, budget: int
+    matrix: ProfileMatrix, util: Utilities, budget: int, workers: int | None = None
 ) -> tuple[MesOutcome, int, GreedyOutcome]:
     """MES with each voter's share raised one unit at a time, then greedy completion.
 
@@ -161,29 +196,41 @@ def run_mes_add1(
     n = matrix.n_voters
     engine = MesEngine(matrix, util)
     costs = matrix.costs
+    free_cost = sum(costs[j] for j in engine.free)
+    if workers is None:
+        workers = _default_workers()
     if n == 0:
         outcome = MesOutcome([], [], [], Fraction(0), {}, 0.0)
         steps = 0
     else:
         start = Fraction(budget, n)
-        previous = MesOutcome([], list(engine.free), [], start, {}, 0.0)
+        previous: list[int] = []
         steps = 0
-        while True:
-            current = engine.run(start + steps, n)
-            spent = current.cost(matrix)
+        chosen_steps = 0
+        for selected in _add1_steps(engine, start, n, workers):
+            spent = free_cost + sum(costs[j] for j in selected)
             if spent > budget:
-                outcome, steps = previous, max(steps - 1, 0)
+                chosen_steps, selected = max(steps - 1, 0), previous
                 break
-            chosen = set(current.selected)
+            chosen = set(selected)
             if all(j in chosen or costs[j] + spent > budget for j in engine.candidates):
-                outcome = current
+                chosen_steps = steps
                 break
-            previous = current
+            previous = selected
             steps += 1
-        if outcome.selected or outcome.rounds:
+        steps = chosen_steps
+        if steps == 0 and not previous and spent > budget:
+            outcome = MesOutcome([], list(engine.free), [], start, {}, 0.0)
+        else:
             outcome = engine.run(start + steps, n, record=True)
     completion = run_greedy(matrix, util, budget, initial=outcome.selected + outcome.free)
     return outcome, steps, completion
+
+
+def _default_workers() -> int:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return min(2, os.cpu_count() or 1)
 
 
 class _Explainer:
@@ -453,12 +500,17 @@ class _Explainer:
                 continue
             if self.util.factor[j] == 0:
                 continue
-            hi = 1
+            # Necessary: the supporters' starting shares must cover the cost (n_j + x) B / (n + x).
+            n, n_j, cost = m.n_voters, len(m.supporters[j]), m.costs[j]
+            if cost >= self.budget:
+                lo = 0
+            else:
+                lo = max(0, -(-(cost * n - n_j * self.budget) // (self.budget - cost)) - 1)
+            hi = max(lo + 1, 1)
             while hi <= limit and not self._mes_funded_with(engine, j, hi, weight):
-                hi *= 2
+                lo, hi = hi, hi * 2
             if hi > limit:
                 continue
-            lo = hi // 2  # not funded at lo (or lo == 0)
             while hi - lo > 1:
                 mid = (lo + hi) // 2
                 if self._mes_funded_with(engine, j, mid, weight):

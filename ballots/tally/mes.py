@@ -233,18 +233,18 @@ class _Run:
         sup = self.sup[j]
         b = self.vb[sup]
         mult = None if self.mult is None else self.mult[sup]
+        su = self.scalar_u[j]
+        if su is not None and mult is None:
+            count = len(b)
+            share = cost / count
+            if float(b.min()) >= share:
+                return share / su  # everyone can pay an equal share
         available = float(b.sum()) if mult is None else float((b * mult).sum())
         if available < cost * (1 - TOL):
             return None
         if available < cost * (1 + TOL) and self.exact_rho(j) is None:
             return None
-        su = self.scalar_u[j]
         if su is not None and mult is None:
-            count = len(b)
-            share = cost / count
-            lowest = float(b.min())
-            if lowest >= share:
-                return share / su
             level = share
             poor_count = -1
             for _ in range(6):

@@ -114,6 +114,10 @@ def read_pb(source: Source) -> tuple[Instance, Profile]:
             header = [h.strip() for h in row]
             header_line = line
             expect_header = False
+            if section == "meta" and len(header) != 2:
+                raise PabulibFormatError(
+                    f"the META header must have 2 columns (key;value), found {len(header)}", line
+                )
             if section == "projects":
                 header_projects = header
                 for needed in ("project_id", "cost"):

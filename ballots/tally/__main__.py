@@ -1,0 +1,139 @@
+"""Command line: `python -m ballots.tally FILE.pb --rule RULE [--sat cost|cardinality] [--json]`.
+
+Exit status 0 on success, 2 on bad input (a message, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from .core import RULES, Result
+from .errors import TallyError
+from .money import Money
+from .satisfaction import SATS
+
+
+def _parser() -> argparse.ArgumentParser:
+    rules = "\n".join(f"  {rule:<9} {text}" for rule, text in RULES.items())
+    parser = argparse.ArgumentParser(
+        prog="python -m ballots.tally",
+        description="Tally a participatory budget from a Pabulib .pb file, explaining every "
+        "project's outcome. Results equal pabutools' (ties go to the smaller project id as text).",
+        epilog=f"rules:\n{rules}\n\nsatisfaction (--sat):\n"
+        "  cost         a voter's satisfaction is the money spent on projects they voted for\n"
+        "               (points for cumulative ballots); greedy then goes by votes\n"
+        "  cardinality  a voter's satisfaction is the number of funded projects they voted for;\n"
+        "               greedy then goes by votes per unit of cost\n\n"
+        "exit status: 0 success, 2 bad input (the message names the file line).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("file", help="a Pabulib .pb file")
+    parser.add_argument("--rule", choices=list(RULES), default="greedy", help="the rule to run")
+    parser.add_argument("--sat", choices=list(SATS), default="cost", help="satisfaction measure")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--compare", action="store_true", help="run every applicable rule and compare outcomes"
+    )
+    parser.add_argument(
+        "--unit",
+        choices=["pence", "units"],
+        help="money unit of the file (default: pence if META currency is GBP, else plain units)",
+    )
+    parser.add_argument(
+        "--votes-needed",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="compute how many more votes each unfunded project needed (greedy, mes): re-runs "
+        "the rule; 'auto' (default) always does it for greedy, and for mes when the file has at "
+        "most 200,000 voter-project pairs (larger files take seconds)",
+    )
+    return parser
+
+
+def _table(result: Result, money: Money) -> str:
+    rows = [("rank", "id", "cost", "votes", "funded", "more votes needed", "why")]
+    for p in result.projects:
+        rows.append(
+            (
+                str(p.rank),
+                p.id,
+                money(p.cost),
+                f"{p.votes:,}",
+                "yes" if p.selected else "no",
+                "" if p.votes_needed is None else f"{p.votes_needed:,}",
+                p.reason,
+            )
+        )
+    widths = [max(len(r[k]) for r in rows) for k in range(6)]
+    lines = [
+        f"rule {result.rule} (satisfaction: {result.sat}); budget {money(result.budget)}, "
+        f"spent {money(result.spent)} on {len(result.selected)} projects",
+    ]
+    for row in rows:
+        cells = [row[k].ljust(widths[k]) if k == 1 else row[k].rjust(widths[k]) for k in range(6)]
+        lines.append("  ".join(cells) + "  " + row[6])
+    if result.ties:
+        lines.append("ties that decided an outcome:")
+        lines.extend(f"  between {', '.join(t['between'])}: {t['reason']}" for t in result.ties)
+    return "\n".join(lines)
+
+
+def _compare_table(rows: list[dict[str, Any]], money: Money) -> str:
+    header = ("rule", "sat", "spent", "funded", "non-empty-handed", "avg satisfaction")
+    body = [
+        (
+            r["rule"],
+            r["sat"],
+            money(r["spent"]),
+            str(len(r["selected"])),
+            f"{100 * r['percent_non_empty_handed']:.1f}%",
+            f"{100 * r['avg_satisfaction']:.1f}%",
+        )
+        for r in rows
+    ]
+    widths = [max(len(x[k]) for x in [header, *body]) for k in range(6)]
+    lines = ["  ".join(c.ljust(widths[k]) for k, c in enumerate(row)) for row in [header, *body]]
+    lines.append("")
+    lines.extend(f"{r['rule']}/{r['sat']}: {', '.join(r['selected'])}" for r in rows)
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from .core import compare, tally
+    from .pabulib import read_pb
+
+    try:
+        instance, profile = read_pb(args.file)
+        money = Money.for_instance(instance.meta, args.unit)
+        if args.compare:
+            rows = compare(instance, profile, unit=args.unit)
+            if args.json:
+                print(json.dumps({"budget": instance.budget, "rules": rows}, ensure_ascii=False))
+            else:
+                print(_compare_table(rows, money))
+            return 0
+        want = args.votes_needed == "always" or (
+            args.votes_needed == "auto"
+            and (args.rule == "greedy" or len(profile.ballots) * len(instance.projects) <= 200_000)
+        )
+        result = tally(
+            instance, profile, args.rule, args.sat, unit=args.unit, votes_needed=want, check=False
+        )
+        if not want and args.rule in ("greedy", "mes"):
+            result.details["votes_needed"] = "not computed (use --votes-needed always)"
+    except TallyError as exc:
+        print(f"{args.file}: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        print(_table(result, money))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
