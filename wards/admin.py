@@ -1,6 +1,12 @@
-from django.contrib import admin
+from typing import Any
 
-from wards.models import Membership, Neighbourhood, Ward
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from wards.models import Membership, Neighbourhood, Ward, WardPostcode
+from wards.postcodes import MAX_UPLOAD_BYTES, import_postcodes, read_postcodes
 
 
 class NeighbourhoodInline(admin.TabularInline):
@@ -9,12 +15,88 @@ class NeighbourhoodInline(admin.TabularInline):
     prepopulated_fields = {"slug": ("name",)}
 
 
+class WardAdminForm(forms.ModelForm):
+    """The ward, plus an optional CSV of its postcodes (who may vote by postcode)."""
+
+    postcodes_csv = forms.FileField(
+        label="Upload postcodes (CSV)",
+        required=False,
+        help_text="A CSV with a column headed 'postcode' (or postcodes in the first column). "
+        "Lines starting with # are ignored. Up to 5 MB.",
+    )
+    replace_postcodes = forms.BooleanField(
+        label="Replace the whole list",
+        required=False,
+        help_text="Remove postcodes that are not in this file. Otherwise the file's are added.",
+    )
+
+    class Meta:
+        model = Ward
+        fields = ["name", "slug", "official_code", "chest_pence"]
+
+    def clean_postcodes_csv(self) -> list[str] | None:
+        upload = self.cleaned_data.get("postcodes_csv")
+        if not upload:
+            return None
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file is larger than 5 MB.")
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("Save the file as CSV (UTF-8) and try again.") from None
+        postcodes, problems = read_postcodes(text)
+        if problems:
+            more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+            raise forms.ValidationError(
+                "Nothing was imported. Fix these lines: " + "; ".join(problems[:10]) + more
+            )
+        if not postcodes:
+            raise forms.ValidationError("The file has no postcodes.")
+        return postcodes
+
+
 @admin.register(Ward)
 class WardAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "official_code", "chest_pence"]
+    form = WardAdminForm
+    list_display = ["name", "slug", "official_code", "chest_pence", "postcode_count"]
     search_fields = ["name", "slug", "official_code"]
     prepopulated_fields = {"slug": ("name",)}
     inlines = [NeighbourhoodInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "official_code", "chest_pence"]}),
+        ("Postcodes", {"fields": ["postcodes_csv", "replace_postcodes"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Ward]:
+        return super().get_queryset(request).annotate(n_postcodes=Count("postcodes"))
+
+    @admin.display(description="Postcodes", ordering="n_postcodes")
+    def postcode_count(self, ward: Any) -> int:
+        return int(getattr(ward, "n_postcodes", 0))
+
+    def save_model(self, request: HttpRequest, obj: Ward, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        postcodes = form.cleaned_data.get("postcodes_csv")
+        if postcodes:
+            result = import_postcodes(
+                obj,
+                postcodes,
+                replace=form.cleaned_data.get("replace_postcodes", False),
+                by=request.user,
+            )
+            messages.success(
+                request,
+                f"Postcodes for {obj.name}: {result.added} added, {result.removed} removed, "
+                f"{result.unchanged} already listed.",
+            )
+
+
+@admin.register(WardPostcode)
+class WardPostcodeAdmin(admin.ModelAdmin):
+    list_display = ["postcode", "ward"]
+    list_filter = ["ward"]
+    search_fields = ["postcode", "ward__name"]
+    autocomplete_fields = ["ward"]
 
 
 @admin.register(Membership)

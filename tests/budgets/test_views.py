@@ -184,7 +184,14 @@ def test_proposal_list_filters_sorts_and_paginates(
     as_persona: Any, persona: str, review_round: Round
 ) -> None:
     for n in range(22):
-        make_proposal(review_round, title=f"Bench {n:02d}", category="Parks", estimated_cost_pence=100_000 + n, cost_pence=100_000 + n)  # fmt: skip
+        cost = 100_000 + n
+        make_proposal(
+            review_round,
+            title=f"Bench {n:02d}",
+            category="Parks",
+            estimated_cost_pence=cost,
+            cost_pence=cost,
+        )
     make_feasible(make_proposal(review_round, title="Street lights", category="Streets"))
     c = as_persona(persona)
     url = f"/rounds/{review_round.pk}/proposals/"

@@ -1,0 +1,469 @@
+# ruff: noqa: E501  (the project catalogue and the docstring table read best one row a line)
+"""Demo budget rounds and proposals; BudgetsConfig.seed_demo runs this after the wards seeder.
+
+Every phase has at least one round. Titles are stable, so the ballots seeder (which runs after
+this one) can find its rounds with `Round.objects.get(ward__slug=..., title=...)`:
+
+| ward (slug)              | title                                   | phase     | ballot, rule           |
+|--------------------------|-----------------------------------------|-----------|------------------------|
+| sparkbrook               | Sparkbrook Community Chest 2026         | voting    | knapsack, greedy       |
+| sparkbrook (Balsall H.)  | Balsall Heath Neighbourhood Fund 2026   | proposals | approval 1-5, mes      |
+| acocks-green             | Acocks Green Community Chest 2026       | proposals | approval 1-5, greedy   |
+| aston                    | Aston Community Chest 2026              | review    | knapsack, greedy       |
+| moseley-and-kings-heath  | Moseley and Kings Heath Community Chest 2026 | draft | knapsack, greedy     |
+| ladywood                 | Ladywood Community Chest 2026           | voting    | knapsack, mes          |
+| selly-oak                | Selly Oak Community Chest 2026          | voting    | cumulative 10, greedy  |
+| erdington                | Erdington Community Chest 2026          | voting    | ranked top 3, greedy   |
+| hall-green               | Hall Green Community Chest 2026         | closed    | knapsack, greedy       |
+| edgbaston                | Edgbaston Community Chest 2025          | published | knapsack, mes          |
+
+Rounds in closed and published are created in that phase directly, with every proposal
+reviewed; their ballots and results come from the ballots seeder. Proposers are demo residents
+`resident-<ward-slug>-<n>` (wards.demo creates them for four wards; this adds three for each
+other ward above, with the same demo password). Idempotent: a round that exists is left alone.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+import audit
+from budgets.models import (
+    BallotType,
+    Phase,
+    Proposal,
+    ProposalStatus,
+    Review,
+    ReviewDecision,
+    Round,
+    Rule,
+)
+from budgets.services import BALLOT_SETTINGS, _public
+from wards.demo import FIRST_NAMES, LAST_NAMES, demo_password
+from wards.models import Membership, Neighbourhood, Role, Ward
+
+CATEGORIES = [
+    "Parks and green spaces",
+    "Streets and safety",
+    "Young people",
+    "Older people",
+    "Community spaces",
+    "Environment",
+]
+
+# title, summary, category, low and high cost in pounds, location
+PROJECTS: list[tuple[str, str, str, int, int, str]] = [
+    ("Brighter street lighting on the back roads", "Replace failing lamps with LED lights on the darkest stretches, so people feel safe walking home.", "Streets and safety", 8_000, 30_000, "Side streets off the high road"),
+    ("Youth club two evenings a week", "A safe, free place for 11 to 18 year olds, with trained youth workers and activities.", "Young people", 12_000, 38_000, "The community centre"),
+    ("Community garden with raised beds", "Turn the unused plot into a garden where neighbours grow food together.", "Parks and green spaces", 3_000, 12_000, "The empty plot behind the library"),
+    ("Timebank hub", "A shop-front hub where neighbours trade skills by the hour: repairs, lifts, tutoring.", "Community spaces", 6_000, 20_000, "A vacant unit on the parade"),
+    ("New benches along the park path", "Ten sturdy benches so older residents can rest on the way to the shops.", "Older people", 1_500, 6_000, "The main park path"),
+    ("CCTV at the bus interchange", "Cameras and better lighting where people wait late at night.", "Streets and safety", 10_000, 35_000, "The bus interchange"),
+    ("Playground repairs", "Fix the broken swings, replace the worn safety surface and add an accessible roundabout.", "Parks and green spaces", 9_000, 40_000, "The recreation ground"),
+    ("Litter picking kits and bins", "Grabbers, hoops and bags for volunteer litter picks, plus six new bins.", "Environment", 500, 3_000, "Across the ward"),
+    ("Lunch club for older neighbours", "A weekly hot lunch and company for people who live alone.", "Older people", 4_000, 15_000, "The church hall"),
+    ("Safer crossing by the primary school", "A raised table crossing and signs so children cross safely.", "Streets and safety", 15_000, 40_000, "Outside the primary school"),
+    ("Tree planting on bare streets", "Fifty street trees for shade, cleaner air and nesting birds.", "Environment", 5_000, 25_000, "Streets with no trees"),
+    ("Free bike repair sessions", "Monthly pop-up sessions with a mechanic and tools to borrow.", "Environment", 1_000, 5_000, "The library car park"),
+    ("Outdoor gym equipment", "Simple outdoor exercise machines that anyone can use for free.", "Parks and green spaces", 8_000, 28_000, "The park by the canal"),
+    ("Homework club with laptops", "After-school help and laptops for children without a quiet place to study.", "Young people", 5_000, 18_000, "The library"),
+    ("Community fridge", "A shared fridge where shops and neighbours leave surplus food for anyone.", "Community spaces", 1_500, 6_000, "The community centre foyer"),
+    ("Murals by local artists", "Brighten grey underpasses with murals designed with residents.", "Community spaces", 3_000, 14_000, "The two underpasses"),
+    ("Wildflower verges", "Sow wildflowers on mown verges for bees and butterflies.", "Environment", 700, 4_000, "Main road verges"),
+    ("Accessible toilet in the park", "An accessible, clean public toilet with a changing place.", "Parks and green spaces", 20_000, 40_000, "The park café"),
+    ("Dementia-friendly cafe", "A monthly cafe where people with dementia and their carers meet.", "Older people", 2_000, 8_000, "The community centre"),
+    ("Football pitch drainage", "Drain the waterlogged pitch so teams can play all winter.", "Young people", 10_000, 32_000, "The playing fields"),
+    ("Alley gates for back entries", "Lockable gates to stop fly-tipping and burglary in the alleys.", "Streets and safety", 4_000, 16_000, "Back entries of terraced streets"),
+    ("Repair cafe", "Volunteers fix toasters, clothes and bikes monthly instead of people binning them.", "Environment", 800, 4_000, "The scout hut"),
+    ("Community noticeboards", "Weatherproof noticeboards so people without the internet hear what's on.", "Community spaces", 600, 2_500, "Shops and bus stops"),
+    ("Summer holiday activities", "Sports, crafts and free lunches for children during the summer holidays.", "Young people", 6_000, 24_000, "Schools and parks"),
+    ("Warm space in winter", "Keep the community centre open and heated on winter evenings.", "Community spaces", 3_000, 12_000, "The community centre"),
+    ("Speed indicator signs", "Signs that flash drivers' speed on roads where people speed.", "Streets and safety", 2_500, 9_000, "Three residential roads"),
+    ("Allotment water supply", "Taps and water butts so allotment holders stop carrying water.", "Parks and green spaces", 1_200, 5_000, "The allotments"),
+    ("Digital skills for older people", "Weekly help with phones, tablets and online forms.", "Older people", 1_500, 7_000, "The library"),
+]  # fmt: skip
+
+REASONS = {
+    ReviewDecision.FEASIBLE: [
+        "The council's highways team confirmed this can be delivered within the estimate.",
+        "The site is council land and the parks team can deliver this within a year.",
+        "A local group has agreed to run it; the costs are realistic.",
+        "Officers checked the quote and it is in line with similar projects.",
+    ],
+    ReviewDecision.FEASIBLE_CHANGED_COST: [
+        "Feasible, but the contractor's quote includes installation the estimate missed.",
+        "Feasible; the cost rises to cover two years of maintenance.",
+        "Feasible at a lower cost: the council already owns some of the equipment.",
+    ],
+    ReviewDecision.NOT_FEASIBLE: [
+        "Not feasible: the land is privately owned and the owner has not agreed.",
+        "Not feasible: this is already funded by the council's highways programme next year.",
+        "Not feasible: the police must approve camera sites and have not.",
+    ],
+}
+
+
+@dataclass(frozen=True)
+class DemoRound:
+    ward: str
+    title: str
+    phase: str
+    proposals: int
+    neighbourhood: str = ""
+    budget_pence: int = 0  # 0: the ward's chest
+    settings: dict[str, Any] = field(default_factory=dict)
+    reviewed_share: float = 1.0  # in review: how many are reviewed so far
+
+
+DEMO_ROUNDS = [
+    DemoRound("sparkbrook", "Sparkbrook Community Chest 2026", Phase.VOTING, 14),
+    DemoRound(
+        "sparkbrook", "Balsall Heath Neighbourhood Fund 2026", Phase.PROPOSALS, 9,
+        neighbourhood="balsall-heath", budget_pence=2_500_000,
+        settings={"ballot_type": BallotType.APPROVAL, "rule": Rule.MES, "min_choices": 1,
+                  "max_choices": 5},
+    ),
+    DemoRound(
+        "acocks-green", "Acocks Green Community Chest 2026", Phase.PROPOSALS, 10,
+        settings={"ballot_type": BallotType.APPROVAL, "min_choices": 1, "max_choices": 5},
+    ),
+    DemoRound("aston", "Aston Community Chest 2026", Phase.REVIEW, 16, reviewed_share=0.5),
+    DemoRound("moseley-and-kings-heath", "Moseley and Kings Heath Community Chest 2026",
+              Phase.DRAFT, 0),
+    DemoRound("ladywood", "Ladywood Community Chest 2026", Phase.VOTING, 12,
+              settings={"rule": Rule.MES}),
+    DemoRound(
+        "selly-oak", "Selly Oak Community Chest 2026", Phase.VOTING, 10,
+        settings={"ballot_type": BallotType.CUMULATIVE, "max_points": 10},
+    ),
+    DemoRound(
+        "erdington", "Erdington Community Chest 2026", Phase.VOTING, 8,
+        settings={"ballot_type": BallotType.RANKED, "max_choices": 3},
+    ),
+    DemoRound("hall-green", "Hall Green Community Chest 2026", Phase.CLOSED, 12),
+    DemoRound("edgbaston", "Edgbaston Community Chest 2025", Phase.PUBLISHED, 15,
+              settings={"rule": Rule.MES}),
+]  # fmt: skip
+
+PHASE_INDEX: dict[str, int] = {p.value: i for i, p in enumerate(Phase)}
+
+
+def _timeline(phase: str, now: datetime.datetime) -> dict[str, datetime.datetime]:
+    """Dates that put `now` inside the phase (or after voting for closed/published)."""
+    day = datetime.timedelta(days=1)
+    offsets: dict[str, int] = {  # days from now at which proposals open
+        Phase.DRAFT: 14,
+        Phase.PROPOSALS: -10,
+        Phase.REVIEW: -40,
+        Phase.VOTING: -60,
+        Phase.CLOSED: -90,
+        Phase.PUBLISHED: -200,
+    }
+    start = (now + offsets[phase] * day).replace(hour=9, minute=0, second=0, microsecond=0)
+    return {
+        "proposals_start": start,
+        "proposals_end": start + 28 * day,
+        "review_start": start + 28 * day,
+        "review_end": start + 49 * day,
+        "voting_start": start + 49 * day,
+        "voting_end": start + 77 * day,
+    }
+
+
+@functools.cache
+def _password_hash() -> str:
+    from django.contrib.auth.hashers import make_password
+
+    return make_password(demo_password())
+
+
+def _residents(ward: Ward, rng: random.Random) -> list[Any]:
+    """The ward's demo residents, creating three (as wards.demo does) if it has none."""
+    User = get_user_model()
+    people = list(
+        User.objects.filter(
+            memberships__ward=ward,
+            memberships__role=Role.RESIDENT,
+            username__startswith="resident-",
+        ).order_by("username")
+    )
+    if people:
+        return people
+    for n in range(1, 4):
+        user, created = User.objects.get_or_create(
+            username=f"resident-{ward.slug}-{n}",
+            defaults={"first_name": rng.choice(FIRST_NAMES), "last_name": rng.choice(LAST_NAMES)},
+        )
+        if created:
+            user.password = _password_hash()
+            user.save(update_fields=["password"])
+        Membership.objects.get_or_create(user=user, ward=ward, role=Role.RESIDENT)
+        people.append(user)
+    return people
+
+
+def _councillor(ward: Ward) -> Any:
+    return (
+        get_user_model()
+        .objects.filter(memberships__ward=ward, memberships__role=Role.COUNCILLOR)
+        .order_by("username")
+        .first()
+    )
+
+
+def _actor(user: Any, role: str) -> audit.Actor:
+    return audit.actor_for(user, role) if user is not None else audit.SYSTEM
+
+
+def _pick_decision(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.65:
+        return ReviewDecision.FEASIBLE
+    if roll < 0.82:
+        return ReviewDecision.FEASIBLE_CHANGED_COST
+    return ReviewDecision.NOT_FEASIBLE
+
+
+def _seed_round(spec: DemoRound, now: datetime.datetime) -> Round | None:
+    ward = Ward.objects.filter(slug=spec.ward).first()
+    if ward is None or Round.objects.filter(ward=ward, title=spec.title).exists():
+        return None
+    rng = random.Random(f"{spec.ward}/{spec.title}")
+    hood = (
+        Neighbourhood.objects.filter(ward=ward, slug=spec.neighbourhood).first()
+        if spec.neighbourhood
+        else None
+    )
+    councillor = _councillor(ward)
+    cllr = _actor(councillor, "councillor")
+    dates = _timeline(spec.phase, now)
+    round = Round(
+        ward=ward,
+        neighbourhood=hood,
+        title=spec.title,
+        description=(
+            f"{hood.name if hood else ward.name} residents decide how to spend "
+            "this year's community chest. Propose a project, see the councillors' review of "
+            "each one, then vote."
+        ),
+        budget_pence=spec.budget_pence or ward.chest_pence,
+        phase=Phase.DRAFT,
+        categories=CATEGORIES,
+        created_by=councillor,
+        created_at=dates["proposals_start"] - datetime.timedelta(days=14),
+        **dates,
+        **spec.settings,
+    )
+    round.full_clean()
+    round.save()
+    audit.record(
+        "round.created",
+        ward=ward,
+        round=round,
+        actor=cllr,
+        payload={
+            "title": round.title,
+            **{name: _public(getattr(round, name)) for name in BALLOT_SETTINGS},
+        },
+    )
+    target = PHASE_INDEX[spec.phase]
+    if target >= PHASE_INDEX[Phase.PROPOSALS]:
+        _move(round, Phase.PROPOSALS, cllr)
+    proposals = _seed_proposals(round, spec.proposals, rng, dates)
+    if target >= PHASE_INDEX[Phase.REVIEW]:
+        _move(round, Phase.REVIEW, cllr)
+        share = spec.reviewed_share if spec.phase == Phase.REVIEW else 1.0
+        _seed_reviews(round, proposals[: round_up(len(proposals) * share)], councillor, rng)
+    for later in (Phase.VOTING, Phase.CLOSED, Phase.PUBLISHED):
+        if target >= PHASE_INDEX[later]:
+            _move(round, later, cllr if later == Phase.VOTING else audit.SYSTEM)
+    return round
+
+
+def round_up(x: float) -> int:
+    return int(-(-x // 1))
+
+
+def _move(round: Round, to: str, actor: audit.Actor) -> None:
+    previous = round.phase
+    round.phase = to
+    update = ["phase"]
+    if to == Phase.VOTING:
+        round.settings_frozen_at = timezone.now()
+        update.append("settings_frozen_at")
+    round.save(update_fields=update)
+    audit.record(
+        "round.phase_changed",
+        ward=round.ward,
+        round=round,
+        actor=actor,
+        payload={"from": previous, "to": to, "reason": "Demo data.", "scheduled": False},
+    )
+    if to == Phase.VOTING:
+        audit.record(
+            "round.settings_frozen",
+            ward=round.ward,
+            round=round,
+            actor=actor,
+            payload={
+                "settings": {name: _public(getattr(round, name)) for name in BALLOT_SETTINGS},
+                "ballot": sorted(round.proposals.on_ballot().values_list("pk", flat=True)),
+            },
+        )
+
+
+def _seed_proposals(
+    round: Round, count: int, rng: random.Random, dates: dict[str, datetime.datetime]
+) -> list[Proposal]:
+    if not count:
+        return []
+    residents = _residents(round.ward, rng)
+    cap = round.budget_pence // 100
+    made = []
+    for index, (title, summary, category, low, high, where) in enumerate(
+        rng.sample(PROJECTS, count)
+    ):
+        pounds = min(rng.randrange(low, high + 1, 50), cap)
+        proposer = residents[index % len(residents)]
+        proposal = Proposal.objects.create(
+            round=round,
+            proposer=proposer,
+            title=title,
+            summary=summary,
+            description=(
+                f"{summary}\n\nWhere: {where}. We have talked to neighbours, who back it. "
+                "The estimate comes from a supplier's quote and similar projects nearby."
+            ),
+            estimated_cost_pence=pounds * 100,
+            cost_pence=pounds * 100,
+            category=category,
+            location=where,
+            delivery_partner=rng.choice(["", "", "Friends of the Park", "Residents' association"]),
+            volunteer_hours=rng.choice([None, None, 20, 50, 120]),
+            created_at=dates["proposals_start"] + datetime.timedelta(hours=9 + index * 31),
+        )
+        audit.record(
+            "proposal.submitted",
+            ward=round.ward,
+            round=round,
+            actor=_actor(proposer, "resident"),
+            payload={
+                "proposal": proposal.pk,
+                "title": proposal.title,
+                "estimated_cost_pence": proposal.estimated_cost_pence,
+                "category": proposal.category,
+            },
+        )
+        made.append(proposal)
+    return made
+
+
+def _seed_reviews(
+    round: Round, proposals: list[Proposal], councillor: Any, rng: random.Random
+) -> None:
+    merged = False
+    for proposal in proposals:
+        decision = _pick_decision(rng)
+        reason = rng.choice(REASONS[ReviewDecision(decision)])
+        new_cost = None
+        if decision == ReviewDecision.FEASIBLE_CHANGED_COST:
+            factor = 1.2 if "lower" not in reason else 0.8
+            new_cost = min(round_up(proposal.estimated_cost_pence * factor / 100) * 100,
+                           round.budget_pence)  # fmt: skip
+            proposal.cost_pence = new_cost
+        proposal.status = (
+            ProposalStatus.NOT_FEASIBLE
+            if decision == ReviewDecision.NOT_FEASIBLE
+            else ProposalStatus.FEASIBLE
+        )
+        proposal.review_reason = reason
+        proposal.save(update_fields=["status", "cost_pence", "review_reason"])
+        Review.objects.create(
+            proposal=proposal,
+            reviewer=councillor,
+            decision=decision,
+            reason=reason,
+            new_cost_pence=new_cost,
+        )
+        audit.record(
+            "proposal.reviewed",
+            ward=round.ward,
+            round=round,
+            actor=_actor(councillor, "councillor"),
+            payload={
+                "proposal": proposal.pk,
+                "title": proposal.title,
+                "decision": decision,
+                "reason": reason,
+                "cost_pence": proposal.cost_pence,
+            },
+        )
+        if not merged and len(proposals) >= 10 and proposal.status == ProposalStatus.FEASIBLE:
+            merged = True
+            _seed_duplicate(round, proposal, councillor)
+
+
+def _seed_duplicate(round: Round, original: Proposal, councillor: Any) -> None:
+    """One duplicate per larger round, merged into the original, as happens in real rounds."""
+    duplicate = Proposal.objects.create(
+        round=round,
+        proposer=original.proposer,
+        title=f"{original.title} (second proposal)",
+        summary=original.summary,
+        description=original.description,
+        estimated_cost_pence=original.estimated_cost_pence,
+        cost_pence=original.estimated_cost_pence,
+        category=original.category,
+        location=original.location,
+        created_at=original.created_at + datetime.timedelta(days=2),
+    )
+    reason = "The same project as another proposal; merged so votes are not split."
+    duplicate.status = ProposalStatus.MERGED
+    duplicate.merged_into = original
+    duplicate.review_reason = reason
+    duplicate.save(update_fields=["status", "merged_into", "review_reason"])
+    Review.objects.create(
+        proposal=duplicate,
+        reviewer=councillor,
+        decision=ReviewDecision.MERGED,
+        reason=reason,
+        merged_into=original,
+    )
+    audit.record(
+        "proposal.merged",
+        ward=round.ward,
+        round=round,
+        actor=_actor(councillor, "councillor"),
+        payload={
+            "proposal": duplicate.pk,
+            "title": duplicate.title,
+            "merged_into": original.pk,
+            "reason": reason,
+            "also_moved": [],
+        },
+    )
+
+
+@transaction.atomic
+def seed(say: Callable[[str], None]) -> None:
+    from wards.postcodes import load_sample_postcodes
+
+    now = timezone.now()
+    created = [r for spec in DEMO_ROUNDS if (r := _seed_round(spec, now)) is not None]
+    phases = sorted({spec.phase for spec in DEMO_ROUNDS}, key=PHASE_INDEX.__getitem__)
+    say(
+        f"Budget rounds: {Round.objects.count()} ({len(created)} new) in phases "
+        + ", ".join(phases)
+        + f"; {Proposal.objects.count()} proposals."
+    )
+    added = load_sample_postcodes()
+    say(f"Ward postcodes: {added} new from the sample list.")

@@ -1,0 +1,103 @@
+"""Ward postcode lists: reading the CSV staff upload, and the demo's sample list.
+
+A postcode list decides who may vote by postcode, so an upload records a ledger event with the
+counts (postcodes are places, not people). Lines that are not postcodes are reported back by
+line number rather than silently dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from wards.models import Ward, WardPostcode, normalise_postcode
+
+SAMPLE_CSV = Path(__file__).resolve().parent / "data" / "sample_postcodes.csv"
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+@dataclass
+class PostcodeImport:
+    added: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def read_postcodes(text: str) -> tuple[list[str], list[str]]:
+    """Postcodes from CSV text: the column headed 'postcode', or else the first column.
+
+    Returns (normalised postcodes without duplicates, problems as 'line N: ...').
+    """
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    rows = list(csv.reader(lines))
+    column = 0
+    start = 0
+    if rows:
+        header = [cell.strip().lower() for cell in rows[0]]
+        if "postcode" in header:
+            column, start = header.index("postcode"), 1
+    found: dict[str, None] = {}
+    problems: list[str] = []
+    for number, row in enumerate(rows[start:], start=start + 1):
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        raw = row[column] if column < len(row) else ""
+        try:
+            found[normalise_postcode(raw)] = None
+        except ValueError:
+            problems.append(f"line {number}: {raw.strip()[:20]!r} is not a full UK postcode")
+    return list(found), problems
+
+
+@transaction.atomic
+def import_postcodes(
+    ward: Ward, postcodes: Iterable[str], *, replace: bool = False, by: Any = None
+) -> PostcodeImport:
+    """Add postcodes to the ward's list (or replace the list) and record it in the ledger."""
+    import audit
+
+    wanted = set(postcodes)
+    existing = set(ward.postcodes.values_list("postcode", flat=True))
+    result = PostcodeImport()
+    new = sorted(wanted - existing)
+    WardPostcode.objects.bulk_create([WardPostcode(ward=ward, postcode=pc) for pc in new])
+    result.added = len(new)
+    result.unchanged = len(wanted & existing)
+    if replace:
+        gone = existing - wanted
+        result.removed = ward.postcodes.filter(postcode__in=gone).delete()[0]
+    if result.added or result.removed:
+        audit.record(
+            "ward.postcodes_updated",
+            ward=ward,
+            actor=audit.actor_for(by, "staff") if by is not None else audit.SYSTEM,
+            payload={
+                "added": result.added,
+                "removed": result.removed,
+                "total": ward.postcodes.count(),
+            },
+        )
+    return result
+
+
+def load_sample_postcodes(path: Path = SAMPLE_CSV) -> int:
+    """The demo's sample list (columns ward, postcode); returns how many were new."""
+    rows = list(csv.DictReader(io.StringIO(_without_comments(path.read_text("utf-8")))))
+    by_ward: dict[str, list[str]] = {}
+    for row in rows:
+        by_ward.setdefault(row["ward"].strip(), []).append(normalise_postcode(row["postcode"]))
+    added = 0
+    for ward in Ward.objects.filter(slug__in=by_ward):
+        added += import_postcodes(ward, by_ward[ward.slug]).added
+    return added
+
+
+def _without_comments(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
