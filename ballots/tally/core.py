@@ -5,14 +5,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from typing import Any
 
 from ._matrix import ProfileMatrix
 from .errors import RuleNotApplicableError, UnknownRuleError
-from .greedy import GreedyOutcome, density, greedy_order, run_greedy
+from .greedy import Density, GreedyOutcome, density, greedy_order, run_greedy
 from .mes import MesEngine, MesOutcome, _Extra
 from .model import Instance, Profile, validate
 from .money import Money, ordinal
@@ -163,7 +163,9 @@ def _add1_outcome(step: int) -> list[int]:
     return engine.run(start + step, n).selected
 
 
-def _add1_steps(engine: MesEngine, start: Fraction, n: int, workers: int) -> Iterator[list[int]]:
+def _add1_steps(
+    engine: MesEngine, start: Fraction, n: int, workers: int
+) -> Generator[list[int], None, None]:
     """The selected projects of MES at each step (share + 0, +1, +2, ...), in order.
 
     Each step is an independent MES run, so after a few steps in this process (small files finish
@@ -205,19 +207,22 @@ def run_mes_add1(
     else:
         start = Fraction(budget, n)
         previous: list[int] = []
-        steps = 0
         chosen_steps = 0
-        for selected in _add1_steps(engine, start, n, workers):
-            spent = free_cost + sum(costs[j] for j in selected)
-            if spent > budget:
-                chosen_steps, selected = max(steps - 1, 0), previous
-                break
-            chosen = set(selected)
-            if all(j in chosen or costs[j] + spent > budget for j in engine.candidates):
-                chosen_steps = steps
-                break
-            previous = selected
-            steps += 1
+        spent = 0
+        outcomes = _add1_steps(engine, start, n, workers)
+        try:
+            for steps, selected in enumerate(outcomes):
+                spent = free_cost + sum(costs[j] for j in selected)
+                if spent > budget:
+                    chosen_steps = max(steps - 1, 0)
+                    break
+                chosen = set(selected)
+                if all(j in chosen or costs[j] + spent > budget for j in engine.candidates):
+                    chosen_steps = steps
+                    break
+                previous = selected
+        finally:
+            outcomes.close()  # stops the worker processes, if any
         steps = chosen_steps
         if steps == 0 and not previous and spent > budget:
             outcome = MesOutcome([], list(engine.free), [], start, {}, 0.0)
@@ -357,7 +362,7 @@ class _Explainer:
             self.reasons[j] = text
 
     def _added_weight(self) -> int:
-        """What one added supporter gives a project: 1 vote, or the most points one voter may give."""
+        """What one added supporter gives: 1 vote, or the most points one voter may give."""
         if self.profile.vote_type == "approval":
             return 1
         if self.profile.vote_type == "ordinal":
@@ -416,15 +421,15 @@ class _Explainer:
             x = max(int(need // step), 0)
             while not self._beats(j, x, step, target, rival):
                 x += 1
-            if x > 0 and self._greedy_with_extra(j, x, dens):
-                if not self._greedy_with_extra(j, x - 1, dens):
-                    self.needed[j] = x
+            verified = x > 0 and self._greedy_with_extra(j, x, dens)
+            if verified and not self._greedy_with_extra(j, x - 1, dens):
+                self.needed[j] = x
 
-    def _beats(self, j: int, x: int, per_vote: int, target: Any, rival: int) -> bool:
+    def _beats(self, j: int, x: int, per_vote: int, target: Density, rival: int) -> bool:
         m = self.matrix
         value = Fraction(self.util.total(m, j) + x * per_vote, m.costs[j])
         if value != target[1]:
-            return value > target[1]
+            return bool(value > target[1])
         return m.pids[j] < m.pids[rival]
 
     # ---- MES ---------------------------------------------------------------------------------
@@ -537,12 +542,14 @@ class _Explainer:
                     count += 1
                     self.reasons[j] = (
                         f"funded in the greedy completion ({ordinal(count)} added after equal "
-                        f"shares spent {self.money(spent_mes)}); {self.money(step.remaining_before)} "
+                        f"shares spent {self.money(spent_mes)}); "
+                        f"{self.money(step.remaining_before)} "
                         f"was left, cost {self.money(m.costs[j])}"
                     )
                 elif j not in mes_set:
                     self.reasons[j] += (
-                        f"; the greedy completion skipped it too ({self.money(step.remaining_before)}"
+                        "; the greedy completion skipped it too "
+                        f"({self.money(step.remaining_before)}"
                         " was left)"
                     )
         return self._result(
@@ -624,7 +631,8 @@ def compare(
 ) -> list[dict[str, Any]]:
     """Run every applicable rule; per rule: funded set, money spent, the share of voters with at
     least one funded project they voted for (pabutools `percent_non_empty_handed`, as a fraction)
-    and average satisfaction (pabutools `avg_satisfaction` with `Relative_Cost_Approx_Normaliser_Sat`:
+    and average satisfaction (pabutools `avg_satisfaction` with
+    `Relative_Cost_Approx_Normaliser_Sat`:
     the money spent on a voter's projects over what they asked for, capped at the budget)."""
     validate(instance, profile)
     matrix = profile.matrix(instance)

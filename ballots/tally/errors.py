@@ -20,7 +20,7 @@ class PabulibFormatError(TallyError):
 
 
 class InvalidInstanceError(TallyError):
-    """An instance or profile built from Python data is inconsistent (unknown project, bad cost...)."""
+    """An instance or profile built from Python data is inconsistent (duplicate id, bad cost...)."""
 
 
 class InvalidBallotError(InvalidInstanceError):

@@ -91,8 +91,8 @@ class MesEngine:
             values, index = np.unique(u, return_inverse=True)
             self.u_values.append(values)
             self.u_index.append(index.astype(np.int64))
-        # Projects MES considers: positive satisfaction and positive cost. Supported free projects are
-        # funded at once (as pabutools does); unsupported ones never.
+        # Projects MES considers: positive satisfaction and positive cost. Supported free projects
+        # are funded at once (as pabutools does); unsupported ones never.
         self.candidates = [j for j in range(m) if self.total_u[j] > 0 and matrix.costs[j] > 0]
         self.free = [j for j in range(m) if self.total_u[j] > 0 and matrix.costs[j] == 0]
 
@@ -228,7 +228,8 @@ class _Run:
 
     # ---- float fast path -------------------------------------------------------------------
     def float_rho(self, j: int) -> float | None:
-        """rho of project j in floats; None if its supporters cannot afford it (exact near the edge)."""
+        """rho of project j in floats; None if its supporters cannot afford it (decided exactly
+        near the edge)."""
         cost = float(self.e.matrix.costs[j])
         sup = self.sup[j]
         b = self.vb[sup]

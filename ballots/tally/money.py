@@ -36,10 +36,7 @@ class Money:
                 return f"£{int(pounds):,}"
             return f"£{pounds:,.2f}"
         value = _exact(amount)
-        if value == int(value):
-            text = f"{int(value):,}"
-        else:
-            text = f"{_round(Decimal(value), 2):,.2f}"
+        text = f"{int(value):,}" if value == int(value) else f"{_round(Decimal(value), 2):,.2f}"
         return f"{text} {self.currency}" if self.currency else text
 
 
@@ -54,8 +51,5 @@ def _round(value: Decimal, places: int) -> Decimal:
 
 
 def ordinal(n: int) -> str:
-    if 10 <= n % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"

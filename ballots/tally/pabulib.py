@@ -1,8 +1,8 @@
 """Reading and writing Pabulib `.pb` files (https://pabulib.org/format).
 
 A file has three sections, each a `;`-separated table introduced by its name and a header row:
-META (`key;value`), PROJECTS (`project_id;cost;...`) and VOTES (`voter_id;vote;...`). Every problem is
-reported as a `PabulibFormatError` naming the line.
+META (`key;value`), PROJECTS (`project_id;cost;...`) and VOTES (`voter_id;vote;...`). Every
+problem is reported as a `PabulibFormatError` naming the line.
 """
 
 from __future__ import annotations
@@ -78,7 +78,8 @@ def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise PabulibFormatError(f"cannot split the line into fields ({exc})", reader.line_num)
+            message = f"cannot split the line into fields ({exc})"
+            raise PabulibFormatError(message, reader.line_num) from None
         yield reader.line_num, row
 
 
@@ -322,7 +323,7 @@ def dumps_pb(instance: Instance, profile: Profile) -> str:
 def write_pb(instance: Instance, profile: Profile, file: str | os.PathLike[str] | IO[str]) -> None:
     """Write `instance` and `profile` as a Pabulib file to a path or an open text file."""
     text = dumps_pb(instance, profile)
-    if hasattr(file, "write"):
-        cast("IO[str]", file).write(text)
+    if isinstance(file, str | os.PathLike):
+        Path(file).write_text(text, encoding="utf-8")
     else:
-        Path(cast("str | os.PathLike[str]", file)).write_text(text, encoding="utf-8")
+        file.write(text)

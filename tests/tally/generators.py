@@ -18,15 +18,15 @@ def random_instance(
     m = rng.randint(1, max_projects)
     n = rng.randint(0, max_voters)
     ids = rng.sample([str(k) for k in range(1, 40)], m)
-    costs = [rng.choice([0, 1, 2, 3, 5, 10, 10, 20, 20, 30, 50]) * rng.choice([1, 1, 10]) for _ in ids]
+    costs = [
+        rng.choice([0, 1, 2, 3, 5, 10, 10, 20, 20, 30, 50]) * rng.choice([1, 1, 10]) for _ in ids
+    ]
     projects = [Project(pid, cost) for pid, cost in zip(ids, costs, strict=True)]
     total = sum(costs)
     budget = rng.randint(0, max(total, 1)) if rng.random() < 0.9 else rng.choice([1, 10, 100])
     meta = {"budget": str(budget), "vote_type": vote_type}
     if vote_type == "approval":
-        approvals = {
-            f"v{i}": rng.sample(ids, rng.randint(0, m)) for i in range(n)
-        }
+        approvals = {f"v{i}": rng.sample(ids, rng.randint(0, m)) for i in range(n)}
         profile = Profile.from_approvals(approvals)
     else:
         points: dict[str, dict[str, int]] = {}

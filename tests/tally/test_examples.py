@@ -7,9 +7,9 @@ import pytest
 from ballots.tally import Instance, Profile, Project, RuleNotApplicableError, tally
 
 
-def _election(budget: int, costs: dict[str, int], approvals: dict[str, list[str]]) -> tuple[
-    Instance, Profile
-]:
+def _election(
+    budget: int, costs: dict[str, int], approvals: dict[str, list[str]]
+) -> tuple[Instance, Profile]:
     projects = [Project(pid, cost) for pid, cost in costs.items()]
     return Instance(budget, projects, {"currency": "GBP"}), Profile.from_approvals(approvals)
 
@@ -18,7 +18,9 @@ def test_mes_funds_the_shared_project_and_starves_the_niche_one() -> None:
     # Budget £0.90 (90 pence), 3 voters: each has 30p. A (60p) is approved by all three: 20p each,
     # i.e. 1/3 of a penny per penny of satisfaction. B (30p) is approved by v3 alone: 30p, 1 per
     # penny. A wins round 1; v3 has 10p left, which cannot buy B. Greedy would fund both.
-    instance, profile = _election(90, {"A": 60, "B": 30}, {"v1": ["A"], "v2": ["A"], "v3": ["A", "B"]})
+    instance, profile = _election(
+        90, {"A": 60, "B": 30}, {"v1": ["A"], "v2": ["A"], "v3": ["A", "B"]}
+    )
     result = tally(instance, profile, "mes")
     assert result.selected == ["A"]
     reasons = {p.id: p.reason for p in result.projects}
@@ -49,7 +51,9 @@ def test_mes_a_supporter_who_runs_short_pays_all_they_have() -> None:
     # Budget 60, 3 voters with 20 each, cardinality satisfaction. T (12) approved by v1 alone:
     # 12 per unit. S (45) approved by all: 15 each. T wins round 1 (12 < 15) and v1 has 8 left.
     # For S, v1 pays their 8 and v2, v3 split the other 37: 18.50 each. Both funded, 57 spent.
-    instance, profile = _election(60, {"T": 12, "S": 45}, {"v1": ["T", "S"], "v2": ["S"], "v3": ["S"]})
+    instance, profile = _election(
+        60, {"T": 12, "S": 45}, {"v1": ["T", "S"], "v2": ["S"], "v3": ["S"]}
+    )
     result = tally(instance, profile, "mes", "cardinality", unit="units")
     assert result.selected == ["T", "S"]
     assert result.spent == 57
@@ -108,7 +112,9 @@ def test_hand_examples_agree_with_pabutools() -> None:
         (_election(90, {"A": 60, "B": 30}, {"v1": ["A"], "v2": ["A"], "v3": ["A", "B"]}), "cost"),
         (
             _election(
-                100, {"X": 80, "Z": 40}, {"v1": ["X", "Z"], "v2": ["X", "Z"], "v3": ["X"], "v4": ["X"]}
+                100,
+                {"X": 80, "Z": 40},
+                {"v1": ["X", "Z"], "v2": ["X", "Z"], "v3": ["X"], "v4": ["X"]},
             ),
             "cardinality",
         ),

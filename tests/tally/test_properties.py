@@ -73,9 +73,10 @@ def test_voter_order_and_ids_do_not_matter(
     rng.shuffle(ballots)
     shuffled = Profile(profile.vote_type, ballots)
     for rule, sat in RULES:
-        assert tally(instance, profile, rule, sat).selected == tally(
-            instance, shuffled, rule, sat
-        ).selected
+        assert (
+            tally(instance, profile, rule, sat).selected
+            == tally(instance, shuffled, rule, sat).selected
+        )
 
 
 @settings(max_examples=40, deadline=None)

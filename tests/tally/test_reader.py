@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 from pathlib import Path
 
@@ -78,9 +79,7 @@ def test_round_trip_is_exact(tmp_path: Path) -> None:
 
 
 def test_round_trip_of_python_built_data() -> None:
-    instance = Instance(
-        500, [Project("a", 100, "Swings"), Project("b", 250)], {"budget": "500"}
-    )
+    instance = Instance(500, [Project("a", 100, "Swings"), Project("b", 250)], {"budget": "500"})
     for profile in (
         Profile.from_approvals({"v1": ["a"], "v2": ["a", "b"], "v3": []}),
         Profile.from_points({"v1": {"a": 2, "b": 1}, "v2": {"b": 3}}),
@@ -174,7 +173,5 @@ def test_fuzzed_files_raise_only_tally_errors(edits: list[tuple[int, str, str]])
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=200))
 def test_arbitrary_bytes_raise_only_tally_errors(data: bytes) -> None:
-    try:
+    with contextlib.suppress(TallyError):
         read_pb(b"META\n" + data)
-    except TallyError:
-        pass
