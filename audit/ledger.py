@@ -47,26 +47,31 @@ def pseudonym(user: Any) -> str:
 def append(kind: str, *, ward: Any, round: Any, actor: Actor, payload: dict[str, Any]) -> Event:
     with transaction.atomic():
         head = _lock_head()
-        body_obj = {
-            "seq": head.seq + 1,
-            "kind": kind,
-            "ward": _ward_slug(ward),
-            "round": _round_id(round),
-            "actor": actor.as_dict(),
-            "at": _timestamp(kind),
-            "payload": payload,
-            "prev": head.hash,
-        }
-        body = canonical_bytes(body_obj)
+        seq = head.seq + 1
+        ward_slug = _ward_slug(ward)
+        round_id = _round_id(round)
+        at = _timestamp(kind)
+        body = canonical_bytes(
+            {
+                "seq": seq,
+                "kind": kind,
+                "ward": ward_slug,
+                "round": round_id,
+                "actor": actor.as_dict(),
+                "at": at,
+                "payload": payload,
+                "prev": head.hash,
+            }
+        )
         digest = event_hash(body)
         event = Event.objects.create(
-            seq=body_obj["seq"],
+            seq=seq,
             kind=kind,
-            ward=body_obj["ward"],
-            round_id=body_obj["round"],
+            ward=ward_slug,
+            round_id=round_id,
             actor_role=actor.role,
             actor_id=actor.id,
-            at=body_obj["at"],
+            at=at,
             payload=payload,
             body=body.decode("ascii"),
             prev_hash=head.hash,

@@ -497,7 +497,7 @@ def _run_chunks(
     import multiprocessing
 
     methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    ctx: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     counter = ctx.Array("q", parts, lock=False)
     procs = []
     conns = []

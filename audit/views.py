@@ -18,6 +18,7 @@ from django.http import (
     JsonResponse,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -170,7 +171,7 @@ def ledger_download(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @require_safe
-def round_ledger_download(request: HttpRequest, round_id: int) -> HttpResponse:
+def round_ledger_download(request: HttpRequest, round_id: int) -> HttpResponseBase:
     events = Event.objects.for_round(round_id)
     if not events.exists():
         return _plain_404(f"Nothing is recorded for round {round_id}.")

@@ -1,14 +1,14 @@
 """Benchmark the ledger: verifying a large file, and appending one event.
 
-    python bench/ledger.py [--events 1000000] [--file var/bench-ledger.jsonl] [--jobs 0]
-        Writes a ledger of N events (~350 bytes each) unless the file already holds one of that
-        size, then times plain SHA-256 over the file and the verifier in the same run and prints
-        the ratio (the issue asks for >= 50%; ~16% per core is the measured limit for a verifier
-        that hashes each event on its own, see ../shared/MEASURED.md).
+python bench/ledger.py [--events 1000000] [--file var/bench-ledger.jsonl] [--jobs 0]
+    Writes a ledger of N events (~350 bytes each) unless the file already holds one of that
+    size, then times plain SHA-256 over the file and the verifier in the same run and prints
+    the ratio (the issue asks for >= 50%; ~16% per core is the measured limit for a verifier
+    that hashes each event on its own, see ../shared/MEASURED.md).
 
-    DEBUG=1 python bench/ledger.py --append [--appends 2000]
-        Times `audit.record` on the configured database (DATABASE_URL), each append in its own
-        transaction, as a request would. Needs Django; the events go to a throwaway test database.
+DEBUG=1 python bench/ledger.py --append [--appends 2000]
+    Times `audit.record` on the configured database (DATABASE_URL), each append in its own
+    transaction, as a request would. Needs Django; the events go to a throwaway test database.
 """
 
 from __future__ import annotations

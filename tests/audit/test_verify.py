@@ -454,7 +454,7 @@ def test_a_superseded_ballot_published_instead_of_its_replacement(
     downloads: Downloads, capsys
 ) -> None:
     lines = _pb_lines(downloads)
-    receipt = list(downloads.demo.ballots)[0]
+    receipt = next(iter(downloads.demo.ballots))
     lines = [f"{receipt};3\n" if x.startswith(receipt) else x for x in lines]
     args = all_checks(downloads)
     args[args.index(downloads.ballots)] = _write_pb(downloads, lines)

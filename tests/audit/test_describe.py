@@ -1,0 +1,69 @@
+"""Every known kind reads as a sentence; unknown kinds and odd payloads never break a page."""
+
+from __future__ import annotations
+
+import pytest
+
+from audit.describe import KIND_LABELS, describe, when
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload", "sentence"),
+    [
+        (
+            "round.created",
+            {"title": "Ladypool 2026"},
+            "Councillor 3f2a… created the budget round “Ladypool 2026”",
+        ),
+        ("round.phase_changed", {"to": "voting"}, "Councillor 3f2a… opened voting"),
+        ("round.phase_changed", {"to": "closed"}, "Councillor 3f2a… closed voting"),
+        ("round.settings_frozen", {}, "Councillor 3f2a… froze the ballot settings for voting"),
+        (
+            "proposal.reviewed",
+            {"proposal": 4, "decision": "rejected"},
+            "Councillor 3f2a… reviewed proposal #4 and rejected it",
+        ),
+        (
+            "proposal.merged",
+            {"merged": [3, 5], "into": 2},
+            "Councillor 3f2a… merged proposals #3, #5 into #2",
+        ),
+        ("codes.issued", {"count": 250}, "Councillor 3f2a… issued 250 voting codes"),
+        ("ballots.sealed", {"commitments": ["a"] * 25, "superseded": []}, "25 ballots sealed"),
+        (
+            "paper_batch.entered",
+            {"batch": "B7", "count": 40},
+            "Councillor 3f2a… entered paper batch B7 of 40 paper ballots",
+        ),
+        (
+            "paper_batch.rejected",
+            {"batch": "B7", "reason": "totals differ"},
+            "Councillor 3f2a… rejected paper batch B7: totals differ",
+        ),
+        (
+            "result.published",
+            {"selected": ["1", "2"]},
+            "Councillor 3f2a… published the result: 2 projects funded",
+        ),
+        (
+            "checkpoint.signed",
+            {"seq": 41, "reason": "round closed"},
+            "The ledger was signed up to event #41 (round closed)",
+        ),
+        ("ward.renamed", {}, "Councillor 3f2a… recorded “ward.renamed”"),
+    ],
+)
+def test_sentences(kind: str, payload: dict, sentence: str) -> None:
+    assert describe(kind, payload, "councillor", "3f2a9c0d11e4") == sentence
+
+
+@pytest.mark.parametrize("kind", list(KIND_LABELS))
+@pytest.mark.parametrize("payload", [{}, None, {"proposal": None, "commitments": "x", "to": 3}])
+def test_every_kind_survives_any_payload(kind: str, payload: object) -> None:
+    assert describe(kind, payload, "system", "system")
+
+
+def test_times_are_plain() -> None:
+    assert when("2026-11-24T23:41:33Z") == "24 Nov 2026, 23:41 UTC"
+    assert when("2026-11-24") == "24 Nov 2026"
+    assert when("garbage") == "garbage"
