@@ -43,19 +43,19 @@ def visitor(request: pytest.FixtureRequest, client: Client) -> Client:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", PAGES + DOWNLOADS)
-def test_everyone_can_read_the_audit_trail(demo: None, visitor: Client, url: str) -> None:
-    response = visitor.get(url)
-    assert response.status_code == 200
-    assert body(response)
+def test_everyone_can_read_the_audit_trail(demo: None, visitor: Client) -> None:
+    for url in PAGES + DOWNLOADS:
+        response = visitor.get(url)
+        assert response.status_code == 200, url
+        assert body(response), url
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", PAGES + DOWNLOADS)
-def test_nothing_can_be_posted(demo: None, client: Client, url: str) -> None:
-    assert client.post(url).status_code == 405
-    assert client.delete(url).status_code == 405
-    assert client.head(url).status_code == 200
+def test_nothing_can_be_posted(demo: None, client: Client) -> None:
+    for url in PAGES + DOWNLOADS:
+        assert client.post(url).status_code == 405, url
+        assert client.delete(url).status_code == 405, url
+        assert client.head(url).status_code == 200, url
 
 
 @pytest.mark.django_db
