@@ -335,5 +335,5 @@ def proposal_review(request: HttpRequest, proposal_id: int) -> HttpResponse:
     return render(
         request,
         "budgets/proposal_review.html",
-        {"form": form, "proposal": proposal, "reviews": proposal.reviews.all()},
+        {"form": form, "proposal": proposal, "last_review": proposal.reviews.last()},
     )

@@ -430,3 +430,12 @@ def test_review_outside_the_review_phase_is_explained(
         f"/proposals/{alices_proposal.pk}/review/", follow=True
     )
     assert "once the review phase starts" in body(response)
+
+
+def test_review_page_shows_the_current_decision(
+    client: Client, councillor_sam: Any, submitted_in_review: Proposal
+) -> None:
+    make_feasible(submitted_in_review)
+    response = login(client, councillor_sam).get(f"/proposals/{submitted_in_review.pk}/review/")
+    assert response.status_code == 200
+    assert "Already reviewed: Feasible (Highways can do this.)" in body(response)
