@@ -18,7 +18,6 @@ Speed and exactness:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -150,68 +149,59 @@ class _Run:
             self.scalar_u[j] = float(u_new) if len(values) == 1 else None
         self.start = budget_per_voter
         self.vb: FloatArray = np.full(total_voters, float(budget_per_voter))
-        self.cls: IntArray = np.zeros(total_voters, dtype=np.int64)
         self.last_touch: IntArray = np.full(total_voters, -1, dtype=np.int64)
-        # Class tree: voters in one class have the same exact budget. A class's exact budget is
-        # computed lazily from its parent's and the exact rho of the round that created it.
-        self.c_parent: list[int] = [-1]
-        self.c_round: list[int] = [-1]
-        self.c_u: list[int] = [0]
-        self.c_exact: list[Fraction | None] = [Fraction(budget_per_voter)]
+        # Exact arithmetic is lazy: a voter's exact budget follows from the rounds in which they
+        # paid (the winners they supported) and each round's exact rho, computed when needed.
+        self.scratch: IntArray = np.zeros(total_voters, dtype=np.int64)
         self.r_project: list[int] = []
-        self.r_old_cls: list[IntArray] = []
         self.r_exact: list[Fraction | None] = []
 
     # ---- exact arithmetic, on demand -------------------------------------------------------
-    def exact_budget(self, c: int) -> Fraction:
-        chain = []
-        k = c
-        while self.c_exact[k] is None:
-            chain.append(k)
-            k = self.c_parent[k]
-        for k in reversed(chain):
-            parent = self.c_exact[self.c_parent[k]]
-            assert parent is not None
-            pay = self.exact_round_rho(self.c_round[k]) * self.c_u[k]
-            self.c_exact[k] = parent - pay if pay < parent else Fraction(0)
-        value = self.c_exact[c]
-        assert value is not None
-        return value
-
     def exact_round_rho(self, r: int) -> Fraction:
         value = self.r_exact[r]
         if value is None:
-            j = self.r_project[r]
-            groups = self._groups(j, self.r_old_cls[r])
-            value = self._exact_rho_from_groups(self.e.matrix.costs[j], *groups)
+            value = self._exact_rho(self.r_project[r], r)
             assert value is not None
             self.r_exact[r] = value
         return value
 
-    def _groups(self, j: int, classes: IntArray) -> tuple[list[int], list[int], list[int]]:
-        """Supporters of j grouped by (class, satisfaction): classes, satisfactions, head counts."""
-        nw = len(self.u_values[j])
-        keys = classes * nw + self.u_index[j]
-        uniq, inverse = np.unique(keys, return_inverse=True)
+    def _groups(self, j: int, rounds: int) -> tuple[list[Fraction], list[int], list[int]]:
+        """Supporters of j, as of the start of round `rounds`, grouped by payment history:
+        exact budgets, satisfactions from j, head counts."""
+        sup = self.sup[j]
+        columns = [self.u_int[j]]
+        scratch = self.scratch
+        for r in range(rounds):
+            w = self.r_project[r]
+            scratch[self.sup[w]] = self.u_int[w]
+            columns.append(scratch[sup].copy())
+            scratch[self.sup[w]] = 0
+        history = np.stack(columns, axis=1)
+        rows, inverse = np.unique(history, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
         if self.mult_int is None:
-            counts = np.bincount(inverse, minlength=len(uniq))
+            counts = np.bincount(inverse, minlength=len(rows))
         else:
-            counts = np.bincount(inverse, weights=self.mult_int[self.sup[j]], minlength=len(uniq))
-        return (
-            (uniq // nw).tolist(),
-            self.u_values[j][uniq % nw].tolist(),
-            counts.astype(np.int64).tolist(),
-        )
+            counts = np.bincount(inverse, weights=self.mult_int[sup], minlength=len(rows))
+        budgets = []
+        for row in rows.tolist():
+            budget = Fraction(self.start)
+            for r, u in enumerate(row[1:]):
+                if u:
+                    pay = self.exact_round_rho(r) * u
+                    budget = budget - pay if pay < budget else Fraction(0)
+            budgets.append(budget)
+        return budgets, rows[:, 0].tolist(), counts.astype(np.int64).tolist()
 
-    def _exact_rho_from_groups(
-        self, cost: int, classes: Sequence[int], us: Sequence[int], counts: Sequence[int]
-    ) -> Fraction | None:
-        """Exact rho at which the groups pay `cost`, or None if they cannot."""
-        budgets = [self.exact_budget(c) for c in classes]
+    def _exact_rho(self, j: int, rounds: int) -> Fraction | None:
+        """Exact rho at which j's supporters pay its cost at round `rounds`, or None if they
+        cannot."""
+        budgets, us, counts = self._groups(j, rounds)
+        cost = self.e.matrix.costs[j]
         available = sum((n * b for n, b in zip(counts, budgets, strict=True)), Fraction(0))
         if available < cost:
             return None
-        order = sorted(range(len(classes)), key=lambda g: budgets[g] / us[g])
+        order = sorted(range(len(budgets)), key=lambda g: budgets[g] / us[g])
         paid = Fraction(0)
         denom = sum(n * u for n, u in zip(counts, us, strict=True))
         for g in order:
@@ -223,8 +213,7 @@ class _Run:
         raise AssertionError("unreachable: available >= cost")
 
     def exact_rho(self, j: int) -> Fraction | None:
-        groups = self._groups(j, self.cls[self.sup[j]])
-        return self._exact_rho_from_groups(self.e.matrix.costs[j], *groups)
+        return self._exact_rho(j, len(self.r_project))
 
     # ---- float fast path -------------------------------------------------------------------
     def float_rho(self, j: int) -> float | None:
@@ -347,22 +336,7 @@ class _Run:
         pay = np.minimum(b, due)
         self.vb[sup] = b - pay
         self.last_touch[sup] = r
-        # New classes: supporters with the same old class and satisfaction keep equal budgets.
-        old = self.cls[sup]
-        nw = len(self.u_values[j])
-        n_classes = len(self.c_parent)
-        keys = old * nw + self.u_index[j]
-        marks = np.zeros(n_classes * nw, dtype=bool)
-        marks[keys] = True
-        present = np.flatnonzero(marks)
-        new_id = np.cumsum(marks) - 1 + n_classes
-        self.cls[sup] = new_id[keys]
-        self.c_parent.extend((present // nw).tolist())
-        self.c_u.extend(self.u_values[j][present % nw].tolist())
-        self.c_round.extend([r] * len(present))
-        self.c_exact.extend([None] * len(present))
         self.r_project.append(j)
-        self.r_old_cls.append(old)
         self.r_exact.append(None)
         if self.record:
             capped = int(np.count_nonzero(b < due * (1 - TOL)))

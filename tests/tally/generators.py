@@ -47,14 +47,21 @@ def large_approval(
 
     rng = np.random.default_rng(seed)
     costs = (rng.integers(1, 100, n_projects) * 1000).tolist()
-    popularity = rng.dirichlet(np.ones(n_projects) * 0.5)
+    log_popularity = np.log(rng.dirichlet(np.ones(n_projects) * 0.5) + 1e-12)
     lengths = rng.integers(1, min(10, n_projects) + 1, n_voters)
     ids = [str(k + 1) for k in range(n_projects)]
     projects = [Project(pid, int(c)) for pid, c in zip(ids, costs, strict=True)]
     budget = int(sum(costs) * budget_share)
     ballots = []
-    for i in range(n_voters):
-        chosen = rng.choice(n_projects, size=int(lengths[i]), replace=False, p=popularity)
-        ballots.append(Ballot(str(i), tuple(ids[k] for k in sorted(chosen.tolist()))))
+    chunk = 10_000
+    for first in range(0, n_voters, chunk):
+        size = min(chunk, n_voters - first)
+        # Sampling without replacement, weighted by popularity: the Gumbel top-k trick.
+        keys = log_popularity + rng.gumbel(size=(size, n_projects))
+        ranked = np.argsort(-keys, axis=1)[:, :10]
+        for row in range(size):
+            i = first + row
+            chosen = sorted(ranked[row, : int(lengths[i])].tolist())
+            ballots.append(Ballot(str(i), tuple(ids[k] for k in chosen)))
     meta = {"budget": str(budget), "vote_type": "approval"}
     return Instance(budget, projects, meta), Profile("approval", ballots)

@@ -75,3 +75,15 @@ def test_cumulative_matches_pabutools(seed: int) -> None:
         ("optimal", "cost"),
     ]:
         _check(instance, profile, rule, sat)
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_exact_path_alone_matches_pabutools(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a huge tolerance every MES decision goes through the exact (rational) path."""
+    from ballots.tally import mes
+
+    monkeypatch.setattr(mes, "TOL", 10.0)
+    vote_type = "approval" if seed % 2 else "cumulative"
+    instance, profile = random_instance(20_000 + seed, vote_type, max_projects=10, max_voters=30)
+    for rule, sat in [("mes", "cost"), ("mes", "cardinality"), ("mes-add1", "cost")]:
+        _check(instance, profile, rule, sat)
