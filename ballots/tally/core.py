@@ -102,6 +102,8 @@ def applicable_rules(profile: Profile) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for rule in RULES:
         for sat in SATS:
+            if rule == "phragmen" and sat != "cost":
+                continue  # Phragmén has no satisfaction measure: one row is enough
             try:
                 _check_rule(rule, sat, profile)
             except (RuleNotApplicableError, UnknownRuleError):
@@ -670,11 +672,17 @@ def satisfaction_metrics(
             funded[sup] += matrix.costs[j]
             hit[sup] = True
     normaliser = np.minimum(asked, budget)
-    shares = [
-        Fraction(int(f), int(a)) if a > 0 else Fraction(0)
-        for f, a in zip(funded.tolist(), normaliser.tolist(), strict=True)
-    ]
+    # Exact mean of funded/normaliser: voters with the same pair share a term.
+    pairs, counts = np.unique(np.stack([funded, normaliser]), axis=1, return_counts=True)
+    total = sum(
+        (
+            Fraction(int(c) * int(f), int(a))
+            for f, a, c in zip(pairs[0], pairs[1], counts, strict=True)
+            if a > 0
+        ),
+        Fraction(0),
+    )
     return {
         "percent_non_empty_handed": float(Fraction(int(hit.sum()), n)),
-        "avg_satisfaction": float(sum(shares, Fraction(0)) / n),
+        "avg_satisfaction": float(total / n),
     }

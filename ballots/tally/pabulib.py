@@ -239,7 +239,10 @@ def _parse_votes(
             )
         first_line[voter] = line
         vote_text = row[vote_col]
-        chosen = tuple(p.strip() for p in vote_text.split(",") if p.strip())
+        if " " in vote_text or "\t" in vote_text:
+            chosen = tuple(p.strip() for p in vote_text.split(",") if p.strip())
+        else:
+            chosen = tuple(filter(None, vote_text.split(",")))
         points: tuple[int, ...] | None = None
         if with_points:
             points_text = row[points_col]
@@ -250,14 +253,13 @@ def _parse_votes(
                     line,
                 )
             points = tuple(_whole_number(p, f"voter {voter}: points", line) for p in raw_points)
-        extra = {h: row[k].strip() for k, h in others}
+        extra = {h: row[k].strip() for k, h in others} if others else {}
         ballot = Ballot(voter, chosen, points, extra)
         if simple:
             problem = None
-            for pid in chosen:
-                if pid not in known:
-                    problem = f"voter {voter} voted for unknown project {pid!r}"
-                    break
+            if not known.keys() >= set(chosen):
+                unknown = next(pid for pid in chosen if pid not in known)
+                problem = f"voter {voter} voted for unknown project {unknown!r}"
         else:
             problem = check_ballot(instance, profile, ballot)
         if problem is not None:

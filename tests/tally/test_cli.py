@@ -70,6 +70,7 @@ def test_compare(small: Path) -> None:
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)["rules"]
     assert {r["rule"] for r in rows} == {"greedy", "optimal", "mes", "mes-add1", "phragmen"}
+    assert len(rows) == 8  # greedy, optimal, mes with two satisfactions; mes-add1; phragmen
     assert all("percent_non_empty_handed" in r and "avg_satisfaction" in r for r in rows)
     assert "non-empty-handed" in run(str(small), "--compare").stdout
 

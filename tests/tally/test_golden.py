@@ -96,3 +96,22 @@ def test_ordinal_file_tallies_with_borda_greedy(pabulib: Path) -> None:
         assert result.spent <= instance.budget
         # The Borda scores follow the ranking: first place gets the most points.
         assert result.projects[0].votes >= result.projects[-1].votes
+
+
+def _announced(instance: Instance) -> set[str]:
+    return {pid for pid, p in instance.projects.items() if p.extra.get("selected") == "1"}
+
+
+def test_mes_add1_reproduces_swiecies_announced_winners(pabulib: Path) -> None:
+    instance, profile = _load(pabulib / "Poland_Swiecie_2023.pb")
+    result = tally(instance, profile, "mes-add1", votes_needed=False, check=False)
+    assert set(result.selected) == _announced(instance)
+
+
+def test_mes_add1_on_assen_announced_the_equal_shares_phase(pabulib: Path) -> None:
+    # Assen announced exactly the equal-shares phase; pabutools' greedy completion (which this rule
+    # reproduces, as the issue requires) then also funds project 7 (12,000 with 23,300 left).
+    instance, profile = _load(pabulib / "Netherlands_Assen_2024.pb")
+    result = tally(instance, profile, "mes-add1", votes_needed=False, check=False)
+    assert set(result.details["mes_selected"]) == _announced(instance)
+    assert set(result.selected) == _announced(instance) | {"7"}
