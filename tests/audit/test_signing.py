@@ -111,3 +111,16 @@ def test_checkpoints_json_lists_every_checkpoint(client) -> None:
     assert entry["seq"] == 1
     assert entry["reason"] == "round 4 closed"
     assert set(entry) == {"seq", "hash", "signature", "key_id", "created_at", "reason"}
+
+
+@pytest.mark.django_db
+def test_a_checkpoint_can_be_signed_on_demand_from_the_command_line() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    audit.record("round.closed", ward="sparkbrook", round=4, actor=ACTOR, payload={})
+    out = StringIO()
+    call_command("audit_checkpoint", "nightly", stdout=out)
+    assert "Signed the ledger at event #1" in out.getvalue()
+    assert Checkpoint.objects.get().reason == "nightly"
