@@ -121,13 +121,15 @@ def tally(
     unit: str | None = None,
     votes_needed: bool = True,
     check: bool = True,
+    workers: int | None = None,
 ) -> Result:
     """Run `rule` and explain every project's outcome.
 
     `unit="pence"` shows money as pounds and pence (the default when META says currency GBP);
     `votes_needed=False` skips the re-runs that compute how many more votes unfunded projects
     needed (greedy and MES only); `check=False` skips re-validating ballots (already done when
-    the profile was read from a file).
+    the profile was read from a file); `workers` caps the processes `mes-add1` may fork (default:
+    2 where fork is available; pass 1 to stay in this process).
     """
     _check_rule(rule, sat, profile)
     if check:
@@ -136,6 +138,7 @@ def tally(
     matrix = profile.matrix(instance)
     util = utilities(matrix, profile.vote_type, sat)
     explainer = _Explainer(instance, profile, matrix, util, money, rule, sat)
+    explainer.workers = workers
     if rule == "greedy":
         return explainer.greedy(votes_needed)
     if rule == "mes":
@@ -267,6 +270,7 @@ class _Explainer:
         self.needed: dict[int, int | None] = dict.fromkeys(range(m))
         self.ties: list[dict[str, Any]] = []
         self.details: dict[str, Any] = {}
+        self.workers: int | None = None
 
     # ---- shared ------------------------------------------------------------------------------
     def _vote_word(self) -> str:
@@ -528,7 +532,7 @@ class _Explainer:
 
     def mes_add1(self) -> Result:
         m = self.matrix
-        outcome, steps, completion = run_mes_add1(m, self.util, self.budget)
+        outcome, steps, completion = run_mes_add1(m, self.util, self.budget, self.workers)
         self._explain_mes(outcome)
         mes_set = set(outcome.selected) | set(outcome.free)
         self.details["increments"] = steps
