@@ -39,7 +39,7 @@ def pabulib_dir() -> Path:
 
 
 def best_of(fn: Callable[[], Any], budget_seconds: float = 1.0, at_most: int = 20) -> float:
-    times = []
+    times: list[float] = []
     start = time.perf_counter()
     while len(times) < at_most and (not times or time.perf_counter() - start < budget_seconds):
         t = time.perf_counter()
@@ -82,10 +82,12 @@ def bench_instance(
         if rule == "phragmen" and profile.vote_type != "approval":
             continue
         result = tally(instance, profile, rule, sat, votes_needed=False, check=False)
+
+        def call(rule: str = rule, sat: str = sat) -> Any:
+            return tally(instance, profile, rule, sat, votes_needed=False, check=False)
+
         ours = best_of(
-            lambda rule=rule, sat=sat: tally(
-                instance, profile, rule, sat, votes_needed=False, check=False
-            ),
+            call,
             budget_seconds=2.0 if rule == "mes-add1" else 1.0,
             at_most=3 if rule == "mes-add1" else 20,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import InvalidBallotError, InvalidInstanceError
 
@@ -117,7 +117,7 @@ class Profile:
         return len(self.ballots)
 
     @classmethod
-    def from_approvals(cls, approvals: Mapping[object, Iterable[object]], **limits: int) -> Profile:
+    def from_approvals(cls, approvals: Mapping[Any, Iterable[Any]], **limits: int) -> Profile:
         """`{voter_id: [project ids]}` -> an approval profile."""
         ballots = [
             Ballot(str(voter), tuple(str(p) for p in projects))
@@ -128,7 +128,7 @@ class Profile:
     @classmethod
     def from_points(
         cls,
-        points: Mapping[object, Mapping[object, int]],
+        points: Mapping[Any, Mapping[Any, int]],
         vote_type: Literal["cumulative", "scoring"] = "cumulative",
         **limits: int,
     ) -> Profile:
@@ -144,7 +144,7 @@ class Profile:
         return cls(vote_type, ballots, **limits)
 
     @classmethod
-    def from_rankings(cls, rankings: Mapping[object, Sequence[object]], **limits: int) -> Profile:
+    def from_rankings(cls, rankings: Mapping[Any, Sequence[Any]], **limits: int) -> Profile:
         """`{voter_id: [project ids, most preferred first]}` -> an ordinal profile."""
         ballots = [
             Ballot(str(voter), tuple(str(p) for p in ranking))

@@ -38,7 +38,7 @@ def _load(pb: Path) -> tuple[Instance, Profile]:
 
 def _expected(pb: Path, rule: str, sat: str) -> dict[str, Any]:
     results: dict[str, Any] = json.loads((GOLDEN / f"{pb.stem}.json").read_text())["results"]
-    return results[f"{rule}/{sat}"]  # type: ignore[no-any-return]
+    return results[f"{rule}/{sat}"]
 
 
 def test_every_shared_file_has_a_golden_file(pabulib: Path) -> None:

@@ -6,14 +6,14 @@ import pytest
 from generators import random_instance
 from pabutools_oracle import oracle, oracle_welfare
 
-from ballots.tally import tally
+from ballots.tally import Instance, Profile, tally
 
 pytest.importorskip("pabutools")
 
 SEEDS = range(300)
 
 
-def _check(instance, profile, rule: str, sat: str) -> None:  # type: ignore[no-untyped-def]
+def _check(instance: Instance, profile: Profile, rule: str, sat: str) -> None:
     ours = tally(instance, profile, rule, sat, votes_needed=False)
     assert ours.spent <= instance.budget
     if rule == "optimal":
@@ -31,7 +31,7 @@ def _check(instance, profile, rule: str, sat: str) -> None:  # type: ignore[no-u
         assert set(ours.selected) == expected, (rule, sat, ours.selected, sorted(expected))
 
 
-def _brute_force_optimal(instance, profile, sat: str) -> set[str]:  # type: ignore[no-untyped-def]
+def _brute_force_optimal(instance: Instance, profile: Profile, sat: str) -> set[str]:
     from itertools import combinations
 
     ids = list(instance.projects)
