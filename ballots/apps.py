@@ -1,5 +1,20 @@
+from collections.abc import Callable
+
 from django.apps import AppConfig
 
 
 class BallotsConfig(AppConfig):
     name = "ballots"
+    verbose_name = "Ballots, results and receipts"
+
+    def ready(self) -> None:
+        from ballots.services import close_round
+        from budgets.hooks import register_closer
+
+        # advance_rounds (budgets) closes rounds whose voting has ended through this hook.
+        register_closer(close_round)
+
+    def seed_demo(self, say: Callable[[str], None]) -> None:
+        from ballots.demo import seed_ballots
+
+        seed_ballots(say)

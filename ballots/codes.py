@@ -1,9 +1,9 @@
 """Voting codes and receipts: generation, typo-catching check characters, and keyed hashing.
 
 Codes use an alphabet without 0/O/1/I so they can be read off a letter, ignore case, spaces and
-hyphens when typed, and end in a check character (Luhn mod 32) that catches a mistyped character
-or two swapped neighbours before the server is asked. Codes are stored only as HMAC-SHA256 under
-VOTING_CODE_KEY, a key kept outside the database.
+hyphens when typed, and end in a check character (a weighted sum in GF(32)) that catches a
+mistyped character or two swapped neighbours before the server is asked. Codes are stored only
+as HMAC-SHA256 under VOTING_CODE_KEY, a key kept outside the database.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import random
 import secrets
 
 from django.conf import settings
@@ -28,15 +29,19 @@ class CodeFormatError(ValueError):
 
 
 def _check_char(data: str) -> str:
-    """Luhn mod N over base-32 digits."""
-    factor = 2
-    total = 0
-    n = len(ALPHABET)
-    for ch in reversed(data):
-        addend = factor * _INDEX[ch]
-        factor = 1 if factor == 2 else 2
-        total += addend // n + addend % n
-    return ALPHABET[(n - total % n) % n]
+    """A weighted sum in GF(32) (x^5 + x^2 + 1): position i weighs alpha^i, all distinct.
+
+    Not Luhn mod 32, which misses swapping the alphabet's first and last symbols ("2Z" <-> "Z2").
+    In GF(32) a substitution adds alpha^i * e != 0 and a swap of neighbours adds
+    alpha^i * (a + b) * (1 + alpha) != 0, so every single substitution and adjacent swap is caught.
+    """
+    acc = 0
+    for ch in data:
+        acc ^= _INDEX[ch]
+        acc <<= 1
+        if acc & 0b100000:
+            acc ^= 0b100101
+    return ALPHABET[acc]
 
 
 def _group(text: str, size: int) -> str:
@@ -98,3 +103,9 @@ def normalise_receipt(raw: str) -> str:
     if len(compact) != RECEIPT_CHARS or any(ch not in _INDEX for ch in compact):
         raise CodeFormatError("A receipt has 16 letters and numbers, like 7KQ2-M9XD-4TPA-H3NE.")
     return _group(compact, RECEIPT_GROUP)
+
+
+def demo_code(rng: random.Random) -> str:
+    """A well-formed code from a seeded generator: for demonstration data only, never real use."""
+    data = "".join(rng.choice(ALPHABET) for _ in range(CODE_DATA_CHARS))
+    return _group(data + _check_char(data), CODE_GROUP)

@@ -15,12 +15,13 @@ import io
 import json
 import random
 import secrets
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -40,6 +41,7 @@ from ballots.models import (
     VotingCode,
 )
 from budgets.models import BallotType, Phase, Proposal, Round
+from budgets.services import enter_result_phase
 from wards.access import Action, can, require
 from wards.money import format_pence
 
@@ -64,9 +66,27 @@ Selection = list[int] | dict[int, int]
 # --- The ballot paper ----------------------------------------------------------------------
 
 
+BALLOT_CACHE_SECONDS = 30
+_BALLOT_CACHE: dict[tuple[Any, ...], tuple[float, list[Proposal]]] = {}
+
+
 def ballot_projects(round: Round) -> list[Proposal]:
-    """The projects on the ballot, in a stable order."""
-    return list(round.proposals.on_ballot().order_by("title", "id"))
+    """The projects on the ballot, in a stable order.
+
+    While voting, the ballot cannot change (reviews are over and settings are frozen), so each
+    worker keeps it in memory instead of asking the database on every ballot.
+    """
+    if round.phase != Phase.VOTING:
+        return list(round.proposals.on_ballot().order_by("title", "id"))
+    key = (round.pk, round.created_at, round.settings_frozen_at)
+    now = time.monotonic()
+    cached = _BALLOT_CACHE.get(key)
+    if cached is None or now - cached[0] > BALLOT_CACHE_SECONDS:
+        if len(_BALLOT_CACHE) > 256:
+            _BALLOT_CACHE.clear()
+        cached = (now, list(round.proposals.on_ballot().order_by("title", "id")))
+        _BALLOT_CACHE[key] = cached
+    return cached[1]
 
 
 def _ints(values: Iterable[Any], what: str) -> list[int]:
@@ -297,40 +317,54 @@ def cast_ballot(
                 _code_failed(round, client)
                 raise ValidationError(INVALID_CODE, code="bad_code")
         _refuse_unless_voting(_lock_phase(round.pk))
-        voter = _lock_voter(round, voter_key, code_row)
-        if voter.channel != Channel.ONLINE:
+        voter_id, channel = _register_voter(round.pk, voter_key, code_row)
+        if channel != Channel.ONLINE:
             if code_row is not None:
                 raise ValidationError(INVALID_CODE, code="bad_code")
             raise ValidationError("You have already voted on paper in this round.")
-        previous = Ballot.objects.filter(voter=voter, status=BallotStatus.LIVE).first()
-        if previous is not None:
-            previous.status = BallotStatus.REPLACED
-            previous.selection = None
-            previous.save(update_fields=["status", "selection"])
-        Ballot.objects.create(
+        replaced = (
+            Ballot.objects.filter(voter_id=voter_id, status=BallotStatus.LIVE).update(
+                status=BallotStatus.REPLACED, selection=None
+            )
+            > 0
+        )
+        ballot = Ballot.objects.create(
             round=round,
-            voter=voter,
+            voter_id=voter_id,
             receipt=receipt,
             channel=Channel.ONLINE,
             selection=canonical,
             commitment=ballot_commitment(receipt, vote_type, canonical),
         )
-        seal_if_due(round)
-    return CastResult(receipt=receipt, replaced=previous is not None)
+        # Counting pending commitments on every ballot would cost a query each; a check every
+        # fifth of a batch is enough, and closing seals whatever is left.
+        if ballot.pk % max(1, round.seal_batch_size // 5) == 0:
+            seal_if_due(round)
+    return CastResult(receipt=receipt, replaced=replaced)
 
 
-def _lock_voter(round: Round, key: str, code_row: VotingCode | None) -> Voter:
-    voter = Voter.objects.select_for_update().filter(round=round, key=key).first()
-    if voter is not None:
-        return voter
-    try:
-        with transaction.atomic():
-            return Voter.objects.create(
-                round=round, key=key, channel=Channel.ONLINE, voting_code=code_row
-            )
-    except IntegrityError:
-        # Someone else registered this voter a moment ago: wait for their lock.
-        return Voter.objects.select_for_update().get(round=round, key=key)
+def _register_voter(round_id: int, key: str, code_row: VotingCode | None) -> tuple[int, str]:
+    """Mark the voter off in the register (or find them there), locking their row.
+
+    One statement on both databases: an upsert that locks the existing row, so concurrent
+    ballots from one voter queue here until the first commits.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ballots_voter (round_id, key, channel, voting_code_id, created_on) "
+            "VALUES (%s, %s, %s, %s, %s) "
+            "ON CONFLICT (round_id, key) DO UPDATE SET channel = ballots_voter.channel "
+            "RETURNING id, channel",
+            [
+                round_id,
+                key,
+                Channel.ONLINE.value,
+                code_row.pk if code_row else None,
+                timezone.localdate(),
+            ],
+        )
+        row = cursor.fetchone()
+    return int(row[0]), str(row[1])
 
 
 # --- Sealing commitments in the ledger ------------------------------------------------------
@@ -367,24 +401,31 @@ def seal_if_due(round: Round, *, force: bool = False) -> int:
             (got,) = cursor.fetchone()
         if not got:
             return 0  # another request is sealing this round right now
-    new = list(Ballot.objects.filter(round=round, sealed=False).values_list("pk", "commitment"))
-    superseded = list(
-        Ballot.objects.filter(
-            round=round, status=BallotStatus.REPLACED, superseded_sealed=False
-        ).values_list("pk", "commitment")
-    )
+    # Mark and collect in one statement each, so a ballot committed meanwhile is never marked
+    # sealed without being listed (and the ids never travel back as a huge IN list).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE ballots_ballot SET sealed = %s WHERE round_id = %s AND sealed = %s "
+            "RETURNING commitment",
+            [True, round.pk, False],
+        )
+        new = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            "UPDATE ballots_ballot SET superseded_sealed = %s "
+            "WHERE round_id = %s AND status = %s AND superseded_sealed = %s RETURNING commitment",
+            [True, round.pk, BallotStatus.REPLACED.value, False],
+        )
+        superseded = [row[0] for row in cursor.fetchall()]
     if not new and not superseded:
         return 0
-    Ballot.objects.filter(pk__in=[pk for pk, _ in new]).update(sealed=True)
-    Ballot.objects.filter(pk__in=[pk for pk, _ in superseded]).update(superseded_sealed=True)
     audit.record(
         "ballots.sealed",
         ward=round.ward,
         round=round,
         actor=audit.SYSTEM,
         payload={
-            "commitments": sorted(c for _, c in new),
-            "superseded": sorted(c for _, c in superseded),
+            "commitments": sorted(new),
+            "superseded": sorted(superseded),
             # The hour, not the minute: enough to space seals an hour apart.
             "sealed_after": timezone.now()
             .astimezone(datetime.UTC)
@@ -833,7 +874,7 @@ def close_round(round: Round, *, by: Any = None) -> Result:
         )
         # Secret ballot: from here on nothing links a voter or code to a ballot's contents.
         Ballot.objects.filter(round=locked).update(voter=None)
-        Round.objects.filter(pk=locked.pk).update(phase=Phase.CLOSED, updated_at=timezone.now())
+        enter_result_phase(locked, Phase.CLOSED, by=by, reason="voting closed; ballots counted")
         audit.record(
             "round.closed",
             ward=locked.ward,
@@ -849,7 +890,7 @@ def close_round(round: Round, *, by: Any = None) -> Result:
                 "turnout": counts,
             },
         )
-        _checkpoint("round closed")
+        _checkpoint("round closed", locked)
     round.phase = Phase.CLOSED
     return result
 
@@ -860,10 +901,17 @@ def _actor(user: Any, round: Round) -> audit.Actor:
     return audit.actor_for(user, _actor_role(user, round))
 
 
-def _checkpoint(reason: str) -> None:
-    sign = getattr(audit, "sign_checkpoint", None)
-    if callable(sign):
-        transaction.on_commit(lambda: sign(reason))
+def _checkpoint(reason: str, round: Round) -> None:
+    """Sign the ledger head inside the caller's transaction: if the server cannot sign, the
+    close or publication does not happen either, and the councillor is told why."""
+    from audit.signing import SigningKeyMissing
+
+    try:
+        audit.sign_checkpoint(reason, ward=round.ward, round=round)
+    except SigningKeyMissing as exc:
+        raise ValidationError(
+            f"The audit ledger cannot be signed, so nothing was changed. {exc}"
+        ) from None
 
 
 def publish_round(round: Round, *, by: Any = None) -> Result:
@@ -899,7 +947,7 @@ def publish_round(round: Round, *, by: Any = None) -> Result:
                 )
         result.published_at = timezone.now()
         result.save(update_fields=["published_at"])
-        Round.objects.filter(pk=locked.pk).update(phase=Phase.PUBLISHED, updated_at=timezone.now())
+        enter_result_phase(locked, Phase.PUBLISHED, by=by, reason="result published")
         audit.record(
             "result.published",
             ward=locked.ward,
@@ -911,7 +959,7 @@ def publish_round(round: Round, *, by: Any = None) -> Result:
                 "selected": result.result_json.get("selected", []),
             },
         )
-        _checkpoint("result published")
+        _checkpoint("result published", locked)
     round.phase = Phase.PUBLISHED
     return result
 

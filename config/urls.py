@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -36,3 +37,8 @@ urlpatterns = [
     path("", include("ballots.urls")),
     path("", include("audit.urls")),
 ]
+
+if settings.BENCH_ENDPOINTS:
+    from config.bench import insert_one_row
+
+    urlpatterns.append(path("bench/insert", insert_one_row))

@@ -1,0 +1,152 @@
+"""One counted ballot per voter under concurrent submissions, on real PostgreSQL.
+
+These tests run threads with their own database connections against committed data
+(transactional tests), so they need PostgreSQL: SQLite serialises writers and proves nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from ballots import services
+from ballots.models import Ballot, BallotStatus, Channel, Voter
+from budgets.models import Phase, Proposal, Round
+from wards.models import Ward
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency is tested on PostgreSQL (set DATABASE_URL); SQLite serialises")
+
+
+@pytest.fixture
+def voting_round() -> Round:
+    ward = Ward.objects.create(name="Nechells", slug="nechells", chest_pence=10_000_000)
+    round = Round.objects.create(
+        ward=ward, title="Nechells 2026", budget_pence=10_000_000, phase=Phase.VOTING
+    )
+    for i, cost in enumerate([3_000_000, 4_000_000, 2_500_000, 6_000_000]):
+        Proposal.objects.create(
+            round=round,
+            title=f"Project {i}",
+            summary="s",
+            description="d",
+            estimated_cost_pence=cost,
+            cost_pence=cost,
+            status="feasible",
+        )
+    return round
+
+
+def _run_at_once(workers: list[Callable[[], Any]]) -> list[Any]:
+    """Start every worker together; collect each one's return value or exception."""
+    barrier = threading.Barrier(len(workers))
+    results: list[Any] = [None] * len(workers)
+
+    def run(i: int, work: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            results[i] = work()
+        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread met
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results
+
+
+def test_fifty_simultaneous_changes_from_one_code_leave_one_counted_ballot(
+    voting_round: Round,
+) -> None:
+    (code,) = services.issue_codes(voting_round, 1)
+    ids = list(voting_round.proposals.values_list("pk", flat=True))
+
+    def vote(i: int) -> Callable[[], services.CastResult]:
+        return lambda: services.cast_ballot(
+            Round.objects.get(pk=voting_round.pk), [ids[i % len(ids)]], code=code
+        )
+
+    results = _run_at_once([vote(i) for i in range(50)])
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert errors == []
+    receipts = [r.receipt for r in results]
+    assert len(set(receipts)) == 50
+    live = Ballot.objects.filter(round=voting_round, status=BallotStatus.LIVE)
+    assert live.count() == 1
+    assert Ballot.objects.filter(round=voting_round, status=BallotStatus.REPLACED).count() == 49
+    assert Voter.objects.filter(round=voting_round).count() == 1
+    statuses = sorted(services.receipt_status(r).status for r in receipts)
+    assert statuses == ["pending"] + ["replaced"] * 49
+    assert services.turnout(voting_round)["total"] == 1
+
+
+def test_many_codes_at_once_each_get_one_ballot(voting_round: Round) -> None:
+    issued = services.issue_codes(voting_round, 16)
+    pid = voting_round.proposals.values_list("pk", flat=True).first()
+    results = _run_at_once(
+        [
+            (lambda c=c: services.cast_ballot(Round.objects.get(pk=voting_round.pk), [pid], code=c))
+            for c in issued
+        ]
+    )
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert Ballot.objects.filter(round=voting_round, status=BallotStatus.LIVE).count() == 16
+
+
+def test_a_ballot_racing_the_close_is_either_counted_or_refused(voting_round: Round) -> None:
+    issued = services.issue_codes(voting_round, 12)
+    pid = voting_round.proposals.values_list("pk", flat=True).first()
+    workers: list[Callable[[], Any]] = [
+        (lambda c=c: services.cast_ballot(Round.objects.get(pk=voting_round.pk), [pid], code=c))
+        for c in issued
+    ]
+    workers.insert(6, lambda: services.close_round(Round.objects.get(pk=voting_round.pk)))
+    results = _run_at_once(workers)
+    casts = [r for i, r in enumerate(results) if i != 6]
+    accepted = {r.receipt for r in casts if isinstance(r, services.CastResult)}
+    refused = [r for r in casts if isinstance(r, Exception)]
+    assert all("Voting has closed" in " ".join(getattr(r, "messages", [str(r)])) for r in refused)
+    voting_round.refresh_from_db()
+    assert voting_round.phase == Phase.CLOSED
+    result = voting_round.result
+    published_ids = {
+        line.split(";")[0] for line in result.ballots_pb.split("VOTES\n", 1)[1].splitlines()[1:]
+    }
+    # Every accepted ballot was counted, and nothing else was.
+    assert published_ids == accepted
+    assert result.online_turnout == len(accepted)
+    assert not Ballot.objects.filter(round=voting_round, voter__isnull=False).exists()
+
+
+def test_database_refuses_two_live_ballots_for_one_voter(voting_round: Round) -> None:
+    voter = Voter.objects.create(round=voting_round, key="k" * 64, channel=Channel.ONLINE)
+    Ballot.objects.create(
+        round=voting_round,
+        voter=voter,
+        receipt="AAAA-BBBB-CCCC-DDDD",
+        channel=Channel.ONLINE,
+        selection=["1"],
+        commitment="0" * 64,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Ballot.objects.create(
+            round=voting_round,
+            voter=voter,
+            receipt="AAAA-BBBB-CCCC-EEEE",
+            channel=Channel.ONLINE,
+            selection=["1"],
+            commitment="1" * 64,
+        )
