@@ -184,6 +184,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ProposalStatusEnum": "budgets.models.ProposalStatus",
+        "ReceiptStatusEnum": ["counted", "replaced", "pending"],
+        "PaperBatchStatusEnum": "ballots.models.PaperBatch.Status",
+    },
 }
 
 # --- Logging: no personal data in logs; requests are logged without query strings ----------
