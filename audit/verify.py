@@ -946,9 +946,31 @@ def check_ballots(
             f"result differs: re-running {rule} ({sat}) on the published ballots selects "
             f"{_ids(rerun['selected'])}, but the published result says {_ids(result['selected'])}",
         )
+    # Last, so that a ballot or result problem is named as such; this catches any other change.
+    _check_published_digests(scan, round_id, pb_path, result_path, label)
     return BallotsReport(
         round_id, len(profile.ballots), len(sealed), len(superseded), rule, rerun["selected"]
     )
+
+
+def _check_published_digests(
+    scan: LedgerScan, round_id: int, pb_path: str, result_path: str, label: str
+) -> None:
+    """If the round's result.published event names the files' SHA-256, they must match."""
+    for n, event in scan.notable:
+        if event["kind"] != "result.published" or event.get("round") != round_id:
+            continue
+        for key, path in (("ballots_sha256", pb_path), ("result_sha256", result_path)):
+            expected = event["payload"].get(key)
+            if not isinstance(expected, str):
+                continue
+            actual = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+            if actual != expected:
+                raise Failure(
+                    f"{label} line {n}",
+                    f"{Path(path).name} differs from the published file: its SHA-256 is "
+                    f"{actual[:16]}…, but the result.published event records {expected[:16]}…",
+                )
 
 
 def _ids(ids: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import secrets
 from collections.abc import Iterator
@@ -58,6 +59,8 @@ class DemoRound:
     ballots: dict[str, list[str]]  # receipt -> approved project ids, as published
     sealed: list[str]
     superseded: list[str]
+    pb: bytes  # ballots.pb as published
+    result: bytes  # result.json as published
 
 
 def record_demo_round(round_id: int = 7, ward: str = "sparkbrook") -> DemoRound:
@@ -148,15 +151,21 @@ def record_demo_round(round_id: int = 7, ward: str = "sparkbrook") -> DemoRound:
     )
     audit.record("round.closed", ward=ward, round=round_id, actor=COUNCILLOR, payload={})
     audit.sign_checkpoint(f"round {round_id} closed", ward=ward, round=round_id)
+    pb = pb_text(ballots).encode()
+    result = json.dumps(result_dict(ballots, round_id)).encode()
     audit.record(
         "result.published",
         ward=ward,
         round=round_id,
         actor=COUNCILLOR,
-        payload={"selected": ["1", "2", "4"]},
+        payload={
+            "selected": ["1", "2", "4"],
+            "ballots_sha256": hashlib.sha256(pb).hexdigest(),
+            "result_sha256": hashlib.sha256(result).hexdigest(),
+        },
     )
     audit.sign_checkpoint(f"round {round_id} published", ward=ward, round=round_id)
-    return DemoRound(round_id, ballots, first_batch + second_batch, [replaced])
+    return DemoRound(round_id, ballots, first_batch + second_batch, [replaced], pb, result)
 
 
 def pb_text(ballots: dict[str, list[str]]) -> str:
@@ -224,7 +233,7 @@ def downloads(db: None, tmp_path: Path) -> Iterator[Downloads]:
         paths[name] = tmp_path / filename
         paths[name].write_bytes(fetch(client, url))
     paths["ballots"] = tmp_path / "ballots.pb"
-    paths["ballots"].write_text(pb_text(demo.ballots))
+    paths["ballots"].write_bytes(demo.pb)
     paths["result"] = tmp_path / "result.json"
-    paths["result"].write_text(json.dumps(result_dict(demo.ballots, demo.round_id)))
+    paths["result"].write_bytes(demo.result)
     yield Downloads(dir=tmp_path, demo=demo, **paths)

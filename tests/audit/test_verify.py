@@ -415,6 +415,15 @@ def _write_pb(d: Downloads, lines: list[str]) -> Path:
     return path
 
 
+def test_ballots_that_are_not_the_published_file_are_named(downloads: Downloads, capsys) -> None:
+    lines = [x.replace("description;demo", "description;other") for x in _pb_lines(downloads)]
+    args = all_checks(downloads)
+    args[args.index(downloads.ballots)] = _write_pb(downloads, lines)
+    status, out = verify(capsys, *args)
+    assert status == 1  # same ballots, same result, but not the file the council published
+    assert "ballots-tampered.pb differs from the published file: its SHA-256 is" in out
+
+
 def test_a_published_ballot_that_differs_from_its_commitment(downloads: Downloads, capsys) -> None:
     lines = _pb_lines(downloads)
     receipt = list(downloads.demo.ballots)[3]  # voted for project 1 only
@@ -476,9 +485,14 @@ def test_the_round_can_be_given_when_the_result_does_not_say(downloads: Download
     result = json.loads(downloads.result.read_text())
     del result["round"]
     downloads.result.write_text(json.dumps(result))
-    # The ledger seals ballots for one round only, so the verifier can tell which.
-    assert verify(capsys, *all_checks(downloads))[0] == 0
-    assert verify(capsys, *all_checks(downloads), "--round", "8")[0] == 1
+    # The ledger seals ballots for one round only, so the verifier can tell which: every check
+    # passes but the last (this is no longer the file the council published).
+    status, out = verify(capsys, *all_checks(downloads))
+    assert status == 1
+    assert "result.json differs from the published file" in out
+    status, out = verify(capsys, *all_checks(downloads), "--round", "8")
+    assert status == 1
+    assert "matches no sealed commitment of round 8" in out
 
 
 # --- Usage errors -----------------------------------------------------------------------------
