@@ -64,7 +64,6 @@ _GENESIS_B = GENESIS.encode("ascii")
 # Kinds whose payload some check reads; every other event is only hashed and linked.
 NOTABLE_KINDS = frozenset({b"checkpoint.signed", b"ballots.sealed", b"round.closed"})
 NOTABLE_KINDS |= {b"result.published"}
-_NOTABLE_PREFIXES = frozenset(kind[:12] for kind in NOTABLE_KINDS)
 _BLOCK = 8 << 20
 _PARALLEL_FROM = 32 << 20
 
@@ -137,16 +136,18 @@ def _scan_lines(
     wanted: frozenset[int],
     subset_round: int | None,
     strict: bool,
+    region: bytes | None = None,
 ) -> bool:
     """Check `lines`, continuing from `state` = [line number, last seq, last hash].
 
     The fast path handles a full ledger's well-formed lines with as few operations as possible:
-    slice the body, hash the stored bytes as they are, compare the line's whole tail with the
-    hash just computed, then find the link and the expected sequence number. Anything else (an
-    error, a per-round file, --strict, a worker's first line) goes through `_scan_lines_checked`,
-    which names what is wrong.
+    slice the body, hash the stored bytes as they are, check the line's tail holds the hash just
+    computed, then find the link and the expected sequence number. Events a later check reads
+    are found afterwards by searching the whole block (`region`, the lines joined by newlines)
+    for their kinds. Anything else (an error, a per-round file, --strict, a worker's first line)
+    goes through `_scan_lines_checked`, which names what is wrong.
     """
-    if subset_round is not None or strict:
+    if subset_round is not None or strict or region is None:
         return _scan_lines_checked(lines, chunk, state, wanted, subset_round, strict)
     start = 0
     if state[1] < 0 and lines:  # a worker's first line: linked when the chunks are joined
@@ -155,10 +156,8 @@ def _scan_lines(
         start = 1
     sha256 = hashlib.sha256
     prefix, mid, end = LINE_PREFIX, _MID, _END
-    notable_prefixes = _NOTABLE_PREFIXES
-    notable = chunk.notable
-    hashes = chunk.hashes
-    n, last_seq, last_hash = state
+    n0, seq0, last_hash = state
+    last_seq = seq0
     if chunk.first is None and len(lines) > start:
         chunk.first = (last_seq + 1, last_hash)  # checked by the loop below, line by line
     for index in range(start, len(lines)):
@@ -167,27 +166,69 @@ def _scan_lines(
         digest = sha256(body).hexdigest().encode()
         p = body.rfind(b',"prev":"')
         if (
-            line[-75:] != mid + digest + end
+            not line.endswith(digest, 0, -2)
+            or line[-75:-66] != mid
+            or line[-2:] != end
             or line[:9] != prefix
             or body[p + 9 : p + 73] != last_hash
             or body.find(b',"seq":%d,"ward":"' % (last_seq + 1), p + 83) < 0
         ):
             # The careful loop names the problem (or accepts an unusual but valid line).
-            state[0], state[1], state[2] = n, last_seq, last_hash
+            done = index - start
+            _collect_fast(lines, chunk, wanted, start, done, n0, seq0)
+            state[0], state[1], state[2] = n0 + done, last_seq, last_hash
             return _scan_lines_checked(lines[index:], chunk, state, wanted, None, False)
-        n += 1
         last_seq += 1
-        k = body.find(b',"kind":"') + 9
-        if body[k : k + 12] in notable_prefixes:
-            notable.append((n, body))
-        if last_seq in wanted:
-            hashes[last_seq] = digest
         last_hash = digest
-    state[0], state[1], state[2] = n, last_seq, last_hash
-    chunk.lines = n
+    done = len(lines) - start
+    _collect_fast(lines, chunk, wanted, start, done, n0, seq0, region)
+    state[0], state[1], state[2] = n0 + done, last_seq, last_hash
+    chunk.lines = n0 + done
     if chunk.first is not None:
         chunk.last = (last_seq, last_hash)
     return True
+
+
+def _collect_fast(
+    lines: Sequence[bytes],
+    chunk: Chunk,
+    wanted: frozenset[int],
+    start: int,
+    count: int,
+    n0: int,
+    seq0: int,
+    region: bytes | None = None,
+) -> None:
+    """After the fast loop checked lines[start:start+count] (line numbers n0+1..., sequence
+    numbers seq0+1...): keep the hashes of wanted seqs and the events a later check reads."""
+    for seq in wanted:
+        if seq0 < seq <= seq0 + count:
+            chunk.hashes[seq] = lines[start + seq - seq0 - 1][-66:-2]
+    indexes: set[int] = set()
+    if region is not None and start + count == len(lines):
+        # Search the block, not each line: a candidate whose kind only appears inside its
+        # payload is dropped once parsed.
+        positions: list[int] = []
+        for kind in NOTABLE_KINDS:
+            pattern = b'"kind":"' + kind + b'"'
+            pos = region.find(pattern)
+            while pos >= 0:
+                positions.append(pos)
+                pos = region.find(pattern, pos + 1)
+        line_index, counted_to = 0, 0
+        for pos in sorted(positions):
+            line_index += region.count(b"\n", counted_to, pos)
+            counted_to = pos
+            if line_index >= start:
+                indexes.add(line_index)
+    else:
+        for index in range(start, start + count):
+            body = lines[index]
+            k = body.find(b',"kind":"') + 9
+            if body[k : body.find(b'"', k)] in NOTABLE_KINDS:
+                indexes.add(index)
+    for index in sorted(indexes):
+        chunk.notable.append((n0 + index - start + 1, lines[index][9:-75]))
 
 
 def _scan_lines_checked(
@@ -328,7 +369,8 @@ def scan_range(
             carry = block[cut:]
             lines = block[:cut].split(b"\n")
             lines.pop()
-            if not _scan_lines(lines, chunk, state, wanted, subset_round, strict):
+            region = block[: cut - 1] if cut else b""
+            if not _scan_lines(lines, chunk, state, wanted, subset_round, strict, region):
                 return chunk
     if carry:
         if is_last:

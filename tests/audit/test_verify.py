@@ -572,3 +572,32 @@ def test_hashing_is_over_the_stored_bytes() -> None:
     body = canonical_bytes({"b": "é", "a": [1, 2]})
     assert body == b'{"a":[1,2],"b":"\\u00e9"}'
     assert event_hash(body) == hashlib.sha256(body).hexdigest()
+
+
+@pytest.mark.django_db
+def test_a_kind_named_inside_a_payload_is_not_taken_for_the_event_kind(
+    tmp_path: Path, capsys
+) -> None:
+    import audit
+    from audit.models import Event
+    from audit.views import ledger_lines
+
+    actor = audit.Actor("councillor", "3f2a9c0d11e4b5a6c7d8")
+    audit.record(
+        "ballots.sealed",
+        ward="x",
+        round=1,
+        actor=actor,
+        payload={"commitments": ["a" * 64], "superseded": []},
+    )
+    audit.record(
+        "round.updated",
+        ward="x",
+        round=1,
+        actor=actor,
+        payload={"note": {"kind": "ballots.sealed", "x": '"kind":"ballots.sealed"'}},
+    )
+    path = tmp_path / "ledger.jsonl"
+    path.write_bytes(b"".join(ledger_lines(Event.objects.all())))
+    status, out = verify(capsys, path)
+    assert status == 0, out
