@@ -1,0 +1,348 @@
+"""Paper ballots: double entry by two people, the ballot-paper account, and one mark-off
+register across both channels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.urls import reverse
+
+from audit.models import Event
+from ballots import services
+from ballots.models import Ballot, BallotStatus, Channel, PaperBatch, PaperRejection, Voter
+from budgets.models import Phase, Round
+from tests.ballots.conftest import project_ids
+from tests.conftest import login
+
+
+def _enter(
+    round: Round,
+    by: Any,
+    ballots: list[dict[str, Any]],
+    *,
+    place: str = "Library",
+    account: tuple[int, int, int, int] | None = None,
+) -> PaperBatch:
+    issued, spoilt, unused, cast = account or (len(ballots) + 2, 1, 1, len(ballots))
+    return services.enter_paper_batch(
+        round,
+        polling_place=place,
+        by=by,
+        account=services.PaperAccount(issued, spoilt, unused, cast),
+        ballots=ballots,
+    )
+
+
+def test_two_agreeing_entries_count(
+    small_round: Round, councillor_sam: Any, councillor_sia: Any
+) -> None:
+    voting_round, ids = small_round, project_ids(small_round)
+    issued_codes = services.issue_codes(voting_round, 2)
+    ballots = [
+        {"code": issued_codes[0], "projects": [ids[0], ids[1]]},
+        {"code": issued_codes[1].lower(), "projects": [str(ids[4])]},
+    ]
+    batch = _enter(voting_round, councillor_sam, ballots)
+    assert batch.status == PaperBatch.Status.AWAITING_SECOND
+    assert not Ballot.objects.exists()
+    batch = _enter(voting_round, councillor_sia, ballots)
+    assert batch.status == PaperBatch.Status.ACCEPTED
+    assert Ballot.objects.filter(channel=Channel.PAPER, status=BallotStatus.LIVE).count() == 2
+    assert set(Voter.objects.values_list("channel", flat=True)) == {Channel.PAPER}
+    assert services.turnout(voting_round) == {"online": 0, "paper": 2, "total": 2}
+    assert Event.objects.filter(kind="paper_batch.accepted").count() == 1
+    result = services.close_round(voting_round)
+    assert result.paper_turnout == 2
+    # One vote each: greedy funds A and B (£62.50), then E (£60) no longer fits.
+    assert result.result_json["selected"] == [str(ids[0]), str(ids[1])]
+
+
+def test_disagreeing_entries_are_shown_side_by_side(
+    client: Client,
+    voting_round: Round,
+    ids: list[int],
+    issued_codes: list[str],
+    councillor_sam: Any,
+    councillor_sia: Any,
+) -> None:
+    _enter(voting_round, councillor_sam, [{"code": issued_codes[0], "projects": [ids[0]]}])
+    batch = _enter(voting_round, councillor_sia, [{"code": issued_codes[0], "projects": [ids[1]]}])
+    assert batch.status == PaperBatch.Status.DISAGREE
+    assert not Ballot.objects.exists()
+    rows = services.paper_differences(batch)
+    (different,) = [r for r in rows if not r["same"]]
+    assert different["what"] == "Ballot 1"
+    assert different["first"]["selection"] == [str(ids[0])]
+    assert different["second"]["selection"] == [str(ids[1])]
+
+    login(client, councillor_sam)
+    page = client.get(reverse("ballots:paper_batch", args=[voting_round.pk, batch.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Entries disagree" in html and "side by side" in html
+    row = html[html.index("Ballot 1") :].split("</tr>", 1)[0]
+    assert f"&#x27;{ids[0]}&#x27;" in row and f"&#x27;{ids[1]}&#x27;" in row and "No" in row
+
+    # A third entry that matches the latest one resolves the batch.
+    batch = _enter(voting_round, councillor_sam, [{"code": issued_codes[0], "projects": [ids[1]]}])
+    assert batch.status == PaperBatch.Status.ACCEPTED
+    assert Ballot.objects.get().selection == [str(ids[1])]
+
+
+def test_the_same_person_cannot_enter_a_batch_twice(
+    voting_round: Round, ids: list[int], issued_codes: list[str], councillor_sam: Any
+) -> None:
+    ballots = [{"code": issued_codes[0], "projects": [ids[0]]}]
+    _enter(voting_round, councillor_sam, ballots)
+    with pytest.raises(ValidationError, match="different person"):
+        _enter(voting_round, councillor_sam, ballots)
+    assert not Ballot.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("account", "message"),
+    [((10, 1, 1, 1), "does not balance"), ((3, 0, 0, 3), "3 ballots were cast, but 1")],
+)
+def test_an_account_that_does_not_balance_is_refused(
+    voting_round: Round,
+    ids: list[int],
+    issued_codes: list[str],
+    councillor_sam: Any,
+    account: tuple[int, int, int, int],
+    message: str,
+) -> None:
+    with pytest.raises(ValidationError, match=message):
+        _enter(
+            voting_round,
+            councillor_sam,
+            [{"code": issued_codes[0], "projects": [ids[0]]}],
+            account=account,
+        )
+    assert not PaperBatch.objects.exists()
+
+
+def _double_entry(round: Round, a: Any, b: Any, ballots: list[dict[str, Any]]) -> PaperBatch:
+    _enter(round, a, ballots)
+    return _enter(round, b, ballots)
+
+
+def test_a_code_that_voted_online_is_rejected_on_paper(
+    voting_round: Round,
+    ids: list[int],
+    issued_codes: list[str],
+    councillor_sam: Any,
+    councillor_sia: Any,
+) -> None:
+    online = services.cast_ballot(voting_round, [ids[0]], code=issued_codes[0])
+    batch = _double_entry(
+        voting_round,
+        councillor_sam,
+        councillor_sia,
+        [
+            {"code": issued_codes[1], "projects": [ids[2]]},
+            {"code": issued_codes[0], "projects": [ids[3]]},
+        ],
+    )
+    assert batch.status == PaperBatch.Status.ACCEPTED
+    (rejection,) = PaperRejection.objects.filter(batch=batch)
+    assert rejection.position == 2 and "already voted" in rejection.reason
+    assert issued_codes[0] not in rejection.reason
+    # The online ballot still counts; only one paper ballot was added.
+    assert services.receipt_status(online.receipt).status == "pending"
+    assert Ballot.objects.filter(channel=Channel.PAPER).count() == 1
+    event = Event.objects.get(kind="paper_batch.accepted")
+    assert event.payload["rejected"] == [{"position": 2, "reason": rejection.reason}]
+
+
+def test_a_code_used_on_paper_cannot_vote_online(
+    voting_round: Round,
+    ids: list[int],
+    issued_codes: list[str],
+    councillor_sam: Any,
+    councillor_sia: Any,
+) -> None:
+    _double_entry(
+        voting_round,
+        councillor_sam,
+        councillor_sia,
+        [{"code": issued_codes[0], "projects": [ids[0]]}],
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.cast_ballot(voting_round, [ids[1]], code=issued_codes[0])
+    assert exc.value.messages == [services.INVALID_CODE]
+    assert Ballot.objects.get().channel == Channel.PAPER
+
+
+def test_a_duplicate_code_within_a_batch_counts_once(
+    voting_round: Round,
+    ids: list[int],
+    issued_codes: list[str],
+    councillor_sam: Any,
+    councillor_sia: Any,
+) -> None:
+    batch = _double_entry(
+        voting_round,
+        councillor_sam,
+        councillor_sia,
+        [
+            {"code": issued_codes[0], "projects": [ids[0]]},
+            {"code": issued_codes[0], "projects": [ids[1]]},
+        ],
+    )
+    assert Ballot.objects.get().selection == [str(ids[0])]
+    (rejection,) = batch.rejections.all()
+    assert rejection.position == 2 and "already voted" in rejection.reason
+
+
+def test_invalid_paper_ballots_are_rejected_with_reasons(
+    voting_round: Round,
+    ids: list[int],
+    issued_codes: list[str],
+    councillor_sam: Any,
+    councillor_sia: Any,
+) -> None:
+    services.revoke_code(voting_round, issued_codes[2], by=councillor_sam, reason="lost")
+    batch = _double_entry(
+        voting_round,
+        councillor_sam,
+        councillor_sia,
+        [
+            {"code": "not-a-code", "projects": [ids[0]]},
+            {"code": issued_codes[1], "projects": ids[2:]},  # £150,000: over budget
+            {"code": issued_codes[2], "projects": [ids[0]]},
+        ],
+    )
+    reasons = {r.position: r.reason for r in batch.rejections.all()}
+    assert "not a valid code" in reasons[1]
+    assert "more than the" in reasons[2]
+    assert "revoked" in reasons[3]
+    assert not Ballot.objects.exists()
+
+
+def test_paper_entry_needs_a_councillor_of_the_ward(
+    voting_round: Round,
+    ids: list[int],
+    issued_codes: list[str],
+    councillor_bob: Any,
+    resident_alice: Any,
+) -> None:
+    for user in (councillor_bob, resident_alice):
+        with pytest.raises(PermissionDenied):
+            _enter(voting_round, user, [{"code": issued_codes[0], "projects": [ids[0]]}])
+
+
+def test_paper_entry_only_while_voting(
+    voting_round: Round, ids: list[int], issued_codes: list[str], councillor_sam: Any
+) -> None:
+    Round.objects.filter(pk=voting_round.pk).update(phase=Phase.CLOSED)
+    voting_round.refresh_from_db()
+    with pytest.raises(ValidationError, match="closed"):
+        _enter(voting_round, councillor_sam, [{"code": issued_codes[0], "projects": [ids[0]]}])
+
+
+# --- The pages --------------------------------------------------------------------------------
+
+
+def _form(ids: list[int], codes_: list[str], **extra: Any) -> dict[str, Any]:
+    data = {
+        "polling_place": "Sparkbrook Library",
+        "issued": "5",
+        "spoilt": "1",
+        "unused": "2",
+        "cast": "2",
+        "ballots": f"{codes_[0]}: {ids[0]}, {ids[1]}\n{codes_[1].lower()}: {ids[4]}\n",
+    }
+    data.update(extra)
+    return data
+
+
+def test_paper_pages_double_entry_through_the_forms(
+    client: Client,
+    voting_round: Round,
+    ids: list[int],
+    issued_codes: list[str],
+    councillor_sam: Any,
+    councillor_sia: Any,
+) -> None:
+    url = reverse("ballots:paper", args=[voting_round.pk])
+    login(client, councillor_sam)
+    assert client.get(url).status_code == 200
+    first = client.post(url, _form(ids, issued_codes))
+    batch = PaperBatch.objects.get()
+    assert first.status_code == 302
+    assert first["Location"] == reverse("ballots:paper_batch", args=[voting_round.pk, batch.pk])
+    assert "A second person must now enter" in client.get(first["Location"]).content.decode()
+    again = client.post(url, _form(ids, issued_codes))
+    assert again.status_code == 400
+    assert "different person" in again.content.decode()
+
+    login(client, councillor_sia)
+    second = client.post(url, _form(ids, issued_codes), follow=True)
+    assert "Accepted" in second.content.decode()
+    assert Ballot.objects.filter(channel=Channel.PAPER).count() == 2
+
+
+def test_paper_form_errors_are_summarised(
+    client: Client,
+    voting_round: Round,
+    ids: list[int],
+    issued_codes: list[str],
+    councillor_sam: Any,
+) -> None:
+    login(client, councillor_sam)
+    url = reverse("ballots:paper", args=[voting_round.pk])
+    bad = client.post(url, _form(ids, issued_codes, ballots="no colon here"))
+    html = bad.content.decode()
+    assert bad.status_code == 400
+    assert 'class="error-summary"' in html and "no colon" in html
+    unbalanced = client.post(url, _form(ids, issued_codes, issued="9"))
+    assert unbalanced.status_code == 400
+    assert "does not balance" in unbalanced.content.decode()
+    assert not PaperBatch.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["anonymous", "resident_alice", "councillor_bob", "auditor_carol"])
+def test_paper_pages_are_for_the_wards_councillors(
+    client: Client,
+    voting_round: Round,
+    ids: list[int],
+    issued_codes: list[str],
+    councillor_sam: Any,
+    councillor_sia: Any,
+    who: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    batch = _enter(voting_round, councillor_sam, [{"code": issued_codes[0], "projects": [ids[0]]}])
+    if who != "anonymous":
+        login(client, request.getfixturevalue(who))
+    for url in (
+        reverse("ballots:paper", args=[voting_round.pk]),
+        reverse("ballots:paper_batch", args=[voting_round.pk, batch.pk]),
+    ):
+        response = client.get(url)
+        if who == "anonymous":
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+        else:
+            assert response.status_code == 403
+    response = client.post(
+        reverse("ballots:paper", args=[voting_round.pk]), _form(ids, issued_codes)
+    )
+    assert response.status_code in (302, 403)
+    assert PaperBatch.objects.get().entries.count() == 1
+
+
+def test_paper_batch_page_refuses_wrong_methods(
+    client: Client,
+    voting_round: Round,
+    ids: list[int],
+    issued_codes: list[str],
+    councillor_sam: Any,
+) -> None:
+    batch = _enter(voting_round, councillor_sam, [{"code": issued_codes[0], "projects": [ids[0]]}])
+    login(client, councillor_sam)
+    url = reverse("ballots:paper_batch", args=[voting_round.pk, batch.pk])
+    assert client.post(url).status_code == 405
+    assert client.delete(reverse("ballots:paper", args=[voting_round.pk])).status_code == 405
