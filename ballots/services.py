@@ -802,12 +802,14 @@ def build_profile(round: Round, *, shuffle: bool = False) -> tuple[Any, Any]:
         limits["min_length"] = round.min_choices
     if round.ballot_type == BallotType.CUMULATIVE and round.max_points:
         limits["max_sum_points"] = round.max_points
+    # Live ballots always have a selection (only replaced ones are emptied).
+    ballots: dict[str, Any] = {receipt: selection for receipt, selection in rows}
     if vote_type == "approval":
-        profile = Profile.from_approvals({r: s for r, s in rows}, **limits)
+        profile = Profile.from_approvals(ballots, **limits)
     elif vote_type == "cumulative":
-        profile = Profile.from_points({r: s for r, s in rows}, **limits)
+        profile = Profile.from_points(ballots, "cumulative", **limits)
     else:
-        profile = Profile.from_rankings({r: s for r, s in rows}, **limits)
+        profile = Profile.from_rankings(ballots, **limits)
     return instance, profile
 
 

@@ -98,7 +98,7 @@ def vote(request: HttpRequest, round_id: int) -> HttpResponse:
                 "ballots/review.html",
                 {**context, "checked": checked, "selection": selection, "code": code},
             )
-    checked = services.check_selection(round, selection, projects) if selection else None
+    shown = services.check_selection(round, selection, projects) if selection else None
     return render(
         request,
         "ballots/vote.html",
@@ -106,7 +106,7 @@ def vote(request: HttpRequest, round_id: int) -> HttpResponse:
             **context,
             "selection": selection,
             "selected_ids": set(selection) if selection else set(),
-            "checked": checked,
+            "checked": shown,
             "errors": errors,
             "code": code,
             "eligible": bool(request.POST.get("eligible")),
