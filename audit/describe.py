@@ -28,6 +28,7 @@ KIND_LABELS: dict[str, str] = {
     "paper_batch.accepted": "Paper batch accepted",
     "paper_batch.rejected": "Paper batch rejected",
     "round.closed": "Round closed",
+    "result.publication_requested": "Result awaiting approval",
     "result.published": "Result published",
     "checkpoint.signed": "Ledger signed",
 }
@@ -145,6 +146,9 @@ def _batch(verb: str) -> Callable[[str, Mapping[str, Any]], str]:
         batch = _first(p, "batch", "batch_id", "id")
         n = _count(p, "count", "ballots")
         what = f"paper batch {batch}" if batch is not None else "a paper batch"
+        place = _first(p, "polling_place")
+        if isinstance(place, str):
+            what += f" from {place}"
         if verb == "entered":
             size = f" of {_plural(n, 'paper ballot')}" if n is not None else ""
             return f"{who} entered {what}{size}"
@@ -187,6 +191,9 @@ SENTENCES: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     "paper_batch.accepted": _batch("accepted"),
     "paper_batch.rejected": _batch("rejected"),
     "round.closed": lambda who, p: f"{who} closed the round and sealed its last ballots",
+    "result.publication_requested": lambda who, p: (
+        f"{who} asked for the result to be published (a second approval is needed)"
+    ),
     "result.published": _published,
     "checkpoint.signed": _checkpoint,
 }

@@ -41,6 +41,21 @@ from audit.describe import KIND_LABELS, describe, when
             "Councillor 3f2a… rejected paper batch B7: totals differ",
         ),
         (
+            "paper_batch.accepted",
+            {"batch": 7, "polling_place": "Ladypool Library"},
+            "Councillor 3f2a… accepted paper batch 7 from Ladypool Library",
+        ),
+        (
+            "proposal.merged",
+            {"proposal": 3, "title": "Benches", "merged_into": 2},
+            "Councillor 3f2a… merged proposal #3 “Benches” into #2",
+        ),
+        (
+            "round.updated",
+            {"changed": {"budget_pence": 100, "closes_at": "x"}, "reason": ""},
+            "Councillor 3f2a… changed the round's budget pence, closes at",
+        ),
+        (
             "result.published",
             {"selected": ["1", "2"]},
             "Councillor 3f2a… published the result: 2 projects funded",
