@@ -173,21 +173,25 @@ def _add1_steps(
 ) -> Generator[list[int], None, None]:
     """The selected projects of MES at each step (share + 0, +1, +2, ...), in order.
 
-    Each step is an independent MES run, so after a few steps in this process (small files finish
-    quickly) the rest are spread over `workers` forked processes, in order, batch by batch.
+    Each step is an independent MES run. After 0.15 s in this process, if a run takes long enough
+    to be worth shipping to another process (a few milliseconds), the remaining steps are spread
+    over `workers` forked processes, consumed in order, batch by batch.
     """
     began = time.perf_counter()
     step = 0
-    while workers < 2 or time.perf_counter() - began < 0.15:
+    while True:
         yield engine.run(start + step, n).selected
         step += 1
+        elapsed = time.perf_counter() - began
+        if workers >= 2 and elapsed > 0.15 and elapsed / step > 0.003:
+            break
     global _ADD1_ENGINE
     _ADD1_ENGINE = (engine, start, n)
     context = multiprocessing.get_context("fork")
     batch = 8 * workers
     with context.Pool(workers) as pool:
         while True:
-            yield from pool.imap(_add1_outcome, range(step, step + batch), chunksize=1)
+            yield from pool.imap(_add1_outcome, range(step, step + batch), chunksize=2)
             step += batch
 
 
@@ -202,6 +206,8 @@ def run_mes_add1(
     """
     n = matrix.n_voters
     engine = MesEngine(matrix, util)
+    if n:
+        engine.track_overlap()
     costs = matrix.costs
     free_cost = sum(costs[j] for j in engine.free)
     if workers is None:

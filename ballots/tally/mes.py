@@ -93,7 +93,19 @@ class MesEngine:
         # Projects MES considers: positive satisfaction and positive cost. Supported free projects
         # are funded at once (as pabutools does); unsupported ones never.
         self.candidates = [j for j in range(m) if self.total_u[j] > 0 and matrix.costs[j] > 0]
+        # Which projects share a supporter (for repeated runs, as in mes-add1): a winner's payments
+        # can only change the price of these.
+        self.overlap: list[set[int]] | None = None
         self.free = [j for j in range(m) if self.total_u[j] > 0 and matrix.costs[j] == 0]
+
+    def track_overlap(self) -> None:
+        """Precompute which projects share supporters (worth it when MES is run many times)."""
+        m, n = self.m, self.matrix.n_voters
+        incidence = np.zeros((n, m), dtype=np.float32)
+        for j, sup in enumerate(self.matrix.supporters):
+            incidence[sup, j] = 1.0
+        shared = (incidence.T @ incidence) > 0
+        self.overlap = [set(np.flatnonzero(shared[j]).tolist()) for j in range(m)]
 
     def run(
         self,
@@ -229,7 +241,7 @@ class _Run:
             share = cost / count
             if float(b.min()) >= share:
                 return share / su  # everyone can pay an equal share
-        available = float(b.sum()) if mult is None else float((b * mult).sum())
+        available = float(np.add.reduce(b)) if mult is None else float(np.dot(b, mult))
         if available < cost * (1 - TOL):
             return None
         if available < cost * (1 + TOL) and self.exact_rho(j) is None:
@@ -245,7 +257,7 @@ class _Run:
                 poor_count = count_poor
                 if count_poor == count:
                     break
-                level = (cost - float(b[poor].sum())) / (count - count_poor)
+                level = (cost - float(np.dot(b, poor))) / (count - count_poor)
             bs = np.sort(b)
             prefix = np.concatenate(([0.0], np.cumsum(bs)[:-1]))
             levels = (cost - prefix) / (count - np.arange(count))
@@ -273,6 +285,8 @@ class _Run:
         selected: list[int] = []
         rounds: list[MesRound] = []
         watch = self.watch
+        overlap = None if self.extra is not None else e.overlap
+        dirty: set[int] | None = set(remaining) if overlap is not None else None
         r = 0
         while remaining:
             best = float("inf")
@@ -280,8 +294,15 @@ class _Run:
             for j in sorted(remaining, key=lower.__getitem__):
                 if lower[j] > best * (1 + TOL):
                     break
-                sup = self.sup[j]
-                if computed_at[j] < 0 or int(self.last_touch[sup].max()) >= computed_at[j]:
+                if dirty is not None:
+                    stale = j in dirty
+                else:
+                    stale = computed_at[j] < 0 or (
+                        int(self.last_touch[self.sup[j]].max()) >= computed_at[j]
+                    )
+                if stale:
+                    if dirty is not None:
+                        dirty.discard(j)
                     rho = self.float_rho(j)
                     computed_at[j] = r
                     if rho is None:
@@ -319,6 +340,8 @@ class _Run:
             self._pay(winner, rho_f, r, rounds, tie_group if len(tie_group) > 1 else [])
             selected.append(winner)
             remaining.discard(winner)
+            if dirty is not None and overlap is not None:
+                dirty |= overlap[winner]
             if watch == winner:
                 break
             r += 1
