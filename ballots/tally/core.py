@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections.abc import Generator
@@ -185,6 +184,8 @@ def _add1_steps(
         elapsed = time.perf_counter() - began
         if workers >= 2 and elapsed > 0.15 and elapsed / step > 0.003:
             break
+    import multiprocessing
+
     global _ADD1_ENGINE
     _ADD1_ENGINE = (engine, start, n)
     context = multiprocessing.get_context("fork")
@@ -244,6 +245,8 @@ def run_mes_add1(
 
 
 def _default_workers() -> int:
+    import multiprocessing
+
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return min(2, os.cpu_count() or 1)

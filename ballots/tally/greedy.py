@@ -45,9 +45,25 @@ def density(matrix: ProfileMatrix, util: Utilities, j: int) -> Density:
 def greedy_order(
     matrix: ProfileMatrix, util: Utilities, densities: list[Density] | None = None
 ) -> list[int]:
+    """Projects by density, highest first; equal densities by id as text. Sorted by float first
+    (fast); runs of nearly equal floats are then re-sorted exactly."""
     dens = densities or [density(matrix, util, j) for j in range(len(matrix.pids))]
     pids = matrix.pids
-    return sorted(range(len(pids)), key=lambda j: (-dens[j][0], -dens[j][1], pids[j]))
+    approx = [(-d[0], -float(d[1])) for d in dens]
+    order = sorted(range(len(pids)), key=lambda j: (approx[j], pids[j]))
+    k = 0
+    while k < len(order):
+        end = k + 1
+        flag, value = approx[order[k]]
+        while end < len(order):
+            other = approx[order[end]]
+            if other[0] != flag or abs(other[1] - value) > 1e-9 * max(abs(value), 1e-300):
+                break
+            end += 1
+        if end - k > 1:
+            order[k:end] = sorted(order[k:end], key=lambda j: (-dens[j][1], pids[j]))
+        k = end
+    return order
 
 
 def run_greedy(

@@ -76,7 +76,7 @@ class Instance:
         return self.meta.get("currency", "")
 
 
-@dataclass(eq=True)
+@dataclass(eq=True, slots=True)
 class Ballot:
     """One voter's ballot.
 
