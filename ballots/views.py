@@ -106,6 +106,12 @@ def vote(request: HttpRequest, round_id: int) -> HttpResponse:
             **context,
             "selection": selection,
             "selected_ids": set(selection) if selection else set(),
+            # A ranked selection re-rendered after an error keeps each project's rank.
+            "ranks": (
+                {pid: rank for rank, pid in enumerate(selection, start=1)}
+                if isinstance(selection, list)
+                else {}
+            ),
             "checked": shown,
             "errors": errors,
             "code": code,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -405,3 +406,33 @@ def test_councillors_close_and_publish_with_the_buttons(
     client.logout()
     public = client.get(reverse("ballots:results", args=[counted_round.pk])).content.decode()
     assert "<svg" in public
+
+
+def test_ranks_and_points_survive_a_wrong_code(client: Client, sparkbrook: Any) -> None:
+    from ballots import codes
+    from tests.ballots.conftest import make_voting_round
+
+    ranked = make_voting_round(sparkbrook, "ranked", title="Ranked")
+    r = project_ids(ranked)
+    page = client.post(
+        _vote_url(ranked),
+        {
+            f"rank-{r[3]}": "1",
+            f"rank-{r[0]}": "2",
+            "code": codes.new_code(),
+            "eligible": "1",
+            "step": "confirm",
+        },
+    )
+    html = page.content.decode()
+    assert page.status_code == 400
+    assert re.search(rf'name="rank-{r[3]}"[^>]*value="1"', html)
+    assert re.search(rf'name="rank-{r[0]}"[^>]*value="2"', html)
+
+    points = make_voting_round(sparkbrook, "cumulative", title="Points")
+    p = project_ids(points)
+    page = client.post(
+        _vote_url(points),
+        {f"points-{p[1]}": "4", "code": codes.new_code(), "eligible": "1", "step": "confirm"},
+    )
+    assert re.search(rf'name="points-{p[1]}"[^>]*value="4"', page.content.decode())
