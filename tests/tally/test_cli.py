@@ -114,3 +114,20 @@ def test_importing_the_core_and_running_the_cli_never_import_django(small: Path)
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_scipy_is_imported_only_for_optimal(small: Path) -> None:
+    code = (
+        "import sys\n"
+        "from ballots.tally import read_pb, tally\n"
+        f"instance, profile = read_pb({str(small)!r})\n"
+        "for rule in ('greedy', 'mes', 'mes-add1', 'phragmen'):\n"
+        "    tally(instance, profile, rule)\n"
+        "assert 'scipy' not in sys.modules\n"
+        "tally(instance, profile, 'optimal')\n"
+        "assert 'scipy' in sys.modules\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert done.returncode == 0, done.stderr
