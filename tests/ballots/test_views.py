@@ -436,3 +436,16 @@ def test_ranks_and_points_survive_a_wrong_code(client: Client, sparkbrook: Any) 
         {f"points-{p[1]}": "4", "code": codes.new_code(), "eligible": "1", "step": "confirm"},
     )
     assert re.search(rf'name="points-{p[1]}"[^>]*value="4"', page.content.decode())
+
+
+def test_every_download_linked_from_the_results_page_works(
+    client: Client, counted_round: Round
+) -> None:
+    services.close_round(counted_round)
+    services.publish_round(counted_round)
+    html = client.get(reverse("ballots:results", args=[counted_round.pk])).content.decode()
+    section = html[html.index("Check it yourself") :]
+    links = re.findall(r'href="(/[^"]+)"', section)
+    assert f"/rounds/{counted_round.pk}/ledger.jsonl" in links and len(links) >= 5
+    for link in links:
+        assert client.get(link, follow=True).status_code == 200, link
