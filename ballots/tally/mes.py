@@ -188,22 +188,35 @@ class _Run:
             scratch[self.sup[w]] = self.u_int[w]
             columns.append(scratch[sup].copy())
             scratch[self.sup[w]] = 0
-        history = np.stack(columns, axis=1)
-        rows, inverse = np.unique(history, axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        if self.mult_int is None:
-            counts = np.bincount(inverse, minlength=len(rows))
+        weights = None if self.mult_int is None else self.mult_int[sup].tolist()
+        if len(sup) * len(columns) <= 4096:
+            # Small: counting tuples in Python beats numpy's per-call overhead.
+            tally: dict[tuple[int, ...], int] = {}
+            keys = zip(*(c.tolist() for c in columns), strict=True)
+            for k, key in enumerate(keys):
+                tally[key] = tally.get(key, 0) + (1 if weights is None else weights[k])
+            rows_list = list(tally)
+            count_list = list(tally.values())
         else:
-            counts = np.bincount(inverse, weights=self.mult_int[sup], minlength=len(rows))
+            history = np.stack(columns, axis=1)
+            rows, inverse = np.unique(history, axis=0, return_inverse=True)
+            inverse = inverse.reshape(-1)
+            if self.mult_int is None:
+                counts = np.bincount(inverse, minlength=len(rows))
+            else:
+                counts = np.bincount(inverse, weights=self.mult_int[sup], minlength=len(rows))
+            rows_list = [tuple(row) for row in rows.tolist()]
+            count_list = counts.astype(np.int64).tolist()
         budgets = []
-        for row in rows.tolist():
-            budget = Fraction(self.start)
+        start = Fraction(self.start)
+        for row in rows_list:
+            budget = start
             for r, u in enumerate(row[1:]):
                 if u:
                     pay = self.exact_round_rho(r) * u
                     budget = budget - pay if pay < budget else Fraction(0)
             budgets.append(budget)
-        return budgets, rows[:, 0].tolist(), counts.astype(np.int64).tolist()
+        return budgets, [row[0] for row in rows_list], [int(c) for c in count_list]
 
     def _exact_rho(self, j: int, rounds: int) -> Fraction | None:
         """Exact rho at which j's supporters pay its cost at round `rounds`, or None if they
