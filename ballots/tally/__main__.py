@@ -24,7 +24,7 @@ def _parser() -> argparse.ArgumentParser:
         "project's outcome. Results equal pabutools' (ties go to the smaller project id as text).",
         epilog=f"rules:\n{rules}\n\nsatisfaction (--sat):\n"
         "  cost         a voter's satisfaction is the money spent on projects they voted for\n"
-        "               (points for cumulative ballots); greedy then goes by votes\n"
+        "               (their points, for cumulative ballots); greedy then goes by votes\n"
         "  cardinality  a voter's satisfaction is the number of funded projects they voted for;\n"
         "               greedy then goes by votes per unit of cost\n\n"
         "exit status: 0 success, 2 bad input (the message names the file line).",

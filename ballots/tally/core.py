@@ -22,8 +22,9 @@ __all__ = ["RULES", "ProjectResult", "Result", "compare", "tally"]
 VERSION = "1.0.0"
 
 RULES: dict[str, str] = {
-    "greedy": "Fund projects in order of votes (points for cumulative ballots, Borda score for "
-    "rankings; votes per pound with --sat cardinality), skipping any that no longer fit.",
+    "greedy": "Fund projects in order of votes, skipping any that no longer fit (cumulative "
+    "ballots: points per unit of cost, as pabutools does; rankings: Borda score; --sat "
+    "cardinality: votes per unit of cost).",
     "optimal": "Fund the affordable set of projects with the largest total satisfaction "
     "(an exact knapsack solved with scipy's MILP solver).",
     "mes": "Method of Equal Shares: every voter gets an equal share of the budget and a project is "
