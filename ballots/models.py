@@ -184,6 +184,9 @@ class Result(models.Model):
 
     round = models.OneToOneField(Round, on_delete=models.PROTECT, related_name="result")
     result_json = models.JSONField()
+    result_text = models.TextField(
+        default="", help_text="result.json exactly as published; result_sha256 is over these bytes."
+    )
     result_sha256 = models.CharField(max_length=64)
     ballots_pb = models.TextField(help_text="The anonymised ballots as a Pabulib file.")
     ballots_sha256 = models.CharField(max_length=64)

@@ -863,10 +863,13 @@ def close_round(round: Round, *, by: Any = None) -> Result:
         seal_if_due(locked, force=True)
         outcome, ballots_pb, comparison = _tally_round(locked)
         counts = turnout(locked)
-        result_text = json.dumps(outcome, sort_keys=True, separators=(",", ":"))
+        # The published result.json is exactly these bytes, so anyone can check its hash
+        # against the round.closed and result.published events.
+        result_text = json.dumps(outcome, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
         result = Result.objects.create(
             round=locked,
             result_json=outcome,
+            result_text=result_text,
             result_sha256=_sha256(result_text),
             ballots_pb=ballots_pb,
             ballots_sha256=outcome["ballots_sha256"],

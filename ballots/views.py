@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -235,7 +235,7 @@ def ballots_pb(request: HttpRequest, round_id: int) -> HttpResponse:
 @require_safe
 def result_json(request: HttpRequest, round_id: int) -> HttpResponse:
     round, result = _published_result(request, round_id)
-    response = JsonResponse(result.result_json, json_dumps_params={"indent": 1})
+    response = HttpResponse(result.result_text, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="round-{round.pk}-result.json"'
     return response
 

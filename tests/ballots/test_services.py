@@ -367,8 +367,9 @@ def test_close_stores_the_result_and_cuts_voter_links(
     # fits, C (1 vote, £40,000... 102,500) does not fit either.
     assert sorted(outcome["selected"]) == sorted([str(ids[0]), str(ids[1])])
     assert outcome["spent"] == 6_250_000
-    text = json.dumps(outcome, sort_keys=True, separators=(",", ":"))
-    assert result.result_sha256 == hashlib.sha256(text.encode()).hexdigest()
+    # The hash is over result.json exactly as published.
+    assert json.loads(result.result_text) == outcome
+    assert result.result_sha256 == hashlib.sha256(result.result_text.encode()).hexdigest()
     assert outcome["ballots_sha256"] == hashlib.sha256(result.ballots_pb.encode()).hexdigest()
     (event,) = Event.objects.filter(round_id=voting_round.pk, kind="round.closed")
     assert event.payload["result_sha256"] == result.result_sha256
