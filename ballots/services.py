@@ -670,8 +670,27 @@ def paper_differences(batch: PaperBatch) -> list[dict[str, Any]]:
     for i in range(max(len(first.ballots), len(second.ballots))):
         a = first.ballots[i] if i < len(first.ballots) else None
         b = second.ballots[i] if i < len(second.ballots) else None
-        rows.append({"what": f"Ballot {i + 1}", "first": a, "second": b, "same": a == b})
+        rows.append(
+            {
+                "what": f"Ballot {i + 1}",
+                "first": _paper_ballot_text(a),
+                "second": _paper_ballot_text(b),
+                "same": a == b,
+            }
+        )
     return rows
+
+
+def _paper_ballot_text(item: Mapping[str, Any] | None) -> str:
+    """'ABCDEF-…: 12, 15' as a clerk typed it, for the side-by-side comparison."""
+    if item is None:
+        return "(missing)"
+    selection = item.get("selection") or []
+    if isinstance(selection, dict):
+        marks = ", ".join(f"{pid}={n}" for pid, n in selection.items())
+    else:
+        marks = ", ".join(str(pid) for pid in selection)
+    return f"{item.get('code', '')}: {marks}"
 
 
 def _accept_batch(round: Round, batch: PaperBatch, entry: PaperEntry, by: Any) -> None:

@@ -75,8 +75,9 @@ def test_disagreeing_entries_are_shown_side_by_side(
     rows = services.paper_differences(batch)
     (different,) = [r for r in rows if not r["same"]]
     assert different["what"] == "Ballot 1"
-    assert different["first"]["selection"] == [str(ids[0])]
-    assert different["second"]["selection"] == [str(ids[1])]
+    code = issued_codes[0]
+    assert different["first"] == f"{code}: {ids[0]}"
+    assert different["second"] == f"{code}: {ids[1]}"
 
     login(client, councillor_sam)
     page = client.get(reverse("ballots:paper_batch", args=[voting_round.pk, batch.pk]))
@@ -84,7 +85,7 @@ def test_disagreeing_entries_are_shown_side_by_side(
     assert page.status_code == 200
     assert "Entries disagree" in html and "side by side" in html
     row = html[html.index("Ballot 1") :].split("</tr>", 1)[0]
-    assert f"&#x27;{ids[0]}&#x27;" in row and f"&#x27;{ids[1]}&#x27;" in row and "No" in row
+    assert f"{code}: {ids[0]}</td>" in row and f"{code}: {ids[1]}</td>" in row and "No" in row
 
     # A third entry that matches the latest one resolves the batch.
     batch = _enter(voting_round, councillor_sam, [{"code": issued_codes[0], "projects": [ids[1]]}])
