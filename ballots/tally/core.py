@@ -253,6 +253,42 @@ def _default_workers() -> int:
     return min(2, os.cpu_count() or 1)
 
 
+_NEEDED: tuple[MesEngine, int, int] | None = None
+
+
+def _mes_funded_with(engine: MesEngine, budget: int, j: int, extra: int, weight: int) -> bool:
+    n = engine.matrix.n_voters + extra
+    out = engine.run(Fraction(budget, n), n, extra=_Extra(j, extra, weight), watch=j)
+    return j in out.selected
+
+
+def _mes_votes_needed_for(j: int) -> int | None:
+    """Smallest number of added supporters (voting for j alone) with which MES funds j: a
+    galloping search up from a necessary lower bound, then a binary search, every step a re-run.
+    None if even 64 times the electorate would not do."""
+    assert _NEEDED is not None
+    engine, budget, weight = _NEEDED
+    m = engine.matrix
+    n, n_j, cost = m.n_voters, len(m.supporters[j]), m.costs[j]
+    limit = 64 * (n + 1)
+    # Necessary: the supporters' starting shares must cover the cost, (n_j + x) B / (n + x) >= cost.
+    lo = 0 if cost >= budget else max(0, -(-(cost * n - n_j * budget) // (budget - cost)) - 1)
+    gap = 1
+    hi = lo + gap
+    while not _mes_funded_with(engine, budget, j, hi, weight):
+        if hi > limit:
+            return None
+        lo, gap = hi, gap * 2
+        hi = lo + gap
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _mes_funded_with(engine, budget, j, mid, weight):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
 class _Explainer:
     def __init__(
         self,
@@ -504,41 +540,29 @@ class _Explainer:
             self._mes_votes_needed(outcome)
         return self._result(outcome.free + outcome.selected)
 
-    def _mes_funded_with(self, engine: MesEngine, j: int, extra: int, weight: int) -> bool:
-        n = self.matrix.n_voters + extra
-        out = engine.run(Fraction(self.budget, n), n, extra=_Extra(j, extra, weight), watch=j)
-        return j in out.selected
-
     def _mes_votes_needed(self, outcome: MesOutcome) -> None:
-        """Exponential then binary search over added supporters, each step a verified MES re-run."""
+        """For each unfunded project, a search over added supporters, each step an MES re-run;
+        spread over forked workers when there is a lot to do."""
         m = self.matrix
-        engine = MesEngine(m, self.util)
         weight = self._added_weight() if self.util.use_weights else 1
         chosen = set(outcome.selected) | set(outcome.free)
-        limit = 64 * (m.n_voters + 1)
-        for j in range(len(m.pids)):
-            if j in chosen or m.costs[j] > self.budget or m.costs[j] == 0:
-                continue
-            if self.util.factor[j] == 0:
-                continue
-            # Necessary: the supporters' starting shares must cover the cost (n_j + x) B / (n + x).
-            n, n_j, cost = m.n_voters, len(m.supporters[j]), m.costs[j]
-            if cost >= self.budget:
-                lo = 0
-            else:
-                lo = max(0, -(-(cost * n - n_j * self.budget) // (self.budget - cost)) - 1)
-            hi = max(lo + 1, 1)
-            while hi <= limit and not self._mes_funded_with(engine, j, hi, weight):
-                lo, hi = hi, hi * 2
-            if hi > limit:
-                continue
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                if self._mes_funded_with(engine, j, mid, weight):
-                    hi = mid
-                else:
-                    lo = mid
-            self.needed[j] = hi
+        todo = [
+            j
+            for j in range(len(m.pids))
+            if j not in chosen and 0 < m.costs[j] <= self.budget and self.util.factor[j] > 0
+        ]
+        global _NEEDED
+        _NEEDED = (MesEngine(m, self.util), self.budget, weight)
+        workers = self.workers if self.workers is not None else _default_workers()
+        if workers >= 2 and len(todo) > 2 and m.n_voters * len(todo) > 50_000:
+            import multiprocessing
+
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                found = pool.map(_mes_votes_needed_for, todo, chunksize=1)
+        else:
+            found = [_mes_votes_needed_for(j) for j in todo]
+        for j, needed in zip(todo, found, strict=True):
+            self.needed[j] = needed
 
     def mes_add1(self) -> Result:
         m = self.matrix

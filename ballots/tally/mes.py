@@ -188,7 +188,8 @@ class _Run:
             scratch[self.sup[w]] = self.u_int[w]
             columns.append(scratch[sup].copy())
             scratch[self.sup[w]] = 0
-        weights = None if self.mult_int is None else self.mult_int[sup].tolist()
+        extra = self.extra is not None and self.extra.project == j
+        weights = self.mult_int[sup].tolist() if extra and self.mult_int is not None else None
         if len(sup) * len(columns) <= 4096:
             # Small: counting tuples in Python beats numpy's per-call overhead.
             tally: dict[tuple[int, ...], int] = {}
@@ -201,7 +202,7 @@ class _Run:
             history = np.stack(columns, axis=1)
             rows, inverse = np.unique(history, axis=0, return_inverse=True)
             inverse = inverse.reshape(-1)
-            if self.mult_int is None:
+            if weights is None or self.mult_int is None:
                 counts = np.bincount(inverse, minlength=len(rows))
             else:
                 counts = np.bincount(inverse, weights=self.mult_int[sup], minlength=len(rows))
@@ -247,7 +248,9 @@ class _Run:
         cost = float(self.e.matrix.costs[j])
         sup = self.sup[j]
         b = self.vb[sup]
-        mult = None if self.mult is None else self.mult[sup]
+        # Only the watched project has the added voters (one entry with a multiplicity).
+        extra = self.extra is not None and self.extra.project == j
+        mult = self.mult[sup] if extra and self.mult is not None else None
         su = self.scalar_u[j]
         if su is not None and mult is None:
             count = len(b)
