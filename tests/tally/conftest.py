@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))  # pabutools_oracle, generators
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # helpers: oracle, generators, files
 
-
-def pabulib_dir() -> Path:
-    env = os.environ.get("PABULIB_DIR")
-    if env:
-        return Path(env)
-    return (Path(__file__).resolve().parents[2] / ".." / "shared" / "pabulib").resolve()
-
-
-def shared_files() -> list[Path]:
-    directory = pabulib_dir()
-    return sorted(directory.glob("*.pb")) if directory.is_dir() else []
+from pabulib_files import pabulib_dir, shared_files
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import shared_files
+from pabulib_files import shared_files
 
 from ballots.tally import Instance, Profile, compare, read_pb, tally
 
