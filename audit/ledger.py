@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
+import json
 from typing import Any
 
 from django.conf import settings
@@ -45,7 +46,9 @@ def pseudonym(user: Any) -> str:
 
 
 def append(kind: str, *, ward: Any, round: Any, actor: Actor, payload: dict[str, Any]) -> Event:
-    with transaction.atomic():
+    # No savepoint: if appending fails, the caller's whole change must fail with it (a committed
+    # change always has its event), and a savepoint would cost two more round trips.
+    with transaction.atomic(savepoint=False):
         head = _lock_head()
         seq = head.seq + 1
         ward_slug = _ward_slug(ward)
@@ -64,7 +67,7 @@ def append(kind: str, *, ward: Any, round: Any, actor: Actor, payload: dict[str,
             }
         )
         digest = event_hash(body)
-        event = Event.objects.create(
+        event = Event(
             seq=seq,
             kind=kind,
             ward=ward_slug,
@@ -77,20 +80,74 @@ def append(kind: str, *, ward: Any, round: Any, actor: Actor, payload: dict[str,
             prev_hash=head.hash,
             hash=digest,
         )
-        LedgerHead.objects.filter(pk=1).update(seq=event.seq, hash=digest)
+        if connection.vendor == "postgresql":
+            _insert_and_move_head(event)
+        else:
+            event.save(force_insert=True)
+            LedgerHead.objects.filter(pk=1).update(seq=seq, hash=digest)
         return event
+
+
+_INSERT_AND_MOVE_HEAD = (
+    "WITH e AS (INSERT INTO audit_event (seq, kind, ward, round_id, actor_role, actor_id, at, "
+    "payload, body, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s) "
+    "RETURNING seq, hash) "
+    "UPDATE audit_ledgerhead SET seq = e.seq, hash = e.hash FROM e WHERE audit_ledgerhead.id = 1"
+)
+
+
+def _insert_and_move_head(event: Event) -> None:
+    """PostgreSQL: insert the event and move the head in one statement (one round trip)."""
+    # The payload column is a copy for queries; the hashed bytes are the body column.
+    payload_json = json.dumps(event.payload, sort_keys=True, separators=(",", ":"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_AND_MOVE_HEAD,
+            [
+                event.seq,
+                event.kind,
+                event.ward,
+                event.round_id,
+                event.actor_role,
+                event.actor_id,
+                event.at,
+                payload_json,
+                event.body,
+                event.prev_hash,
+                event.hash,
+            ],
+        )
+        if cursor.rowcount != 1:
+            raise RuntimeError("the ledger head row is missing")
+    event._state.adding = False
+    event._state.db = connection.alias
 
 
 def _lock_head() -> LedgerHead:
     """Take the chain head under a lock held until the transaction ends.
 
-    On PostgreSQL, an advisory transaction lock serialises appends and the head is then read with
-    a fresh statement (re-reading a row locked FOR UPDATE under READ COMMITTED can return a stale
-    head and fork the chain). SQLite serialises writers itself (IMMEDIATE transactions).
+    On PostgreSQL the one head row is read FOR UPDATE: a transaction that waited for the lock
+    gets the row as the previous holder committed it (PostgreSQL re-reads a locked row's newest
+    version), so appends queue up without forking, in one statement. (What forks is locking the
+    newest *event*, `ORDER BY seq DESC LIMIT 1 FOR UPDATE`: the waiter re-reads the old last row
+    and never sees the new one.) The first append creates the head row; a concurrent first
+    append waits on that insert, then locks the row as committed. SQLite serialises writers
+    itself (IMMEDIATE transactions).
     """
     if connection.vendor == "postgresql":
+        lock = "SELECT seq, hash FROM audit_ledgerhead WHERE id = 1 FOR UPDATE"
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x4C454447])
+            cursor.execute(lock)
+            row = cursor.fetchone()
+            if row is None:
+                cursor.execute(
+                    "INSERT INTO audit_ledgerhead (id, seq, hash) VALUES (1, 0, %s) "
+                    "ON CONFLICT (id) DO NOTHING",
+                    [GENESIS],
+                )
+                cursor.execute(lock)
+                row = cursor.fetchone()
+        return LedgerHead(id=1, seq=row[0], hash=row[1])
     head = LedgerHead.objects.filter(pk=1).first()
     if head is None:
         head, _ = LedgerHead.objects.get_or_create(pk=1, defaults={"seq": 0, "hash": GENESIS})
