@@ -105,7 +105,10 @@ class Ballot(models.Model):
         ]
         indexes = [
             models.Index(fields=["round", "status"], name="ix_ballot_round_status"),
-            models.Index(fields=["round", "sealed"], name="ix_ballot_round_sealed"),
+            # Only unsealed ballots (fewer than a batch, usually) are in it: counting is cheap.
+            models.Index(
+                fields=["round"], condition=Q(sealed=False), name="ix_ballot_round_unsealed"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -328,7 +328,7 @@ def cast_ballot(
             )
             > 0
         )
-        ballot = Ballot.objects.create(
+        Ballot.objects.create(
             round=round,
             voter_id=voter_id,
             receipt=receipt,
@@ -336,10 +336,7 @@ def cast_ballot(
             selection=canonical,
             commitment=ballot_commitment(receipt, vote_type, canonical),
         )
-        # Counting pending commitments on every ballot would cost a query each; a check every
-        # fifth of a batch is enough, and closing seals whatever is left.
-        if ballot.pk % max(1, round.seal_batch_size // 5) == 0:
-            seal_if_due(round)
+        seal_if_due(round)
     return CastResult(receipt=receipt, replaced=replaced)
 
 
