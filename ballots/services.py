@@ -839,7 +839,8 @@ def _tally_round(round: Round) -> tuple[dict[str, Any], str, list[dict[str, Any]
     instance, profile = build_profile(round, shuffle=True)
     ballots_pb = core.dumps_pb(instance, profile)
     rule = round.rule if round.ballot_type != BallotType.RANKED else "greedy"
-    outcome = core.tally(instance, profile, rule=rule, sat=round.sat).to_dict()
+    # workers=1: a web or command process never forks helpers for mes-add1.
+    outcome = core.tally(instance, profile, rule=rule, sat=round.sat, workers=1).to_dict()
     outcome.update(
         {
             "round": round.pk,
@@ -853,7 +854,7 @@ def _tally_round(round: Round) -> tuple[dict[str, Any], str, list[dict[str, Any]
         }
     )
     try:
-        comparison = [dict(row) for row in core.compare(instance, profile)]
+        comparison = [dict(row) for row in core.compare(instance, profile, workers=1)]
     except core.TallyError:
         comparison = []
     return outcome, ballots_pb, comparison

@@ -247,8 +247,11 @@ def run_mes_add1(
 
 def _default_workers() -> int:
     import multiprocessing
+    import threading
 
-    if "fork" not in multiprocessing.get_all_start_methods():
+    # Forking a process that runs other threads (a web server, a test live server) can deadlock
+    # the children on locks those threads held: only a single-threaded process forks.
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
         return 1
     return min(2, os.cpu_count() or 1)
 
@@ -667,7 +670,7 @@ class _Explainer:
 
 
 def compare(
-    instance: Instance, profile: Profile, *, unit: str | None = None
+    instance: Instance, profile: Profile, *, unit: str | None = None, workers: int | None = None
 ) -> list[dict[str, Any]]:
     """Run every applicable rule; per rule: funded set, money spent, the share of voters with at
     least one funded project they voted for (pabutools `percent_non_empty_handed`, as a fraction)
@@ -678,7 +681,16 @@ def compare(
     matrix = profile.matrix(instance)
     rows: list[dict[str, Any]] = []
     for rule, sat in applicable_rules(profile):
-        result = tally(instance, profile, rule, sat, unit=unit, votes_needed=False, check=False)
+        result = tally(
+            instance,
+            profile,
+            rule,
+            sat,
+            unit=unit,
+            votes_needed=False,
+            check=False,
+            workers=workers,
+        )
         rows.append(
             {
                 "rule": rule,
