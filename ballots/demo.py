@@ -8,14 +8,14 @@ generator so the same unused codes can be printed every run for people trying th
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from ballots import codes, services
 from ballots.models import Ballot, VotingCode
-from budgets.models import Phase, Round
+from budgets.models import BallotType, Phase, Proposal, Round
 
 DEMO_CODES_SHOWN = 3
 
@@ -44,11 +44,11 @@ def _cast_demo_ballots(round: Round, online: int, paper: int, say: Callable[[str
         )
     popularity = _popularity(round, rng)
     for code in all_codes[:online]:
-        selection = services.random_selection(round, projects, rng, popularity)
+        selection = random_selection(round, projects, rng, popularity)
         services.cast_ballot(round, selection, code=code, projects=projects)
     # A handful change their minds, as real voters do.
     for code in all_codes[: max(1, online // 20)]:
-        selection = services.random_selection(round, projects, rng, popularity)
+        selection = random_selection(round, projects, rng, popularity)
         services.cast_ballot(round, selection, code=code, projects=projects)
     clerks = list(
         get_user_model().objects.filter(
@@ -59,7 +59,7 @@ def _cast_demo_ballots(round: Round, online: int, paper: int, say: Callable[[str
         paper_codes = all_codes[online : online + paper]
         ballots = []
         for code in paper_codes:
-            selection = services.random_selection(round, projects, rng, popularity)
+            selection = random_selection(round, projects, rng, popularity)
             key = "points" if isinstance(selection, dict) else "projects"
             if round.ballot_type == "ranked":
                 key = "ranking"
@@ -116,3 +116,34 @@ def seed_ballots(say: Callable[[str], None]) -> None:
                 f"Vote in '{round.title}' at /rounds/{round.pk}/vote/ with a demo code: "
                 + ", ".join(shown)
             )
+
+
+def random_selection(
+    round: Round, projects: Sequence[Proposal], rng: random.Random, popularity: Mapping[int, float]
+) -> services.Selection:
+    """A plausible ballot for demo data: popular projects more often, within the ballot's rules."""
+    order = sorted(projects, key=lambda p: rng.random() / max(popularity[p.pk], 1e-9))
+    kind = round.ballot_type
+    if kind == BallotType.KNAPSACK:
+        chosen, total = [], 0
+        target = rng.uniform(0.3, 1.0) * round.budget_pence
+        for p in order:
+            if total + p.cost_pence <= min(target, round.budget_pence):
+                chosen.append(p.pk)
+                total += p.cost_pence
+        return chosen or [min(projects, key=lambda p: p.cost_pence).pk]
+    if kind == BallotType.APPROVAL:
+        low = round.min_choices or 1
+        high = min(round.max_choices or len(order), len(order))
+        return [p.pk for p in order[: rng.randint(low, max(low, high))]]
+    if kind == BallotType.CUMULATIVE:
+        points: dict[int, int] = {}
+        left = round.max_points or 10
+        for p in order[: rng.randint(1, 4)]:
+            give = rng.randint(1, left) if left else 0
+            if give:
+                points[p.pk] = give
+                left -= give
+        return points
+    k = min(round.max_choices or 3, len(order))
+    return [p.pk for p in order[:k]]

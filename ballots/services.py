@@ -13,7 +13,6 @@ import datetime
 import hashlib
 import io
 import json
-import random
 import secrets
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -576,7 +575,7 @@ class PaperAccount:
     cast: int
 
 
-def _actor_role(user: Any, round: Round) -> str:
+def _actor_role(user: Any) -> str:
     if user is not None and getattr(user, "is_staff", False):
         return "staff"
     return "councillor"
@@ -650,7 +649,7 @@ def enter_paper_batch(
             "paper_batch.entered",
             ward=round.ward,
             round=round,
-            actor=audit.actor_for(by, _actor_role(by, round)),
+            actor=audit.actor_for(by, _actor_role(by)),
             payload={"batch": batch.pk, "polling_place": place, "entry": entry.pk},
         )
         entries = list(batch.entries.order_by("created_at", "id"))
@@ -665,7 +664,7 @@ def enter_paper_batch(
                     "paper_batch.rejected",
                     ward=round.ward,
                     round=round,
-                    actor=audit.actor_for(by, _actor_role(by, round)),
+                    actor=audit.actor_for(by, _actor_role(by)),
                     payload={"batch": batch.pk, "reason": "the two entries disagree"},
                 )
         return batch
@@ -756,7 +755,7 @@ def _accept_batch(round: Round, batch: PaperBatch, entry: PaperEntry, by: Any) -
         "paper_batch.accepted",
         ward=round.ward,
         round=round,
-        actor=audit.actor_for(by, _actor_role(by, round)),
+        actor=audit.actor_for(by, _actor_role(by)),
         payload={
             "batch": batch.pk,
             "polling_place": batch.polling_place,
@@ -947,7 +946,7 @@ def close_round(round: Round, *, by: Any = None) -> Result:
 def _actor(user: Any, round: Round) -> audit.Actor:
     if user is None:
         return audit.Actor("staff", "command-line")
-    return audit.actor_for(user, _actor_role(user, round))
+    return audit.actor_for(user, _actor_role(user))
 
 
 def _checkpoint(reason: str, round: Round) -> None:
@@ -1039,34 +1038,3 @@ def result_csv(result: Result) -> str:
             ]
         )
     return out.getvalue()
-
-
-def random_selection(
-    round: Round, projects: Sequence[Proposal], rng: random.Random, popularity: Mapping[int, float]
-) -> Selection:
-    """A plausible ballot for demo data: popular projects more often, within the ballot's rules."""
-    order = sorted(projects, key=lambda p: rng.random() / max(popularity[p.pk], 1e-9))
-    kind = round.ballot_type
-    if kind == BallotType.KNAPSACK:
-        chosen, total = [], 0
-        target = rng.uniform(0.3, 1.0) * round.budget_pence
-        for p in order:
-            if total + p.cost_pence <= min(target, round.budget_pence):
-                chosen.append(p.pk)
-                total += p.cost_pence
-        return chosen or [min(projects, key=lambda p: p.cost_pence).pk]
-    if kind == BallotType.APPROVAL:
-        low = round.min_choices or 1
-        high = min(round.max_choices or len(order), len(order))
-        return [p.pk for p in order[: rng.randint(low, max(low, high))]]
-    if kind == BallotType.CUMULATIVE:
-        points: dict[int, int] = {}
-        left = round.max_points or 10
-        for p in order[: rng.randint(1, 4)]:
-            give = rng.randint(1, left) if left else 0
-            if give:
-                points[p.pk] = give
-                left -= give
-        return points
-    k = min(round.max_choices or 3, len(order))
-    return [p.pk for p in order[:k]]

@@ -106,6 +106,7 @@ CLOSE = r"""
 import json, random, sys, time
 from django.db import transaction
 from ballots import codes, services
+from ballots.demo import random_selection
 from ballots.models import Ballot, Voter
 from budgets.models import Round
 from audit.canonical import ballot_commitment
@@ -123,7 +124,7 @@ for start in range(0, n, batch):
             [Voter(round=rnd, key=f"bench-{start + i}", channel="online") for i in range(size)])
         rows = []
         for v in voters:
-            sel = sorted(str(x) for x in services.random_selection(rnd, projects, rng, pop))
+            sel = sorted(str(x) for x in random_selection(rnd, projects, rng, pop))
             receipt = codes.new_receipt()
             rows.append(Ballot(round=rnd, voter=v, receipt=receipt, channel="online", selection=sel,
                                commitment=ballot_commitment(receipt, "approval", sel)))
