@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ballots import charts, services
@@ -59,11 +60,17 @@ def vote(request: HttpRequest, round_id: int) -> HttpResponse:
     errors: list[str] = []
     step = request.POST.get("step", "") if request.method == "POST" else ""
     code = request.POST.get("code", "").strip() if request.method == "POST" else ""
+    if request.method == "GET":
+        selection = _saved_selection(request, round) or selection
     if request.method == "POST":
         try:
             selection = _selection_from_post(round, request)
         except ValidationError as exc:
             errors.extend(exc.messages)
+        if request.POST.get("sign_in"):
+            # Keep the choices across the sign-in redirect, so nobody has to choose twice.
+            _save_selection(request, round, selection)
+            return redirect(f"{reverse('login')}?next={request.path}")
         checked = services.check_selection(round, selection, projects)
         if not errors:
             errors.extend(checked.problems)
@@ -120,6 +127,30 @@ def vote(request: HttpRequest, round_id: int) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
+
+
+SAVED_SELECTIONS = "ballot_choices"
+
+
+def _save_selection(request: HttpRequest, round: Round, selection: services.Selection) -> None:
+    saved = request.session.get(SAVED_SELECTIONS, {})
+    saved[str(round.pk)] = (
+        {str(k): v for k, v in selection.items()} if isinstance(selection, dict) else selection
+    )
+    request.session[SAVED_SELECTIONS] = saved
+
+
+def _saved_selection(request: HttpRequest, round: Round) -> services.Selection | None:
+    saved = request.session.get(SAVED_SELECTIONS, {}).get(str(round.pk))
+    if saved is None:
+        return None
+    try:
+        return services.parse_selection(
+            round,
+            {"points": saved} if isinstance(saved, dict) else {"projects": saved, "ranking": saved},
+        )
+    except ValidationError:
+        return None
 
 
 @require_POST
