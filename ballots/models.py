@@ -89,6 +89,10 @@ class Ballot(models.Model):
         "emptied when the ballot is replaced.",
     )
     commitment = models.CharField(max_length=64)
+    assisted = models.BooleanField(
+        default=False,
+        help_text="Cast with a code by a councillor or clerk helping the voter (help desk).",
+    )
     sealed = models.BooleanField(default=False)
     superseded_sealed = models.BooleanField(
         default=False, help_text="A replaced ballot whose supersession is sealed in the ledger."

@@ -301,6 +301,9 @@ def cast_ballot(
     else:
         voter_key = codes.voter_key_for_user(round.pk, user.pk)
 
+    # A code used from a councillor's or clerk's session is help-desk voting: it counts like any
+    # other ballot, and the ledger records that it was assisted (never what was chosen).
+    assisted = code is not None and can(user, Action.ENTER_PAPER, round.ward)
     receipt = codes.new_receipt()
     vote_type = PB_VOTE_TYPE[BallotType(round.ballot_type)]
     canonical = _canonical_selection(round, selection)
@@ -326,8 +329,8 @@ def cast_ballot(
         replaced = cursor.rowcount > 0
         cursor.execute(
             "INSERT INTO ballots_ballot (round_id, voter_id, receipt, status, channel, selection, "
-            "commitment, sealed, superseded_sealed, cast_on) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "commitment, assisted, sealed, superseded_sealed, cast_on) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [
                 round.pk,
                 voter_id,
@@ -336,11 +339,20 @@ def cast_ballot(
                 Channel.ONLINE.value,
                 json.dumps(canonical),
                 ballot_commitment(receipt, vote_type, canonical),
+                assisted,
                 False,
                 False,
                 timezone.localdate(),
             ],
         )
+        if assisted:
+            audit.record(
+                "ballot.assisted",
+                ward=round.ward,
+                round=round,
+                actor=audit.actor_for(user, _actor_role(user)),
+                payload={},
+            )
         seal_if_due(round)
     return CastResult(receipt=receipt, replaced=replaced)
 
@@ -496,6 +508,11 @@ def turnout(round: Round) -> dict[str, int]:
     counts = dict(Voter.objects.filter(round=round).values_list("channel").annotate(n=Count("id")))
     online, paper = int(counts.get(Channel.ONLINE, 0)), int(counts.get(Channel.PAPER, 0))
     return {"online": online, "paper": paper, "total": online + paper}
+
+
+def assisted_count(round: Round) -> int:
+    """Counted ballots cast with help at a desk (how many, never which)."""
+    return Ballot.objects.filter(round=round, status=BallotStatus.LIVE, assisted=True).count()
 
 
 # --- Voting codes ---------------------------------------------------------------------------

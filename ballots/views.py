@@ -292,6 +292,7 @@ def manage(request: HttpRequest, round_id: int) -> HttpResponse:
         {
             "round": round,
             "turnout": services.turnout(round),
+            "assisted": services.assisted_count(round),
             "result": result,
             "batches": round.paper_batches.all(),
             "can_enter_paper": can(request.user, Action.ENTER_PAPER, round.ward),

@@ -1,0 +1,78 @@
+"""A resident's choices survive the sign-in redirect; help-desk voting is recorded as such."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from budgets.models import Round
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_choices_made_before_signing_in_are_still_ticked_afterwards(
+    client: Client, voting_round: Round, ids: list[int], resident_alice: Any
+) -> None:
+    url = f"/rounds/{voting_round.pk}/vote/"
+    response = client.post(url, {"projects": [ids[0], ids[1]], "sign_in": "1", "step": "review"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={url}"
+
+    client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    page = client.get(url).content.decode()
+    assert f'value="{ids[0]}" id="project-{ids[0]}" checked' in page
+    assert f'value="{ids[1]}" id="project-{ids[1]}" checked' in page
+    assert f'value="{ids[2]}" id="project-{ids[2]}" checked' not in page
+    assert "£62,500 of £100,000 chosen" in page
+    # Signed in as a resident, no code is asked for.
+    assert 'name="code"' not in page
+
+
+def test_a_visitor_without_saved_choices_starts_with_an_empty_ballot(
+    client: Client, voting_round: Round
+) -> None:
+    page = client.get(f"/rounds/{voting_round.pk}/vote/").content.decode()
+    assert " checked" not in page
+    assert "£0 of £100,000 chosen" in page
+
+
+def test_a_councillor_helping_at_a_desk_casts_an_assisted_ballot(
+    client: Client, voting_round: Round, ids: list[int], councillor_sam: Any
+) -> None:
+    from audit.models import Event
+    from ballots import services
+    from ballots.models import Ballot
+
+    (code,) = services.issue_codes(voting_round, 1)
+    client.force_login(councillor_sam)
+    url = f"/rounds/{voting_round.pk}/vote/"
+    page = client.post(
+        url, {"projects": [ids[0]], "code": code, "eligible": "1", "step": "confirm"}
+    )
+    assert "Your vote has been cast" in page.content.decode()
+    ballot = Ballot.objects.get()
+    assert ballot.assisted is True
+    event = Event.objects.get(kind="ballot.assisted")
+    assert event.payload == {}
+    assert code not in event.body and ballot.receipt not in event.body
+    assert len(event.at) == 10  # the day only
+    assert services.assisted_count(voting_round) == 1
+
+
+def test_a_code_voter_on_their_own_device_is_not_recorded_as_assisted(
+    client: Client, voting_round: Round, ids: list[int]
+) -> None:
+    from audit.models import Event
+    from ballots import services
+    from ballots.models import Ballot
+
+    (code,) = services.issue_codes(voting_round, 1)
+    client.post(
+        f"/rounds/{voting_round.pk}/vote/",
+        {"projects": [ids[0]], "code": code, "eligible": "1", "step": "confirm"},
+    )
+    assert Ballot.objects.get().assisted is False
+    assert not Event.objects.filter(kind="ballot.assisted").exists()
