@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Generator
@@ -169,21 +170,22 @@ def _add1_outcome(step: int) -> list[int]:
 
 
 def _add1_steps(
-    engine: MesEngine, start: Fraction, n: int, workers: int
+    engine: MesEngine, start: Fraction, n: int, workers: int, step: int = 0
 ) -> Generator[list[int], None, None]:
-    """The selected projects of MES at each step (share + 0, +1, +2, ...), in order.
+    """The selected projects of MES at each step (share + step, + step + 1, ...), in order.
 
     Each step is an independent MES run. After 0.15 s in this process, if a run takes long enough
     to be worth shipping to another process (a few milliseconds), the remaining steps are spread
     over `workers` forked processes, consumed in order, batch by batch.
     """
     began = time.perf_counter()
-    step = 0
+    done = 0
     while True:
         yield engine.run(start + step, n).selected
         step += 1
+        done += 1
         elapsed = time.perf_counter() - began
-        if workers >= 2 and elapsed > 0.15 and elapsed / step > 0.003:
+        if workers >= 2 and elapsed > 0.15 and elapsed / done > 0.003:
             break
     import multiprocessing
 
@@ -197,6 +199,73 @@ def _add1_steps(
             step += batch
 
 
+# Above this many (voter, project) pairs the exact parametric runs are not tried: on big files the
+# supporters who run short change every few thousandths of a unit, and a plain MES run is faster.
+_PARAMETRIC_MAX_PAIRS = 60_000
+
+
+def _add1_stretches(
+    engine: MesEngine, start: Fraction, n: int, workers: int
+) -> Generator[tuple[int, list[int], int], None, None]:
+    """Stretches of consecutive steps with the same MES outcome, in order: (first step, selected
+    projects, last step). Each stretch is exactly what running MES at every step would give.
+
+    An exact parametric run (`_add1.ParametricMes`) returns the outcome at a step and how many
+    of the following steps provably share it. When those runs cost more per step covered than a
+    plain MES run does (the outcome's decisions change nearly every step), the rest is stepped one
+    unit at a time.
+    """
+    step = 0
+    pairs = sum(len(engine.matrix.supporters[j]) for j in engine.candidates)
+    if pairs <= _PARAMETRIC_MAX_PAIRS:
+        from ._add1 import ParametricMes
+
+        began = time.perf_counter()
+        parametric = ParametricMes(engine)
+        step_cost: float | None = None
+        while True:
+            selected, room = parametric.run(start + step)
+            jump = 1 if room is None else max(1, math.ceil(room))
+            yield step, selected, step + jump - 1
+            step += jump
+            elapsed = time.perf_counter() - began
+            if elapsed > 0.05:
+                if step_cost is None:
+                    t = time.perf_counter()
+                    engine.run(start + step, n)
+                    step_cost = time.perf_counter() - t
+                    began += step_cost
+                if elapsed / step > 2 * step_cost:
+                    break
+    for k, selected in enumerate(_add1_steps(engine, start, n, workers, step), start=step):
+        yield k, selected, k
+
+
+def _run_mes_add1_stepwise(
+    matrix: ProfileMatrix, util: Utilities, budget: int
+) -> tuple[list[int], int]:
+    """The one-unit-at-a-time definition, for tests: the MES selection kept, and the steps."""
+    n = matrix.n_voters
+    engine = MesEngine(matrix, util)
+    if n == 0:
+        return [], 0
+    costs = matrix.costs
+    free_cost = sum(costs[j] for j in engine.free)
+    start = Fraction(budget, n)
+    previous: list[int] = []
+    step = 0
+    while True:
+        selected = engine.run(start + step, n).selected
+        spent = free_cost + sum(costs[j] for j in selected)
+        if spent > budget:
+            return (previous, step - 1) if step else ([], 0)
+        chosen = set(selected)
+        if all(j in chosen or costs[j] + spent > budget for j in engine.candidates):
+            return selected, step
+        previous = selected
+        step += 1
+
+
 def run_mes_add1(
     matrix: ProfileMatrix, util: Utilities, budget: int, workers: int | None = None
 ) -> tuple[MesOutcome, int, GreedyOutcome]:
@@ -204,7 +273,8 @@ def run_mes_add1(
 
     Mirrors pabutools: stop at the first step whose outcome is exhaustive (among the projects MES
     considers) or over budget (then keep the previous step's outcome); then complete greedily.
-    Returns the MES outcome, the number of increments, and the completion.
+    Returns the MES outcome, the number of increments, and the completion. Steps whose outcome
+    provably equals their predecessor's are skipped (`_add1_stretches`); the result is the same.
     """
     n = matrix.n_voters
     engine = MesEngine(matrix, util)
@@ -222,20 +292,21 @@ def run_mes_add1(
         previous: list[int] = []
         chosen_steps = 0
         spent = 0
-        outcomes = _add1_steps(engine, start, n, workers)
+        stretches = _add1_stretches(engine, start, n, workers)
         try:
-            for steps, selected in enumerate(outcomes):
+            for first, selected, _last in stretches:
+                # Every step first.._last has this outcome: the first of them decides.
                 spent = free_cost + sum(costs[j] for j in selected)
                 if spent > budget:
-                    chosen_steps = max(steps - 1, 0)
+                    chosen_steps = max(first - 1, 0)
                     break
                 chosen = set(selected)
                 if all(j in chosen or costs[j] + spent > budget for j in engine.candidates):
-                    chosen_steps = steps
+                    chosen_steps = first
                     break
                 previous = selected
         finally:
-            outcomes.close()  # stops the worker processes, if any
+            stretches.close()  # stops the worker processes, if any
         steps = chosen_steps
         if steps == 0 and not previous and spent > budget:
             outcome = MesOutcome([], list(engine.free), [], start, {}, 0.0)

@@ -1,0 +1,156 @@
+"""mes-add1 without running MES at every one-unit step: exact runs that also say how far ahead
+the outcome provably stays the same.
+
+For a starting share b per voter, an MES run is a sequence of decisions: which remaining projects
+their supporters can afford, which supporters of each affordable project pay everything they have
+left (the "capped" ones), and which project has the smallest rho (ties by id). While those
+decisions stay the same, every remaining budget, rho and payment is an affine function of b (the
+capped supporters' budgets enter the rho of a project, the others pay rho × satisfaction). So one
+exact run at b, carrying each quantity as (value at b, slope in b), gives for every decision the
+difference of two affine functions; its sign can only change at that difference's root. Below the
+nearest root ahead, `room`, every decision, and so the selected set, is the one at b. A difference
+that is zero at b with a non-zero slope may flip just after b: then `room` is 0 and the caller
+takes the next one-unit step. A difference that is zero with zero slope stays zero (an exact tie,
+decided the same way by id all along).
+
+Which decisions: the outcome (the ordered selection) is that of "each round, among the remaining
+projects whose supporters have at least its cost left, fund the smallest (rho, id)" (pabutools
+only skips projects that provably could not win, and drops unaffordable ones, which can never
+become affordable again). This run evaluates every remaining project each round (a project none of
+whose supporters paid since its last evaluation keeps its rho and affordability, with the same
+affine form), and bounds `room` by: each affordability (budget left - cost), each supporter's
+capping (budget - rho × satisfaction, per project evaluated), and each affordable project's rho
+against the winner's.
+
+Voters with the same ballot have the same budget throughout, so they are one class.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .mes import MesEngine
+
+_ZERO = Fraction(0)
+_ONE = Fraction(1)
+
+
+class ParametricMes:
+    """Exact MES runs over voter classes, with the room before the outcome can change."""
+
+    def __init__(self, engine: MesEngine) -> None:
+        self.engine = engine
+        matrix = engine.matrix
+        self.candidates = list(engine.candidates)
+        self.pids = matrix.pids
+        self.costs = matrix.costs
+        keys: list[list[tuple[int, int]]] = [[] for _ in range(matrix.n_voters)]
+        for j in self.candidates:
+            for v, u in zip(matrix.supporters[j].tolist(), engine.u_int[j].tolist(), strict=True):
+                keys[v].append((j, u))
+        index: dict[tuple[tuple[int, int], ...], int] = {}
+        counts: list[int] = []
+        for key in keys:
+            k = tuple(key)
+            g = index.get(k)
+            if g is None:
+                index[k] = len(counts)
+                counts.append(1)
+            else:
+                counts[g] += 1
+        self.n_classes = len(counts)
+        # For each candidate: its supporter classes as (class, satisfaction, head count).
+        self.members: dict[int, list[tuple[int, int, int]]] = {j: [] for j in self.candidates}
+        for key_t, g in index.items():
+            for j, u in key_t:
+                self.members[j].append((g, u, counts[g]))
+        self.size = sum(len(v) for v in self.members.values())
+        classes_of = {j: {g for g, _, _ in self.members[j]} for j in self.candidates}
+        self.overlap: dict[int, list[int]] = {
+            j: [k for k in self.candidates if classes_of[j] & classes_of[k]]
+            for j in self.candidates
+        }
+
+    def run(self, b: Fraction) -> tuple[list[int], Fraction | None]:
+        """The selected projects of MES with share b, and `room`: the outcome is the same for
+        every share in [b, b + room) (None: for every share from b on)."""
+        n_classes = self.n_classes
+        val = [b] * n_classes
+        slope = [_ONE] * n_classes
+        costs, pids, members = self.costs, self.pids, self.members
+        room: Fraction | None = None
+
+        def bound(dv: Fraction, ds: Fraction) -> None:
+            # dv + ds * x, for shares b + x: keeps its sign on [0, root).
+            nonlocal room
+            if not ds:
+                return
+            if not dv:
+                room = _ZERO
+            elif (dv > 0) != (ds > 0):
+                x = -dv / ds
+                if room is None or x < room:
+                    room = x
+
+        remaining = list(self.candidates)
+        # Affordable projects' rho as (value, slope); recomputed when a supporter paid.
+        rho: dict[int, tuple[Fraction, Fraction]] = {}
+        dirty = set(remaining)
+        selected: list[int] = []
+        while remaining:
+            still: list[int] = []
+            for j in remaining:
+                if j not in dirty:
+                    still.append(j)
+                    continue
+                dirty.discard(j)
+                cost = costs[j]
+                sup = members[j]
+                available = _ZERO
+                available_s = _ZERO
+                for g, _, c in sup:
+                    available += c * val[g]
+                    available_s += c * slope[g]
+                bound(available - cost, available_s)
+                if available < cost:
+                    rho.pop(j, None)
+                    continue  # never affordable again in this run
+                still.append(j)
+                order = sorted(sup, key=lambda e: val[e[0]] / e[1])
+                paid = _ZERO
+                paid_s = _ZERO
+                denom = sum(c * u for _, u, c in sup)
+                r = _ZERO
+                for g, u, c in order:
+                    r = (cost - paid) / denom
+                    if r * u <= val[g]:
+                        break
+                    paid += c * val[g]
+                    paid_s += c * slope[g]
+                    denom -= c * u
+                r_s = -paid_s / denom
+                for g, u, _ in sup:
+                    bound(val[g] - r * u, slope[g] - r_s * u)
+                rho[j] = (r, r_s)
+            remaining = still
+            if not remaining:
+                break
+            winner = min(remaining, key=lambda j: (rho[j][0], pids[j]))
+            r, r_s = rho[winner]
+            for j in remaining:
+                if j != winner:
+                    o, o_s = rho[j]
+                    bound(o - r, o_s - r_s)
+            for g, u, _ in members[winner]:
+                due = r * u
+                if val[g] < due:
+                    val[g] = _ZERO
+                    slope[g] = _ZERO
+                else:
+                    val[g] -= due
+                    slope[g] -= r_s * u
+            selected.append(winner)
+            remaining.remove(winner)
+            del rho[winner]
+            dirty.update(self.overlap[winner])
+        return selected, room
