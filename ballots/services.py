@@ -224,11 +224,18 @@ class CastResult:
 
 
 def code_attempts_blocked(round: Round, client: str) -> bool:
+    """Too many wrong codes from this client, or a flood of wrong codes in this round.
+
+    The round-wide limit stops a guessing attack spread over many addresses, but must not let an
+    attacker lock everyone out: while it holds, it only stops clients that have themselves
+    entered a wrong code; a voter whose code is right first time always gets through.
+    """
     from config import ratelimit
 
-    return ratelimit.is_limited(
-        "code-client", client, limit=CODE_FAILURE_LIMIT_PER_CLIENT, window=CODE_FAILURE_WINDOW
-    ) or ratelimit.is_limited(
+    mine = ratelimit.failures("code-client", client, window=CODE_FAILURE_WINDOW)
+    if mine >= CODE_FAILURE_LIMIT_PER_CLIENT:
+        return True
+    return mine > 0 and ratelimit.is_limited(
         "code-round", str(round.pk), limit=CODE_FAILURE_LIMIT_PER_ROUND, window=CODE_FAILURE_WINDOW
     )
 
@@ -294,7 +301,8 @@ def cast_ballot(
         try:
             normal = codes.normalise_code(code)
         except codes.CodeFormatError as exc:
-            _code_failed(round, client)
+            # A typo the check character caught: it could never have matched, so it is not
+            # counted as a guess.
             raise ValidationError(str(exc), code="bad_code") from None
         voter_key = codes.voter_key_for_code(round.pk, normal)
         code_hash = codes.hash_code(normal)

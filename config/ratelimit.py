@@ -20,8 +20,12 @@ def _key(scope: str, subject: str, window: int) -> str:
     return f"rl:{scope}:{digest}:{bucket}"
 
 
+def failures(scope: str, subject: str, *, window: int) -> int:
+    return int(cache.get(_key(scope, subject, window), 0))
+
+
 def is_limited(scope: str, subject: str, *, limit: int, window: int) -> bool:
-    return int(cache.get(_key(scope, subject, window), 0)) >= limit
+    return failures(scope, subject, window=window) >= limit
 
 
 def record_failure(scope: str, subject: str, *, window: int) -> int:

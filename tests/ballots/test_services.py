@@ -282,12 +282,32 @@ def test_failed_code_attempts_are_rate_limited_per_client(
     assert Ballot.objects.count() == 1
 
 
-def test_typos_count_as_failed_attempts(voting_round: Round, ids: list[int]) -> None:
-    for _ in range(services.CODE_FAILURE_LIMIT_PER_CLIENT):
-        with pytest.raises(ValidationError):
+def test_typos_caught_by_the_check_character_are_not_counted_as_guesses(
+    voting_round: Round, ids: list[int], issued_codes: list[str]
+) -> None:
+    for _ in range(services.CODE_FAILURE_LIMIT_PER_CLIENT * 2):
+        with pytest.raises(ValidationError, match=r"letters and numbers|typing mistake"):
             services.cast_ballot(voting_round, [ids[0]], code="not a code", client="10.0.0.7")
-    assert services.code_attempts_blocked(voting_round, "10.0.0.7")
-    assert not services.code_attempts_blocked(voting_round, "10.0.0.8")
+    assert not services.code_attempts_blocked(voting_round, "10.0.0.7")
+    services.cast_ballot(voting_round, [ids[0]], code=issued_codes[0], client="10.0.0.7")
+
+
+def test_a_flood_of_wrong_codes_in_a_round_stops_guessers_but_not_voters(
+    voting_round: Round, ids: list[int], issued_codes: list[str], monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(services, "CODE_FAILURE_LIMIT_PER_ROUND", 5)
+    for i in range(5):  # five addresses, one wrong (well-formed) code each
+        with pytest.raises(ValidationError):
+            services.cast_ballot(
+                voting_round, [ids[0]], code=codes.new_code(), client=f"10.1.0.{i}"
+            )
+    # A client that has guessed wrong is stopped while the round-wide limit holds...
+    assert services.code_attempts_blocked(voting_round, "10.1.0.0")
+    with pytest.raises(PermissionDenied, match="Too many wrong codes"):
+        services.cast_ballot(voting_round, [ids[0]], code=issued_codes[0], client="10.1.0.0")
+    # ...but a voter whose code is right first time still votes.
+    services.cast_ballot(voting_round, [ids[0]], code=issued_codes[1], client="10.9.9.9")
+    assert Ballot.objects.count() == 1
 
 
 # --- Sealing commitments --------------------------------------------------------------------
