@@ -93,11 +93,74 @@ class ParametricMes:
                     room = x
 
         remaining = list(self.candidates)
-        # Affordable projects' rho as (value, slope); recomputed when a supporter paid.
-        rho: dict[int, tuple[Fraction, Fraction]] = {}
+        # Affordable projects' rho as (value, slope, satisfaction of those not paying all), and
+        # every project's money left with its supporters (value, slope); recomputed when a
+        # supporter paid.
+        rho: dict[int, tuple[Fraction, Fraction, int]] = {}
+        left: dict[int, tuple[Fraction, Fraction]] = {}
+        dormant: list[int] = []  # unaffordable (so until the end of this run)
         dirty = set(remaining)
         selected: list[int] = []
-        while remaining:
+
+        def no_win(j: int, r: Fraction, r_s: Fraction) -> None:
+            """Bound room so that j stays unable to beat a winner with rho r + r_s x."""
+            nonlocal room
+            cost = costs[j]
+            if j in dirty:
+                left[j] = _left(j)
+                dirty.discard(j)
+            available, available_s = left[j]
+            if available < cost and (
+                available_s <= 0 if room is None else available + available_s * room <= cost
+            ):
+                return  # cannot pay for j at all while room lasts
+            # j does not win while F(x) = sum of min(budget, rho_w × satisfaction) over its
+            # supporters - cost < 0 (at the winner's price they cannot pay). F is concave in x.
+            f0 = -Fraction(cost)
+            f_s = _ZERO
+            rho_side = 0
+            kinks: list[tuple[Fraction, Fraction]] = []
+            for g, u, c in members[j]:
+                v = val[g]
+                vs = slope[g]
+                a = v - r * u
+                a_s = vs - r_s * u
+                if a < 0 or (not a and a_s < 0):
+                    f0 += c * v
+                    f_s += c * vs
+                    if a_s > 0:
+                        kinks.append((-a / a_s, c * a_s))
+                else:
+                    rho_side += c * u
+                    if a_s < 0:
+                        kinks.append((-a / a_s, -c * a_s))
+            f0 += r * rho_side
+            f_s += r_s * rho_side
+            if f_s <= 0:
+                return  # concave and not rising: negative for good
+            if room is not None and -f0 >= room * f_s:
+                return  # below its tangent at 0, which stays negative on [0, room)
+            x = _ZERO
+            for k_x, drop in sorted(kinks):
+                at = f0 + f_s * (k_x - x)
+                if at >= 0:
+                    break
+                x, f0, f_s = k_x, at, f_s - drop
+                if f_s <= 0:
+                    return
+            root = x - f0 / f_s
+            if room is None or root < room:
+                room = root
+
+        def _left(j: int) -> tuple[Fraction, Fraction]:
+            available = _ZERO
+            available_s = _ZERO
+            for g, _, c in members[j]:
+                available += c * val[g]
+                available_s += c * slope[g]
+            return available, available_s
+
+        while True:  # ends when no project left is affordable
             still: list[int] = []
             for j in remaining:
                 if j not in dirty:
@@ -106,15 +169,10 @@ class ParametricMes:
                 dirty.discard(j)
                 cost = costs[j]
                 sup = members[j]
-                available = _ZERO
-                available_s = _ZERO
-                for g, _, c in sup:
-                    available += c * val[g]
-                    available_s += c * slope[g]
-                bound(available - cost, available_s)
-                if available < cost:
-                    rho.pop(j, None)
-                    continue  # never affordable again in this run
+                left[j] = _left(j)
+                if left[j][0] < cost:
+                    dormant.append(j)
+                    continue
                 still.append(j)
                 order = sorted(sup, key=lambda e: val[e[0]] / e[1])
                 paid = _ZERO
@@ -128,19 +186,34 @@ class ParametricMes:
                     paid += c * val[g]
                     paid_s += c * slope[g]
                     denom -= c * u
-                r_s = -paid_s / denom
-                for g, u, _ in sup:
-                    bound(val[g] - r * u, slope[g] - r_s * u)
-                rho[j] = (r, r_s)
+                rho[j] = (r, -paid_s / denom, denom)
             remaining = still
             if not remaining:
+                # The run ends: every project left must stay unaffordable.
+                for j in dormant:
+                    if j in dirty:
+                        left[j] = _left(j)
+                    available, available_s = left[j]
+                    bound(available - costs[j], available_s)
                 break
             winner = min(remaining, key=lambda j: (rho[j][0], pids[j]))
-            r, r_s = rho[winner]
+            r, r_s, _ = rho[winner]
+            # The winner's rho is affine while the same supporters pay everything.
+            for g, u, _ in members[winner]:
+                bound(val[g] - r * u, slope[g] - r_s * u)
             for j in remaining:
-                if j != winner:
-                    o, o_s = rho[j]
+                if j == winner:
+                    continue
+                o, o_s, _ = rho[j]
+                if o == r:
+                    # An exact tie at b: compare the two affine rhos (j's too must stay affine).
                     bound(o - r, o_s - r_s)
+                    for g, u, _ in members[j]:
+                        bound(val[g] - o * u, slope[g] - o_s * u)
+                else:
+                    no_win(j, r, r_s)
+            for j in dormant:
+                no_win(j, r, r_s)
             for g, u, _ in members[winner]:
                 due = r * u
                 if val[g] < due:
