@@ -16,11 +16,15 @@ decided the same way by id all along).
 Which decisions: the outcome (the ordered selection) is that of "each round, among the remaining
 projects whose supporters have at least its cost left, fund the smallest (rho, id)" (pabutools
 only skips projects that provably could not win, and drops unaffordable ones, which can never
-become affordable again). This run evaluates every remaining project each round (a project none of
-whose supporters paid since its last evaluation keeps its rho and affordability, with the same
-affine form), and bounds `room` by: each affordability (budget left - cost), each supporter's
-capping (budget - rho × satisfaction, per project evaluated), and each affordable project's rho
-against the winner's.
+become affordable again since budgets only fall). `room` is bounded by: the winner's capping of
+each supporter (it fixes the affine form of rho and of the budgets after the round); for every
+other project j, the first root ahead of F_j(x) = sum over its supporters of min(budget,
+rho_w × satisfaction) - cost, which is concave piecewise affine in x: while F_j < 0 its
+supporters cannot pay its cost at the winner's price, so j neither beats nor ties the winner
+(this covers unaffordable projects too, since F_j <= money left - cost); an exact tie at b is
+instead decided by the two affine rhos (and j's capping); and when no project is affordable, each
+one's money left - cost. Projects none of whose supporters paid since their last evaluation keep
+their rho and money left.
 
 Voters with the same ballot have the same budget throughout, so they are one class.
 """

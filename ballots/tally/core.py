@@ -201,7 +201,7 @@ def _add1_steps(
 
 # Above this many (voter, project) pairs the exact parametric runs are not tried: on big files the
 # supporters who run short change every few thousandths of a unit, and a plain MES run is faster.
-_PARAMETRIC_MAX_PAIRS = 60_000
+_PARAMETRIC_MAX_PAIRS = 10_000
 
 
 def _add1_stretches(
