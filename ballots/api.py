@@ -31,6 +31,10 @@ BallotIn = inline_serializer(
     "BallotIn",
     fields={
         "code": serializers.CharField(required=False, help_text="Omit when signed in."),
+        "postcode": serializers.CharField(
+            required=False,
+            help_text="Signed in but not a registered resident: a postcode in the ward's list.",
+        ),
         "projects": serializers.ListField(child=serializers.IntegerField(), required=False),
         "points": serializers.DictField(child=serializers.IntegerField(), required=False),
         "ranking": serializers.ListField(child=serializers.IntegerField(), required=False),
@@ -64,9 +68,17 @@ def cast(request: Request, round_id: int) -> Response:
             {"reason": "Give the voting code from your letter, or sign in."},
             status=status.HTTP_403_FORBIDDEN,
         )
+    postcode = data.get("postcode")
+    if postcode is not None and not isinstance(postcode, str):
+        raise ValidationError("`postcode` must be text.")
     selection = services.parse_selection(round, data)
     result = services.cast_ballot(
-        round, selection, code=code, user=request.user, client=client_ip(request)
+        round,
+        selection,
+        code=code,
+        user=request.user,
+        client=client_ip(request),
+        postcode=postcode,
     )
     return Response(
         {"receipt": result.receipt},

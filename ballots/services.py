@@ -42,6 +42,7 @@ from ballots.models import (
 from budgets.models import BallotType, Phase, Proposal, Round
 from budgets.services import enter_result_phase
 from wards.access import Action, can, require
+from wards.models import WardPostcode, normalise_postcode
 from wards.money import format_pence
 
 SEAL_INTERVAL = datetime.timedelta(hours=1)
@@ -247,6 +248,36 @@ def _code_failed(round: Round, client: str) -> None:
     ratelimit.record_failure("code-round", str(round.pk), window=CODE_FAILURE_WINDOW)
 
 
+def postcode_voting_open_to(user: Any, round: Round) -> bool:
+    """A signed-in person who is not a registered resident may vote by postcode here."""
+    return bool(
+        round.allow_postcode_voting
+        and user is not None
+        and user.is_authenticated
+        and not can(user, Action.VOTE, round.ward)
+        and WardPostcode.objects.filter(ward=round.ward).exists()
+    )
+
+
+def check_postcode(round: Round, postcode: str | None) -> None:
+    """Eligibility by postcode: it must be in the ward's list (staff upload it as CSV)."""
+    area = round.area_name
+    if not postcode:
+        raise PermissionDenied(
+            f"Enter the postcode where you live, work or study in {area}, or use the voting "
+            "code from your letter."
+        )
+    try:
+        normal = normalise_postcode(postcode)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    if not WardPostcode.objects.filter(ward=round.ward, postcode=normal).exists():
+        raise ValidationError(
+            f"{normal} is not in {round.ward.name}. Only people who live, work or study in "
+            f"{area} can vote here; if you have a voting code, use that instead."
+        )
+
+
 def _lock_phase(round_id: int) -> str:
     """Read the round's phase under a shared lock, so a close cannot slip in until we commit."""
     if connection.vendor == "postgresql":
@@ -273,8 +304,12 @@ def cast_ballot(
     user: Any = None,
     client: str = "unknown",
     projects: Sequence[Proposal] | None = None,
+    postcode: str | None = None,
 ) -> CastResult:
-    """Cast (or replace) one online ballot for a code holder or a signed-in resident.
+    """Cast (or replace) one online ballot for a code holder or a signed-in person.
+
+    A signed-in person votes as a registered resident of the ward, or by giving a postcode in the
+    ward's list (where they live, work or study); the postcode is checked, never stored.
 
     One live ballot per voter even under concurrent submissions: the code (or register row) is
     locked, the round's phase re-checked after taking the lock, and a partial unique constraint
@@ -286,7 +321,8 @@ def cast_ballot(
             raise PermissionDenied("Sign in, or enter the voting code from your letter.")
         if not round.allow_postcode_voting:
             raise PermissionDenied("This round is voted on with voting codes only.")
-        require(user, Action.VOTE, round.ward)
+        if not can(user, Action.VOTE, round.ward):
+            check_postcode(round, postcode)
     elif not round.allow_code_voting:
         raise ValidationError("This round does not use voting codes.")
     checked = check_selection(round, selection, projects or ballot_projects(round))

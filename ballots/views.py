@@ -33,11 +33,13 @@ def _round(round_id: int) -> Round:
 
 def _voting_context(request: HttpRequest, round: Round) -> dict[str, Any]:
     signed_in_voter = round.allow_postcode_voting and can(request.user, Action.VOTE, round.ward)
+    by_postcode = services.postcode_voting_open_to(request.user, round)
     return {
         "round": round,
         "projects": services.ballot_projects(round),
         "signed_in_voter": signed_in_voter,
-        "needs_code": not signed_in_voter,
+        "by_postcode": by_postcode,
+        "needs_code": not signed_in_voter and not by_postcode,
         "ballot_kind": round.ballot_type,
     }
 
@@ -60,6 +62,7 @@ def vote(request: HttpRequest, round_id: int) -> HttpResponse:
     errors: list[str] = []
     step = request.POST.get("step", "") if request.method == "POST" else ""
     code = request.POST.get("code", "").strip() if request.method == "POST" else ""
+    postcode = request.POST.get("postcode", "").strip() if request.method == "POST" else ""
     if request.method == "GET":
         selection = _saved_selection(request, round) or selection
     if request.method == "POST":
@@ -76,6 +79,11 @@ def vote(request: HttpRequest, round_id: int) -> HttpResponse:
             errors.extend(checked.problems)
         if context["needs_code"] and not code:
             errors.append("Enter the voting code from your letter.")
+        if context["by_postcode"] and not (code or postcode):
+            errors.append(
+                f"Enter the postcode where you live, work or study in {round.area_name}, "
+                "or the voting code from your letter."
+            )
         if not request.POST.get("eligible"):
             errors.append("Confirm that you are eligible to vote in this round.")
         if not errors and step == "confirm":
@@ -83,7 +91,10 @@ def vote(request: HttpRequest, round_id: int) -> HttpResponse:
                 cast = services.cast_ballot(
                     round,
                     selection,
-                    code=code if context["needs_code"] else None,
+                    code=code
+                    if (context["needs_code"] or context["by_postcode"]) and code
+                    else None,
+                    postcode=postcode or None,
                     user=request.user,
                     client=client_ip(request),
                     projects=projects,
@@ -103,7 +114,13 @@ def vote(request: HttpRequest, round_id: int) -> HttpResponse:
             return render(
                 request,
                 "ballots/review.html",
-                {**context, "checked": checked, "selection": selection, "code": code},
+                {
+                    **context,
+                    "checked": checked,
+                    "selection": selection,
+                    "code": code,
+                    "postcode": postcode,
+                },
             )
     shown = services.check_selection(round, selection, projects) if selection else None
     return render(
@@ -122,6 +139,7 @@ def vote(request: HttpRequest, round_id: int) -> HttpResponse:
             "checked": shown,
             "errors": errors,
             "code": code,
+            "postcode": postcode,
             "eligible": bool(request.POST.get("eligible")),
             "min_age": round.min_age,
         },

@@ -153,9 +153,31 @@ def test_residents_of_other_wards_and_councillors_cannot_vote(
     voting_round: Round, ids: list[int], resident_rhys: Any, councillor_sam: Any
 ) -> None:
     for user in (resident_rhys, councillor_sam):
-        with pytest.raises(PermissionDenied, match="Only residents of Sparkbrook"):
+        with pytest.raises(PermissionDenied, match="Enter the postcode where you live"):
             services.cast_ballot(voting_round, [ids[0]], user=user)
     assert not Ballot.objects.exists()
+
+
+def test_signed_in_people_vote_by_a_postcode_in_the_wards_list(
+    voting_round: Round, ids: list[int], resident_rhys: Any
+) -> None:
+    from wards.models import WardPostcode
+
+    WardPostcode.objects.create(ward=voting_round.ward, postcode="B11 1AA")
+    assert services.postcode_voting_open_to(resident_rhys, voting_round)
+    with pytest.raises(ValidationError, match="B6 5RQ is not in Sparkbrook"):
+        services.cast_ballot(voting_round, [ids[0]], user=resident_rhys, postcode="b6 5rq")
+    with pytest.raises(ValidationError, match="full UK postcode"):
+        services.cast_ballot(voting_round, [ids[0]], user=resident_rhys, postcode="nowhere")
+    first = services.cast_ballot(voting_round, [ids[0]], user=resident_rhys, postcode="b111aa")
+    again = services.cast_ballot(voting_round, [ids[1]], user=resident_rhys, postcode="B11 1AA")
+    assert again.replaced and services.receipt_status(first.receipt).status == "replaced"
+    assert services.turnout(voting_round)["total"] == 1
+    # The postcode is checked, never kept.
+    from audit.models import Event
+
+    assert "B11" not in "".join(Event.objects.values_list("body", flat=True))
+    assert "B11" not in str(list(Ballot.objects.values()))
 
 
 def test_code_only_round_refuses_signed_in_residents(sparkbrook: Ward, resident_alice: Any) -> None:

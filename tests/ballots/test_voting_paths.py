@@ -76,3 +76,27 @@ def test_a_code_voter_on_their_own_device_is_not_recorded_as_assisted(
     )
     assert Ballot.objects.get().assisted is False
     assert not Event.objects.filter(kind="ballot.assisted").exists()
+
+
+def test_a_signed_in_non_resident_votes_with_a_postcode_on_the_ballot_page(
+    client: Client, voting_round: Round, ids: list[int], resident_rhys: Any
+) -> None:
+    from ballots.models import Ballot
+    from wards.models import WardPostcode
+
+    url = f"/rounds/{voting_round.pk}/vote/"
+    client.force_login(resident_rhys)
+    assert 'name="postcode"' not in client.get(url).content.decode()  # no list uploaded yet
+
+    WardPostcode.objects.create(ward=voting_round.ward, postcode="B12 9AB")
+    assert 'name="postcode"' in client.get(url).content.decode()
+    refused = client.post(
+        url, {"projects": [ids[0]], "postcode": "B1 1AA", "eligible": "1", "step": "confirm"}
+    )
+    assert refused.status_code == 400
+    assert "B1 1AA is not in Sparkbrook" in refused.content.decode()
+    cast = client.post(
+        url, {"projects": [ids[0]], "postcode": "b12 9ab", "eligible": "1", "step": "confirm"}
+    )
+    assert "Your vote has been cast" in cast.content.decode()
+    assert Ballot.objects.count() == 1
