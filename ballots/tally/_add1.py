@@ -31,12 +31,12 @@ Voters with the same ballot have the same budget throughout, so they are one cla
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 from .mes import MesEngine
 
 _ZERO = Fraction(0)
-_ONE = Fraction(1)
 
 
 class ParametricMes:
@@ -63,13 +63,22 @@ class ParametricMes:
             else:
                 counts[g] += 1
         self.n_classes = len(counts)
-        # For each candidate: its supporter classes as (class, satisfaction, head count).
-        self.members: dict[int, list[tuple[int, int, int]]] = {j: [] for j in self.candidates}
+        # For each candidate: its supporter classes as (class, satisfaction, head count, and
+        # lcm of the satisfactions / satisfaction: budget / satisfaction orders as budget × it).
+        self.members: dict[int, list[tuple[int, int, int, int]]] = {j: [] for j in self.candidates}
+        # For each class: the candidates it supports, with its head count.
+        self.projects_of: list[list[tuple[int, int]]] = [[] for _ in counts]
         for key_t, g in index.items():
             for j, u in key_t:
-                self.members[j].append((g, u, counts[g]))
+                self.members[j].append((g, u, counts[g], 0))
+                self.projects_of[g].append((j, counts[g]))
+        for sup in self.members.values():
+            lcm = math.lcm(*(u for _, u, _, _ in sup)) if sup else 1
+            sup[:] = [(g, u, c, lcm // u) for g, u, c, _ in sup]
+        # Sum of satisfaction × head count over each candidate's supporters.
+        self.total_u = {j: sum(c * u for _, u, c, _ in self.members[j]) for j in self.candidates}
         self.size = sum(len(v) for v in self.members.values())
-        classes_of = {j: {g for g, _, _ in self.members[j]} for j in self.candidates}
+        classes_of = {j: {g for g, _, _, _ in self.members[j]} for j in self.candidates}
         self.overlap: dict[int, list[int]] = {
             j: [k for k in self.candidates if classes_of[j] & classes_of[k]]
             for j in self.candidates
@@ -77,92 +86,104 @@ class ParametricMes:
 
     def run(self, b: Fraction) -> tuple[list[int], Fraction | None]:
         """The selected projects of MES with share b, and `room`: the outcome is the same for
-        every share in [b, b + room) (None: for every share from b on)."""
-        n_classes = self.n_classes
-        val = [b] * n_classes
-        slope = [_ONE] * n_classes
-        costs, pids, members = self.costs, self.pids, self.members
-        room: Fraction | None = None
+        every share in [b, b + room) (None: for every share from b on).
 
-        def bound(dv: Fraction, ds: Fraction) -> None:
-            # dv + ds * x, for shares b + x: keeps its sign on [0, root).
-            nonlocal room
-            if not ds:
+        Exact, in integers: every class's budget is (V + S x) / D for the share b + x, over one
+        denominator D common to all classes (so comparing budgets is comparing numerators); a
+        project's rho is (Rn + Rs x) / Rd; each project's money left is kept up to date as
+        numerators over D as its supporters pay, not summed again.
+        """
+        n_classes = self.n_classes
+        den = b.denominator
+        V = [b.numerator] * n_classes
+        S = [den] * n_classes
+        costs, pids, members, projects_of = self.costs, self.pids, self.members, self.projects_of
+        # room as rn / rd (rd > 0), or None for no bound yet.
+        rn = 0
+        rd = 0
+        unbounded = True
+
+        def bound(a: int, a_s: int) -> None:
+            # (a + a_s x) / E for shares b + x, E > 0: keeps its sign on [0, root).
+            nonlocal rn, rd, unbounded
+            if not a_s:
                 return
-            if not dv:
-                room = _ZERO
-            elif (dv > 0) != (ds > 0):
-                x = -dv / ds
-                if room is None or x < room:
-                    room = x
+            if not a:
+                rn, rd, unbounded = 0, 1, False
+            elif (a > 0) != (a_s > 0):
+                xn, xd = (-a, a_s) if a_s > 0 else (a, -a_s)
+                if unbounded or xn * rd < rn * xd:
+                    rn, rd, unbounded = xn, xd, False
 
         remaining = list(self.candidates)
-        # Affordable projects' rho as (value, slope, satisfaction of those not paying all), and
-        # every project's money left with its supporters (value, slope); recomputed when a
-        # supporter paid.
-        rho: dict[int, tuple[Fraction, Fraction, int]] = {}
-        left: dict[int, tuple[Fraction, Fraction]] = {}
+        # Affordable projects' rho as (Rn, Rs, Rd): (Rn + Rs x) / Rd, Rd > 0, recomputed when a
+        # supporter paid; every project's money left with its supporters, numerators over den.
+        rho: dict[int, tuple[int, int, int]] = {}
+        left_v: dict[int, int] = {}
+        left_s: dict[int, int] = {}
+        for j in remaining:
+            total = sum(c for _, _, c, _ in members[j])
+            left_v[j] = total * b.numerator
+            left_s[j] = total * den
         dormant: list[int] = []  # unaffordable (so until the end of this run)
         dirty = set(remaining)
         selected: list[int] = []
 
-        def no_win(j: int, r: Fraction, r_s: Fraction) -> None:
-            """Bound room so that j stays unable to beat a winner with rho r + r_s x."""
-            nonlocal room
-            cost = costs[j]
-            if j in dirty:
-                left[j] = _left(j)
-                dirty.discard(j)
-            available, available_s = left[j]
-            if available < cost and (
-                available_s <= 0 if room is None else available + available_s * room <= cost
+        def no_win(j: int, r_n: int, r_s: int, r_d: int) -> None:
+            """Bound room so that j stays unable to beat a winner with rho (r_n + r_s x) / r_d."""
+            nonlocal rn, rd, unbounded
+            cost_d = costs[j] * den
+            available = left_v[j]
+            available_s = left_s[j]
+            if available < cost_d and (
+                available_s <= 0 if unbounded else available * rd + available_s * rn <= cost_d * rd
             ):
                 return  # cannot pay for j at all while room lasts
             # j does not win while F(x) = sum of min(budget, rho_w × satisfaction) over its
             # supporters - cost < 0 (at the winner's price they cannot pay). F is concave in x.
-            f0 = -Fraction(cost)
-            f_s = _ZERO
+            # Over E = den × r_d: a supporter class's budget minus the winner's price is
+            # V r_d - r_n den u (+ x (S r_d - r_s den u)).
+            rnd = r_n * den
+            rsd = r_s * den
+            capped_v = 0
+            capped_s = 0
             rho_side = 0
-            kinks: list[tuple[Fraction, Fraction]] = []
-            for g, u, c in members[j]:
-                v = val[g]
-                vs = slope[g]
-                a = v - r * u
-                a_s = vs - r_s * u
+            kinks: list[tuple[int, int, int]] = []  # (x numerator, x denominator, drop over E)
+            for g, u, c, _ in members[j]:
+                v = V[g]
+                vs = S[g]
+                a = v * r_d - rnd * u
+                a_s = vs * r_d - rsd * u
                 if a < 0 or (not a and a_s < 0):
-                    f0 += c * v
-                    f_s += c * vs
+                    capped_v += c * v
+                    capped_s += c * vs
                     if a_s > 0:
-                        kinks.append((-a / a_s, c * a_s))
+                        kinks.append((-a, a_s, c * a_s))
                 else:
                     rho_side += c * u
                     if a_s < 0:
-                        kinks.append((-a / a_s, -c * a_s))
-            f0 += r * rho_side
-            f_s += r_s * rho_side
+                        kinks.append((a, -a_s, -c * a_s))
+            f_s = capped_s * r_d + rsd * rho_side
             if f_s <= 0:
                 return  # concave and not rising: negative for good
-            if room is not None and -f0 >= room * f_s:
+            f0 = capped_v * r_d + rnd * rho_side - cost_d * r_d
+            if not unbounded and -f0 * rd >= rn * f_s:
                 return  # below its tangent at 0, which stays negative on [0, room)
+            e = den * r_d
             x = _ZERO
-            for k_x, drop in sorted(kinks):
-                at = f0 + f_s * (k_x - x)
+            f0_f = Fraction(f0, e)
+            f_s_f = Fraction(f_s, e)
+            for k_n, k_d, drop in sorted(kinks, key=lambda k: Fraction(k[0], k[1])):
+                k_x = Fraction(k_n, k_d)
+                at = f0_f + f_s_f * (k_x - x)
                 if at >= 0:
                     break
-                x, f0, f_s = k_x, at, f_s - drop
-                if f_s <= 0:
+                x, f0_f, f_s_f = k_x, at, f_s_f - Fraction(drop, e)
+                if f_s_f <= 0:
                     return
-            root = x - f0 / f_s
-            if room is None or root < room:
-                room = root
-
-        def _left(j: int) -> tuple[Fraction, Fraction]:
-            available = _ZERO
-            available_s = _ZERO
-            for g, _, c in members[j]:
-                available += c * val[g]
-                available_s += c * slope[g]
-            return available, available_s
+            root = x - f0_f / f_s_f
+            if unbounded or root.numerator * rd < rn * root.denominator:
+                rn, rd, unbounded = root.numerator, root.denominator, False
 
         while True:  # ends when no project left is affordable
             still: list[int] = []
@@ -171,63 +192,89 @@ class ParametricMes:
                     still.append(j)
                     continue
                 dirty.discard(j)
-                cost = costs[j]
-                sup = members[j]
-                left[j] = _left(j)
-                if left[j][0] < cost:
+                cost_d = costs[j] * den
+                if left_v[j] < cost_d:
                     dormant.append(j)
                     continue
                 still.append(j)
-                order = sorted(sup, key=lambda e: val[e[0]] / e[1])
-                paid = _ZERO
-                paid_s = _ZERO
-                denom = sum(c * u for _, u, c in sup)
-                r = _ZERO
-                for g, u, c in order:
-                    r = (cost - paid) / denom
-                    if r * u <= val[g]:
+                sup = members[j]
+                order = sorted(sup, key=lambda e: V[e[0]] * e[3])
+                paid = 0
+                paid_s = 0
+                denom = self.total_u[j]
+                for g, u, c, _ in order:
+                    # rho = (cost - paid / den) / denom; does class g pay it in full?
+                    if (cost_d - paid) * u <= V[g] * denom:
                         break
-                    paid += c * val[g]
-                    paid_s += c * slope[g]
+                    paid += c * V[g]
+                    paid_s += c * S[g]
                     denom -= c * u
-                rho[j] = (r, -paid_s / denom, denom)
+                rho[j] = (cost_d - paid, -paid_s, den * denom)
             remaining = still
             if not remaining:
                 # The run ends: every project left must stay unaffordable.
                 for j in dormant:
-                    if j in dirty:
-                        left[j] = _left(j)
-                    available, available_s = left[j]
-                    bound(available - costs[j], available_s)
+                    bound(left_v[j] - costs[j] * den, left_s[j])
                 break
-            winner = min(remaining, key=lambda j: (rho[j][0], pids[j]))
-            r, r_s, _ = rho[winner]
+            winner = remaining[0]
+            w_n, w_s, w_d = rho[winner]
+            for j in remaining[1:]:
+                o_n, _, o_d = rho[j]
+                diff = o_n * w_d - w_n * o_d
+                if diff < 0 or (not diff and pids[j] < pids[winner]):
+                    winner, w_n, w_s, w_d = j, o_n, rho[j][1], o_d
             # The winner's rho is affine while the same supporters pay everything.
-            for g, u, _ in members[winner]:
-                bound(val[g] - r * u, slope[g] - r_s * u)
+            wnd = w_n * den
+            wsd = w_s * den
+            for g, u, _, _ in members[winner]:
+                bound(V[g] * w_d - wnd * u, S[g] * w_d - wsd * u)
             for j in remaining:
                 if j == winner:
                     continue
-                o, o_s, _ = rho[j]
-                if o == r:
+                o_n, o_s, o_d = rho[j]
+                if o_n * w_d == w_n * o_d:
                     # An exact tie at b: compare the two affine rhos (j's too must stay affine).
-                    bound(o - r, o_s - r_s)
-                    for g, u, _ in members[j]:
-                        bound(val[g] - o * u, slope[g] - o_s * u)
+                    bound(0, o_s * w_d - w_s * o_d)
+                    ond = o_n * den
+                    osd = o_s * den
+                    for g, u, _, _ in members[j]:
+                        bound(V[g] * o_d - ond * u, S[g] * o_d - osd * u)
                 else:
-                    no_win(j, r, r_s)
+                    no_win(j, w_n, w_s, w_d)
             for j in dormant:
-                no_win(j, r, r_s)
-            for g, u, _ in members[winner]:
-                due = r * u
-                if val[g] < due:
-                    val[g] = _ZERO
-                    slope[g] = _ZERO
+                no_win(j, w_n, w_s, w_d)
+            # Pay: budgets become (V w_d - w_n den u) / (den w_d), reduced to a common
+            # denominator den × k with k = w_d / gcd(den, w_d).
+            common = math.gcd(den, w_d)
+            k = w_d // common
+            scale = den // common
+            if k != 1:
+                V = [v * k for v in V]
+                S = [v * k for v in S]
+                for j in left_v:
+                    left_v[j] *= k
+                    left_s[j] *= k
+                den *= k
+            pay_n = w_n * scale
+            pay_s = w_s * scale
+            for g, u, _, _ in members[winner]:
+                v = V[g]
+                due = pay_n * u
+                if v < due:
+                    new_v = 0
+                    new_s = 0
                 else:
-                    val[g] -= due
-                    slope[g] -= r_s * u
+                    new_v = v - due
+                    new_s = S[g] - pay_s * u
+                dv = new_v - v
+                ds = new_s - S[g]
+                V[g] = new_v
+                S[g] = new_s
+                for j, c in projects_of[g]:
+                    left_v[j] += c * dv
+                    left_s[j] += c * ds
             selected.append(winner)
             remaining.remove(winner)
             del rho[winner]
             dirty.update(self.overlap[winner])
-        return selected, room
+        return selected, (None if unbounded else Fraction(rn, rd))

@@ -15,6 +15,7 @@ from ballots.tally._add1 import ParametricMes
 from ballots.tally.core import _run_mes_add1_stepwise, run_mes_add1
 from ballots.tally.mes import MesEngine
 from ballots.tally.satisfaction import utilities
+from tests.tally.add1_reference import FractionParametricMes
 
 # The stepwise reference runs at most this many MES runs per instance; past it, the instance's
 # early steps and the steps around the chosen one are checked instead.
@@ -157,3 +158,29 @@ def test_stepwise_fallback_gives_the_same(monkeypatch: pytest.MonkeyPatch) -> No
         if compared == 20:
             break
     assert compared >= 10
+
+
+def test_integer_runs_equal_the_fraction_runs() -> None:
+    """The integer parametric run gives exactly the selection and room of the Fraction version
+    it replaced (tests/tally/add1_reference.py), along the stretches of many instances."""
+    began = time.perf_counter()
+    runs = 0
+    for seed in range(3000, 3600):
+        if time.perf_counter() - began > 4:
+            break
+        instance, profile = pence_instance(seed)
+        engine = _engine(instance, profile)
+        n = engine.matrix.n_voters
+        if not n:
+            continue
+        fast, reference = ParametricMes(engine), FractionParametricMes(engine)
+        start = Fraction(instance.budget, n)
+        step = 0
+        for _ in range(20):
+            got = fast.run(start + step)
+            assert got == reference.run(start + step), (seed, step)
+            runs += 1
+            if got[1] is None:
+                break
+            step += max(1, math.ceil(got[1]))
+    assert runs > 300
