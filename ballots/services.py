@@ -446,12 +446,20 @@ def _last_seal_at(round: Round) -> datetime.datetime | None:
     return datetime.datetime.fromisoformat(stamp) if stamp else None
 
 
+SEAL_SQL = (
+    "UPDATE ballots_ballot SET sealed = %s WHERE round_id = %s AND sealed = %s RETURNING commitment"
+)
+SEAL_AND_UNLINK_SQL = (
+    "UPDATE ballots_ballot SET sealed = %s, voter_id = NULL "
+    "WHERE round_id = %s AND sealed = %s RETURNING commitment"
+)
+
 # When each round was last sealed, as this process last saw it. A seal by another worker can only
 # make the true time later, so "sealed less than an hour ago" read from here is always right.
 _LAST_SEAL_SEEN: dict[tuple[int, datetime.datetime], datetime.datetime] = {}
 
 
-def seal_if_due(round: Round, *, force: bool = False) -> int:
+def seal_if_due(round: Round, *, force: bool = False, unlink: bool = False) -> int:
     """Seal pending commitments every K ballots or every hour, whichever comes later.
 
     Sealing in batches (sorted) keeps the ledger's order from revealing which commitment belongs
@@ -485,8 +493,8 @@ def seal_if_due(round: Round, *, force: bool = False) -> int:
     # sealed without being listed (and the ids never travel back as a huge IN list).
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE ballots_ballot SET sealed = %s WHERE round_id = %s AND sealed = %s "
-            "RETURNING commitment",
+            # Closing also cuts these ballots' link to their voters in the same pass.
+            SEAL_AND_UNLINK_SQL if unlink else SEAL_SQL,
             [True, round.pk, False],
         )
         new = [row[0] for row in cursor.fetchall()]
@@ -964,7 +972,7 @@ def close_round(round: Round, *, by: Any = None) -> Result:
                 "Only a round in voting can be closed; this one is in "
                 f"{locked.get_phase_display()}."
             )
-        seal_if_due(locked, force=True)
+        seal_if_due(locked, force=True, unlink=True)
         outcome, ballots_pb, comparison = _tally_round(locked)
         counts = turnout(locked)
         # The published result.json is exactly these bytes, so anyone can check its hash
@@ -982,7 +990,7 @@ def close_round(round: Round, *, by: Any = None) -> Result:
             paper_turnout=counts["paper"],
         )
         # Secret ballot: from here on nothing links a voter or code to a ballot's contents.
-        Ballot.objects.filter(round=locked).update(voter=None)
+        Ballot.objects.filter(round=locked, voter__isnull=False).update(voter=None)
         enter_result_phase(locked, Phase.CLOSED, by=by, reason="voting closed; ballots counted")
         audit.record(
             "round.closed",
