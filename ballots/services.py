@@ -594,8 +594,11 @@ def issue_codes(round: Round, count: int, *, by: Any = None) -> list[str]:
     return issued
 
 
-def revoke_code(round: Round, code: str, *, by: Any, reason: str) -> None:
-    require(by, Action.MANAGE_ROUND, round.ward)
+def revoke_code(round: Round, code: str, *, by: Any = None, reason: str) -> None:
+    """Stop a code from voting (a lost or stolen letter). A ballot it already cast still counts;
+    it just can no longer be replaced. `by=None` is staff on the command line."""
+    if by is not None:
+        require(by, Action.MANAGE_ROUND, round.ward)
     if not reason.strip():
         raise ValidationError("Give a reason for revoking the code.")
     try:
@@ -618,7 +621,7 @@ def revoke_code(round: Round, code: str, *, by: Any, reason: str) -> None:
                 "code.revoked",
                 ward=round.ward,
                 round=round,
-                actor=audit.actor_for(by, "councillor"),
+                actor=_actor(by, round),
                 payload={"code_id": row.pk, "reason": row.revoke_reason},
             )
 

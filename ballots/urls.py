@@ -12,6 +12,7 @@ urlpatterns = [
     path("rounds/<int:round_id>/result.csv", views.result_csv, name="result_csv"),
     path("rounds/<int:round_id>/voting-desk/", views.manage, name="manage"),
     path("rounds/<int:round_id>/close/", views.close, name="close"),
+    path("rounds/<int:round_id>/codes/revoke/", views.revoke, name="revoke_code"),
     path("rounds/<int:round_id>/publish/", views.publish, name="publish"),
     path("rounds/<int:round_id>/paper/", views.paper, name="paper"),
     path("rounds/<int:round_id>/paper/<int:batch_id>/", views.paper_batch, name="paper_batch"),

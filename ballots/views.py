@@ -320,6 +320,24 @@ def manage(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def revoke(request: HttpRequest, round_id: int) -> HttpResponse:
+    round = _round(round_id)
+    try:
+        services.revoke_code(
+            round,
+            request.POST.get("code", ""),
+            by=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "The code is revoked; it can no longer vote.")
+    return redirect("ballots:manage", round_id=round.pk)
+
+
+@login_required
+@require_POST
 def close(request: HttpRequest, round_id: int) -> HttpResponse:
     round = _round(round_id)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from budgets.models import Round
@@ -100,3 +101,45 @@ def test_a_signed_in_non_resident_votes_with_a_postcode_on_the_ballot_page(
     )
     assert "Your vote has been cast" in cast.content.decode()
     assert Ballot.objects.count() == 1
+
+
+def test_a_councillor_revokes_a_lost_code_from_the_voting_desk(
+    client: Client, voting_round: Round, ids: list[int], councillor_sam: Any, councillor_bob: Any
+) -> None:
+    from audit.models import Event
+    from ballots import services
+
+    lost, kept = services.issue_codes(voting_round, 2)
+    url = f"/rounds/{voting_round.pk}/codes/revoke/"
+    client.force_login(councillor_bob)  # another ward's councillor
+    assert client.post(url, {"code": lost, "reason": "letter lost"}).status_code == 403
+    client.force_login(councillor_sam)
+    assert client.get(url).status_code == 405
+    page = client.post(url, {"code": lost, "reason": ""}, follow=True).content.decode()
+    assert "Give a reason" in page
+    page = client.post(url, {"code": lost, "reason": "letter lost"}, follow=True)
+    assert "The code is revoked" in page.content.decode()
+    with pytest.raises(ValidationError, match="not valid for this vote"):
+        services.cast_ballot(voting_round, [ids[0]], code=lost)
+    services.cast_ballot(voting_round, [ids[0]], code=kept)
+    event = Event.objects.get(kind="code.revoked")
+    assert event.payload["reason"] == "letter lost" and lost not in event.body
+
+
+def test_revoke_code_command(voting_round: Round) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from ballots import services
+    from ballots.models import VotingCode
+
+    (code,) = services.issue_codes(voting_round, 1)
+    out = StringIO()
+    call_command("revoke_code", str(voting_round.pk), code, "--reason", "stolen", stdout=out)
+    assert "revoked" in out.getvalue()
+    assert VotingCode.objects.get().revoked
+    with pytest.raises(CommandError, match="No such code"):
+        call_command(
+            "revoke_code", str(voting_round.pk), services.codes.new_code(), "--reason", "x"
+        )
