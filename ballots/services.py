@@ -218,6 +218,12 @@ def _canonical_selection(round: Round, selection: Selection) -> Any:
 # --- Eligibility and casting ---------------------------------------------------------------
 
 
+class TooManyAttempts(PermissionDenied):
+    """Refused by a rate limit; the API answers 429."""
+
+    status_code = 429
+
+
 @dataclass(frozen=True)
 class CastResult:
     receipt: str
@@ -331,7 +337,7 @@ def cast_ballot(
 
     if code is not None:
         if code_attempts_blocked(round, client):
-            raise PermissionDenied(
+            raise TooManyAttempts(
                 "Too many wrong codes have been tried. Please wait 15 minutes and try again."
             )
         try:

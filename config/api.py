@@ -22,7 +22,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoPermissionDenied):
         reason = str(exc) or "You do not have permission to do that."
-        return Response({"reason": reason}, status=status.HTTP_403_FORBIDDEN)
+        # Rate limits subclass PermissionDenied with status_code 429.
+        code = getattr(exc, "status_code", status.HTTP_403_FORBIDDEN)
+        return Response({"reason": reason}, status=code)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "reason" not in response.data:
         detail = response.data.get("detail")
