@@ -39,6 +39,24 @@ from .mes import MesEngine
 _ZERO = Fraction(0)
 
 
+def sort_by_ratio(items: list[tuple[int, int, int, int]]) -> None:
+    """Sort items in place by item[0] / item[1] (item[1] > 0), exactly.
+
+    int / int is correctly rounded, so a smaller float is a smaller number: sorting by the floats
+    leaves out of order only items with equal floats, which are then put in exact order (few
+    comparisons of integers, as the list is nearly sorted).
+    """
+    try:
+        items.sort(key=lambda k: k[0] / k[1])
+    except OverflowError:  # beyond floats: in exact order
+        items.sort(key=lambda k: Fraction(k[0], k[1]))
+        return
+    for i in range(1, len(items)):
+        while i and items[i - 1][0] * items[i][1] > items[i][0] * items[i - 1][1]:
+            items[i - 1], items[i] = items[i], items[i - 1]
+            i -= 1
+
+
 class ParametricMes:
     """Exact MES runs over voter classes, with the room before the outcome can change."""
 
@@ -77,6 +95,8 @@ class ParametricMes:
             sup[:] = [(g, u, c, lcm // u) for g, u, c, _ in sup]
         # Sum of satisfaction × head count over each candidate's supporters.
         self.total_u = {j: sum(c * u for _, u, c, _ in self.members[j]) for j in self.candidates}
+        # Number of supporters of each candidate.
+        self.heads = {j: sum(c for _, _, c, _ in self.members[j]) for j in self.candidates}
         self.size = sum(len(v) for v in self.members.values())
         classes_of = {j: {g for g, _, _, _ in self.members[j]} for j in self.candidates}
         self.overlap: dict[int, list[int]] = {
@@ -121,10 +141,9 @@ class ParametricMes:
         rho: dict[int, tuple[int, int, int]] = {}
         left_v: dict[int, int] = {}
         left_s: dict[int, int] = {}
-        for j in remaining:
-            total = sum(c for _, _, c, _ in members[j])
-            left_v[j] = total * b.numerator
-            left_s[j] = total * den
+        for j, heads in self.heads.items():
+            left_v[j] = heads * b.numerator
+            left_s[j] = heads * den
         dormant: list[int] = []  # unaffordable (so until the end of this run)
         dirty = set(remaining)
         selected: list[int] = []
@@ -148,7 +167,9 @@ class ParametricMes:
             capped_v = 0
             capped_s = 0
             rho_side = 0
-            kinks: list[tuple[int, int, int]] = []  # (x numerator, x denominator, drop over E)
+            # Where a class switches side, at x = p / q: (p, q, and how the numerators of
+            # F = (f0 + f_s x) / E change there, E = den × r_d).
+            kinks: list[tuple[int, int, int, int]] = []
             for g, u, c, _ in members[j]:
                 v = V[g]
                 vs = S[g]
@@ -158,32 +179,31 @@ class ParametricMes:
                     capped_v += c * v
                     capped_s += c * vs
                     if a_s > 0:
-                        kinks.append((-a, a_s, c * a_s))
+                        kinks.append((-a, a_s, -c * a, -c * a_s))
                 else:
                     rho_side += c * u
                     if a_s < 0:
-                        kinks.append((a, -a_s, -c * a_s))
+                        kinks.append((a, -a_s, c * a, c * a_s))
             f_s = capped_s * r_d + rsd * rho_side
             if f_s <= 0:
                 return  # concave and not rising: negative for good
             f0 = capped_v * r_d + rnd * rho_side - cost_d * r_d
-            if not unbounded and -f0 * rd >= rn * f_s:
-                return  # below its tangent at 0, which stays negative on [0, room)
-            e = den * r_d
-            x = _ZERO
-            f0_f = Fraction(f0, e)
-            f_s_f = Fraction(f_s, e)
-            for k_n, k_d, drop in sorted(kinks, key=lambda k: Fraction(k[0], k[1])):
-                k_x = Fraction(k_n, k_d)
-                at = f0_f + f_s_f * (k_x - x)
-                if at >= 0:
-                    break
-                x, f0_f, f_s_f = k_x, at, f_s_f - Fraction(drop, e)
-                if f_s_f <= 0:
+            if not unbounded:
+                if -f0 * rd >= rn * f_s:
+                    return  # below its tangent at 0, which stays negative on [0, room)
+                # Kinks from room on cannot bring the first root below room: leave them out.
+                kinks = [k for k in kinks if k[0] * rd < rn * k[1]]
+            sort_by_ratio(kinks)
+            for k_n, k_d, d_f0, d_fs in kinks:
+                if f0 * k_d + f_s * k_n >= 0:
+                    break  # F reaches 0 before this kink
+                f0 += d_f0
+                f_s += d_fs
+                if f_s <= 0:
                     return
-            root = x - f0_f / f_s_f
-            if unbounded or root.numerator * rd < rn * root.denominator:
-                rn, rd, unbounded = root.numerator, root.denominator, False
+            # The first root, -f0 / f_s.
+            if unbounded or -f0 * rd < rn * f_s:
+                rn, rd, unbounded = -f0, f_s, False
 
         while True:  # ends when no project left is affordable
             still: list[int] = []

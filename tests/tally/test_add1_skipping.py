@@ -11,7 +11,7 @@ from fractions import Fraction
 import pytest
 
 from ballots.tally import Instance, Profile, Project, core
-from ballots.tally._add1 import ParametricMes
+from ballots.tally._add1 import ParametricMes, sort_by_ratio
 from ballots.tally.core import _run_mes_add1_stepwise, run_mes_add1
 from ballots.tally.mes import MesEngine
 from ballots.tally.satisfaction import utilities
@@ -184,3 +184,22 @@ def test_integer_runs_equal_the_fraction_runs() -> None:
                 break
             step += max(1, math.ceil(got[1]))
     assert runs > 300
+
+
+def test_sort_by_ratio_is_exact_where_floats_tie() -> None:
+    """Ratios that round to the same float (and ones beyond floats) still come out in order."""
+    rng = random.Random(7)
+    big = 10**40
+    for _ in range(300):
+        items = []
+        for _ in range(rng.randint(0, 12)):
+            q = rng.choice([1, 3, big, big + 1, 7 * big])
+            p = q * rng.choice([0, 1, 2]) + rng.choice([-2, -1, 0, 1, 2, q // 3])
+            items.append((max(p, 0), q, rng.randint(0, 9), 0))
+        if rng.random() < 0.1:
+            items.append((10**400, 1, 0, 0))
+        expected = sorted(items, key=lambda k: Fraction(k[0], k[1]))
+        got = list(items)
+        rng.shuffle(got)
+        sort_by_ratio(got)
+        assert [Fraction(k[0], k[1]) for k in got] == [Fraction(k[0], k[1]) for k in expected]
