@@ -27,7 +27,7 @@ from budgets.models import (
     Rule,
     Sat,
 )
-from budgets.services import BALLOT_SETTINGS, MIN_COST_PENCE, PROPOSAL_SORTS
+from budgets.services import BALLOT_SETTINGS, MIN_COST_PENCE, PROPOSAL_SORTS, ROUND_FIELDS
 from wards.models import Neighbourhood
 from wards.money import format_pence, parse_pounds
 
@@ -103,25 +103,9 @@ class RoundForm(forms.ModelForm):
 
     class Meta:
         model = Round
-        fields = [
-            "title",
-            "description",
-            "neighbourhood",
-            *DATE_FIELDS,
-            "ballot_type",
-            "rule",
-            "sat",
-            "max_points",
-            "min_choices",
-            "max_choices",
-            "eligible_live",
-            "eligible_work",
-            "eligible_study",
-            "min_age",
-            "allow_postcode_voting",
-            "allow_code_voting",
-            "seal_batch_size",
-        ]
+        # The services' editable fields, less the two this form edits in friendlier shapes
+        # (the budget in pounds, the categories one per line).
+        fields = [name for name in ROUND_FIELDS if name not in ("budget_pence", "categories")]
         widgets = {name: DateTimeInput() for name in DATE_FIELDS}
         labels = {
             "proposals_start": "Proposals open",
