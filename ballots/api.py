@@ -38,6 +38,14 @@ BallotIn = inline_serializer(
         "projects": serializers.ListField(child=serializers.IntegerField(), required=False),
         "points": serializers.DictField(child=serializers.IntegerField(), required=False),
         "ranking": serializers.ListField(child=serializers.IntegerField(), required=False),
+        "basis": serializers.ChoiceField(
+            ["live", "work", "study"],
+            help_text="The voter's declaration: they live, work or study in the area (one the "
+            "round allows). Recorded as given.",
+        ),
+        "age_confirmed": serializers.BooleanField(
+            help_text="The voter declares they are at least the round's minimum age."
+        ),
     },
 )
 ReceiptOut = inline_serializer("ReceiptOut", fields={"receipt": serializers.CharField()})
@@ -71,10 +79,15 @@ def cast(request: Request, round_id: int) -> Response:
     postcode = data.get("postcode")
     if postcode is not None and not isinstance(postcode, str):
         raise ValidationError("`postcode` must be text.")
+    basis = data.get("basis", "")
+    age_confirmed = data.get("age_confirmed", False)
+    if not isinstance(basis, str) or not isinstance(age_confirmed, bool):
+        raise ValidationError("`basis` must be text and `age_confirmed` true or false.")
     selection = services.parse_selection(round, data)
     result = services.cast_ballot(
         round,
         selection,
+        declaration=services.Declaration(basis=basis, age_confirmed=age_confirmed),
         code=code,
         user=request.user,
         client=client_ip(request),

@@ -94,6 +94,13 @@ def voter_key_for_user(round_id: int, user_id: int) -> str:
     return hmac.new(_key(), f"voter:{round_id}:user:{user_id}".encode(), hashlib.sha256).hexdigest()
 
 
+def person_key_for_user(user_id: int, budget_year: int) -> str:
+    """Marks one person's part in a budget year's votes across wards, without their id."""
+    return hmac.new(
+        _key(), f"person:{budget_year}:user:{user_id}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
 def new_receipt() -> str:
     return _group("".join(secrets.choice(ALPHABET) for _ in range(RECEIPT_CHARS)), RECEIPT_GROUP)
 

@@ -18,6 +18,8 @@ from ballots.models import Ballot, VotingCode
 from budgets.models import BallotType, Phase, Proposal, Round
 
 DEMO_CODES_SHOWN = 3
+# Demo voters declare that they live in the area, as the ballot page asks.
+DEMO_DECLARATION = services.Declaration(basis="live", age_confirmed=True)
 
 
 def _demo_codes(round: Round, count: int) -> list[str]:
@@ -45,11 +47,15 @@ def _cast_demo_ballots(round: Round, online: int, paper: int, say: Callable[[str
     popularity = _popularity(round, rng)
     for code in all_codes[:online]:
         selection = random_selection(round, projects, rng, popularity)
-        services.cast_ballot(round, selection, code=code, projects=projects)
+        services.cast_ballot(
+            round, selection, code=code, projects=projects, declaration=DEMO_DECLARATION
+        )
     # A handful change their minds, as real voters do.
     for code in all_codes[: max(1, online // 20)]:
         selection = random_selection(round, projects, rng, popularity)
-        services.cast_ballot(round, selection, code=code, projects=projects)
+        services.cast_ballot(
+            round, selection, code=code, projects=projects, declaration=DEMO_DECLARATION
+        )
     clerks = list(
         get_user_model().objects.filter(
             memberships__ward=round.ward, memberships__role="councillor"

@@ -20,6 +20,12 @@ class Channel(models.TextChoices):
     PAPER = "paper", "Paper"
 
 
+class EligibilityBasis(models.TextChoices):
+    LIVE = "live", "Lives in the area"
+    WORK = "work", "Works in the area"
+    STUDY = "study", "Studies in the area"
+
+
 class VotingCode(models.Model):
     """A one-time voting code, stored only as an HMAC under a key kept outside the database."""
 
@@ -53,15 +59,72 @@ class Voter(models.Model):
     voting_code = models.OneToOneField(
         VotingCode, on_delete=models.PROTECT, null=True, blank=True, related_name="voter"
     )
+    account_key = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="HMAC of the signed-in account that voted with a code, so the account is "
+        "marked off too (one person, one ballot, whatever the channel).",
+    )
+    basis = models.CharField(
+        max_length=10,
+        choices=EligibilityBasis.choices,
+        blank=True,
+        help_text="The voter's declaration as given (lives, works or studies in the area).",
+    )
     created_on = models.DateField(default=timezone.localdate)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["round", "key"], name="uq_voter_round_key"),
+            models.UniqueConstraint(
+                fields=["round", "account_key"],
+                condition=~Q(account_key=""),
+                name="uq_voter_round_account_key",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"voter in round {self.round_id} ({self.channel})"
+
+
+class Participation(models.Model):
+    """One person's part in a budget year's votes, across wards.
+
+    `person_key` is an HMAC of the account for the budget year (never the account id), so the
+    city can hold a person to one ward's vote a year (settings.WARD_VOTES_PER_YEAR) without
+    keeping who they are.
+    """
+
+    person_key = models.CharField(max_length=64)
+    budget_year = models.PositiveSmallIntegerField()
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="participations")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person_key", "round"], name="uq_participation_person_round"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["person_key", "budget_year"], name="ix_participation_person_yr")
+        ]
+
+    def __str__(self) -> str:
+        return f"participation in round {self.round_id} ({self.budget_year})"
+
+
+class CastToken(models.Model):
+    """A one-time token from the review step: a second submission of the same confirmation
+    (refresh, back-and-resubmit, double click) shows the first one's receipt instead of casting
+    again. Deleted when the round closes."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    nonce_hash = models.CharField(max_length=64, unique=True)
+    receipt = models.CharField(max_length=24)
+    replaced = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"cast token ({self.round_id})"
 
 
 class BallotStatus(models.TextChoices):

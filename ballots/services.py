@@ -19,8 +19,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -31,7 +33,9 @@ from ballots import codes
 from ballots.models import (
     Ballot,
     BallotStatus,
+    CastToken,
     Channel,
+    EligibilityBasis,
     PaperBatch,
     PaperEntry,
     PaperRejection,
@@ -41,7 +45,7 @@ from ballots.models import (
 )
 from budgets.models import BallotType, Phase, Proposal, Round
 from budgets.services import enter_result_phase
-from wards.access import Action, can, require
+from wards.access import Action, can, is_resident, require
 from wards.models import WardPostcode, normalise_postcode
 from wards.money import format_pence
 
@@ -254,19 +258,33 @@ def _code_failed(round: Round, client: str) -> None:
     ratelimit.record_failure("code-round", str(round.pk), window=CODE_FAILURE_WINDOW)
 
 
+def is_resident_voter(user: Any, round: Round) -> bool:
+    """A registered resident of the round's area: the ward, or for a neighbourhood's round, a
+    resident recorded in that neighbourhood."""
+    return is_resident(user, round.ward, round.neighbourhood_id)
+
+
 def postcode_voting_open_to(user: Any, round: Round) -> bool:
     """A signed-in person who is not a registered resident may vote by postcode here."""
     return bool(
         round.allow_postcode_voting
         and user is not None
         and user.is_authenticated
-        and not can(user, Action.VOTE, round.ward)
-        and WardPostcode.objects.filter(ward=round.ward).exists()
+        and not is_resident_voter(user, round)
+        and _area_postcodes(round).exists()
     )
 
 
+def _area_postcodes(round: Round) -> Any:
+    postcodes = WardPostcode.objects.filter(ward=round.ward)
+    if round.neighbourhood_id is not None:
+        postcodes = postcodes.filter(neighbourhood_id=round.neighbourhood_id)
+    return postcodes
+
+
 def check_postcode(round: Round, postcode: str | None) -> None:
-    """Eligibility by postcode: it must be in the ward's list (staff upload it as CSV)."""
+    """Eligibility by postcode: it must be in the area's list (staff upload it as CSV); a
+    neighbourhood's round takes only that neighbourhood's postcodes."""
     area = round.area_name
     if not postcode:
         raise PermissionDenied(
@@ -277,11 +295,149 @@ def check_postcode(round: Round, postcode: str | None) -> None:
         normal = normalise_postcode(postcode)
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
-    if not WardPostcode.objects.filter(ward=round.ward, postcode=normal).exists():
+    if not _area_postcodes(round).filter(postcode=normal).exists():
         raise ValidationError(
-            f"{normal} is not in {round.ward.name}. Only people who live, work or study in "
+            f"{normal} is not in {area}. Only people who live, work or study in "
             f"{area} can vote here; if you have a voting code, use that instead."
         )
+
+
+@dataclass(frozen=True)
+class VotingOptions:
+    """How this person may vote in this round: what the ballot page shows and the API asks."""
+
+    as_resident: bool  # signed in as a registered resident of the area
+    by_postcode: bool  # signed in, may vote by giving a postcode in the area's list
+    by_code: bool  # the round takes voting codes
+    bases: tuple[str, ...]  # what the voter may declare: live / work / study
+    min_age: int
+    area: str
+
+    @property
+    def needs_code(self) -> bool:
+        return not self.as_resident and not self.by_postcode
+
+    @property
+    def basis_choices(self) -> list[tuple[str, str]]:
+        """("live", "I live in Sparkbrook"), ... for the page's radio buttons."""
+        return [(b, f"I {b} in {self.area}") for b in self.bases]
+
+    @property
+    def who_can_vote(self) -> str:
+        return (
+            f"This vote is for people aged {self.min_age} or over who "
+            f"{_or(self.bases)} in {self.area}."
+        )
+
+
+def _or(words: Sequence[str]) -> str:
+    """'live, work or study'."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def code_format_problem(code: str) -> str | None:
+    """A typo the check character catches, found before the voter confirms."""
+    try:
+        codes.normalise_code(code)
+    except codes.CodeFormatError as exc:
+        return str(exc)
+    return None
+
+
+def voting_options(user: Any, round: Round) -> VotingOptions:
+    """The one answer to "how may this person vote here?" for the page and the API alike."""
+    bases = tuple(
+        basis
+        for basis, allowed in (
+            (EligibilityBasis.LIVE, round.eligible_live),
+            (EligibilityBasis.WORK, round.eligible_work),
+            (EligibilityBasis.STUDY, round.eligible_study),
+        )
+        if allowed
+    ) or (EligibilityBasis.LIVE.value,)
+    signed_in = user is not None and user.is_authenticated
+    return VotingOptions(
+        as_resident=bool(
+            round.allow_postcode_voting and signed_in and is_resident_voter(user, round)
+        ),
+        by_postcode=postcode_voting_open_to(user, round),
+        by_code=round.allow_code_voting,
+        bases=tuple(str(b) for b in bases),
+        min_age=round.min_age,
+        area=round.area_name,
+    )
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """What the voter declares, recorded as given: where they qualify, and their age."""
+
+    basis: str
+    age_confirmed: bool
+
+
+def check_declaration(round: Round, declaration: Declaration | None) -> str:
+    """The same declaration from every channel; returns the basis to record."""
+    options = voting_options(None, round)
+    if declaration is None or not declaration.basis:
+        raise ValidationError(
+            f"Say whether you {_or(options.bases)} in {round.area_name}.", code="declaration"
+        )
+    if declaration.basis not in options.bases:
+        raise ValidationError(
+            f"{options.who_can_vote} Choose one of: {', '.join(options.bases)}.",
+            code="declaration",
+        )
+    if not declaration.age_confirmed:
+        raise ValidationError(
+            f"Confirm that you are {round.min_age} or over: only people aged {round.min_age} "
+            "or over can vote in this round.",
+            code="declaration",
+        )
+    return declaration.basis
+
+
+def voting_window_problem(round: Round, now: datetime.datetime | None = None) -> str | None:
+    """Why a ballot arriving now is refused, or None: the phase AND the dates decide, whatever
+    the scheduler did or did not do."""
+    return _window_problem(round.phase, round.voting_start, round.voting_end, now)
+
+
+def _window_problem(
+    phase: str,
+    start: datetime.datetime | None,
+    end: datetime.datetime | None,
+    now: datetime.datetime | None = None,
+) -> str | None:
+    now = now or timezone.now()
+    if phase in (Phase.CLOSED, Phase.PUBLISHED):
+        return "Voting has closed in this round."
+    if phase != Phase.VOTING or (start is not None and now < start):
+        return "Voting has not opened in this round yet."
+    if end is not None and now >= end:
+        return "Voting has closed in this round."
+    return None
+
+
+def _refuse_outside_window_locked(round_id: int) -> None:
+    """Re-read the round's phase and dates under a shared lock (so a close cannot slip in until
+    we commit) and refuse a ballot outside the voting window."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT phase, voting_start, voting_end FROM budgets_round WHERE id = %s FOR SHARE",
+                [round_id],
+            )
+            row = cursor.fetchone()
+    else:
+        row = (
+            Round.objects.filter(pk=round_id)
+            .values_list("phase", "voting_start", "voting_end")
+            .first()
+        )
+    problem = _window_problem(*row) if row else "Voting has not opened in this round yet."
+    if problem:
+        raise ValidationError(problem, code="not_voting")
 
 
 def _lock_phase(round_id: int) -> str:
@@ -302,10 +458,27 @@ def _refuse_unless_voting(phase: str) -> None:
     raise ValidationError("Voting has not opened in this round yet.", code="not_voting")
 
 
+def _refuse_outside_window(round: Round) -> None:
+    problem = voting_window_problem(round)
+    if problem:
+        raise ValidationError(problem, code="not_voting")
+
+
+ALREADY_VOTED_ELSEWHERE = (
+    "You have already voted in another ward's community chest this budget year "
+    "({year}-{next_year}). Each person takes part in one ward's vote a year."
+)
+ACCOUNT_VOTED = (
+    "Your account has already voted in this round. To change your vote, vote again while "
+    "signed in, without a code: the code from your letter cannot add a second vote."
+)
+
+
 def cast_ballot(
     round: Round,
     selection: Selection,
     *,
+    declaration: Declaration | None,
     code: str | None = None,
     user: Any = None,
     client: str = "unknown",
@@ -314,20 +487,33 @@ def cast_ballot(
 ) -> CastResult:
     """Cast (or replace) one online ballot for a code holder or a signed-in person.
 
-    A signed-in person votes as a registered resident of the ward, or by giving a postcode in the
-    ward's list (where they live, work or study); the postcode is checked, never stored.
-
-    One live ballot per voter even under concurrent submissions: the code (or register row) is
-    locked, the round's phase re-checked after taking the lock, and a partial unique constraint
-    backs both up.
+    One person, one live ballot, whatever the channel:
+    - a signed-in person votes as a registered resident of the area, or by giving a postcode in
+      the area's list (checked, never stored); a signed-in person who enters a code votes with
+      the code AND their account is marked off too, so neither can vote again separately
+      (help-desk staff entering a voter's code are not marked: their ballot is assisted);
+    - a signed-in person takes part in at most settings.WARD_VOTES_PER_YEAR wards' votes per
+      budget year;
+    - concurrent submissions queue on the code's or the register's row lock, the round's phase
+      and dates are re-checked after the lock, and a partial unique constraint backs it up.
     """
-    _refuse_unless_voting(round.phase)
+    _refuse_outside_window(round)
+    basis = check_declaration(round, declaration)
+    signed_in = user is not None and user.is_authenticated
+    # A code used from a councillor's or clerk's session is help-desk voting: it counts like any
+    # other ballot, and the ledger records that it was assisted (never what was chosen).
+    assisted = code is not None and can(user, Action.ENTER_PAPER, round.ward)
     if code is None:
-        if user is None or not user.is_authenticated:
+        if not signed_in:
             raise PermissionDenied("Sign in, or enter the voting code from your letter.")
         if not round.allow_postcode_voting:
             raise PermissionDenied("This round is voted on with voting codes only.")
-        if not can(user, Action.VOTE, round.ward):
+        if not is_resident_voter(user, round):
+            if not _area_postcodes(round).exists():
+                raise PermissionDenied(
+                    f"Only residents of {round.area_name} can vote here. If you live, work or "
+                    "study there, use the voting code from your letter."
+                )
             check_postcode(round, postcode)
     elif not round.allow_code_voting:
         raise ValidationError("This round does not use voting codes.")
@@ -335,6 +521,9 @@ def cast_ballot(
     if not checked.ok:
         raise ValidationError(checked.problems)
 
+    account_key: str | None = None
+    if signed_in and not assisted:
+        account_key = codes.voter_key_for_user(round.pk, user.pk)
     if code is not None:
         if code_attempts_blocked(round, client):
             raise TooManyAttempts(
@@ -349,11 +538,9 @@ def cast_ballot(
         voter_key = codes.voter_key_for_code(round.pk, normal)
         code_hash = codes.hash_code(normal)
     else:
-        voter_key = codes.voter_key_for_user(round.pk, user.pk)
+        assert account_key is not None
+        voter_key = account_key
 
-    # A code used from a councillor's or clerk's session is help-desk voting: it counts like any
-    # other ballot, and the ledger records that it was assisted (never what was chosen).
-    assisted = code is not None and can(user, Action.ENTER_PAPER, round.ward)
     receipt = codes.new_receipt()
     vote_type = PB_VOTE_TYPE[BallotType(round.ballot_type)]
     canonical = _canonical_selection(round, selection)
@@ -365,8 +552,12 @@ def cast_ballot(
             if code_id is None:
                 _code_failed(round, client)
                 raise ValidationError(INVALID_CODE, code="bad_code")
-        _refuse_unless_voting(_lock_phase(round.pk))
-        voter_id, channel = _register_voter(cursor, round.pk, voter_key, code_id)
+        _refuse_outside_window_locked(round.pk)
+        if account_key is not None:
+            _mark_participation(cursor, round, account_key, user.pk)
+        voter_id, channel = _register_voter(
+            cursor, round.pk, voter_key, code_id, account_key if code is not None else None, basis
+        )
         if channel != Channel.ONLINE:
             if code_id is not None:
                 raise ValidationError(INVALID_CODE, code="bad_code")
@@ -420,21 +611,160 @@ def _lock_code(cursor: Any, round_id: int, code_hash: str) -> int | None:
     return int(row[0]) if row else None
 
 
-def _register_voter(cursor: Any, round_id: int, key: str, code_id: int | None) -> tuple[int, str]:
+def person_key(user_id: int, budget_year: int) -> str:
+    return codes.person_key_for_user(user_id, budget_year)
+
+
+def _mark_participation(cursor: Any, round: Round, account_key: str, user_id: int) -> None:
+    """Hold a signed-in person to settings.WARD_VOTES_PER_YEAR wards' votes per budget year.
+
+    Serialised per person by an advisory lock on PostgreSQL (SQLite serialises writers), so two
+    wards' ballots racing each other cannot both slip under the limit.
+    """
+    year = round.budget_year
+    key = person_key(user_id, year)
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [0x50415254, key])
+    cursor.execute(
+        "SELECT round_id FROM ballots_participation WHERE person_key = %s AND budget_year = %s",
+        [key, year],
+    )
+    rounds = {int(row[0]) for row in cursor.fetchall()}
+    if round.pk in rounds:
+        return
+    if len(rounds) >= settings.WARD_VOTES_PER_YEAR:
+        raise ValidationError(
+            ALREADY_VOTED_ELSEWHERE.format(year=year, next_year=str(year + 1)[-2:]),
+            code="voted_elsewhere",
+        )
+    cursor.execute(
+        "INSERT INTO ballots_participation (person_key, budget_year, round_id) VALUES (%s, %s, %s)",
+        [key, year, round.pk],
+    )
+
+
+ACCOUNT_ROW_SQL = "SELECT id, channel FROM ballots_voter WHERE round_id = %s AND account_key = %s"
+
+
+def _register_voter(
+    cursor: Any,
+    round_id: int,
+    key: str,
+    code_id: int | None,
+    account_key: str | None = None,
+    basis: str = "",
+) -> tuple[int, str]:
     """Mark the voter off in the register (or find them there), locking their row.
 
-    One statement on both databases: an upsert that locks the existing row, so concurrent
-    ballots from one voter queue here until the first commits.
+    `key` is the code's key, or the account's when voting without a code. A signed-in person who
+    votes with a code is one row: the code's, with `account_key` marking the account too. So:
+    an account voting without a code finds the row its code vote marked; an account that voted
+    (on its own or with another code) cannot add a second ballot with a code. The caller holds
+    the person's participation lock, so these checks cannot race each other.
     """
+    if code_id is None:
+        # Signed in without a code: the account may have been marked by a code vote.
+        cursor.execute(
+            ACCOUNT_ROW_SQL + (" FOR UPDATE" if connection.vendor == "postgresql" else ""),
+            [round_id, key],
+        )
+        row = cursor.fetchone()
+        if row is not None:
+            return int(row[0]), str(row[1])
+    elif account_key is not None:
+        cursor.execute(
+            "SELECT 1 FROM ballots_voter WHERE round_id = %s AND key <> %s "
+            "AND (key = %s OR account_key = %s)",
+            [round_id, key, account_key, account_key],
+        )
+        if cursor.fetchone() is not None:
+            raise ValidationError(ACCOUNT_VOTED, code="account_voted")
     cursor.execute(
-        "INSERT INTO ballots_voter (round_id, key, channel, voting_code_id, created_on) "
-        "VALUES (%s, %s, %s, %s, %s) "
-        "ON CONFLICT (round_id, key) DO UPDATE SET channel = ballots_voter.channel "
-        "RETURNING id, channel",
-        [round_id, key, Channel.ONLINE.value, code_id, timezone.localdate()],
+        "INSERT INTO ballots_voter (round_id, key, channel, voting_code_id, account_key, basis, "
+        "created_on) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (round_id, key) DO UPDATE SET basis = EXCLUDED.basis "
+        "RETURNING id, channel, account_key",
+        [
+            round_id,
+            key,
+            Channel.ONLINE.value,
+            code_id,
+            account_key or "",
+            basis,
+            timezone.localdate(),
+        ],
     )
     row = cursor.fetchone()
-    return int(row[0]), str(row[1])
+    voter_id, channel, marked = int(row[0]), str(row[1]), str(row[2])
+    if account_key is not None and marked != account_key:
+        if marked:
+            # This code voted before from another account: one letter, one person.
+            raise ValidationError(INVALID_CODE, code="bad_code")
+        cursor.execute(
+            "UPDATE ballots_voter SET account_key = %s WHERE id = %s", [account_key, voter_id]
+        )
+    return voter_id, channel
+
+
+# --- One confirmation, one ballot ------------------------------------------------------------
+
+CAST_TOKEN_SALT = "ballots.cast-token"  # noqa: S105 (a signing namespace, not a secret)
+# How long a review page may wait before "Cast my vote", and how long its receipt page answers.
+CAST_TOKEN_SECONDS = 2 * 60 * 60
+
+
+def new_cast_token(round: Round) -> str:
+    """A signed one-time token for the review step's "Cast my vote" button."""
+    return signing.dumps({"r": round.pk, "n": secrets.token_urlsafe(18)}, salt=CAST_TOKEN_SALT)
+
+
+def _token_nonce_hash(round: Round, token: str) -> str | None:
+    try:
+        data = signing.loads(token, salt=CAST_TOKEN_SALT, max_age=CAST_TOKEN_SECONDS)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("r") != round.pk or not data.get("n"):
+        return None
+    return hashlib.sha256(str(data["n"]).encode()).hexdigest()
+
+
+def cast_by_token(round: Round, token: str) -> CastResult | None:
+    """The ballot a confirmation cast, while its token is fresh; None otherwise."""
+    nonce_hash = _token_nonce_hash(round, token)
+    if nonce_hash is None:
+        return None
+    row = CastToken.objects.filter(round=round, nonce_hash=nonce_hash).first()
+    if row is None or not row.receipt:
+        return None
+    return CastResult(receipt=row.receipt, replaced=row.replaced)
+
+
+def cast_token_used(round: Round, token: str) -> str | None:
+    """The token again if it has already cast a ballot (a resubmission), else None."""
+    return token if token and cast_by_token(round, token) is not None else None
+
+
+def cast_with_token(round: Round, selection: Selection, *, token: str, **kwargs: Any) -> str:
+    """Cast once per review-step token. A second submission of the same token (double click,
+    refresh, back-and-resubmit) waits for the first on the token's unique row and casts
+    nothing; both answer with the same token, which leads to the same receipt.
+    """
+    nonce_hash = _token_nonce_hash(round, token)
+    if nonce_hash is None:
+        raise ValidationError(
+            "This page has expired. Check your choices and review your vote again.",
+            code="expired",
+        )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                row = CastToken.objects.create(round=round, nonce_hash=nonce_hash, receipt="")
+        except IntegrityError:
+            return token  # the first submission cast the ballot
+        result = cast_ballot(round, selection, **kwargs)
+        row.receipt, row.replaced = result.receipt, result.replaced
+        row.save(update_fields=["receipt", "replaced"])
+    return token
 
 
 # --- Sealing commitments in the ledger ------------------------------------------------------

@@ -5,6 +5,7 @@ Views parse input, call one service, and render; permission checks go through wa
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.contrib import messages
@@ -32,15 +33,16 @@ def _round(round_id: int) -> Round:
 
 
 def _voting_context(request: HttpRequest, round: Round) -> dict[str, Any]:
-    signed_in_voter = round.allow_postcode_voting and can(request.user, Action.VOTE, round.ward)
-    by_postcode = services.postcode_voting_open_to(request.user, round)
+    options = services.voting_options(request.user, round)
     return {
         "round": round,
         "projects": services.ballot_projects(round),
-        "signed_in_voter": signed_in_voter,
-        "by_postcode": by_postcode,
-        "needs_code": not signed_in_voter and not by_postcode,
+        "options": options,
+        "signed_in_voter": options.as_resident,
+        "by_postcode": options.by_postcode,
+        "needs_code": options.needs_code,
         "ballot_kind": round.ballot_type,
+        "bases": options.basis_choices,
     }
 
 
@@ -50,12 +52,23 @@ def _selection_from_post(round: Round, request: HttpRequest) -> services.Selecti
     return services.parse_selection(round, data)
 
 
+def _declaration_from_post(request: HttpRequest) -> services.Declaration:
+    return services.Declaration(
+        basis=request.POST.get("basis", "").strip(),
+        age_confirmed=bool(request.POST.get("age_confirmed")),
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def vote(request: HttpRequest, round_id: int) -> HttpResponse:
-    """The ballot: choose, review, confirm. Works without JavaScript; htmx adds a running total."""
+    """The ballot: choose, review, confirm. Works without JavaScript; htmx adds a running total.
+
+    Confirming carries a one-time token from the review step and answers with a redirect to the
+    receipt (POST-redirect-GET): a refresh, back-and-resubmit or double click never casts again.
+    """
     round = _round(round_id)
     context = _voting_context(request, round)
-    if round.phase != Phase.VOTING:
+    if services.voting_window_problem(round):
         return render(request, "ballots/not_voting.html", context, status=200)
     projects = context["projects"]
     selection: services.Selection = {} if round.ballot_type == BallotType.CUMULATIVE else []
@@ -63,9 +76,14 @@ def vote(request: HttpRequest, round_id: int) -> HttpResponse:
     step = request.POST.get("step", "") if request.method == "POST" else ""
     code = request.POST.get("code", "").strip() if request.method == "POST" else ""
     postcode = request.POST.get("postcode", "").strip() if request.method == "POST" else ""
+    declaration = _declaration_from_post(request)
     if request.method == "GET":
         selection = _saved_selection(request, round) or selection
     if request.method == "POST":
+        if step == "confirm":
+            done = services.cast_token_used(round, request.POST.get("cast_token", ""))
+            if done is not None:
+                return redirect("ballots:cast", round_id=round.pk, token=done)
         try:
             selection = _selection_from_post(round, request)
         except ValidationError as exc:
@@ -84,16 +102,20 @@ def vote(request: HttpRequest, round_id: int) -> HttpResponse:
                 f"Enter the postcode where you live, work or study in {round.area_name}, "
                 "or the voting code from your letter."
             )
-        if not request.POST.get("eligible"):
-            errors.append("Confirm that you are eligible to vote in this round.")
+        if code and (problem := services.code_format_problem(code)):
+            errors.append(problem)
+        try:
+            services.check_declaration(round, declaration)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
         if not errors and step == "confirm":
             try:
-                cast = services.cast_ballot(
+                token = services.cast_with_token(
                     round,
                     selection,
-                    code=code
-                    if (context["needs_code"] or context["by_postcode"]) and code
-                    else None,
+                    token=request.POST.get("cast_token", ""),
+                    declaration=declaration,
+                    code=code or None,
                     postcode=postcode or None,
                     user=request.user,
                     client=client_ip(request),
@@ -102,14 +124,11 @@ def vote(request: HttpRequest, round_id: int) -> HttpResponse:
             except (ValidationError, PermissionDenied) as exc:
                 errors.extend(getattr(exc, "messages", None) or [str(exc)])
             else:
+                _forget_selection(request, round)
                 # A shared or help-desk device must not stay signed in as the voter.
                 if request.user.is_authenticated:
                     logout(request)
-                return render(
-                    request,
-                    "ballots/receipt_issued.html",
-                    {"round": round, "receipt": cast.receipt, "replaced": cast.replaced},
-                )
+                return redirect("ballots:cast", round_id=round.pk, token=token)
         if not errors and step == "review":
             return render(
                 request,
@@ -120,6 +139,8 @@ def vote(request: HttpRequest, round_id: int) -> HttpResponse:
                     "selection": selection,
                     "code": code,
                     "postcode": postcode,
+                    "declaration": declaration,
+                    "cast_token": services.new_cast_token(round),
                 },
             )
     shown = services.check_selection(round, selection, projects) if selection else None
@@ -140,28 +161,61 @@ def vote(request: HttpRequest, round_id: int) -> HttpResponse:
             "errors": errors,
             "code": code,
             "postcode": postcode,
-            "eligible": bool(request.POST.get("eligible")),
+            "declaration": declaration,
             "min_age": round.min_age,
         },
         status=400 if errors else 200,
     )
 
 
+@require_safe
+def cast(request: HttpRequest, round_id: int, token: str) -> HttpResponse:
+    """The answer to a confirmed ballot, reached by redirect: reloading it never casts again."""
+    round = _round(round_id)
+    done = services.cast_by_token(round, token)
+    if done is None:
+        return render(request, "ballots/cast_gone.html", {"round": round}, status=404)
+    return render(
+        request,
+        "ballots/receipt_issued.html",
+        {"round": round, "receipt": done.receipt, "replaced": done.replaced},
+    )
+
+
 SAVED_SELECTIONS = "ballot_choices"
+# Choices kept across the sign-in redirect live only this long, and go once used or cast.
+SAVED_SELECTION_SECONDS = 30 * 60
 
 
 def _save_selection(request: HttpRequest, round: Round, selection: services.Selection) -> None:
     saved = request.session.get(SAVED_SELECTIONS, {})
-    saved[str(round.pk)] = (
-        {str(k): v for k, v in selection.items()} if isinstance(selection, dict) else selection
-    )
+    saved[str(round.pk)] = {
+        "choices": (
+            {str(k): v for k, v in selection.items()} if isinstance(selection, dict) else selection
+        ),
+        "until": int(time.time()) + SAVED_SELECTION_SECONDS,
+    }
     request.session[SAVED_SELECTIONS] = saved
 
 
-def _saved_selection(request: HttpRequest, round: Round) -> services.Selection | None:
-    saved = request.session.get(SAVED_SELECTIONS, {}).get(str(round.pk))
+def _forget_selection(request: HttpRequest, round: Round) -> None:
+    saved = request.session.get(SAVED_SELECTIONS)
     if saved is None:
+        return
+    saved.pop(str(round.pk), None)
+    if saved:
+        request.session[SAVED_SELECTIONS] = saved
+    else:
+        del request.session[SAVED_SELECTIONS]
+
+
+def _saved_selection(request: HttpRequest, round: Round) -> services.Selection | None:
+    """The choices saved before signing in, once: reading them deletes them."""
+    entry = request.session.get(SAVED_SELECTIONS, {}).get(str(round.pk))
+    _forget_selection(request, round)
+    if not isinstance(entry, dict) or entry.get("until", 0) < time.time():
         return None
+    saved = entry.get("choices")
     try:
         return services.parse_selection(
             round,

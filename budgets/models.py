@@ -158,6 +158,13 @@ class Round(models.Model):
         return self.neighbourhood.name if self.neighbourhood else self.ward.name
 
     @property
+    def budget_year(self) -> int:
+        """The council's budget year the vote belongs to (UK financial year: April to March),
+        from when voting starts (or, before dates are set, when the round was created)."""
+        moment = timezone.localtime(self.voting_start or self.created_at)
+        return moment.year if moment.month >= 4 else moment.year - 1
+
+    @property
     def settings_frozen(self) -> bool:
         return self.settings_frozen_at is not None
 

@@ -17,6 +17,8 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_secret_key("SECRET_KEY", debug=DEBUG)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
+# How many wards' votes one signed-in person may take part in per budget year (a city setting).
+WARD_VOTES_PER_YEAR = env_int("WARD_VOTES_PER_YEAR", 1, minimum=1, maximum=100)
 # bench/load.py only: mounts a bare one-row-insert endpoint to compare ballots against.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 

@@ -16,7 +16,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from ballots.services import Declaration
 from wards.models import Membership, Neighbourhood, Role, Ward
+
+# The eligibility declaration every online ballot carries (page, API and service alike).
+DECLARED = Declaration(basis="live", age_confirmed=True)
 
 PASSWORD = "correct horse battery staple"
 

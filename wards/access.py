@@ -76,6 +76,18 @@ def require(user: Any, action: Action, ward: Ward) -> None:
         raise PermissionDenied(REFUSALS[action].format(ward=ward.name))
 
 
+def is_resident(user: Any, ward: Ward, neighbourhood_id: int | None = None) -> bool:
+    """A registered resident of the ward, or of one of its neighbourhoods when one is given (a
+    neighbourhood's own round takes only the residents recorded in it)."""
+    if not can(user, Action.VOTE, ward):
+        return False
+    if neighbourhood_id is None:
+        return True
+    return Membership.objects.filter(
+        user=user, ward=ward, role=Role.RESIDENT, neighbourhood_id=neighbourhood_id
+    ).exists()
+
+
 def get_ward(slug: str) -> Ward:
     """The public ward with this slug, or 404."""
     return get_object_or_404(Ward, slug=slug)

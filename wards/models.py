@@ -77,6 +77,15 @@ class Membership(models.Model):
         Ward, on_delete=models.CASCADE, related_name="memberships", null=True, blank=True
     )
     role = models.CharField(max_length=20, choices=Role.choices)
+    neighbourhood = models.ForeignKey(
+        Neighbourhood,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Residents: the neighbourhood of the ward they live in, if known. A "
+        "neighbourhood's own round takes only its residents.",
+    )
 
     objects = MembershipQuerySet.as_manager()
 
@@ -113,6 +122,14 @@ class WardPostcode(models.Model):
 
     ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="postcodes")
     postcode = models.CharField(max_length=8, help_text="Normalised: upper case, one space.")
+    neighbourhood = models.ForeignKey(
+        Neighbourhood,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="postcodes",
+        help_text="The neighbourhood the postcode lies in, if the ward has any.",
+    )
 
     class Meta:
         ordering = ["postcode"]

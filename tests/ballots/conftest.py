@@ -7,6 +7,7 @@ together make the issue's "£62,500 of £100,000 chosen".
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -125,3 +126,16 @@ def close_and_publish(round: Round) -> Any:
     result = services.publish_round(round)
     round.refresh_from_db()
     return result
+
+
+def confirm_vote(client: Client, url: str, data: dict[str, Any]) -> Any:
+    """Review, then confirm with the review page's one-time token, as a browser does; follows
+    the redirect to the receipt (or returns the page that refused)."""
+    fields = {k: v for k, v in data.items() if k not in ("step", "cast_token")}
+    review = client.post(url, {**fields, "step": "review"})
+    found = re.search(r'name="cast_token" value="([^"]+)"', review.content.decode())
+    if found is None:
+        return review
+    return client.post(
+        url, {**fields, "step": "confirm", "cast_token": found.group(1)}, follow=True
+    )

@@ -11,8 +11,13 @@ from ballots import codes, services
 from ballots.models import Ballot
 from budgets.models import BallotType, Phase, Round
 from tests.ballots.conftest import make_voting_round, post_json, project_ids
-from tests.conftest import login
+from tests.conftest import DECLARED, login
 from wards.models import Ward
+
+
+def cast_json(client: Client, url: str, body: dict[str, Any]) -> Any:
+    """POST a ballot with the voter's declaration, as every client must send it."""
+    return post_json(client, url, {"basis": "live", "age_confirmed": True, **body})
 
 
 def _cast_url(round: Round) -> str:
@@ -22,12 +27,12 @@ def _cast_url(round: Round) -> str:
 def test_cast_then_replace_by_code(
     client: Client, voting_round: Round, ids: list[int], issued_codes: list[str]
 ) -> None:
-    first = post_json(
+    first = cast_json(
         client, _cast_url(voting_round), {"code": issued_codes[0], "projects": ids[:2]}
     )
     assert first.status_code == 201
     assert set(first.json()) == {"receipt"}
-    again = post_json(
+    again = cast_json(
         client, _cast_url(voting_round), {"code": issued_codes[0], "projects": [ids[2]]}
     )
     assert again.status_code == 200
@@ -44,14 +49,14 @@ def test_cumulative_and_ranked_shapes(client: Client, sparkbrook: Ward) -> None:
     (pc,) = services.issue_codes(points, 1)
     (rc,) = services.issue_codes(ranked, 1)
     p, r = project_ids(points), project_ids(ranked)
-    done = post_json(
+    done = cast_json(
         client, _cast_url(points), {"code": pc, "points": {str(p[0]): 7, str(p[3]): 3}}
     )
     assert done.status_code == 201
     assert Ballot.objects.get(round=points).selection == {str(p[0]): 7, str(p[3]): 3}
-    over = post_json(client, _cast_url(points), {"code": pc, "points": {str(p[0]): 11}})
+    over = cast_json(client, _cast_url(points), {"code": pc, "points": {str(p[0]): 11}})
     assert over.status_code == 400 and "11 points" in over.json()["reason"]
-    done = post_json(client, _cast_url(ranked), {"code": rc, "ranking": [r[4], r[1]]})
+    done = cast_json(client, _cast_url(ranked), {"code": rc, "ranking": [r[4], r[1]]})
     assert done.status_code == 201
     assert Ballot.objects.get(round=ranked).selection == [str(r[4]), str(r[1])]
 
@@ -60,9 +65,9 @@ def test_signed_in_resident_omits_the_code(
     client: Client, voting_round: Round, ids: list[int], resident_alice: Any
 ) -> None:
     login(client, resident_alice)
-    done = post_json(client, _cast_url(voting_round), {"projects": [ids[0]]})
+    done = cast_json(client, _cast_url(voting_round), {"projects": [ids[0]]})
     assert done.status_code == 201
-    again = post_json(client, _cast_url(voting_round), {"projects": [ids[1]]})
+    again = cast_json(client, _cast_url(voting_round), {"projects": [ids[1]]})
     assert again.status_code == 200
 
 
@@ -72,13 +77,13 @@ def test_without_a_code_only_the_wards_residents_vote(
 ) -> None:
     if who != "anonymous":
         login(client, request.getfixturevalue(who))
-    refused = post_json(client, _cast_url(voting_round), {"projects": [ids[0]]})
+    refused = cast_json(client, _cast_url(voting_round), {"projects": [ids[0]]})
     assert refused.status_code == 403 and refused.json()["reason"]
     assert not Ballot.objects.exists()
 
 
 def _refused(client: Client, round: Round, body: dict[str, Any], status: int, words: str) -> None:
-    response = post_json(client, _cast_url(round), body)
+    response = cast_json(client, _cast_url(round), body)
     assert response.status_code == status, response.content
     assert response["Content-Type"].startswith("application/json")
     assert words in response.json()["reason"]
@@ -123,10 +128,10 @@ def test_unknown_and_used_codes_get_byte_identical_answers(
             account=services.PaperAccount(1, 0, 0, 1),
             ballots=[{"code": used, "projects": [ids[0]]}],
         )
-    unknown = post_json(
+    unknown = cast_json(
         client, _cast_url(voting_round), {"code": codes.new_code(), "projects": [ids[1]]}
     )
-    paper = post_json(client, _cast_url(voting_round), {"code": used, "projects": [ids[1]]})
+    paper = cast_json(client, _cast_url(voting_round), {"code": used, "projects": [ids[1]]})
     assert unknown.status_code == paper.status_code == 400
     assert unknown.content == paper.content
     assert unknown["Content-Type"] == paper["Content-Type"]
@@ -138,13 +143,13 @@ def test_failed_codes_are_rate_limited_per_client(
     attacker = Client(REMOTE_ADDR="203.0.113.7")
     for _ in range(services.CODE_FAILURE_LIMIT_PER_CLIENT):
         body = {"code": codes.new_code(), "projects": [ids[0]]}
-        assert post_json(attacker, _cast_url(voting_round), body).status_code == 400
-    blocked = post_json(
+        assert cast_json(attacker, _cast_url(voting_round), body).status_code == 400
+    blocked = cast_json(
         attacker, _cast_url(voting_round), {"code": issued_codes[0], "projects": [ids[0]]}
     )
     assert blocked.status_code == 429 and "Too many" in blocked.json()["reason"]
     neighbour = Client(REMOTE_ADDR="203.0.113.8")
-    ok = post_json(
+    ok = cast_json(
         neighbour, _cast_url(voting_round), {"code": issued_codes[0], "projects": [ids[0]]}
     )
     assert ok.status_code == 201
@@ -153,7 +158,9 @@ def test_failed_codes_are_rate_limited_per_client(
 def test_receipt_api(client: Client, small_round: Round) -> None:
     ids = project_ids(small_round)
     (code,) = services.issue_codes(small_round, 1)
-    receipt = services.cast_ballot(small_round, [ids[1], ids[0]], code=code).receipt
+    receipt = services.cast_ballot(
+        small_round, [ids[1], ids[0]], code=code, declaration=DECLARED
+    ).receipt
     url = f"/api/v1/receipts/{receipt}/"
     assert client.get(url).json() == {"round": small_round.pk, "status": "pending"}
     assert client.get(url.replace(receipt, receipt.lower().replace("-", ""))).status_code == 200
@@ -175,7 +182,7 @@ def counted_round(small_round: Round) -> Round:
     ids = project_ids(small_round)
     issued = services.issue_codes(small_round, 3)
     for code, sel in zip(issued, [[ids[0], ids[1]], [ids[0]], [ids[4]]], strict=True):
-        services.cast_ballot(small_round, sel, code=code)
+        services.cast_ballot(small_round, sel, code=code, declaration=DECLARED)
     return small_round
 
 
@@ -244,7 +251,7 @@ def test_turnout_api_never_shows_counts(client: Client, counted_round: Round) ->
 def test_unknown_and_draft_rounds_are_404(client: Client, voting_round: Round) -> None:
     assert post_json(client, "/api/v1/rounds/999999/ballots/", {}).status_code == 404
     Round.objects.filter(pk=voting_round.pk).update(phase=Phase.DRAFT)
-    assert post_json(client, _cast_url(voting_round), {"code": "x"}).status_code == 404
+    assert cast_json(client, _cast_url(voting_round), {"code": "x"}).status_code == 404
 
 
 def test_cast_is_post_only(client: Client, voting_round: Round) -> None:

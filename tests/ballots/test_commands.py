@@ -13,6 +13,7 @@ from ballots import codes, services
 from ballots.models import Result, VotingCode
 from budgets.models import Phase, Round
 from tests.ballots.conftest import project_ids
+from tests.conftest import DECLARED
 
 
 def _run(*args: object) -> str:
@@ -32,7 +33,9 @@ def test_issue_codes_writes_a_csv_of_valid_codes(voting_round: Round, tmp_path: 
     assert all(codes.normalise_code(c) == c for c in issued)
     assert VotingCode.objects.filter(round=voting_round).count() == 7
     # The codes work.
-    services.cast_ballot(voting_round, project_ids(voting_round)[:1], code=issued[3])
+    services.cast_ballot(
+        voting_round, project_ids(voting_round)[:1], code=issued[3], declaration=DECLARED
+    )
     assert out.stat().st_mode & 0o077 == 0  # readable by its owner only
     for code in issued:
         assert code not in said
@@ -76,7 +79,7 @@ def test_bad_round_id(db: None, tmp_path: Path, command: str) -> None:
 def test_close_and_publish_commands_are_idempotent(small_round: Round) -> None:
     ids = project_ids(small_round)
     for code, sel in zip(services.issue_codes(small_round, 2), [[ids[0]], [ids[4]]], strict=True):
-        services.cast_ballot(small_round, sel, code=code)
+        services.cast_ballot(small_round, sel, code=code, declaration=DECLARED)
     with pytest.raises(CommandError, match="Close the round"):
         _run("publish_round", small_round.pk)
     said = _run("close_round", small_round.pk)

@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from ballots import services
 from ballots.models import Ballot, BallotStatus, Channel, Voter
 from budgets.models import Phase, Proposal, Round
+from tests.conftest import DECLARED
 from wards.models import Ward
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -76,7 +77,10 @@ def test_fifty_simultaneous_changes_from_one_code_leave_one_counted_ballot(
 
     def vote(i: int) -> Callable[[], services.CastResult]:
         return lambda: services.cast_ballot(
-            Round.objects.get(pk=voting_round.pk), [ids[i % len(ids)]], code=code
+            Round.objects.get(pk=voting_round.pk),
+            [ids[i % len(ids)]],
+            code=code,
+            declaration=DECLARED,
         )
 
     results = _run_at_once([vote(i) for i in range(50)])
@@ -98,7 +102,11 @@ def test_many_codes_at_once_each_get_one_ballot(voting_round: Round) -> None:
     pid = voting_round.proposals.values_list("pk", flat=True).first()
     results = _run_at_once(
         [
-            (lambda c=c: services.cast_ballot(Round.objects.get(pk=voting_round.pk), [pid], code=c))
+            (
+                lambda c=c: services.cast_ballot(
+                    Round.objects.get(pk=voting_round.pk), [pid], code=c, declaration=DECLARED
+                )
+            )
             for c in issued
         ]
     )
@@ -110,7 +118,11 @@ def test_a_ballot_racing_the_close_is_either_counted_or_refused(voting_round: Ro
     issued = services.issue_codes(voting_round, 12)
     pid = voting_round.proposals.values_list("pk", flat=True).first()
     workers: list[Callable[[], Any]] = [
-        (lambda c=c: services.cast_ballot(Round.objects.get(pk=voting_round.pk), [pid], code=c))
+        (
+            lambda c=c: services.cast_ballot(
+                Round.objects.get(pk=voting_round.pk), [pid], code=c, declaration=DECLARED
+            )
+        )
         for c in issued
     ]
     workers.insert(6, lambda: services.close_round(Round.objects.get(pk=voting_round.pk)))

@@ -15,7 +15,7 @@ from ballots import services
 from ballots.models import Ballot, BallotStatus, Channel, PaperBatch, PaperRejection, Voter
 from budgets.models import Phase, Round
 from tests.ballots.conftest import project_ids
-from tests.conftest import login
+from tests.conftest import DECLARED, login
 
 
 def _enter(
@@ -137,7 +137,9 @@ def test_a_code_that_voted_online_is_rejected_on_paper(
     councillor_sam: Any,
     councillor_sia: Any,
 ) -> None:
-    online = services.cast_ballot(voting_round, [ids[0]], code=issued_codes[0])
+    online = services.cast_ballot(
+        voting_round, [ids[0]], code=issued_codes[0], declaration=DECLARED
+    )
     batch = _double_entry(
         voting_round,
         councillor_sam,
@@ -172,7 +174,7 @@ def test_a_code_used_on_paper_cannot_vote_online(
         [{"code": issued_codes[0], "projects": [ids[0]]}],
     )
     with pytest.raises(ValidationError) as exc:
-        services.cast_ballot(voting_round, [ids[1]], code=issued_codes[0])
+        services.cast_ballot(voting_round, [ids[1]], code=issued_codes[0], declaration=DECLARED)
     assert exc.value.messages == [services.INVALID_CODE]
     assert Ballot.objects.get().channel == Channel.PAPER
 

@@ -18,6 +18,7 @@ from ballots import codes, services
 from ballots.models import Ballot, BallotStatus, Result, Voter
 from budgets.models import BallotType, Phase, Round
 from tests.ballots.conftest import BUDGET, make_voting_round, project_ids
+from tests.conftest import DECLARED
 from wards.models import Ward
 
 # --- Every ballot type's validation --------------------------------------------------------
@@ -25,7 +26,7 @@ from wards.models import Ward
 
 def _refusal(round: Round, selection: Any, **kwargs: Any) -> str:
     with pytest.raises(ValidationError) as exc:
-        services.cast_ballot(round, selection, **kwargs)
+        services.cast_ballot(round, selection, **{"declaration": DECLARED, **kwargs})
     assert not Ballot.objects.filter(round=round).exists()
     return " ".join(exc.value.messages)
 
@@ -42,7 +43,7 @@ def test_knapsack_exactly_on_budget_is_accepted(
     voting_round: Round, ids: list[int], issued_codes: list[str]
 ) -> None:
     # £40,000 + £60,000 = the whole budget.
-    services.cast_ballot(voting_round, [ids[2], ids[4]], code=issued_codes[0])
+    services.cast_ballot(voting_round, [ids[2], ids[4]], code=issued_codes[0], declaration=DECLARED)
     assert Ballot.objects.get().selection == sorted([str(ids[2]), str(ids[4])])
 
 
@@ -57,14 +58,16 @@ def test_approval_min_and_max(sparkbrook: Ward, count: int, refused: bool, messa
     if refused:
         assert message in _refusal(round, selection, code=code)
     else:
-        services.cast_ballot(round, selection, code=code)
+        services.cast_ballot(round, selection, code=code, declaration=DECLARED)
         assert Ballot.objects.filter(round=round).count() == 1
 
 
 def test_approval_ignores_the_budget(sparkbrook: Ward) -> None:
     round = make_voting_round(sparkbrook, BallotType.APPROVAL, max_choices=5)
     (code,) = services.issue_codes(round, 1)
-    services.cast_ballot(round, project_ids(round), code=code)  # £212,500 of £100,000: fine
+    services.cast_ballot(
+        round, project_ids(round), code=code, declaration=DECLARED
+    )  # £212,500 of £100,000: fine
     assert Ballot.objects.filter(round=round).count() == 1
 
 
@@ -73,7 +76,7 @@ def test_cumulative_over_points_is_refused(sparkbrook: Ward) -> None:
     a, b = project_ids(round)[:2]
     first, second = services.issue_codes(round, 2)
     assert "used 11 points" in _refusal(round, {a: 6, b: 5}, code=first)
-    services.cast_ballot(round, {a: 6, b: 4}, code=second)
+    services.cast_ballot(round, {a: 6, b: 4}, code=second, declaration=DECLARED)
     assert Ballot.objects.get().selection == {str(a): 6, str(b): 4}
 
 
@@ -89,7 +92,7 @@ def test_ranked_over_k_is_refused_and_order_is_kept(sparkbrook: Ward) -> None:
     ids = project_ids(round)
     first, second = services.issue_codes(round, 2)
     assert "at most 3" in _refusal(round, ids[:4], code=first)
-    services.cast_ballot(round, [ids[3], ids[0], ids[2]], code=second)
+    services.cast_ballot(round, [ids[3], ids[0], ids[2]], code=second, declaration=DECLARED)
     assert Ballot.objects.get().selection == [str(ids[3]), str(ids[0]), str(ids[2])]
 
 
@@ -133,7 +136,9 @@ def test_an_empty_ballot_is_refused(sparkbrook: Ward, kind: str) -> None:
 def test_casting_by_code_gives_a_pending_receipt(
     voting_round: Round, ids: list[int], issued_codes: list[str]
 ) -> None:
-    cast = services.cast_ballot(voting_round, [ids[0], ids[1]], code=issued_codes[0])
+    cast = services.cast_ballot(
+        voting_round, [ids[0], ids[1]], code=issued_codes[0], declaration=DECLARED
+    )
     assert not cast.replaced
     assert services.receipt_status(cast.receipt).status == "pending"
     assert services.turnout(voting_round) == {"online": 1, "paper": 0, "total": 1}
@@ -142,7 +147,7 @@ def test_casting_by_code_gives_a_pending_receipt(
 def test_signed_in_resident_casts_without_a_code(
     voting_round: Round, ids: list[int], resident_alice: Any
 ) -> None:
-    cast = services.cast_ballot(voting_round, [ids[0]], user=resident_alice)
+    cast = services.cast_ballot(voting_round, [ids[0]], user=resident_alice, declaration=DECLARED)
     assert services.receipt_status(cast.receipt).status == "pending"
     voter = Voter.objects.get()
     assert voter.key == codes.voter_key_for_user(voting_round.pk, resident_alice.pk)
@@ -153,8 +158,8 @@ def test_residents_of_other_wards_and_councillors_cannot_vote(
     voting_round: Round, ids: list[int], resident_rhys: Any, councillor_sam: Any
 ) -> None:
     for user in (resident_rhys, councillor_sam):
-        with pytest.raises(PermissionDenied, match="Enter the postcode where you live"):
-            services.cast_ballot(voting_round, [ids[0]], user=user)
+        with pytest.raises(PermissionDenied, match="Only residents of Sparkbrook can vote here"):
+            services.cast_ballot(voting_round, [ids[0]], user=user, declaration=DECLARED)
     assert not Ballot.objects.exists()
 
 
@@ -166,11 +171,19 @@ def test_signed_in_people_vote_by_a_postcode_in_the_wards_list(
     WardPostcode.objects.create(ward=voting_round.ward, postcode="B11 1AA")
     assert services.postcode_voting_open_to(resident_rhys, voting_round)
     with pytest.raises(ValidationError, match="B6 5RQ is not in Sparkbrook"):
-        services.cast_ballot(voting_round, [ids[0]], user=resident_rhys, postcode="b6 5rq")
+        services.cast_ballot(
+            voting_round, [ids[0]], user=resident_rhys, postcode="b6 5rq", declaration=DECLARED
+        )
     with pytest.raises(ValidationError, match="full UK postcode"):
-        services.cast_ballot(voting_round, [ids[0]], user=resident_rhys, postcode="nowhere")
-    first = services.cast_ballot(voting_round, [ids[0]], user=resident_rhys, postcode="b111aa")
-    again = services.cast_ballot(voting_round, [ids[1]], user=resident_rhys, postcode="B11 1AA")
+        services.cast_ballot(
+            voting_round, [ids[0]], user=resident_rhys, postcode="nowhere", declaration=DECLARED
+        )
+    first = services.cast_ballot(
+        voting_round, [ids[0]], user=resident_rhys, postcode="b111aa", declaration=DECLARED
+    )
+    again = services.cast_ballot(
+        voting_round, [ids[1]], user=resident_rhys, postcode="B11 1AA", declaration=DECLARED
+    )
     assert again.replaced and services.receipt_status(first.receipt).status == "replaced"
     assert services.turnout(voting_round)["total"] == 1
     # The postcode is checked, never kept.
@@ -183,13 +196,17 @@ def test_signed_in_people_vote_by_a_postcode_in_the_wards_list(
 def test_code_only_round_refuses_signed_in_residents(sparkbrook: Ward, resident_alice: Any) -> None:
     round = make_voting_round(sparkbrook, allow_postcode_voting=False)
     with pytest.raises(PermissionDenied, match="voting codes only"):
-        services.cast_ballot(round, project_ids(round)[:1], user=resident_alice)
+        services.cast_ballot(
+            round, project_ids(round)[:1], user=resident_alice, declaration=DECLARED
+        )
 
 
 def test_changing_a_vote(voting_round: Round, ids: list[int], issued_codes: list[str]) -> None:
     code = issued_codes[0]
-    first = services.cast_ballot(voting_round, [ids[0]], code=code)
-    second = services.cast_ballot(voting_round, [ids[1]], code=code.lower().replace("-", " "))
+    first = services.cast_ballot(voting_round, [ids[0]], code=code, declaration=DECLARED)
+    second = services.cast_ballot(
+        voting_round, [ids[1]], code=code.lower().replace("-", " "), declaration=DECLARED
+    )
     assert second.replaced and second.receipt != first.receipt
     assert services.receipt_status(first.receipt).status == "replaced"
     assert services.receipt_status(second.receipt).status == "pending"
@@ -197,7 +214,7 @@ def test_changing_a_vote(voting_round: Round, ids: list[int], issued_codes: list
     assert Ballot.objects.get(receipt=first.receipt).selection is None
     assert Ballot.objects.filter(status=BallotStatus.LIVE).count() == 1
     # Turnout counts distinct voters, not ballots.
-    services.cast_ballot(voting_round, [ids[2]], code=issued_codes[1])
+    services.cast_ballot(voting_round, [ids[2]], code=issued_codes[1], declaration=DECLARED)
     assert services.turnout(voting_round)["total"] == 2
     services.close_round(voting_round)
     assert services.receipt_status(first.receipt).status == "replaced"
@@ -207,8 +224,8 @@ def test_changing_a_vote(voting_round: Round, ids: list[int], issued_codes: list
 def test_resident_changing_their_vote(
     voting_round: Round, ids: list[int], resident_alice: Any
 ) -> None:
-    first = services.cast_ballot(voting_round, [ids[0]], user=resident_alice)
-    second = services.cast_ballot(voting_round, [ids[1]], user=resident_alice)
+    first = services.cast_ballot(voting_round, [ids[0]], user=resident_alice, declaration=DECLARED)
+    second = services.cast_ballot(voting_round, [ids[1]], user=resident_alice, declaration=DECLARED)
     assert second.replaced
     assert services.receipt_status(first.receipt).status == "replaced"
     assert services.turnout(voting_round)["online"] == 1
@@ -234,7 +251,7 @@ def test_unknown_and_paper_used_codes_get_the_same_answer(
     answers = []
     for code in (unknown, paper_code):
         with pytest.raises(ValidationError) as exc:
-            services.cast_ballot(voting_round, [ids[1]], code=code)
+            services.cast_ballot(voting_round, [ids[1]], code=code, declaration=DECLARED)
         answers.append((exc.value.messages, exc.value.code))
     assert answers[0] == answers[1] == ([services.INVALID_CODE], "bad_code")
     assert Ballot.objects.filter(channel="online").count() == 0
@@ -246,7 +263,7 @@ def test_a_code_from_another_round_is_unknown_here(
     other = make_voting_round(sparkbrook, title="Another round")
     (foreign,) = services.issue_codes(other, 1)
     with pytest.raises(ValidationError) as exc:
-        services.cast_ballot(voting_round, [ids[0]], code=foreign)
+        services.cast_ballot(voting_round, [ids[0]], code=foreign, declaration=DECLARED)
     assert exc.value.messages == [services.INVALID_CODE]
 
 
@@ -256,7 +273,7 @@ def test_revoked_code_is_refused(
     code = issued_codes[0]
     services.revoke_code(voting_round, code, by=councillor_sam, reason="letter reported stolen")
     with pytest.raises(ValidationError) as exc:
-        services.cast_ballot(voting_round, [ids[0]], code=code)
+        services.cast_ballot(voting_round, [ids[0]], code=code, declaration=DECLARED)
     assert exc.value.code == "bad_code"
     assert not Ballot.objects.exists()
 
@@ -276,7 +293,7 @@ def test_voting_outside_the_voting_phase_is_refused(
     Round.objects.filter(pk=voting_round.pk).update(phase=phase)
     voting_round.refresh_from_db()
     with pytest.raises(ValidationError, match=message):
-        services.cast_ballot(voting_round, [ids[0]], code=issued_codes[0])
+        services.cast_ballot(voting_round, [ids[0]], code=issued_codes[0], declaration=DECLARED)
 
 
 def test_phase_is_rechecked_from_the_database(
@@ -286,7 +303,7 @@ def test_phase_is_rechecked_from_the_database(
     stale = Round.objects.get(pk=voting_round.pk)
     services.close_round(voting_round)
     with pytest.raises(ValidationError, match="has closed"):
-        services.cast_ballot(stale, [ids[0]], code=issued_codes[0])
+        services.cast_ballot(stale, [ids[0]], code=issued_codes[0], declaration=DECLARED)
     assert not Ballot.objects.exists()
 
 
@@ -295,12 +312,22 @@ def test_failed_code_attempts_are_rate_limited_per_client(
 ) -> None:
     for _ in range(services.CODE_FAILURE_LIMIT_PER_CLIENT):
         with pytest.raises(ValidationError):
-            services.cast_ballot(voting_round, [ids[0]], code=codes.new_code(), client="10.0.0.9")
+            services.cast_ballot(
+                voting_round,
+                [ids[0]],
+                code=codes.new_code(),
+                client="10.0.0.9",
+                declaration=DECLARED,
+            )
     # Even a good code is now refused from that client...
     with pytest.raises(PermissionDenied, match="Too many wrong codes"):
-        services.cast_ballot(voting_round, [ids[0]], code=issued_codes[0], client="10.0.0.9")
+        services.cast_ballot(
+            voting_round, [ids[0]], code=issued_codes[0], client="10.0.0.9", declaration=DECLARED
+        )
     # ...but not from another client.
-    services.cast_ballot(voting_round, [ids[0]], code=issued_codes[0], client="10.0.0.10")
+    services.cast_ballot(
+        voting_round, [ids[0]], code=issued_codes[0], client="10.0.0.10", declaration=DECLARED
+    )
     assert Ballot.objects.count() == 1
 
 
@@ -309,9 +336,13 @@ def test_typos_caught_by_the_check_character_are_not_counted_as_guesses(
 ) -> None:
     for _ in range(services.CODE_FAILURE_LIMIT_PER_CLIENT * 2):
         with pytest.raises(ValidationError, match=r"letters and numbers|typing mistake"):
-            services.cast_ballot(voting_round, [ids[0]], code="not a code", client="10.0.0.7")
+            services.cast_ballot(
+                voting_round, [ids[0]], code="not a code", client="10.0.0.7", declaration=DECLARED
+            )
     assert not services.code_attempts_blocked(voting_round, "10.0.0.7")
-    services.cast_ballot(voting_round, [ids[0]], code=issued_codes[0], client="10.0.0.7")
+    services.cast_ballot(
+        voting_round, [ids[0]], code=issued_codes[0], client="10.0.0.7", declaration=DECLARED
+    )
 
 
 def test_a_flood_of_wrong_codes_in_a_round_stops_guessers_but_not_voters(
@@ -321,14 +352,22 @@ def test_a_flood_of_wrong_codes_in_a_round_stops_guessers_but_not_voters(
     for i in range(5):  # five addresses, one wrong (well-formed) code each
         with pytest.raises(ValidationError):
             services.cast_ballot(
-                voting_round, [ids[0]], code=codes.new_code(), client=f"10.1.0.{i}"
+                voting_round,
+                [ids[0]],
+                code=codes.new_code(),
+                client=f"10.1.0.{i}",
+                declaration=DECLARED,
             )
     # A client that has guessed wrong is stopped while the round-wide limit holds...
     assert services.code_attempts_blocked(voting_round, "10.1.0.0")
     with pytest.raises(PermissionDenied, match="Too many wrong codes"):
-        services.cast_ballot(voting_round, [ids[0]], code=issued_codes[0], client="10.1.0.0")
+        services.cast_ballot(
+            voting_round, [ids[0]], code=issued_codes[0], client="10.1.0.0", declaration=DECLARED
+        )
     # ...but a voter whose code is right first time still votes.
-    services.cast_ballot(voting_round, [ids[0]], code=issued_codes[1], client="10.9.9.9")
+    services.cast_ballot(
+        voting_round, [ids[0]], code=issued_codes[1], client="10.9.9.9", declaration=DECLARED
+    )
     assert Ballot.objects.count() == 1
 
 
@@ -352,9 +391,13 @@ def test_commitments_are_sealed_every_25_ballots_and_at_close(small_round: Round
     receipts: dict[str, list[int]] = {}
     for i, code in enumerate(issued[:24]):
         selection = [ids[i % 5]]
-        receipts[services.cast_ballot(voting_round, selection, code=code).receipt] = selection
+        receipts[
+            services.cast_ballot(voting_round, selection, code=code, declaration=DECLARED).receipt
+        ] = selection
     assert _seals(voting_round) == []  # 24 pending: not yet
-    cast = services.cast_ballot(voting_round, [ids[0], ids[1]], code=issued[24])
+    cast = services.cast_ballot(
+        voting_round, [ids[0], ids[1]], code=issued[24], declaration=DECLARED
+    )
     receipts[cast.receipt] = [ids[0], ids[1]]
     (seal,) = _seals(voting_round)
     committed = seal.payload["commitments"]
@@ -366,8 +409,11 @@ def test_commitments_are_sealed_every_25_ballots_and_at_close(small_round: Round
 
     # Three more, one replacing an earlier ballot: sealed by the close.
     replaced_receipt = next(iter(receipts))
-    replacement = services.cast_ballot(voting_round, [ids[4]], code=issued[0])
-    more = [services.cast_ballot(voting_round, [ids[3]], code=c).receipt for c in issued[25:27]]
+    replacement = services.cast_ballot(voting_round, [ids[4]], code=issued[0], declaration=DECLARED)
+    more = [
+        services.cast_ballot(voting_round, [ids[3]], code=c, declaration=DECLARED).receipt
+        for c in issued[25:27]
+    ]
     services.close_round(voting_round)
     last = _seals(voting_round)[-1]
     assert sorted(last.payload["commitments"]) == last.payload["commitments"]
@@ -391,7 +437,7 @@ def test_commitments_are_sealed_every_25_ballots_and_at_close(small_round: Round
 def _vote(round: Round, ballots: list[list[int]]) -> list[str]:
     issued = services.issue_codes(round, len(ballots))
     return [
-        services.cast_ballot(round, sel, code=code).receipt
+        services.cast_ballot(round, sel, code=code, declaration=DECLARED).receipt
         for code, sel in zip(issued, ballots, strict=True)
     ]
 

@@ -12,8 +12,8 @@ from django.urls import reverse
 from ballots import services
 from ballots.models import Ballot
 from budgets.models import Phase, Round
-from tests.ballots.conftest import project_ids
-from tests.conftest import login
+from tests.ballots.conftest import confirm_vote, project_ids
+from tests.conftest import DECLARED, login
 
 PERSONAS = [
     "anonymous",
@@ -36,7 +36,11 @@ def _vote_url(round: Round) -> str:
 
 
 def _choices(ids: list[int], code: str = "", **extra: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {"projects": [str(i) for i in ids], "eligible": "1"}
+    data: dict[str, Any] = {
+        "projects": [str(i) for i in ids],
+        "basis": "live",
+        "age_confirmed": "1",
+    }
     if code:
         data["code"] = code
     data.update(extra)
@@ -55,8 +59,9 @@ def test_everyone_can_open_the_ballot(
     assert page.status_code == 200
     assert "A Bench by the Brook" in html and "£25,000" in html
     assert "£0 of £100,000 chosen" in html
-    # Only a resident of the ward votes without a code.
-    assert ('name="code"' in html) is (who != "resident_alice")
+    # Only a resident of the ward votes without a code (a code is optional for them).
+    assert ("Voting code (optional)" in html) is (who == "resident_alice")
+    assert 'name="code"' in html
 
 
 def test_voting_by_code_without_javascript(
@@ -69,8 +74,8 @@ def test_voting_by_code_without_javascript(
     assert "Check your vote" in html and "£62,500 of £100,000 chosen" in html
     assert not Ballot.objects.exists()
     # The review page carries everything forward in hidden fields: post it as the browser would.
-    confirm = client.post(
-        url, _choices(ids[:2], issued_codes[0].lower().replace("-", " "), step="confirm")
+    confirm = confirm_vote(
+        client, url, _choices(ids[:2], issued_codes[0].lower().replace("-", " "), step="confirm")
     )
     html = confirm.content.decode()
     assert confirm.status_code == 200 and "Your vote has been cast" in html
@@ -95,7 +100,7 @@ def test_resident_votes_signed_in_and_is_signed_out(
     client: Client, voting_round: Round, ids: list[int], resident_alice: Any
 ) -> None:
     login(client, resident_alice)
-    done = client.post(_vote_url(voting_round), _choices(ids[:1], step="confirm"))
+    done = confirm_vote(client, _vote_url(voting_round), _choices(ids[:1], step="confirm"))
     assert done.status_code == 200 and "signed out" in done.content.decode()
     assert Ballot.objects.count() == 1
     assert "_auth_user_id" not in client.session
@@ -105,8 +110,8 @@ def test_a_changed_vote_says_so(
     client: Client, voting_round: Round, ids: list[int], issued_codes: list[str]
 ) -> None:
     url = _vote_url(voting_round)
-    client.post(url, _choices(ids[:1], issued_codes[0], step="confirm"))
-    again = client.post(url, _choices(ids[1:2], issued_codes[0], step="confirm"))
+    confirm_vote(client, url, _choices(ids[:1], issued_codes[0], step="confirm"))
+    again = confirm_vote(client, url, _choices(ids[1:2], issued_codes[0], step="confirm"))
     assert "replaces the ballot you cast before" in again.content.decode()
 
 
@@ -116,7 +121,9 @@ def test_a_changed_vote_says_so(
         ({"projects": ["3", "4", "5"]}, "more than the £100,000 budget"),
         ({"projects": []}, "Choose at least one project"),
         ({"code": ""}, "Enter the voting code"),
-        ({"eligible": ""}, "Confirm that you are eligible"),
+        ({"age_confirmed": ""}, "Confirm that you are 16 or over"),
+        ({"basis": ""}, "Say whether you live, work or study"),
+        ({"basis": "visit"}, "Choose one of: live, work, study"),
         ({"code": "ABCDEF"}, "has 18 letters"),
     ],
 )
@@ -132,7 +139,7 @@ def test_errors_are_shown_in_an_error_summary(
     if "projects" in data:
         data = {"projects": [str(ids[int(p) - 1]) for p in data["projects"]]}
     posted.update(data)
-    page = client.post(_vote_url(voting_round), posted)
+    page = confirm_vote(client, _vote_url(voting_round), posted)
     html = page.content.decode()
     assert page.status_code == 400
     summary = html[html.index('class="error-summary"') :].split("</div>", 1)[0]
@@ -145,8 +152,10 @@ def test_a_selection_survives_a_wrong_code(
 ) -> None:
     from ballots import codes
 
-    page = client.post(
-        _vote_url(voting_round), _choices([ids[0], ids[2]], codes.new_code(), step="confirm")
+    page = confirm_vote(
+        client,
+        _vote_url(voting_round),
+        _choices([ids[0], ids[2]], codes.new_code(), step="confirm"),
     )
     html = page.content.decode()
     assert page.status_code == 400
@@ -186,12 +195,18 @@ def test_ranked_ballot_without_javascript(client: Client, sparkbrook: Any) -> No
     round = make_voting_round(sparkbrook, "ranked", title="Ranked")
     ids = project_ids(round)
     (code,) = services.issue_codes(round, 1)
-    data = {f"rank-{ids[3]}": "1", f"rank-{ids[0]}": "2", "code": code, "eligible": "1"}
+    data = {
+        f"rank-{ids[3]}": "1",
+        f"rank-{ids[0]}": "2",
+        "code": code,
+        "basis": "live",
+        "age_confirmed": "1",
+    }
     review = client.post(_vote_url(round), {**data, "step": "review"})
     html = review.content.decode()
     assert review.status_code == 200
     assert html.index("D Dog park") < html.index("A Bench by the Brook")
-    client.post(_vote_url(round), {**data, "step": "confirm"})
+    confirm_vote(client, _vote_url(round), {**data, "step": "confirm"})
     assert Ballot.objects.get().selection == [str(ids[3]), str(ids[0])]
 
 
@@ -203,7 +218,9 @@ def test_ballot_outside_voting(
     page = client.get(_vote_url(voting_round))
     assert page.status_code == 200
     assert ("has closed" if phase == Phase.CLOSED else "not opened yet") in page.content.decode()
-    client.post(_vote_url(voting_round), _choices(ids[:1], issued_codes[0], step="confirm"))
+    confirm_vote(
+        client, _vote_url(voting_round), _choices(ids[:1], issued_codes[0], step="confirm")
+    )
     assert not Ballot.objects.exists()
 
 
@@ -222,7 +239,7 @@ def test_vote_page_wrong_method(client: Client, voting_round: Round) -> None:
 
 def test_receipt_lookup_and_pages(client: Client, voting_round: Round, ids: list[int]) -> None:
     (code,) = services.issue_codes(voting_round, 1)
-    receipt = services.cast_ballot(voting_round, [ids[0]], code=code).receipt
+    receipt = services.cast_ballot(voting_round, [ids[0]], code=code, declaration=DECLARED).receipt
     found = client.get(reverse("ballots:receipt_lookup"), {"receipt": receipt.lower()})
     assert found.status_code == 302
     page = client.get(found["Location"])
@@ -242,7 +259,7 @@ def counted_round(small_round: Round) -> Round:
     ids = project_ids(small_round)
     issued = services.issue_codes(small_round, 3)
     for code, sel in zip(issued, [[ids[0], ids[1]], [ids[0]], [ids[4]]], strict=True):
-        services.cast_ballot(small_round, sel, code=code)
+        services.cast_ballot(small_round, sel, code=code, declaration=DECLARED)
     return small_round
 
 
@@ -414,13 +431,15 @@ def test_ranks_and_points_survive_a_wrong_code(client: Client, sparkbrook: Any) 
 
     ranked = make_voting_round(sparkbrook, "ranked", title="Ranked")
     r = project_ids(ranked)
-    page = client.post(
+    page = confirm_vote(
+        client,
         _vote_url(ranked),
         {
             f"rank-{r[3]}": "1",
             f"rank-{r[0]}": "2",
             "code": codes.new_code(),
-            "eligible": "1",
+            "basis": "live",
+            "age_confirmed": "1",
             "step": "confirm",
         },
     )
@@ -431,9 +450,16 @@ def test_ranks_and_points_survive_a_wrong_code(client: Client, sparkbrook: Any) 
 
     points = make_voting_round(sparkbrook, "cumulative", title="Points")
     p = project_ids(points)
-    page = client.post(
+    page = confirm_vote(
+        client,
         _vote_url(points),
-        {f"points-{p[1]}": "4", "code": codes.new_code(), "eligible": "1", "step": "confirm"},
+        {
+            f"points-{p[1]}": "4",
+            "code": codes.new_code(),
+            "basis": "live",
+            "age_confirmed": "1",
+            "step": "confirm",
+        },
     )
     assert re.search(rf'name="points-{p[1]}"[^>]*value="4"', page.content.decode())
 

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from budgets.models import Round
-from tests.conftest import PASSWORD
+from tests.ballots.conftest import confirm_vote
+from tests.conftest import DECLARED, PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +29,11 @@ def test_choices_made_before_signing_in_are_still_ticked_afterwards(
     assert f'value="{ids[1]}" id="project-{ids[1]}" checked' in page
     assert f'value="{ids[2]}" id="project-{ids[2]}" checked' not in page
     assert "£62,500 of £100,000 chosen" in page
-    # Signed in as a resident, no code is asked for.
-    assert 'name="code"' not in page
+    # Signed in as a resident, a code is optional.
+    assert "Voting code (optional)" in page and "Enter the voting code" not in page
+    # The saved choices are used once, then gone from the session (nothing lingers there).
+    assert "ballot_choices" not in client.session
+    assert f'id="project-{ids[0]}" checked' not in client.get(url).content.decode()
 
 
 def test_a_visitor_without_saved_choices_starts_with_an_empty_ballot(
@@ -50,8 +54,16 @@ def test_a_councillor_helping_at_a_desk_casts_an_assisted_ballot(
     (code,) = services.issue_codes(voting_round, 1)
     client.force_login(councillor_sam)
     url = f"/rounds/{voting_round.pk}/vote/"
-    page = client.post(
-        url, {"projects": [ids[0]], "code": code, "eligible": "1", "step": "confirm"}
+    page = confirm_vote(
+        client,
+        url,
+        {
+            "projects": [ids[0]],
+            "code": code,
+            "basis": "live",
+            "age_confirmed": "1",
+            "step": "confirm",
+        },
     )
     assert "Your vote has been cast" in page.content.decode()
     ballot = Ballot.objects.get()
@@ -71,9 +83,16 @@ def test_a_code_voter_on_their_own_device_is_not_recorded_as_assisted(
     from ballots.models import Ballot
 
     (code,) = services.issue_codes(voting_round, 1)
-    client.post(
+    confirm_vote(
+        client,
         f"/rounds/{voting_round.pk}/vote/",
-        {"projects": [ids[0]], "code": code, "eligible": "1", "step": "confirm"},
+        {
+            "projects": [ids[0]],
+            "code": code,
+            "basis": "live",
+            "age_confirmed": "1",
+            "step": "confirm",
+        },
     )
     assert Ballot.objects.get().assisted is False
     assert not Event.objects.filter(kind="ballot.assisted").exists()
@@ -91,13 +110,29 @@ def test_a_signed_in_non_resident_votes_with_a_postcode_on_the_ballot_page(
 
     WardPostcode.objects.create(ward=voting_round.ward, postcode="B12 9AB")
     assert 'name="postcode"' in client.get(url).content.decode()
-    refused = client.post(
-        url, {"projects": [ids[0]], "postcode": "B1 1AA", "eligible": "1", "step": "confirm"}
+    refused = confirm_vote(
+        client,
+        url,
+        {
+            "projects": [ids[0]],
+            "postcode": "B1 1AA",
+            "basis": "live",
+            "age_confirmed": "1",
+            "step": "confirm",
+        },
     )
     assert refused.status_code == 400
     assert "B1 1AA is not in Sparkbrook" in refused.content.decode()
-    cast = client.post(
-        url, {"projects": [ids[0]], "postcode": "b12 9ab", "eligible": "1", "step": "confirm"}
+    cast = confirm_vote(
+        client,
+        url,
+        {
+            "projects": [ids[0]],
+            "postcode": "b12 9ab",
+            "basis": "live",
+            "age_confirmed": "1",
+            "step": "confirm",
+        },
     )
     assert "Your vote has been cast" in cast.content.decode()
     assert Ballot.objects.count() == 1
@@ -120,8 +155,8 @@ def test_a_councillor_revokes_a_lost_code_from_the_voting_desk(
     page = client.post(url, {"code": lost, "reason": "letter lost"}, follow=True)
     assert "The code is revoked" in page.content.decode()
     with pytest.raises(ValidationError, match="not valid for this vote"):
-        services.cast_ballot(voting_round, [ids[0]], code=lost)
-    services.cast_ballot(voting_round, [ids[0]], code=kept)
+        services.cast_ballot(voting_round, [ids[0]], code=lost, declaration=DECLARED)
+    services.cast_ballot(voting_round, [ids[0]], code=kept, declaration=DECLARED)
     event = Event.objects.get(kind="code.revoked")
     assert event.payload["reason"] == "letter lost" and lost not in event.body
 

@@ -9,6 +9,7 @@ import pytest
 from ballots import services
 from budgets.models import Round
 from tests.ballots.conftest import make_voting_round, project_ids
+from tests.conftest import DECLARED
 from wards.models import Ward
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,12 +34,12 @@ def test_public_pages_have_no_serious_accessibility_problems(
     round: Round = make_voting_round(sparkbrook, scale=1000)
     ids = project_ids(round)
     issued = services.issue_codes(round, 2)
-    receipt = services.cast_ballot(round, [ids[0]], code=issued[0]).receipt
-    services.cast_ballot(round, [ids[1]], code=issued[1])
+    receipt = services.cast_ballot(round, [ids[0]], code=issued[0], declaration=DECLARED).receipt
+    services.cast_ballot(round, [ids[1]], code=issued[1], declaration=DECLARED)
     closed = make_voting_round(aston, scale=1000)
     closed_ids = project_ids(closed)
     for code, pid in zip(services.issue_codes(closed, 2), closed_ids[:2], strict=True):
-        services.cast_ballot(closed, [pid], code=code)
+        services.cast_ballot(closed, [pid], code=code, declaration=DECLARED)
     services.close_round(closed)
     services.publish_round(closed)
 

@@ -12,6 +12,7 @@ from ballots import services
 from ballots.models import Ballot
 from budgets.models import Phase, Round
 from tests.ballots.conftest import make_voting_round, project_ids
+from tests.conftest import DECLARED
 from wards.models import Membership, Role, Ward
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -59,7 +60,7 @@ def test_councillors_close_and_publish(sparkbrook: Ward, new_page: Any, csp: Any
     for code, sel in zip(
         services.issue_codes(round, 3), [[ids[0], ids[1]], [ids[0]], [ids[3]]], strict=True
     ):
-        services.cast_ballot(round, sel, code=code)
+        services.cast_ballot(round, sel, code=code, declaration=DECLARED)
     sam, sia = make_user("sam"), make_user("sia")
     for user in (sam, sia):
         Membership.objects.create(user=user, ward=sparkbrook, role=Role.COUNCILLOR)
