@@ -397,6 +397,10 @@ def check_declaration(round: Round, declaration: Declaration | None) -> str:
     return declaration.basis
 
 
+VOTING_CLOSED = "Voting has closed in this round."
+VOTING_NOT_OPEN = "Voting has not opened in this round yet."
+
+
 def voting_window_problem(round: Round, now: datetime.datetime | None = None) -> str | None:
     """Why a ballot arriving now is refused, or None: the phase AND the dates decide, whatever
     the scheduler did or did not do."""
@@ -411,11 +415,11 @@ def _window_problem(
 ) -> str | None:
     now = now or timezone.now()
     if phase in (Phase.CLOSED, Phase.PUBLISHED):
-        return "Voting has closed in this round."
+        return VOTING_CLOSED
     if phase != Phase.VOTING or (start is not None and now < start):
-        return "Voting has not opened in this round yet."
+        return VOTING_NOT_OPEN
     if end is not None and now >= end:
-        return "Voting has closed in this round."
+        return VOTING_CLOSED
     return None
 
 
@@ -435,7 +439,7 @@ def _refuse_outside_window_locked(round_id: int) -> None:
             .values_list("phase", "voting_start", "voting_end")
             .first()
         )
-    problem = _window_problem(*row) if row else "Voting has not opened in this round yet."
+    problem = _window_problem(*row) if row else VOTING_NOT_OPEN
     if problem:
         raise ValidationError(problem, code="not_voting")
 

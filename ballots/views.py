@@ -68,7 +68,9 @@ def vote(request: HttpRequest, round_id: int) -> HttpResponse:
     """
     round = _round(round_id)
     context = _voting_context(request, round)
-    if services.voting_window_problem(round):
+    if problem := services.voting_window_problem(round):
+        context["voting_ended"] = problem == services.VOTING_CLOSED
+        context["can_see_result"] = services.can_see_result(request.user, round)
         return render(request, "ballots/not_voting.html", context, status=200)
     projects = context["projects"]
     selection: services.Selection = {} if round.ballot_type == BallotType.CUMULATIVE else []

@@ -328,6 +328,15 @@ def voting_blockers(round: Round) -> list[str]:
         )
     if not round.proposals.on_ballot().exists():
         problems.append("No proposal has been found feasible, so the ballot would be empty.")
+    if round.voting_start is not None and round.voting_start > timezone.now():
+        problems.append(
+            f"Voting is set to open on {when(round.voting_start)}. To open it now, change the "
+            "voting start date first."
+        )
+    if round.voting_end is not None and round.voting_end <= timezone.now():
+        problems.append(
+            f"The voting end date ({when(round.voting_end)}) has passed. Set a later one first."
+        )
     try:
         _full_clean(round)
     except ValidationError as exc:

@@ -162,3 +162,57 @@ def test_database_refuses_two_live_ballots_for_one_voter(voting_round: Round) ->
             selection=["1"],
             commitment="1" * 64,
         )
+
+
+def test_a_double_click_on_cast_casts_once(voting_round: Round) -> None:
+    """Ten submissions of one confirmation at once: one ballot, and all answer with it."""
+    (code,) = services.issue_codes(voting_round, 1)
+    pid = voting_round.proposals.values_list("pk", flat=True).first()
+    token = services.new_cast_token(voting_round)
+
+    def confirm() -> str:
+        return services.cast_with_token(
+            Round.objects.get(pk=voting_round.pk),
+            [pid],
+            token=token,
+            code=code,
+            declaration=DECLARED,
+        )
+
+    results = _run_at_once([confirm] * 10)
+    assert results == [token] * 10, results
+    assert Ballot.objects.filter(round=voting_round).count() == 1
+    found = services.cast_by_token(voting_round, token)
+    assert found is not None and found.receipt == Ballot.objects.get().receipt
+
+
+def test_an_account_and_its_code_racing_leave_one_live_ballot(voting_round: Round) -> None:
+    """The same person submitting with their account and with a code at the same moment."""
+    from django.contrib.auth import get_user_model
+
+    from wards.models import Membership, Role
+
+    user = get_user_model().objects.create_user("nadia", password="x")  # noqa: S106
+    Membership.objects.create(user=user, ward=voting_round.ward, role=Role.RESIDENT)
+    codes = services.issue_codes(voting_round, 4)
+    pid = voting_round.proposals.values_list("pk", flat=True).first()
+    workers: list[Callable[[], Any]] = [
+        lambda: services.cast_ballot(
+            Round.objects.get(pk=voting_round.pk), [pid], user=user, declaration=DECLARED
+        )
+    ] * 3 + [
+        (
+            lambda c=c: services.cast_ballot(
+                Round.objects.get(pk=voting_round.pk),
+                [pid],
+                user=user,
+                code=c,
+                declaration=DECLARED,
+            )
+        )
+        for c in codes
+    ]
+    _run_at_once(workers)
+    assert Ballot.objects.filter(round=voting_round, status=BallotStatus.LIVE).count() == 1, (
+        "one person, one live ballot"
+    )
