@@ -2,11 +2,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from wards.models import Membership, Neighbourhood, Ward, WardPostcode
-from wards.postcodes import MAX_UPLOAD_BYTES, import_postcodes, read_postcodes
+from wards.postcodes import MAX_UPLOAD_BYTES, import_postcodes, read_postcode_areas
 
 
 class NeighbourhoodInline(admin.TabularInline):
@@ -21,7 +22,8 @@ class WardAdminForm(forms.ModelForm):
     postcodes_csv = forms.FileField(
         label="Upload postcodes (CSV)",
         required=False,
-        help_text="A CSV with a column headed 'postcode' (or postcodes in the first column). "
+        help_text="A CSV with a column headed 'postcode' (or postcodes in the first column), and "
+        "optionally one headed 'neighbourhood' naming the ward's neighbourhood each is in. "
         "Lines starting with # are ignored. Up to 5 MB.",
     )
     replace_postcodes = forms.BooleanField(
@@ -34,7 +36,7 @@ class WardAdminForm(forms.ModelForm):
         model = Ward
         fields = ["name", "slug", "official_code", "chest_pence"]
 
-    def clean_postcodes_csv(self) -> list[str] | None:
+    def clean_postcodes_csv(self) -> dict[str, str] | None:
         upload = self.cleaned_data.get("postcodes_csv")
         if not upload:
             return None
@@ -44,7 +46,7 @@ class WardAdminForm(forms.ModelForm):
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             raise forms.ValidationError("Save the file as CSV (UTF-8) and try again.") from None
-        postcodes, problems = read_postcodes(text)
+        postcodes, problems = read_postcode_areas(text)
         if problems:
             more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
             raise forms.ValidationError(
@@ -78,12 +80,16 @@ class WardAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         postcodes = form.cleaned_data.get("postcodes_csv")
         if postcodes:
-            result = import_postcodes(
-                obj,
-                postcodes,
-                replace=form.cleaned_data.get("replace_postcodes", False),
-                by=request.user,
-            )
+            try:
+                result = import_postcodes(
+                    obj,
+                    postcodes,
+                    replace=form.cleaned_data.get("replace_postcodes", False),
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                messages.error(request, "Postcodes not imported: " + " ".join(exc.messages))
+                return
             messages.success(
                 request,
                 f"Postcodes for {obj.name}: {result.added} added, {result.removed} removed, "
@@ -101,7 +107,7 @@ class WardPostcodeAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "ward"]
+    list_display = ["user", "role", "ward", "neighbourhood"]
     list_filter = ["role", "ward"]
     search_fields = ["user__username", "ward__name"]
     autocomplete_fields = ["ward"]

@@ -115,6 +115,12 @@ class Membership(models.Model):
 
         if self.ward is None and self.role != Role.AUDITOR:
             raise ValidationError({"ward": "Only auditors can hold a role across all wards."})
+        if self.neighbourhood is not None and (
+            self.role != Role.RESIDENT or self.neighbourhood.ward_id != self.ward_id
+        ):
+            raise ValidationError(
+                {"neighbourhood": "Only a resident can be placed in a neighbourhood of their ward."}
+            )
 
 
 class WardPostcode(models.Model):

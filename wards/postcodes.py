@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from wards.models import Ward, WardPostcode, normalise_postcode
+from wards.models import Neighbourhood, Ward, WardPostcode, normalise_postcode
 
 SAMPLE_CSV = Path(__file__).resolve().parent / "data" / "sample_postcodes.csv"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -35,43 +36,83 @@ def read_postcodes(text: str) -> tuple[list[str], list[str]]:
 
     Returns (normalised postcodes without duplicates, problems as 'line N: ...').
     """
+    areas, problems = read_postcode_areas(text)
+    return list(areas), problems
+
+
+def read_postcode_areas(text: str) -> tuple[dict[str, str], list[str]]:
+    """Like read_postcodes, with each postcode's neighbourhood from an optional column headed
+    'neighbourhood' (its name; empty when the postcode is in no neighbourhood)."""
     lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
     rows = list(csv.reader(lines))
     column = 0
+    area_column: int | None = None
     start = 0
     if rows:
         header = [cell.strip().lower() for cell in rows[0]]
         if "postcode" in header:
             column, start = header.index("postcode"), 1
-    found: dict[str, None] = {}
+            if "neighbourhood" in header:
+                area_column = header.index("neighbourhood")
+    found: dict[str, str] = {}
     problems: list[str] = []
     for number, row in enumerate(rows[start:], start=start + 1):
         if not row or not any(cell.strip() for cell in row):
             continue
         raw = row[column] if column < len(row) else ""
+        area = (
+            row[area_column].strip() if area_column is not None and area_column < len(row) else ""
+        )
         try:
-            found[normalise_postcode(raw)] = None
+            found[normalise_postcode(raw)] = area
         except ValueError:
             problems.append(f"line {number}: {raw.strip()[:20]!r} is not a full UK postcode")
-    return list(found), problems
+    return found, problems
 
 
 @transaction.atomic
 def import_postcodes(
-    ward: Ward, postcodes: Iterable[str], *, replace: bool = False, by: Any = None
+    ward: Ward,
+    postcodes: Iterable[str] | Mapping[str, str],
+    *,
+    replace: bool = False,
+    by: Any = None,
 ) -> PostcodeImport:
-    """Add postcodes to the ward's list (or replace the list) and record it in the ledger."""
+    """Add postcodes to the ward's list (or replace the list) and record it in the ledger.
+
+    Given a mapping of postcode -> neighbourhood name, each postcode is also placed in that
+    neighbourhood of the ward (a neighbourhood's round takes only its own postcodes); a name the
+    ward does not have is refused before anything is written.
+    """
     import audit
 
-    wanted = set(postcodes)
-    existing = set(ward.postcodes.values_list("postcode", flat=True))
+    areas = dict(postcodes) if isinstance(postcodes, Mapping) else dict.fromkeys(postcodes, "")
+    by_name = {n.name.casefold(): n for n in Neighbourhood.objects.filter(ward=ward)}
+    unknown = sorted({a for a in areas.values() if a and a.casefold() not in by_name})
+    if unknown:
+        raise ValidationError(
+            f"{ward.name} has no neighbourhood called {', '.join(map(repr, unknown))}. "
+            "Add it to the ward first, or correct the file."
+        )
+    wanted = set(areas)
+    existing = dict(ward.postcodes.values_list("postcode", "neighbourhood_id"))
     result = PostcodeImport()
-    new = sorted(wanted - existing)
-    WardPostcode.objects.bulk_create([WardPostcode(ward=ward, postcode=pc) for pc in new])
+    new = sorted(wanted - set(existing))
+
+    def area_id(postcode: str) -> int | None:
+        name = areas[postcode]
+        return by_name[name.casefold()].pk if name else None
+
+    WardPostcode.objects.bulk_create(
+        [WardPostcode(ward=ward, postcode=pc, neighbourhood_id=area_id(pc)) for pc in new]
+    )
+    for pc in sorted(wanted & set(existing)):
+        if existing[pc] != area_id(pc):
+            ward.postcodes.filter(postcode=pc).update(neighbourhood_id=area_id(pc))
     result.added = len(new)
-    result.unchanged = len(wanted & existing)
+    result.unchanged = len(wanted & set(existing))
     if replace:
-        gone = existing - wanted
+        gone = set(existing) - wanted
         result.removed = ward.postcodes.filter(postcode__in=gone).delete()[0]
     if result.added or result.removed:
         audit.record(

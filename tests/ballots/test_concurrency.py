@@ -192,7 +192,7 @@ def test_an_account_and_its_code_racing_leave_one_live_ballot(voting_round: Roun
 
     from wards.models import Membership, Role
 
-    user = get_user_model().objects.create_user("nadia", password="x")  # noqa: S106
+    user = get_user_model().objects.create_user("nadia", password="x")
     Membership.objects.create(user=user, ward=voting_round.ward, role=Role.RESIDENT)
     codes = services.issue_codes(voting_round, 4)
     pid = voting_round.proposals.values_list("pk", flat=True).first()

@@ -59,3 +59,22 @@ def test_staff_upload_postcodes_in_the_admin(
     assert response.status_code == 302
     assert sparkbrook.postcodes.count() == 2
     assert client.get("/admin/wards/wardpostcode/").status_code == 200
+
+
+def test_postcodes_can_be_placed_in_the_wards_neighbourhoods(sparkbrook: Ward) -> None:
+    from django.core.exceptions import ValidationError
+
+    from wards.models import Neighbourhood
+    from wards.postcodes import read_postcode_areas
+
+    heath = Neighbourhood.objects.create(ward=sparkbrook, name="Balsall Heath", slug="bh")
+    areas, problems = read_postcode_areas(
+        "postcode,neighbourhood\nB12 9AB,Balsall Heath\nB11 1AA,\n"
+    )
+    assert problems == [] and areas == {"B12 9AB": "Balsall Heath", "B11 1AA": ""}
+    import_postcodes(sparkbrook, areas)
+    placed = dict(sparkbrook.postcodes.values_list("postcode", "neighbourhood_id"))
+    assert placed == {"B12 9AB": heath.pk, "B11 1AA": None}
+    with pytest.raises(ValidationError, match="no neighbourhood called 'Moseley'"):
+        import_postcodes(sparkbrook, {"B13 8AA": "Moseley"})
+    assert not sparkbrook.postcodes.filter(postcode="B13 8AA").exists()
