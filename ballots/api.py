@@ -62,6 +62,9 @@ Reason = inline_serializer("Reason", fields={"reason": serializers.CharField()})
         404: Reason,
     },
     summary="Cast or replace a ballot",
+    description="Send an `Idempotency-Key` header (any unique text up to 200 characters) to make "
+    "retries safe: the same key in the same round casts once and answers with the first "
+    "ballot's receipt.",
 )
 @api_view(["POST"])
 @permission_classes([AllowAny])
@@ -84,15 +87,18 @@ def cast(request: Request, round_id: int) -> Response:
     if not isinstance(basis, str) or not isinstance(age_confirmed, bool):
         raise ValidationError("`basis` must be text and `age_confirmed` true or false.")
     selection = services.parse_selection(round, data)
-    result = services.cast_ballot(
-        round,
-        selection,
-        declaration=services.Declaration(basis=basis, age_confirmed=age_confirmed),
-        code=code,
-        user=request.user,
-        client=client_ip(request),
-        postcode=postcode,
-    )
+    how = {
+        "declaration": services.Declaration(basis=basis, age_confirmed=age_confirmed),
+        "code": code,
+        "user": request.user,
+        "client": client_ip(request),
+        "postcode": postcode,
+    }
+    key = request.headers.get("Idempotency-Key")
+    if key is not None:
+        result, _ = services.cast_idempotently(round, selection, idempotency_key=key, **how)
+    else:
+        result = services.cast_ballot(round, selection, **how)
     return Response(
         {"receipt": result.receipt},
         status=status.HTTP_200_OK if result.replaced else status.HTTP_201_CREATED,

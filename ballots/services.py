@@ -759,16 +759,36 @@ def cast_with_token(round: Round, selection: Selection, *, token: str, **kwargs:
             "This page has expired. Check your choices and review your vote again.",
             code="expired",
         )
+    _cast_once(round, nonce_hash, selection, **kwargs)
+    return token
+
+
+def cast_idempotently(
+    round: Round, selection: Selection, *, idempotency_key: str, **kwargs: Any
+) -> tuple[CastResult, bool]:
+    """The API's retry-safe cast: the same Idempotency-Key in the same round casts once and
+    answers with the first cast's receipt. Returns (result, whether this call cast it)."""
+    key = idempotency_key.strip()
+    if not key or len(key) > 200:
+        raise ValidationError("An Idempotency-Key header has 1 to 200 characters.")
+    nonce_hash = hashlib.sha256(f"api:{round.pk}:{key}".encode()).hexdigest()
+    return _cast_once(round, nonce_hash, selection, **kwargs)
+
+
+def _cast_once(
+    round: Round, nonce_hash: str, selection: Selection, **kwargs: Any
+) -> tuple[CastResult, bool]:
     with transaction.atomic():
         try:
             with transaction.atomic():
                 row = CastToken.objects.create(round=round, nonce_hash=nonce_hash, receipt="")
         except IntegrityError:
-            return token  # the first submission cast the ballot
+            first = CastToken.objects.get(nonce_hash=nonce_hash)
+            return CastResult(receipt=first.receipt, replaced=first.replaced), False
         result = cast_ballot(round, selection, **kwargs)
         row.receipt, row.replaced = result.receipt, result.replaced
         row.save(update_fields=["receipt", "replaced"])
-    return token
+    return result, True
 
 
 # --- Sealing commitments in the ledger ------------------------------------------------------

@@ -350,3 +350,21 @@ def test_a_refused_confirmation_can_be_retried_with_the_same_token(
     assert not CastToken.objects.exists()
     right = client.post(url, {**data, "step": "confirm", "cast_token": token})
     assert right.status_code == 302 and Ballot.objects.count() == 1
+
+
+def test_an_api_retry_with_the_same_idempotency_key_casts_once(
+    client: Client, voting_round: Round, ids: list[int], issued_codes: list[str]
+) -> None:
+    url = f"/api/v1/rounds/{voting_round.pk}/ballots/"
+    body = {"code": issued_codes[0], "projects": [ids[0]], "basis": "live", "age_confirmed": True}
+
+    def send(key: str) -> Any:
+        return client.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
+
+    first, retry = send("retry-1"), send("retry-1")
+    assert first.status_code == 201 and retry.json() == first.json()
+    assert Ballot.objects.count() == 1
+    # A new key is a new submission: it replaces the ballot, as any vote change does.
+    assert send("retry-2").status_code == 200
+    assert _live(voting_round) == 1
+    assert send("x" * 201).status_code == 400
