@@ -703,6 +703,10 @@ def enter_paper_batch(
         )
     normal = _normal_paper_ballots(round, ballots)
     with transaction.atomic():
+        # The phase as the database has it, under the same shared lock as an online ballot: a
+        # close waits for this batch to commit (and counts it), or this entry waits for the
+        # close and is refused. `round` itself may have been loaded before the close.
+        _refuse_unless_voting(_lock_phase(round.pk))
         batch, _ = PaperBatch.objects.select_for_update().get_or_create(
             round=round, polling_place=place
         )
@@ -795,6 +799,8 @@ def _paper_ballot_text(item: Mapping[str, Any] | None) -> str:
 
 
 def _accept_batch(round: Round, batch: PaperBatch, entry: PaperEntry, by: Any) -> None:
+    """Count an agreed batch. Runs inside the entry's transaction, under the phase lock."""
+    _refuse_unless_voting(_lock_phase(round.pk))
     projects = ballot_projects(round)
     vote_type = PB_VOTE_TYPE[BallotType(round.ballot_type)]
     counted = 0
