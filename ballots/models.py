@@ -209,7 +209,11 @@ class PaperBatch(models.Model):
 
 
 class PaperEntry(models.Model):
-    """One person's keying of a batch: the ballot-paper account and every ballot."""
+    """One person's keying of a batch: the ballot-paper account and every ballot.
+
+    Each ballot is {"code": ..., "selection": ...} while the batch is unresolved; once it is
+    accepted (or the round closes) the code is replaced by "code_hmac" (see services).
+    """
 
     batch = models.ForeignKey(PaperBatch, on_delete=models.CASCADE, related_name="entries")
     entered_by = models.ForeignKey(

@@ -1013,6 +1013,53 @@ def _actor_role(user: Any) -> str:
     return "councillor"
 
 
+# Kept in a resolved entry instead of the code: an HMAC under its own label, so it matches
+# nothing in the code register (whose rows follow the printed letters' order) without the key.
+PAPER_CODE_LABEL = "paper entry:"
+
+
+def _code_hmac(round: Round, text: str) -> str:
+    """The paper path's one call of codes.hash_code."""
+    return codes.hash_code(text)
+
+
+def _scrubbed(round: Round, item: Mapping[str, Any]) -> dict[str, Any]:
+    """A paper ballot as kept once its batch is resolved: the code's HMAC, never the code."""
+    kept = {key: value for key, value in item.items() if key != "code"}
+    if "code" in item:
+        kept["code_hmac"] = _code_hmac(round, PAPER_CODE_LABEL + str(item["code"]))
+    return kept
+
+
+def _scrub_entries(round: Round, entries: Iterable[PaperEntry]) -> int:
+    """Replace every clear code in these entries by its HMAC; how many entries changed."""
+    changed = 0
+    for entry in entries:
+        if not any("code" in item for item in entry.ballots):
+            continue
+        entry.ballots = [_scrubbed(round, item) for item in entry.ballots]
+        entry.save(update_fields=["ballots"])
+        changed += 1
+    return changed
+
+
+def scrub_unresolved_paper_codes(round: Round) -> int:
+    """At close: no voting code typed into a batch that was never resolved survives in clear.
+
+    Accepted batches were scrubbed when they were accepted; this replaces the codes of batches
+    still awaiting a second entry or still disagreeing by their HMACs. Idempotent; returns how
+    many entries it changed. Call it inside the closing transaction, under the round's lock.
+    """
+    with transaction.atomic():
+        entries = (
+            PaperEntry.objects.select_for_update()
+            .filter(batch__round_id=round.pk)
+            .exclude(batch__status=PaperBatch.Status.ACCEPTED)
+            .order_by("id")
+        )
+        return _scrub_entries(round, entries)
+
+
 def _normal_paper_ballots(
     round: Round, ballots: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
@@ -1039,7 +1086,11 @@ def enter_paper_batch(
     account: PaperAccount,
     ballots: Sequence[Mapping[str, Any]],
 ) -> PaperBatch:
-    """Record one person's entry of a batch; the second agreeing entry makes it count."""
+    """Record one person's entry of a batch; the second agreeing entry makes it count.
+
+    The codes typed are kept in clear only while the batch is unresolved, so the people entering
+    it can compare entries side by side; accepting it replaces them by HMACs in every entry.
+    """
     require(by, Action.ENTER_PAPER, round.ward)
     _refuse_unless_voting(round.phase)
     place = polling_place.strip()
@@ -1057,6 +1108,10 @@ def enter_paper_batch(
         )
     normal = _normal_paper_ballots(round, ballots)
     with transaction.atomic():
+        # The phase as the database has it, under the same shared lock as an online ballot: a
+        # close waits for this batch to commit (and counts it), or this entry waits for the
+        # close and is refused. `round` itself may have been loaded before the close.
+        _refuse_unless_voting(_lock_phase(round.pk))
         batch, _ = PaperBatch.objects.select_for_update().get_or_create(
             round=round, polling_place=place
         )
@@ -1137,7 +1192,8 @@ def paper_differences(batch: PaperBatch) -> list[dict[str, Any]]:
 
 
 def _paper_ballot_text(item: Mapping[str, Any] | None) -> str:
-    """'ABCDEF-…: 12, 15' as a clerk typed it, for the side-by-side comparison."""
+    """'ABCDEF-…: 12, 15' as a clerk typed it, for the side-by-side comparison; only the marks
+    ('12, 15') once the batch is resolved and its codes are no longer kept."""
     if item is None:
         return "(missing)"
     selection = item.get("selection") or []
@@ -1145,10 +1201,14 @@ def _paper_ballot_text(item: Mapping[str, Any] | None) -> str:
         marks = ", ".join(f"{pid}={n}" for pid, n in selection.items())
     else:
         marks = ", ".join(str(pid) for pid in selection)
-    return f"{item.get('code', '')}: {marks}"
+    if "code" not in item:
+        return marks
+    return f"{item['code']}: {marks}"
 
 
 def _accept_batch(round: Round, batch: PaperBatch, entry: PaperEntry, by: Any) -> None:
+    """Count an agreed batch. Runs inside the entry's transaction, under the phase lock."""
+    _refuse_unless_voting(_lock_phase(round.pk))
     projects = ballot_projects(round)
     vote_type = PB_VOTE_TYPE[BallotType(round.ballot_type)]
     counted = 0
@@ -1158,7 +1218,7 @@ def _accept_batch(round: Round, batch: PaperBatch, entry: PaperEntry, by: Any) -
             code = item["code"]
             code_row = (
                 VotingCode.objects.select_for_update()
-                .filter(round=round, code_hash=codes.hash_code(code))
+                .filter(round=round, code_hash=_code_hmac(round, code))
                 .first()
             )
             key = codes.voter_key_for_code(round.pk, code)
@@ -1183,6 +1243,8 @@ def _accept_batch(round: Round, batch: PaperBatch, entry: PaperEntry, by: Any) -
     batch.status = PaperBatch.Status.ACCEPTED
     batch.accepted_at = timezone.now()
     batch.save(update_fields=["status", "accepted_at"])
+    # Resolved: no entry of this batch (a superseded, disagreeing one included) keeps a code.
+    _scrub_entries(round, batch.entries.select_for_update().order_by("id"))
     audit.record(
         "paper_batch.accepted",
         ward=round.ward,
@@ -1211,7 +1273,7 @@ def _paper_ballot_problem(
         codes.normalise_code(item["code"])
     except codes.CodeFormatError:
         return "the voting code on the ballot is not a valid code"
-    row = VotingCode.objects.filter(round=round, code_hash=codes.hash_code(item["code"])).first()
+    row = VotingCode.objects.filter(round=round, code_hash=_code_hmac(round, item["code"])).first()
     if row is None:
         return "the voting code is not one issued for this round"
     if row.revoked:
