@@ -9,6 +9,9 @@ from config import views as config_views
 from wards.api import WardViewSet
 from wards.views import home
 
+# /admin/login/ takes the same sign-in limits as /accounts/login/.
+admin.site.login_form = config_views.RateLimitedAdminAuthenticationForm
+
 router = DefaultRouter()
 router.register("wards", WardViewSet, basename="ward")
 
