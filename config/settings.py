@@ -178,6 +178,8 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": "10/min", "code": "20/min"},
+    # A DRF throttle, if one is added, looks behind the same trusted proxies as client_ip.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Community Chest API",
