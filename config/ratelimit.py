@@ -67,7 +67,8 @@ def _redis_record(key: str, timeout: int) -> int | None:
     if not isinstance(backend, RedisCache):
         return None
     full_key = backend.make_and_validate_key(key)
-    client = backend._cache.get_client(full_key, write=True)
+    # Django offers no public handle on the Redis connection; RedisCache._cache is its client.
+    client = backend._cache.get_client(full_key, write=True)  # type: ignore[attr-defined]
     pipeline = client.pipeline(transaction=True)
     pipeline.set(full_key, 0, ex=timeout, nx=True)
     pipeline.incr(full_key)
