@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
@@ -40,15 +41,28 @@ class RateLimitedAdminAuthenticationForm(RateLimitedAuthenticationForm, AdminAut
     """The admin's sign-in form with the same limits (config/urls.py installs it)."""
 
 
+def _too_many(form: Any) -> bool:
+    return isinstance(form, AuthenticationForm) and form.has_error(NON_FIELD_ERRORS, "rate_limited")
+
+
 class RateLimitedLoginView(LoginView):
     form_class = RateLimitedAuthenticationForm
     redirect_authenticated_user = True
 
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_invalid(form)
-        if form.has_error(NON_FIELD_ERRORS, "rate_limited"):
+        if _too_many(form):
             response.status_code = 429
         return response
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin sign-in page with the limited form (see config/urls.py); 429 when limited."""
+    response = admin.site.login(request)
+    context = getattr(response, "context_data", None) or {}
+    if _too_many(context.get("form")):
+        response.status_code = 429
+    return response
 
 
 @require_safe
