@@ -9,6 +9,9 @@ from config import views as config_views
 from wards.api import WardViewSet
 from wards.views import home
 
+# /admin/login/ takes the same sign-in limits as /accounts/login/.
+admin.site.login_form = config_views.RateLimitedAdminAuthenticationForm
+
 router = DefaultRouter()
 router.register("wards", WardViewSet, basename="ward")
 
@@ -22,6 +25,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/login/", config_views.admin_login),
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

@@ -100,3 +100,10 @@ def test_startup_with_malformed_database_url_fails_with_a_clear_message() -> Non
     result = _manage_check(DEBUG="1", DATABASE_URL="postgres//nohost")
     assert result.returncode == 2
     assert "DATABASE_URL must look like" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["-1", "one"])
+def test_a_bad_trusted_proxy_count_stops_start_up(value: str) -> None:
+    result = _manage_check(DEBUG="1", TRUSTED_PROXY_COUNT=value)
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT" in result.stderr
