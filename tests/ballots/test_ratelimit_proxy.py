@@ -26,12 +26,21 @@ def _behind_proxy(forwarded: str) -> Client:
 
 def _guess_wrong(client: Client, round: Round, ids: list[int]) -> None:
     for _ in range(services.CODE_FAILURE_LIMIT_PER_CLIENT):
-        body = {"code": codes.new_code(), "projects": [ids[0]]}
+        body = {
+            "basis": "live",
+            "age_confirmed": True,
+            "code": codes.new_code(),
+            "projects": [ids[0]],
+        }
         assert post_json(client, _cast_url(round), body).status_code == 400
 
 
 def _vote(client: Client, round: Round, ids: list[int], code: str) -> Any:
-    return post_json(client, _cast_url(round), {"code": code, "projects": [ids[0]]})
+    return post_json(
+        client,
+        _cast_url(round),
+        {"basis": "live", "age_confirmed": True, "code": code, "projects": [ids[0]]},
+    )
 
 
 def test_one_clients_wrong_codes_never_block_another_behind_the_proxy(
@@ -64,7 +73,12 @@ def test_an_ipv6_client_cannot_rotate_addresses_within_its_slash_64(
     voting_round: Round, ids: list[int], issued_codes: list[str]
 ) -> None:
     for i in range(services.CODE_FAILURE_LIMIT_PER_CLIENT):
-        body = {"code": codes.new_code(), "projects": [ids[0]]}
+        body = {
+            "basis": "live",
+            "age_confirmed": True,
+            "code": codes.new_code(),
+            "projects": [ids[0]],
+        }
         rotating = Client(REMOTE_ADDR=f"2001:db8:1:2::{i + 1:x}")
         assert post_json(rotating, _cast_url(voting_round), body).status_code == 400
     fresh = Client(REMOTE_ADDR="2001:db8:1:2:ffff::1")
