@@ -269,7 +269,9 @@ def main() -> int:
             bodies.append(
                 (
                     f"/api/v1/rounds/{rid}/ballots/",
-                    json.dumps({"code": code, "projects": chosen}).encode(),
+                    json.dumps(
+                        {"code": code, "projects": chosen, "basis": "live", "age_confirmed": True}
+                    ).encode(),
                 )
             )
         print(
