@@ -346,10 +346,10 @@ def cast_ballot(
             # A typo the check character caught: it could never have matched, so it is not
             # counted as a guess.
             raise ValidationError(str(exc), code="bad_code") from None
-        voter_key = codes.voter_key_for_code(round.pk, normal)
-        code_hash = codes.hash_code(normal)
+        voter_key = codes.voter_key_for_code(round, normal)
+        code_hash = codes.hash_code(round, normal)
     else:
-        voter_key = codes.voter_key_for_user(round.pk, user.pk)
+        voter_key = codes.voter_key_for_user(round, user.pk)
 
     # A code used from a councillor's or clerk's session is help-desk voting: it counts like any
     # other ballot, and the ledger records that it was assisted (never what was chosen).
@@ -587,7 +587,7 @@ def issue_codes(round: Round, count: int, *, by: Any = None) -> list[str]:
     issued = [codes.new_code() for _ in range(count)]
     with transaction.atomic():
         VotingCode.objects.bulk_create(
-            [VotingCode(round=round, code_hash=codes.hash_code(c)) for c in issued],
+            [VotingCode(round=round, code_hash=codes.hash_code(round, c)) for c in issued],
             batch_size=2000,
         )
         audit.record(
@@ -614,7 +614,7 @@ def revoke_code(round: Round, code: str, *, by: Any = None, reason: str) -> None
     with transaction.atomic():
         row = (
             VotingCode.objects.select_for_update()
-            .filter(round=round, code_hash=codes.hash_code(normal))
+            .filter(round=round, code_hash=codes.hash_code(round, normal))
             .first()
         )
         if row is None:
@@ -804,10 +804,10 @@ def _accept_batch(round: Round, batch: PaperBatch, entry: PaperEntry, by: Any) -
             code = item["code"]
             code_row = (
                 VotingCode.objects.select_for_update()
-                .filter(round=round, code_hash=codes.hash_code(code))
+                .filter(round=round, code_hash=codes.hash_code(round, code))
                 .first()
             )
-            key = codes.voter_key_for_code(round.pk, code)
+            key = codes.voter_key_for_code(round, code)
             if Voter.objects.filter(round=round, key=key).exists():
                 reason = "this code has already voted (online or on paper)"
             else:
@@ -857,7 +857,9 @@ def _paper_ballot_problem(
         codes.normalise_code(item["code"])
     except codes.CodeFormatError:
         return "the voting code on the ballot is not a valid code"
-    row = VotingCode.objects.filter(round=round, code_hash=codes.hash_code(item["code"])).first()
+    row = VotingCode.objects.filter(
+        round=round, code_hash=codes.hash_code(round, item["code"])
+    ).first()
     if row is None:
         return "the voting code is not one issued for this round"
     if row.revoked:
