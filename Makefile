@@ -8,13 +8,11 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: demo test lint check bench bench-tally bench-ledger bench-load clean-venv python-version
+.PHONY: demo test lint check bench bench-tally bench-ledger bench-load clean-venv
 
-python-version:
+$(PY):
 	@test -n "$(PYTHON)" || { echo "Community Chest needs Python 3.11, 3.12 or 3.13, and none of python3.11, python3.13, python3.12, python3 on PATH is one. Install one, or run make PYTHON=/path/to/python3.x"; exit 1; }
 	@$(PYTHON) -c '$(SUPPORTED)' 2>/dev/null || { echo "Community Chest needs Python 3.11, 3.12 or 3.13; PYTHON=$(PYTHON) is $$($(PYTHON) -V 2>/dev/null || echo 'not a working Python'). Run make PYTHON=/path/to/python3.x"; exit 1; }
-
-$(PY): | python-version
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
