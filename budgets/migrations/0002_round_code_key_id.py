@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('budgets', '0001_initial'),
+        ("budgets", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='round',
-            name='code_key_id',
-            field=models.CharField(blank=True, default='', editable=False, max_length=32),
+            model_name="round",
+            name="code_key_id",
+            field=models.CharField(blank=True, default="", editable=False, max_length=32),
         ),
     ]
