@@ -91,9 +91,23 @@ def test_a_round_whose_key_is_gone_says_which_key_to_restore(
 SETUP = """
 from ballots import services
 from tests.ballots.conftest import make_voting_round
-from wards.models import Ward
+from tests.conftest import make_user
+from wards.models import Membership, Role, Ward
 ward = Ward.objects.create(name="Sparkbrook", slug="sparkbrook", chest_pence=10_000_000)
+Membership.objects.create(user=make_user("alice"), ward=ward, role=Role.RESIDENT)
 print(make_voting_round(ward).pk)
+"""
+
+CAST_SIGNED_IN = """
+import os
+from django.contrib.auth import get_user_model
+from ballots import services
+from budgets.models import Round
+from tests.ballots.conftest import project_ids
+round = Round.objects.get(pk=int(os.environ["CAST_ROUND"]))
+alice = get_user_model().objects.get(username="alice")
+cast = services.cast_ballot(round, [project_ids(round)[0]], user=alice)
+print("replaced" if cast.replaced else "first")
 """
 
 CAST = """
@@ -167,6 +181,11 @@ def test_codes_issued_by_one_process_vote_in_another(tmp_path: Path) -> None:
     other = _env(tmp_path, elsewhere, DEBUG="1", CAST_ROUND=round_id, CAST_CODE=issued[1])
     said = _ok(_manage(other, "shell", "-c", CAST))
     assert said.startswith("refused:"), said
+    # A signed-in resident votes, the server restarts (a new process), she votes again: her
+    # ballot is replaced, never a second one (before: each process had its own register key).
+    said = [_ok(_manage(server, "shell", "-c", CAST_SIGNED_IN)) for _ in range(2)]
+    assert said == ["first", "replaced"]
+
     # Generating again keeps the file: the checkout's codes stay valid.
     before = local.read_text()
     subprocess.run(
