@@ -4,17 +4,25 @@ Codes use an alphabet without 0/O/1/I so they can be read off a letter, ignore c
 hyphens when typed, and end in a check character (a weighted sum in GF(32)) that catches a
 mistyped character or two swapped neighbours before the server is asked. Codes are stored only
 as HMAC-SHA256 under VOTING_CODE_KEY, a key kept outside the database.
+
+Every round pins the id of the key it first hashed under (Round.code_key_id): its codes and its
+register keys stay under that key when VOTING_CODE_KEY is rotated (the old key moves to
+VOTING_CODE_OLD_KEYS), so a rotation never lets anyone vote twice.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import random
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from budgets.models import Round
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols: 5 bits each
 CODE_DATA_CHARS = 17  # 85 bits of randomness
@@ -72,33 +80,65 @@ def normalise_code(raw: str) -> str:
     return _group(compact, CODE_GROUP)
 
 
-def _key() -> bytes:
-    key = os.environ.get("VOTING_CODE_KEY") or getattr(settings, "VOTING_CODE_KEY", "")
-    if key:
-        return key.encode()
-    # Without its own key, derive one from SECRET_KEY (also kept outside the database).
-    return hashlib.sha256(
-        b"community-chest voting codes\x00" + settings.SECRET_KEY.encode()
-    ).digest()
+class UnknownCodeKey(ImproperlyConfigured):
+    """A round pinned a voting-code key id the server no longer has."""
 
 
-def hash_code(code: str) -> str:
-    return hmac.new(_key(), code.encode(), hashlib.sha256).hexdigest()
+def pin_code_key(round: Round) -> str:
+    """The key id the round hashes codes and register keys under: pinned to the current
+    VOTING_CODE_KEY the first time it is needed (codes issued, a code checked, a ballot cast)."""
+    if not round.code_key_id:
+        from budgets.models import Round as RoundModel
+
+        RoundModel.objects.filter(pk=round.pk, code_key_id="").update(
+            code_key_id=settings.VOTING_CODE_KEY_ID
+        )
+        # Whoever pinned first won: use what is stored.
+        round.code_key_id = RoundModel.objects.values_list("code_key_id", flat=True).get(
+            pk=round.pk
+        )
+    return round.code_key_id
 
 
-def voter_key_for_code(round_id: int, code: str) -> str:
-    return hmac.new(_key(), f"voter:{round_id}:code:{code}".encode(), hashlib.sha256).hexdigest()
+def _key(round: Round) -> bytes:
+    key_id = pin_code_key(round)
+    keys: dict[str, bytes] = settings.VOTING_CODE_KEYS
+    try:
+        return keys[key_id]
+    except KeyError:
+        raise UnknownCodeKey(
+            f"Round {round.pk} hashes its voting codes under key id {key_id!r}, which is neither "
+            f"VOTING_CODE_KEY nor in VOTING_CODE_OLD_KEYS (known ids: {', '.join(sorted(keys))}). "
+            "Put that key back in VOTING_CODE_OLD_KEYS: without it, the round's codes cannot "
+            "vote and its voters cannot be recognised."
+        ) from None
 
 
-def voter_key_for_user(round_id: int, user_id: int) -> str:
-    return hmac.new(_key(), f"voter:{round_id}:user:{user_id}".encode(), hashlib.sha256).hexdigest()
+def hash_code(round: Round, code: str) -> str:
+    return hmac.new(_key(round), code.encode(), hashlib.sha256).hexdigest()
 
 
-def person_key_for_user(user_id: int, budget_year: int) -> str:
-    """Marks one person's part in a budget year's votes across wards, without their id."""
-    return hmac.new(
-        _key(), f"person:{budget_year}:user:{user_id}".encode(), hashlib.sha256
-    ).hexdigest()
+def voter_key_for_code(round: Round, code: str) -> str:
+    message = f"voter:{round.pk}:code:{code}".encode()
+    return hmac.new(_key(round), message, hashlib.sha256).hexdigest()
+
+
+def voter_key_for_user(round: Round, user_id: int) -> str:
+    message = f"voter:{round.pk}:user:{user_id}".encode()
+    return hmac.new(_key(round), message, hashlib.sha256).hexdigest()
+
+
+def person_keys_for_user(user_id: int, budget_year: int) -> list[str]:
+    """Mark one person's part in a budget year's votes across wards, without their id: the
+    key under the current VOTING_CODE_KEY first, then under each retired key, so a rotation in
+    the middle of a budget year does not let anyone vote in a second ward."""
+    message = f"person:{budget_year}:user:{user_id}".encode()
+    keys: dict[str, bytes] = settings.VOTING_CODE_KEYS
+    order = [
+        settings.VOTING_CODE_KEY_ID,
+        *sorted(k for k in keys if k != settings.VOTING_CODE_KEY_ID),
+    ]
+    return [hmac.new(keys[k], message, hashlib.sha256).hexdigest() for k in order]
 
 
 def new_receipt() -> str:

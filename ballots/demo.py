@@ -41,7 +41,7 @@ def _cast_demo_ballots(round: Round, online: int, paper: int, say: Callable[[str
     all_codes = _demo_codes(round, online + paper + DEMO_CODES_SHOWN + 5)
     with transaction.atomic():
         VotingCode.objects.bulk_create(
-            [VotingCode(round=round, code_hash=codes.hash_code(c)) for c in all_codes],
+            [VotingCode(round=round, code_hash=codes.hash_code(round, c)) for c in all_codes],
             ignore_conflicts=True,
         )
     popularity = _popularity(round, rng)
@@ -115,7 +115,9 @@ def seed_ballots(say: Callable[[str], None]) -> None:
         )
         issued = set(VotingCode.objects.filter(round=round).values_list("code_hash", flat=True))
         shown = [
-            c for c in unused if codes.hash_code(c) in issued and codes.hash_code(c) not in used
+            c
+            for c in unused
+            if codes.hash_code(round, c) in issued and codes.hash_code(round, c) not in used
         ][:DEMO_CODES_SHOWN]
         if shown:
             say(

@@ -527,7 +527,7 @@ def cast_ballot(
 
     account_key: str | None = None
     if signed_in and not assisted:
-        account_key = codes.voter_key_for_user(round.pk, user.pk)
+        account_key = codes.voter_key_for_user(round, user.pk)
     if code is not None:
         if code_attempts_blocked(round, client):
             raise TooManyAttempts(
@@ -539,8 +539,8 @@ def cast_ballot(
             # A typo the check character caught: it could never have matched, so it is not
             # counted as a guess.
             raise ValidationError(str(exc), code="bad_code") from None
-        voter_key = codes.voter_key_for_code(round.pk, normal)
-        code_hash = codes.hash_code(normal)
+        voter_key = codes.voter_key_for_code(round, normal)
+        code_hash = codes.hash_code(round, normal)
     else:
         assert account_key is not None
         voter_key = account_key
@@ -615,10 +615,6 @@ def _lock_code(cursor: Any, round_id: int, code_hash: str) -> int | None:
     return int(row[0]) if row else None
 
 
-def person_key(user_id: int, budget_year: int) -> str:
-    return codes.person_key_for_user(user_id, budget_year)
-
-
 def _mark_participation(cursor: Any, round: Round, account_key: str, user_id: int) -> None:
     """Hold a signed-in person to settings.WARD_VOTES_PER_YEAR wards' votes per budget year.
 
@@ -626,14 +622,16 @@ def _mark_participation(cursor: Any, round: Round, account_key: str, user_id: in
     wards' ballots racing each other cannot both slip under the limit.
     """
     year = round.budget_year
-    key = person_key(user_id, year)
+    key, *retired = codes.person_keys_for_user(user_id, year)
     if connection.vendor == "postgresql":
         cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [0x50415254, key])
-    cursor.execute(
-        "SELECT round_id FROM ballots_participation WHERE person_key = %s AND budget_year = %s",
-        [key, year],
-    )
-    rounds = {int(row[0]) for row in cursor.fetchall()}
+    rounds: set[int] = set()
+    for candidate in (key, *retired):
+        cursor.execute(
+            "SELECT round_id FROM ballots_participation WHERE budget_year = %s AND person_key = %s",
+            [year, candidate],
+        )
+        rounds.update(int(row[0]) for row in cursor.fetchall())
     if round.pk in rounds:
         return
     if len(rounds) >= settings.WARD_VOTES_PER_YEAR:
@@ -941,7 +939,7 @@ def issue_codes(round: Round, count: int, *, by: Any = None) -> list[str]:
     issued = [codes.new_code() for _ in range(count)]
     with transaction.atomic():
         VotingCode.objects.bulk_create(
-            [VotingCode(round=round, code_hash=codes.hash_code(c)) for c in issued],
+            [VotingCode(round=round, code_hash=codes.hash_code(round, c)) for c in issued],
             batch_size=2000,
         )
         audit.record(
@@ -968,7 +966,7 @@ def revoke_code(round: Round, code: str, *, by: Any = None, reason: str) -> None
     with transaction.atomic():
         row = (
             VotingCode.objects.select_for_update()
-            .filter(round=round, code_hash=codes.hash_code(normal))
+            .filter(round=round, code_hash=codes.hash_code(round, normal))
             .first()
         )
         if row is None:
@@ -1020,7 +1018,7 @@ PAPER_CODE_LABEL = "paper entry:"
 
 def _code_hmac(round: Round, text: str) -> str:
     """The paper path's one call of codes.hash_code."""
-    return codes.hash_code(text)
+    return codes.hash_code(round, text)
 
 
 def _scrubbed(round: Round, item: Mapping[str, Any]) -> dict[str, Any]:
@@ -1221,7 +1219,7 @@ def _accept_batch(round: Round, batch: PaperBatch, entry: PaperEntry, by: Any) -
                 .filter(round=round, code_hash=_code_hmac(round, code))
                 .first()
             )
-            key = codes.voter_key_for_code(round.pk, code)
+            key = codes.voter_key_for_code(round, code)
             if Voter.objects.filter(round=round, key=key).exists():
                 reason = "this code has already voted (online or on paper)"
             else:

@@ -37,6 +37,8 @@ def _env(db: str) -> dict[str, str]:
             "DATABASE_URL": f"{PG}/{db}",
             "DEBUG": "0",
             "SECRET_KEY": "bench-" + secrets.token_urlsafe(48),
+            "VOTING_CODE_KEY": "bench:" + secrets.token_urlsafe(48),
+            "LOCAL_SETTINGS_FILE": "",
             "SECURE_SSL_REDIRECT": "0",
             "SECURE_COOKIES": "0",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",

@@ -119,6 +119,9 @@ class Round(models.Model):
         default=25, help_text="Ballot commitments are sealed in the ledger in batches of this size."
     )
     settings_frozen_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The VOTING_CODE_KEY id this round's codes and register keys are hashed under, pinned on
+    # first use (ballots.codes.pin_code_key) so rotating the key never re-opens a vote.
+    code_key_id = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -11,6 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
+from config.env import DERIVED_CODE_KEY_ID
+
 
 @register(Tags.security, deploy=True)
 def community_chest_deploy_checks(app_configs: Any = None, **kwargs: Any) -> list[Any]:
@@ -24,13 +26,24 @@ def community_chest_deploy_checks(app_configs: Any = None, **kwargs: Any) -> lis
                 id="community_chest.W001",
             )
         )
-    if not os.environ.get("VOTING_CODE_KEY"):
+    if settings.VOTING_CODE_KEY_ID == DERIVED_CODE_KEY_ID:
         problems.append(
-            Warning(
-                "VOTING_CODE_KEY is not set, so voting codes are hashed under a key derived from "
-                "SECRET_KEY; rotating SECRET_KEY would then invalidate every issued code.",
-                hint="Set VOTING_CODE_KEY to a long random value and keep it outside the database.",
-                id="community_chest.W002",
+            Error(
+                "VOTING_CODE_KEY is not set, so voting codes are hashed under a development key "
+                "derived from SECRET_KEY.",
+                hint="Set VOTING_CODE_KEY=KEYID:SECRET (e.g. 2026a:<48 random characters>), "
+                "independent of SECRET_KEY and kept outside the database.",
+                id="community_chest.E003",
+            )
+        )
+    if settings.LOCAL_SETTINGS_NAMES:
+        problems.append(
+            Error(
+                f"{', '.join(settings.LOCAL_SETTINGS_NAMES)} came from the development file "
+                f"{settings.LOCAL_SETTINGS_FILE}, not from the environment.",
+                hint="Production takes its secrets from the environment: delete the file or set "
+                "LOCAL_SETTINGS_FILE= (empty).",
+                id="community_chest.E004",
             )
         )
     if not (os.environ.get("AUDIT_SIGNING_KEY") or os.environ.get("AUDIT_SIGNING_KEY_FILE")):

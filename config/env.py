@@ -6,8 +6,11 @@ message an operator can act on instead of a half-configured server.
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, MutableMapping
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -104,6 +107,117 @@ def env_secret_key(name: str, *, debug: bool, environ: Mapping[str, str] = os.en
         "`python -c 'import secrets; print(secrets.token_urlsafe(64))'`), or set DEBUG=1 "
         "for a development key."
     )
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """NAME=value lines (blank lines, `# comments` and an `export ` prefix allowed; a value may be
+    quoted). A malformed line stops start-up naming the file and line, never its content."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ImproperlyConfigured(f"{path} cannot be read: {exc.strerror or exc}.") from None
+    values: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        line = line.removeprefix("export ").lstrip()
+        name, sep, value = line.partition("=")
+        name = name.strip()
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ImproperlyConfigured(f"{path}, line {number}: expected NAME=value.")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[name] = value
+    return values
+
+
+def load_env_file(path: Path, environ: MutableMapping[str, str] = os.environ) -> list[str]:
+    """Add the file's settings to `environ` where it has none (the real environment wins).
+    Returns the names taken from the file."""
+    taken = []
+    for name, value in read_env_file(path).items():
+        if name not in environ:
+            environ[name] = value
+            taken.append(name)
+    return taken
+
+
+KEY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
+MIN_CODE_KEY_CHARS = 32
+DERIVED_CODE_KEY_ID = "dev"
+
+
+def derived_code_key(secret_key: str) -> bytes:
+    """Development and tests only: a voting-code key derived from SECRET_KEY."""
+    return hashlib.sha256(b"community-chest voting codes\x00" + secret_key.encode()).digest()
+
+
+def _code_key(name: str, entry: str, position: str) -> tuple[str, bytes]:
+    key_id, sep, secret = entry.strip().partition(":")
+    example = f"e.g. {name}=2026a:<at least {MIN_CODE_KEY_CHARS} random characters>"
+    if not sep:
+        raise ImproperlyConfigured(
+            f"{name}{position} must be KEYID:SECRET so a round can keep its key through a "
+            f"rotation ({example}); got a value without ':'."
+        )
+    if not KEY_ID.fullmatch(key_id):
+        raise ImproperlyConfigured(
+            f"{name}{position}: the key id must be 1-32 letters, digits, '.', '_' or '-' "
+            f"starting with a letter or digit ({example}); got {key_id!r}:***."
+        )
+    if key_id == DERIVED_CODE_KEY_ID:
+        raise ImproperlyConfigured(
+            f"{name}{position}: the key id {key_id!r} is reserved for the development key "
+            f"derived from SECRET_KEY; choose another ({example})."
+        )
+    if len(secret) < MIN_CODE_KEY_CHARS:
+        raise ImproperlyConfigured(
+            f"{name}{position}: the secret of key {key_id!r} must be at least "
+            f"{MIN_CODE_KEY_CHARS} characters long; got {len(secret)}."
+        )
+    return key_id, secret.encode()
+
+
+def env_code_keyring(
+    name: str,
+    old_name: str,
+    *,
+    derive_from: str | None,
+    environ: Mapping[str, str] = os.environ,
+) -> tuple[str, dict[str, bytes]]:
+    """The voting-code keyring: (current key id, {key id: key}).
+
+    `name` holds the current key as KEYID:SECRET; `old_name` a comma-separated list of retired
+    keys in the same form, kept so rounds that pinned them still verify their codes. Without
+    `name`, a key is derived from `derive_from` (SECRET_KEY; pass it only in development and
+    tests) under the id "dev"; with `derive_from=None` a missing key stops start-up.
+    """
+    raw = environ.get(name, "").strip()
+    if raw:
+        current, key = _code_key(name, raw, "")
+    elif derive_from is not None:
+        current, key = DERIVED_CODE_KEY_ID, derived_code_key(derive_from)
+    else:
+        raise ImproperlyConfigured(
+            f"{name} is not set. With DEBUG off it is required, and independent of SECRET_KEY: "
+            f"set it to KEYID:SECRET, for example {name}=2026a:$(python -c 'import secrets; "
+            f"print(secrets.token_urlsafe(48))'). On a development checkout, `make demo` (or "
+            "`python -m config.local_settings`) writes one to var/local.env."
+        )
+    keys = {current: key}
+    old_raw = environ.get(old_name, "").strip()
+    if old_raw:
+        for position, entry in enumerate(old_raw.split(","), start=1):
+            old_id, old_key = _code_key(old_name, entry, f" (entry {position})")
+            if old_id in keys:
+                raise ImproperlyConfigured(
+                    f"{old_name} (entry {position}): key id {old_id!r} is already used by "
+                    f"{name} or an earlier entry; every key needs its own id."
+                )
+            keys[old_id] = old_key
+    return current, keys
 
 
 def _redact(url: str) -> str:

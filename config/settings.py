@@ -2,19 +2,50 @@
 
 Every knob comes from the environment with a default that runs on a laptop (SQLite in var/).
 A malformed value stops start-up with a message naming the variable (see config/env.py).
+A development checkout also has var/local.env (config/local_settings.py): generated secrets that
+every manage.py command and the server share; the real environment wins over it.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from config.env import env_bool, env_database, env_int, env_list, env_secret_key
+from config import local_settings
+from config.env import (
+    env_bool,
+    env_code_keyring,
+    env_database,
+    env_int,
+    env_list,
+    env_secret_key,
+    load_env_file,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
+# Read when it exists, whatever DEBUG says (so `manage.py issue_codes` agrees with `make demo`'s
+# server); only `python -m config.local_settings` writes it, and `check --deploy` fails if a
+# server took any setting from it.
+_local_file = local_settings.default_path()
+LOCAL_SETTINGS_FILE = ""  # the file read, if any; the names it supplied:
+LOCAL_SETTINGS_NAMES: list[str] = []
+if _local_file is not None and _local_file.is_file():
+    LOCAL_SETTINGS_FILE = str(_local_file)
+    LOCAL_SETTINGS_NAMES = load_env_file(_local_file)
+
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_secret_key("SECRET_KEY", debug=DEBUG)
+# Voting codes and register keys are HMACs under a key of their own, never derived from
+# SECRET_KEY outside development and tests. VOTING_CODE_KEY is KEYID:SECRET (the current key);
+# VOTING_CODE_OLD_KEYS lists retired keys the same way. A round pins the key id it first used
+# (Round.code_key_id), so rotating the current key changes nothing for a round under way.
+VOTING_CODE_KEY_ID, VOTING_CODE_KEYS = env_code_keyring(
+    "VOTING_CODE_KEY",
+    "VOTING_CODE_OLD_KEYS",
+    derive_from=SECRET_KEY if DEBUG or "pytest" in sys.modules else None,
+)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
 # How many wards' votes one signed-in person may take part in per budget year (a city setting).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 import re
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -141,19 +142,20 @@ def test_codes_are_stored_only_as_hmac(voting_round: Round, ids: list[int]) -> N
     for code in issued:
         assert code not in stored
         assert code.replace("-", "") not in stored
-        assert VotingCode.objects.filter(code_hash=codes.hash_code(code)).exists()
+        assert VotingCode.objects.filter(code_hash=codes.hash_code(voting_round, code)).exists()
     assert VotingCode.objects.filter(round=voting_round).count() == 5
     assert all(len(h) == 64 for h in VotingCode.objects.values_list("code_hash", flat=True))
     # The register row is keyed, never the code or the person.
     voter = Voter.objects.get()
-    assert voter.key == codes.voter_key_for_code(voting_round.pk, issued[0])
+    assert voter.key == codes.voter_key_for_code(voting_round, issued[0])
     assert Ballot.objects.get().voter == voter
 
 
 def test_hashes_depend_on_the_key_kept_outside_the_database(
-    settings: object, monkeypatch: pytest.MonkeyPatch
+    voting_round: Round, settings: Any
 ) -> None:
     code = codes.new_code()
-    before = codes.hash_code(code)
-    monkeypatch.setenv("VOTING_CODE_KEY", "another key entirely")
-    assert codes.hash_code(code) != before
+    before = codes.hash_code(voting_round, code)
+    key_id = voting_round.code_key_id
+    settings.VOTING_CODE_KEYS = {key_id: b"another key entirely, also 32+ characters long"}
+    assert codes.hash_code(voting_round, code) != before

@@ -150,7 +150,7 @@ def test_signed_in_resident_casts_without_a_code(
     cast = services.cast_ballot(voting_round, [ids[0]], user=resident_alice, declaration=DECLARED)
     assert services.receipt_status(cast.receipt).status == "pending"
     voter = Voter.objects.get()
-    assert voter.key == codes.voter_key_for_user(voting_round.pk, resident_alice.pk)
+    assert voter.key == codes.voter_key_for_user(voting_round, resident_alice.pk)
     assert voter.voting_code is None
 
 

@@ -107,3 +107,100 @@ def test_a_bad_trusted_proxy_count_stops_start_up(value: str) -> None:
     result = _manage_check(DEBUG="1", TRUSTED_PROXY_COUNT=value)
     assert result.returncode != 0
     assert "TRUSTED_PROXY_COUNT" in result.stderr
+
+
+# --- The voting-code keyring and the development settings file -----------------------------
+
+SECRET = "s" * 40
+
+
+def test_keyring_reads_the_current_key_and_the_retired_ones() -> None:
+    from config.env import env_code_keyring
+
+    current, keys = env_code_keyring(
+        "VOTING_CODE_KEY",
+        "VOTING_CODE_OLD_KEYS",
+        derive_from=None,
+        environ={
+            "VOTING_CODE_KEY": f"2026a:{SECRET}",
+            "VOTING_CODE_OLD_KEYS": f"2025a:{'o' * 40}, 2024b:{'p' * 40}",
+        },
+    )
+    assert current == "2026a"
+    assert keys == {"2026a": SECRET.encode(), "2025a": b"o" * 40, "2024b": b"p" * 40}
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({}, "VOTING_CODE_KEY is not set"),
+        ({"VOTING_CODE_KEY": SECRET}, "must be KEYID:SECRET"),
+        ({"VOTING_CODE_KEY": f"bad id:{SECRET}"}, "key id must be"),
+        ({"VOTING_CODE_KEY": f"dev:{SECRET}"}, "reserved"),
+        ({"VOTING_CODE_KEY": "2026a:short"}, "at least 32 characters"),
+        (
+            {"VOTING_CODE_KEY": f"2026a:{SECRET}", "VOTING_CODE_OLD_KEYS": f"2026a:{SECRET}x"},
+            "already used",
+        ),
+        ({"VOTING_CODE_KEY": f"2026a:{SECRET}", "VOTING_CODE_OLD_KEYS": SECRET}, "entry 1"),
+    ],
+)
+def test_a_bad_keyring_stops_start_up_without_showing_a_secret(
+    environ: dict[str, str], message: str
+) -> None:
+    from config.env import env_code_keyring
+
+    with pytest.raises(ImproperlyConfigured, match=message) as excinfo:
+        env_code_keyring(
+            "VOTING_CODE_KEY", "VOTING_CODE_OLD_KEYS", derive_from=None, environ=environ
+        )
+    assert SECRET not in str(excinfo.value)
+    assert "short" not in str(excinfo.value)
+
+
+def test_without_a_key_development_derives_one_from_secret_key() -> None:
+    from config.env import env_code_keyring
+
+    one = env_code_keyring("VOTING_CODE_KEY", "X", derive_from="a" * 50, environ={})
+    two = env_code_keyring("VOTING_CODE_KEY", "X", derive_from="b" * 50, environ={})
+    assert one[0] == two[0] == "dev"
+    assert one[1] != two[1]
+
+
+def test_env_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    from config.env import load_env_file
+
+    path = tmp_path / "local.env"
+    path.write_text("# comment\n\nSECRET_KEY=from-file\nexport DEBUG='1'\nOTHER=\"x=y\"\n")
+    environ = {"SECRET_KEY": "from-environment"}
+    assert load_env_file(path, environ) == ["DEBUG", "OTHER"]
+    assert environ == {"SECRET_KEY": "from-environment", "DEBUG": "1", "OTHER": "x=y"}
+
+
+def test_a_malformed_env_file_names_the_line_not_its_content(tmp_path: Path) -> None:
+    from config.env import read_env_file
+
+    path = tmp_path / "local.env"
+    path.write_text("SECRET_KEY=fine\nhunter2-no-equals-sign\n")
+    with pytest.raises(ImproperlyConfigured, match="line 2") as excinfo:
+        read_env_file(path)
+    assert "hunter2" not in str(excinfo.value)
+
+
+def test_local_settings_are_written_once_with_mode_0600(tmp_path: Path) -> None:
+    from config import local_settings
+    from config.env import env_code_keyring, env_secret_key, read_env_file
+
+    path = tmp_path / "var" / "local.env"
+    assert local_settings.ensure(path)
+    first = path.read_text()
+    assert not local_settings.ensure(path)
+    assert path.read_text() == first
+    assert path.stat().st_mode & 0o777 == 0o600
+    values = read_env_file(path)
+    # Valid for production-strength checks: long SECRET_KEY, a key id, a signing key.
+    env_secret_key("SECRET_KEY", debug=False, environ=values)
+    assert env_code_keyring("VOTING_CODE_KEY", "X", derive_from=None, environ=values)[0]
+    from audit.signing import parse_private_key
+
+    parse_private_key(values["AUDIT_SIGNING_KEY"].encode(), "AUDIT_SIGNING_KEY")

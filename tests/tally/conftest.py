@@ -1,4 +1,4 @@
-"""Shared fixtures for the tally core's tests: where the shared Pabulib files are."""
+"""Shared fixtures for the tally core's tests: the committed Pabulib files (tests/data/pabulib)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # helpers: oracle, generators, files
 
-from pabulib_files import pabulib_dir, shared_files
+from pabulib_files import missing_files, pabulib_dir
 
 
 @pytest.fixture
 def pabulib() -> Path:
     directory = pabulib_dir()
-    if not shared_files():
-        pytest.skip(f"no shared Pabulib files in {directory} (set PABULIB_DIR)")
+    missing = missing_files()
+    if missing:
+        pytest.fail(f"Pabulib files missing from {directory}: {', '.join(missing)}")
     return directory

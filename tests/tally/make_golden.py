@@ -2,9 +2,10 @@
 
     python tests/tally/make_golden.py [--jobs 2] [--skip-slow] [FILE.pb ...]
 
-One JSON file per shared Pabulib file, mapping "rule/sat" to pabutools' funded set (sorted ids),
-money spent and seconds taken, plus the analytics `compare` must reproduce. pabutools is slow
-(mes-add1 takes minutes and gigabytes on the big files); `--skip-slow` leaves mes-add1 out on files
+One JSON file per Pabulib file in tests/data/pabulib, mapping "rule/sat" to pabutools' funded set
+(sorted ids), money spent and seconds taken (recorded, never asserted), plus the analytics
+`compare` must reproduce. pabutools is slow (mes-add1 takes minutes and gigabytes on the big
+files); `--skip-slow` leaves mes-add1 out on files
 with more than 5,000 voters and keeps any value already in the golden file.
 """
 
@@ -12,22 +13,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from pabulib_files import pabulib_dir
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
-
-
-def pabulib_dir() -> Path:
-    env = os.environ.get("PABULIB_DIR")
-    return Path(env) if env else (ROOT / ".." / "shared" / "pabulib").resolve()
 
 
 def golden_path(pb: Path) -> Path:
