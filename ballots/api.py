@@ -87,7 +87,7 @@ def cast(request: Request, round_id: int) -> Response:
     if not isinstance(basis, str) or not isinstance(age_confirmed, bool):
         raise ValidationError("`basis` must be text and `age_confirmed` true or false.")
     selection = services.parse_selection(round, data)
-    how = {
+    how: dict[str, Any] = {
         "declaration": services.Declaration(basis=basis, age_confirmed=age_confirmed),
         "code": code,
         "user": request.user,
