@@ -452,37 +452,43 @@ def _last_seal_at(round: Round) -> datetime.datetime | None:
     return datetime.datetime.fromisoformat(stamp) if stamp else None
 
 
-SEAL_SQL = (
+SEAL_ALL_SQL = (
     "UPDATE ballots_ballot SET sealed = %s WHERE round_id = %s AND sealed = %s RETURNING commitment"
 )
-SEAL_AND_UNLINK_SQL = (
-    "UPDATE ballots_ballot SET sealed = %s, voter_id = NULL "
-    "WHERE round_id = %s AND sealed = %s RETURNING commitment"
+# All pending commitments but the K with the smallest hashes: an order unrelated to casting, so
+# which ballots wait for the next seal says nothing about when they were cast.
+SEAL_HOLDING_BACK_SQL = (
+    "UPDATE ballots_ballot SET sealed = %s WHERE round_id = %s AND sealed = %s AND id NOT IN ("
+    "SELECT id FROM ballots_ballot WHERE round_id = %s AND sealed = %s "
+    "ORDER BY commitment LIMIT %s) RETURNING commitment"
 )
+PENDING_SQL = "SELECT COUNT(*) FROM ballots_ballot WHERE round_id = %s AND sealed = %s"
 
 # When each round was last sealed, as this process last saw it. A seal by another worker can only
 # make the true time later, so "sealed less than an hour ago" read from here is always right.
 _LAST_SEAL_SEEN: dict[tuple[int, datetime.datetime], datetime.datetime] = {}
 
 
-def seal_if_due(round: Round, *, force: bool = False, unlink: bool = False) -> int:
-    """Seal pending commitments every K ballots or every hour, whichever comes later.
+def seal_if_due(round: Round, *, force: bool = False) -> int:
+    """Seal pending commitments in the ledger: batches of at least K, at most one an hour.
 
-    Sealing in batches (sorted) keeps the ledger's order from revealing which commitment belongs
-    to someone seen voting. Returns how many new commitments were sealed.
+    K is the round's `seal_batch_size`. While voting, a seal waits until 2K commitments are
+    pending and then seals all but K of them, so the batch holds at least K and at least K are
+    always left for the seal at close (`force=True`, which seals every pending one): no batch,
+    the last included, holds fewer than K. Only a round with fewer than K ballots in all is
+    sealed in one smaller batch, at close. Commitments are sorted within a batch, so the ledger's
+    order cannot tell which one belongs to someone seen voting. Returns how many were sealed.
     """
+    k = round.seal_batch_size
     if not force:
         now = timezone.now()
         seen = _LAST_SEAL_SEEN.get((round.pk, round.created_at))
         if seen is not None and now - seen < SEAL_INTERVAL:
             return 0
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT COUNT(*) FROM ballots_ballot WHERE round_id = %s AND sealed = %s",
-                [round.pk, False],
-            )
+            cursor.execute(PENDING_SQL, [round.pk, False])
             (pending,) = cursor.fetchone()
-        if pending < round.seal_batch_size:
+        if pending < 2 * k:
             return 0
         last = _last_seal_at(round)
         if last is not None:
@@ -498,16 +504,23 @@ def seal_if_due(round: Round, *, force: bool = False, unlink: bool = False) -> i
     # Mark and collect in one statement each, so a ballot committed meanwhile is never marked
     # sealed without being listed (and the ids never travel back as a huge IN list).
     with connection.cursor() as cursor:
-        cursor.execute(
-            # Closing also cuts these ballots' link to their voters in the same pass.
-            SEAL_AND_UNLINK_SQL if unlink else SEAL_SQL,
-            [True, round.pk, False],
-        )
+        if force:
+            cursor.execute(SEAL_ALL_SQL, [True, round.pk, False])
+        else:
+            # Counted again under the lock: a seal another worker committed meanwhile may have
+            # left fewer than 2K pending. Ballots committed from now on can only add to them.
+            cursor.execute(PENDING_SQL, [round.pk, False])
+            (pending,) = cursor.fetchone()
+            if pending < 2 * k:
+                return 0
+            cursor.execute(SEAL_HOLDING_BACK_SQL, [True, round.pk, False, round.pk, False, k])
         new = [row[0] for row in cursor.fetchall()]
+        # Only replaced ballots whose own commitment is sealed (now or before) can be listed
+        # as superseded: one held back is listed with the seal that lists it.
         cursor.execute(
-            "UPDATE ballots_ballot SET superseded_sealed = %s "
-            "WHERE round_id = %s AND status = %s AND superseded_sealed = %s RETURNING commitment",
-            [True, round.pk, BallotStatus.REPLACED.value, False],
+            "UPDATE ballots_ballot SET superseded_sealed = %s WHERE round_id = %s "
+            "AND status = %s AND superseded_sealed = %s AND sealed = %s RETURNING commitment",
+            [True, round.pk, BallotStatus.REPLACED.value, False, True],
         )
         superseded = [row[0] for row in cursor.fetchall()]
     if not new and not superseded:
@@ -981,7 +994,7 @@ def close_round(round: Round, *, by: Any = None) -> Result:
                 "Only a round in voting can be closed; this one is in "
                 f"{locked.get_phase_display()}."
             )
-        seal_if_due(locked, force=True, unlink=True)
+        seal_if_due(locked, force=True)
         outcome, ballots_pb, comparison = _tally_round(locked)
         counts = turnout(locked)
         # The published result.json is exactly these bytes, so anyone can check its hash
