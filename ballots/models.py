@@ -70,7 +70,9 @@ class BallotStatus(models.TextChoices):
 
 
 class Ballot(models.Model):
-    """One ballot's contents. `voter` is cleared when the round closes (secret ballot)."""
+    """One ballot's contents. While voting, `voter` links it to the register so the voter can
+    replace it; closing rewrites every ballot as a new row, in a random order, without that link
+    and with the day of close as `cast_on` (secret ballot: see `services.forget_casting`)."""
 
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="ballots")
     voter = models.ForeignKey(
@@ -202,6 +204,12 @@ class Result(models.Model):
     paper_turnout = models.PositiveIntegerField(default=0)
     closed_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)
+    space_reclaimed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the old row versions of the ballots rewritten at close were removed "
+        "(VACUUM on PostgreSQL); empty until then, and advance_rounds retries.",
+    )
     publish_requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

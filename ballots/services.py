@@ -13,6 +13,7 @@ import datetime
 import hashlib
 import io
 import json
+import logging
 import secrets
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -44,6 +45,8 @@ from budgets.services import enter_result_phase
 from wards.access import Action, can, require
 from wards.models import WardPostcode, normalise_postcode
 from wards.money import format_pence
+
+logger = logging.getLogger(__name__)
 
 SEAL_INTERVAL = datetime.timedelta(hours=1)
 CODE_FAILURE_LIMIT_PER_CLIENT = 10
@@ -1011,8 +1014,11 @@ def close_round(round: Round, *, by: Any = None) -> Result:
             online_turnout=counts["online"],
             paper_turnout=counts["paper"],
         )
-        # Secret ballot: from here on nothing links a voter or code to a ballot's contents.
-        Ballot.objects.filter(round=locked, voter__isnull=False).update(voter=None)
+        # Secret ballot: from here on nothing links a voter or code to a ballot, nor tells the
+        # order in which ballots were cast (see "What is stored about voters" in the README).
+        forget_casting(locked)
+        # TODO(paper): scrub_unresolved_paper_codes(locked) goes here, inside this transaction,
+        # once the paper helper's function is merged.
         enter_result_phase(locked, Phase.CLOSED, by=by, reason="voting closed; ballots counted")
         audit.record(
             "round.closed",
@@ -1030,8 +1036,120 @@ def close_round(round: Round, *, by: Any = None) -> Result:
             },
         )
         _checkpoint("round closed", locked)
+        # VACUUM cannot run inside a transaction: reclaim the old row versions once committed.
+        transaction.on_commit(lambda: reclaim_space(locked.pk))
     round.phase = Phase.CLOSED
     return result
+
+
+# --- Forgetting who cast what, at close --------------------------------------------------------
+
+# The tables whose old row versions still hold the links that close cuts, until reclaimed.
+SECRECY_TABLES = ("ballots_ballot", "ballots_voter", "ballots_votingcode")
+
+
+def forget_casting(round: Round) -> None:
+    """Cut every link between voters, codes and ballots, and every trace of casting order.
+
+    Inside close_round's transaction, after the last seal and the count. The ballots (live and
+    replaced: a receipt must still say which) and the register are written again as new rows, in
+    an order drawn from the operating system's random source, with fresh ids and no voter, code or
+    date of casting (every row gets the day of close); the old rows are deleted. Code rows are
+    rewritten in place, so that no row lock taken while casting is left in their system columns.
+    `reclaim_space` then removes the old row versions after commit.
+    """
+    today = timezone.localdate()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # Deleted rows are overwritten with zeros instead of left in free pages.
+            cursor.execute("PRAGMA secure_delete = ON")
+        _rewrite_shuffled(cursor, Ballot, round.pk, {"voter_id": None, "cast_on": today})
+        _rewrite_shuffled(cursor, Voter, round.pk, {"voting_code_id": None, "created_on": today})
+        cursor.execute(
+            "UPDATE ballots_votingcode SET revoke_reason = revoke_reason WHERE round_id = %s",
+            [round.pk],
+        )
+
+
+def _rewrite_shuffled(
+    cursor: Any, model: type[Ballot] | type[Voter], round_id: int, overrides: dict[str, Any]
+) -> None:
+    """Replace a round's rows of `model` by copies inserted in a cryptographically random order.
+
+    Set-based: only the ids travel to Python (to be shuffled with SystemRandom); the rows are
+    copied through a temporary table, deleted, and inserted again sorted by their drawn rank, so
+    new ids (from the table's ever-increasing sequence) and physical places follow that rank.
+    Every column the model has is copied, so a field added later is kept without change here.
+    """
+    quote = connection.ops.quote_name
+    postgres = connection.vendor == "postgresql"
+    table = quote(model._meta.db_table)
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    cursor.execute(f"SELECT id FROM {table} WHERE round_id = %s", [round_id])  # noqa: S608
+    ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return
+    secrets.SystemRandom().shuffle(ids)
+    cursor.execute("DROP TABLE IF EXISTS cc_close_rank")
+    cursor.execute("DROP TABLE IF EXISTS cc_close_rows")
+    cursor.execute("CREATE TEMPORARY TABLE cc_close_rank (old_id bigint PRIMARY KEY, rank integer)")
+    if postgres:
+        cursor.execute(
+            "INSERT INTO cc_close_rank (old_id, rank) "
+            "SELECT * FROM unnest(%s::bigint[]) WITH ORDINALITY",
+            [ids],
+        )
+    else:
+        cursor.executemany(
+            "INSERT INTO cc_close_rank (old_id, rank) VALUES (%s, %s)",
+            [(old, rank) for rank, old in enumerate(ids)],
+        )
+
+    def value(f: Any) -> str:
+        if f.column not in overrides:
+            return f"t.{quote(f.column)}"
+        # PostgreSQL needs the type of a NULL; SQLite would turn a date into a number.
+        return f"CAST(%s AS {f.db_type(connection)})" if postgres else "%s"
+
+    picked = ", ".join(f"{value(f)} AS {quote(f.column)}" for f in fields)
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE cc_close_rows AS SELECT r.rank AS cc_rank, {picked} "  # noqa: S608
+        f"FROM {table} t JOIN cc_close_rank r ON r.old_id = t.id",
+        [overrides[f.column] for f in fields if f.column in overrides],
+    )
+    cursor.execute(f"DELETE FROM {table} WHERE round_id = %s", [round_id])  # noqa: S608
+    names = ", ".join(quote(f.column) for f in fields)
+    cursor.execute(
+        f"INSERT INTO {table} ({names}) SELECT {names} FROM cc_close_rows ORDER BY cc_rank"  # noqa: S608
+    )
+    cursor.execute("DROP TABLE cc_close_rows")
+    cursor.execute("DROP TABLE cc_close_rank")
+
+
+def reclaim_space(round_id: int | None = None) -> bool:
+    """Remove the old row versions close left behind (PostgreSQL: VACUUM; it cannot run inside a
+    transaction). Marks the round's result as reclaimed; `advance_rounds` retries any that are
+    not. Returns False, and logs why without any personal data, if it could not run."""
+    pending = Result.objects.filter(space_reclaimed_at__isnull=True)
+    if round_id is not None:
+        pending = pending.filter(round_id=round_id)
+    if not pending.exists():
+        return True
+    if connection.vendor == "postgresql":
+        if connection.in_atomic_block:
+            return False  # called inside a transaction: advance_rounds will retry
+        try:
+            with connection.cursor() as cursor:
+                for table in SECRECY_TABLES:
+                    cursor.execute(f"VACUUM {table}")
+        except DatabaseError as exc:
+            logger.warning(
+                "VACUUM after close failed (%s); advance_rounds will retry", type(exc).__name__
+            )
+            return False
+    # SQLite: secure_delete already overwrote the deleted rows while closing.
+    pending.update(space_reclaimed_at=timezone.now())
+    return True
 
 
 def _actor(user: Any, round: Round) -> audit.Actor:
