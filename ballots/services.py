@@ -1030,8 +1030,8 @@ def close_round(round: Round, *, by: Any = None) -> Result:
                 "ballots_sha256": result.ballots_sha256,
                 "rule": outcome["rule"],
                 "sat": outcome["sat"],
-                "selected": outcome["selected"],
-                "spent": outcome["spent"],
+                # Nothing about the outcome is public before publication: result.published
+                # lists what was selected; here only the hashes bind the result.
                 "turnout": counts,
             },
         )
