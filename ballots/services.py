@@ -466,13 +466,14 @@ SEAL_HOLDING_BACK_SQL = (
     "ORDER BY commitment LIMIT %s) RETURNING commitment"
 )
 PENDING_SQL = "SELECT COUNT(*) FROM ballots_ballot WHERE round_id = %s AND sealed = %s"
+PENDING_LIST_SQL = "SELECT commitment FROM ballots_ballot WHERE round_id = %s AND sealed = %s"
 
 # When each round was last sealed, as this process last saw it. A seal by another worker can only
 # make the true time later, so "sealed less than an hour ago" read from here is always right.
 _LAST_SEAL_SEEN: dict[tuple[int, datetime.datetime], datetime.datetime] = {}
 
 
-def seal_if_due(round: Round, *, force: bool = False) -> int:
+def seal_if_due(round: Round, *, force: bool = False, mark: bool = True) -> int:
     """Seal pending commitments in the ledger: batches of at least K, at most one an hour.
 
     K is the round's `seal_batch_size`. While voting, a seal waits until 2K commitments are
@@ -480,7 +481,9 @@ def seal_if_due(round: Round, *, force: bool = False) -> int:
     always left for the seal at close (`force=True`, which seals every pending one): no batch,
     the last included, holds fewer than K. Only a round with fewer than K ballots in all is
     sealed in one smaller batch, at close. Commitments are sorted within a batch, so the ledger's
-    order cannot tell which one belongs to someone seen voting. Returns how many were sealed.
+    order cannot tell which one belongs to someone seen voting. `mark=False` (close only, the
+    round locked) lists them without marking: the caller marks the rows. Returns how many were
+    sealed.
     """
     k = round.seal_batch_size
     if not force:
@@ -507,7 +510,11 @@ def seal_if_due(round: Round, *, force: bool = False) -> int:
     # Mark and collect in one statement each, so a ballot committed meanwhile is never marked
     # sealed without being listed (and the ids never travel back as a huge IN list).
     with connection.cursor() as cursor:
-        if force:
+        if force and not mark:
+            # Closing: the round is locked, so nothing is cast meanwhile, and forget_casting
+            # rewrites every row as sealed anyway; listing them spares a pass over the table.
+            cursor.execute(PENDING_LIST_SQL, [round.pk, False])
+        elif force:
             cursor.execute(SEAL_ALL_SQL, [True, round.pk, False])
         else:
             # Counted again under the lock: a seal another worker committed meanwhile may have
@@ -520,11 +527,18 @@ def seal_if_due(round: Round, *, force: bool = False) -> int:
         new = [row[0] for row in cursor.fetchall()]
         # Only replaced ballots whose own commitment is sealed (now or before) can be listed
         # as superseded: one held back is listed with the seal that lists it.
-        cursor.execute(
-            "UPDATE ballots_ballot SET superseded_sealed = %s WHERE round_id = %s "
-            "AND status = %s AND superseded_sealed = %s AND sealed = %s RETURNING commitment",
-            [True, round.pk, BallotStatus.REPLACED.value, False, True],
-        )
+        if force and not mark:
+            cursor.execute(
+                "SELECT commitment FROM ballots_ballot "
+                "WHERE round_id = %s AND status = %s AND superseded_sealed = %s",
+                [round.pk, BallotStatus.REPLACED.value, False],
+            )
+        else:
+            cursor.execute(
+                "UPDATE ballots_ballot SET superseded_sealed = %s WHERE round_id = %s "
+                "AND status = %s AND superseded_sealed = %s AND sealed = %s RETURNING commitment",
+                [True, round.pk, BallotStatus.REPLACED.value, False, True],
+            )
         superseded = [row[0] for row in cursor.fetchall()]
     if not new and not superseded:
         return 0
@@ -997,7 +1011,8 @@ def close_round(round: Round, *, by: Any = None) -> Result:
                 "Only a round in voting can be closed; this one is in "
                 f"{locked.get_phase_display()}."
             )
-        seal_if_due(locked, force=True)
+        # Listed here, marked sealed by forget_casting's rewrite below.
+        seal_if_due(locked, force=True, mark=False)
         outcome, ballots_pb, comparison = _tally_round(locked)
         counts = turnout(locked)
         # The published result.json is exactly these bytes, so anyone can check its hash
@@ -1054,25 +1069,34 @@ def forget_casting(round: Round) -> None:
     Inside close_round's transaction, after the last seal and the count. The ballots (live and
     replaced: a receipt must still say which) and the register are written again as new rows, in
     an order drawn from the operating system's random source, with fresh ids and no voter, code or
-    date of casting (every row gets the day of close); the old rows are deleted. Code rows are
-    rewritten in place, so that no row lock taken while casting is left in their system columns.
-    `reclaim_space` then removes the old row versions after commit.
+    date of casting (every row gets the day of close); the old rows are deleted. `reclaim_space`
+    then, after commit, rewrites the code rows and removes the old row versions.
     """
     today = timezone.localdate()
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             # Deleted rows are overwritten with zeros instead of left in free pages.
             cursor.execute("PRAGMA secure_delete = ON")
-        _rewrite_shuffled(cursor, Ballot, round.pk, {"voter_id": None, "cast_on": today})
-        _rewrite_shuffled(cursor, Voter, round.pk, {"voting_code_id": None, "created_on": today})
-        cursor.execute(
-            "UPDATE ballots_votingcode SET revoke_reason = revoke_reason WHERE round_id = %s",
-            [round.pk],
+        else:
+            # Sort the rows in memory, not in temporary files (this transaction only).
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+        _rewrite_shuffled(
+            cursor,
+            Ballot,
+            round.pk,
+            {"voter_id": None, "cast_on": today, "sealed": True},
+            # Every ballot is sealed by now: a replaced one's supersession with it.
+            {"superseded_sealed": f"t.status = '{BallotStatus.REPLACED.value}'"},
         )
+        _rewrite_shuffled(cursor, Voter, round.pk, {"voting_code_id": None, "created_on": today})
 
 
 def _rewrite_shuffled(
-    cursor: Any, model: type[Ballot] | type[Voter], round_id: int, overrides: dict[str, Any]
+    cursor: Any,
+    model: type[Ballot] | type[Voter],
+    round_id: int,
+    overrides: dict[str, Any],
+    expressions: Mapping[str, str] | None = None,
 ) -> None:
     """Replace a round's rows of `model` by copies inserted in a cryptographically random order.
 
@@ -1090,35 +1114,44 @@ def _rewrite_shuffled(
     if not ids:
         return
     secrets.SystemRandom().shuffle(ids)
-    cursor.execute("DROP TABLE IF EXISTS cc_close_rank")
-    cursor.execute("DROP TABLE IF EXISTS cc_close_rows")
-    cursor.execute("CREATE TEMPORARY TABLE cc_close_rank (old_id bigint PRIMARY KEY, rank integer)")
-    if postgres:
-        cursor.execute(
-            "INSERT INTO cc_close_rank (old_id, rank) "
-            "SELECT * FROM unnest(%s::bigint[]) WITH ORDINALITY",
-            [ids],
-        )
-    else:
-        cursor.executemany(
-            "INSERT INTO cc_close_rank (old_id, rank) VALUES (%s, %s)",
-            [(old, rank) for rank, old in enumerate(ids)],
-        )
 
-    def value(f: Any) -> str:
+    def value(f: Any, row: str) -> str:
+        if expressions and f.column in expressions:
+            # Constant SQL of this module, never user input; `t.` names the old row.
+            return expressions[f.column].replace("t.", f"{row}.")
         if f.column not in overrides:
-            return f"t.{quote(f.column)}"
+            return f"{row}.{quote(f.column)}"
         # PostgreSQL needs the type of a NULL; SQLite would turn a date into a number.
         return f"CAST(%s AS {f.db_type(connection)})" if postgres else "%s"
 
-    picked = ", ".join(f"{value(f)} AS {quote(f.column)}" for f in fields)
+    names = ", ".join(quote(f.column) for f in fields)
+    params = [overrides[f.column] for f in fields if f.column in overrides]
+    if postgres:
+        # One statement: the old rows are deleted and their copies inserted in the drawn order
+        # (a row deleted by this statement no longer holds its receipt's unique key).
+        picked = ", ".join(value(f, "old") for f in fields)
+        cursor.execute(
+            f"WITH old AS (DELETE FROM {table} WHERE round_id = %s RETURNING *) "  # noqa: S608
+            f"INSERT INTO {table} ({names}) SELECT {picked} FROM old "
+            "JOIN unnest(%s::bigint[]) WITH ORDINALITY AS r(old_id, rank) ON r.old_id = old.id "
+            "ORDER BY r.rank",
+            [round_id, *params, ids],
+        )
+        return
+    cursor.execute("DROP TABLE IF EXISTS cc_close_rank")
+    cursor.execute("DROP TABLE IF EXISTS cc_close_rows")
+    cursor.execute("CREATE TEMPORARY TABLE cc_close_rank (old_id bigint PRIMARY KEY, rank integer)")
+    cursor.executemany(
+        "INSERT INTO cc_close_rank (old_id, rank) VALUES (%s, %s)",
+        [(old, rank) for rank, old in enumerate(ids)],
+    )
+    picked = ", ".join(f"{value(f, 't')} AS {quote(f.column)}" for f in fields)
     cursor.execute(
         f"CREATE TEMPORARY TABLE cc_close_rows AS SELECT r.rank AS cc_rank, {picked} "  # noqa: S608
         f"FROM {table} t JOIN cc_close_rank r ON r.old_id = t.id",
-        [overrides[f.column] for f in fields if f.column in overrides],
+        params,
     )
     cursor.execute(f"DELETE FROM {table} WHERE round_id = %s", [round_id])  # noqa: S608
-    names = ", ".join(quote(f.column) for f in fields)
     cursor.execute(
         f"INSERT INTO {table} ({names}) SELECT {names} FROM cc_close_rows ORDER BY cc_rank"  # noqa: S608
     )
@@ -1127,28 +1160,39 @@ def _rewrite_shuffled(
 
 
 def reclaim_space(round_id: int | None = None) -> bool:
-    """Remove the old row versions close left behind (PostgreSQL: VACUUM; it cannot run inside a
-    transaction). Marks the round's result as reclaimed; `advance_rounds` retries any that are
-    not. Returns False, and logs why without any personal data, if it could not run."""
+    """Remove the old row versions close left behind (PostgreSQL: rewrite the round's code rows,
+    then VACUUM, which cannot run inside a transaction). Marks the results reclaimed;
+    `advance_rounds` retries any that are not. Returns False, and logs why without any personal
+    data, if it could not run."""
     pending = Result.objects.filter(space_reclaimed_at__isnull=True)
     if round_id is not None:
         pending = pending.filter(round_id=round_id)
-    if not pending.exists():
+    rounds = list(pending.values_list("round_id", flat=True))
+    if not rounds:
         return True
     if connection.vendor == "postgresql":
         if connection.in_atomic_block:
             return False  # called inside a transaction: advance_rounds will retry
         try:
             with connection.cursor() as cursor:
+                # A vote locks its code row (FOR UPDATE), which leaves the casting transaction's
+                # id in the row (xmax): rewriting the round's code rows drops those traces. Not
+                # inside close, where it would wait on a caster who waits on close (deadlock).
+                cursor.execute(
+                    "UPDATE ballots_votingcode SET revoke_reason = revoke_reason "
+                    "WHERE round_id = ANY(%s)",
+                    [rounds],
+                )
                 for table in SECRECY_TABLES:
                     cursor.execute(f"VACUUM {table}")
         except DatabaseError as exc:
             logger.warning(
-                "VACUUM after close failed (%s); advance_rounds will retry", type(exc).__name__
+                "Reclaiming ballot rows after close failed (%s); advance_rounds will retry",
+                type(exc).__name__,
             )
             return False
     # SQLite: secure_delete already overwrote the deleted rows while closing.
-    pending.update(space_reclaimed_at=timezone.now())
+    Result.objects.filter(round_id__in=rounds).update(space_reclaimed_at=timezone.now())
     return True
 
 
