@@ -1,8 +1,10 @@
 """Voting codes, the mark-off register, ballots, paper batches and results.
 
 Secrecy by design: a ballot is linked to its voter (through the register) only while voting is
-open, so that a voter can replace it; closing the round cuts that link for good. The register
-keeps who voted (for turnout and to stop double voting), never how.
+open, so that a voter can replace it; closing the round cuts that link for good, rewriting the
+ballots and the register as new rows in a random order (`services.forget_casting`), so that not
+even ids, physical order or dates tell who cast which ballot or in what order. The register keeps
+who voted (for turnout and to stop double voting), never how.
 """
 
 from __future__ import annotations
@@ -44,7 +46,9 @@ class Voter(models.Model):
     """The mark-off register: one row per person or code that has voted in a round.
 
     `key` is an HMAC of the code or of the signed-in person's id, so the register never holds a
-    code or an account in clear. One row per (round, key) covers both channels.
+    code or an account in clear. One row per (round, key) covers both channels. `voting_code`
+    links the row to its code only while voting is open; at close every row of the round is
+    written again in a random order without it, dated the day of close.
     """
 
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="voters")
