@@ -1184,7 +1184,8 @@ def reclaim_space(round_id: int | None = None) -> bool:
                     [rounds],
                 )
                 for table in SECRECY_TABLES:
-                    cursor.execute(f"VACUUM {table}")
+                    # ANALYZE too: the planner's samples of the old rows go with them.
+                    cursor.execute(f"VACUUM (ANALYZE) {table}")
         except DatabaseError as exc:
             logger.warning(
                 "Reclaiming ballot rows after close failed (%s); advance_rounds will retry",

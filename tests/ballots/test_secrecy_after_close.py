@@ -159,7 +159,7 @@ def test_postgres_rows_physical_order_and_xmin_follow_no_casting(small_round: An
         cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT relname FROM pg_stat_user_tables WHERE relname IN %s "
-            "AND last_vacuum IS NOT NULL",
+            "AND last_vacuum IS NOT NULL AND last_analyze IS NOT NULL",
             [services.SECRECY_TABLES],
         )
         assert {name for (name,) in cursor.fetchall()} == set(services.SECRECY_TABLES)
