@@ -1051,8 +1051,9 @@ def close_round(round: Round, *, by: Any = None) -> Result:
             },
         )
         _checkpoint("round closed", locked)
-        # VACUUM cannot run inside a transaction: reclaim the old row versions once committed.
-        transaction.on_commit(lambda: reclaim_space(locked.pk))
+        # VACUUM cannot run inside a transaction: reclaim the old row versions once committed
+        # (robust: whatever happens there, the close stands and advance_rounds retries).
+        transaction.on_commit(lambda: reclaim_space(locked.pk), robust=True)
     round.phase = Phase.CLOSED
     return result
 
