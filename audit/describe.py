@@ -159,6 +159,17 @@ def _batch(verb: str) -> Callable[[str, Mapping[str, Any]], str]:
     return sentence
 
 
+def _closed(who: str, p: Mapping[str, Any]) -> str:
+    # The event holds the result's fingerprint only: what was funded is public at publication.
+    turnout = p.get("turnout")
+    total = turnout.get("total") if isinstance(turnout, Mapping) else None
+    voters = f" ({_plural(total, 'voter')})" if isinstance(total, int) else ""
+    return (
+        f"{who} closed the round{voters}, sealed its last ballots and recorded a fingerprint of "
+        "the result, which stays private until it is published"
+    )
+
+
 def _published(who: str, p: Mapping[str, Any]) -> str:
     n = _count(p, "selected", "funded")
     if n is not None:
@@ -192,7 +203,7 @@ SENTENCES: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     "paper_batch.entered": _batch("entered"),
     "paper_batch.accepted": _batch("accepted"),
     "paper_batch.rejected": _batch("rejected"),
-    "round.closed": lambda who, p: f"{who} closed the round and sealed its last ballots",
+    "round.closed": _closed,
     "result.publication_requested": lambda who, p: (
         f"{who} asked for the result to be published (a second approval is needed)"
     ),

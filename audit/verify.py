@@ -21,8 +21,12 @@ What is checked, and how (the encoding is documented in audit/canonical.py):
   signature is checked; --checkpoints checks the signed checkpoints file against the ledger, so a
   ledger cut short or rewritten after a checkpoint is caught;
 - --previous checks that this ledger extends an earlier copy byte for byte;
+- every `ballots.sealed` event of a round lists at least K new commitments, K being the seal batch
+  size its `round.settings_frozen` event names, unless it is the round's only one (a round with
+  fewer than K ballots in all is sealed once, at close);
 - --ballots/--result check that the published ballots' commitments are exactly the sealed ones
-  minus the superseded ones, and that re-running the round's rule selects the published projects.
+  minus the superseded ones, that re-running the round's rule selects the published projects, and
+  that the files match the hashes recorded at close (round.closed) and at publication.
 
 Only the fields a check needs are parsed; --strict also parses every event and checks it is
 canonical JSON with exactly the ledger's keys (several times slower).
@@ -64,6 +68,7 @@ _GENESIS_B = GENESIS.encode("ascii")
 # Kinds whose payload some check reads; every other event is only hashed and linked.
 NOTABLE_KINDS = frozenset({b"checkpoint.signed", b"ballots.sealed", b"round.closed"})
 NOTABLE_KINDS |= {b"result.published"}
+NOTABLE_KINDS |= {b"round.settings_frozen"}  # names the round's seal batch size K
 _BLOCK = 8 << 20
 _PARALLEL_FROM = 32 << 20
 
@@ -891,6 +896,49 @@ def _pb_line(path: str, voter_id: str) -> int | None:
 
 
 @dataclass
+class SealReport:
+    batches: int  # sealed batches checked against their round's K
+    rounds: int  # rounds whose K the ledger records
+    unchecked: int  # rounds with sealed batches but no recorded K
+
+
+def check_seal_batches(scan: LedgerScan, label: str) -> SealReport:
+    """No sealed batch of a round, the last included, may list fewer than K new commitments:
+    a small batch sealed when few people voted can point at them. Only a round sealed once in
+    all (fewer than K ballots) may hold fewer. K is the round's frozen `seal_batch_size`."""
+    k_of: dict[Any, int] = {}
+    batches: dict[Any, list[tuple[int, int]]] = {}
+    for n, event in scan.notable:
+        payload = event["payload"]
+        if event["kind"] == "round.settings_frozen":
+            settings = payload.get("settings")
+            k = settings.get("seal_batch_size") if isinstance(settings, dict) else None
+            if isinstance(k, int) and not isinstance(k, bool) and event["round"] not in k_of:
+                k_of[event["round"]] = k
+        elif event["kind"] == "ballots.sealed":
+            size = len(payload.get("commitments", []))
+            batches.setdefault(event.get("round"), []).append((n, size))
+    checked = 0
+    for round_id, seals in batches.items():
+        k = k_of.get(round_id)
+        if k is None:
+            continue
+        checked += len(seals)
+        if len(seals) < 2:
+            continue
+        for n, size in seals:
+            if size < k:
+                raise Failure(
+                    f"{label} line {n}",
+                    f"a sealed batch of round {round_id} lists {size} new commitment(s), fewer "
+                    f"than the round's seal batch size K = {k}: so small a batch can point at "
+                    "the people who voted in it (only a round sealed once in all may hold fewer)",
+                )
+    unchecked = sum(1 for r in batches if r not in k_of)
+    return SealReport(checked, len(set(batches) & set(k_of)), unchecked)
+
+
+@dataclass
 class BallotsReport:
     round: int
     ballots: int
@@ -998,9 +1046,12 @@ def check_ballots(
 def _check_published_digests(
     scan: LedgerScan, round_id: int, pb_path: str, result_path: str, label: str
 ) -> None:
-    """If the round's result.published event names the files' SHA-256, they must match."""
+    """If the round's round.closed or result.published event names the files' SHA-256, they
+    must match: closing records only these hashes (nothing about the result is public before
+    publication), so the files published later are bound to what was counted at close."""
     for n, event in scan.notable:
-        if event["kind"] != "result.published" or event.get("round") != round_id:
+        kind = event["kind"]
+        if kind not in ("round.closed", "result.published") or event.get("round") != round_id:
             continue
         for key, path in (("ballots_sha256", pb_path), ("result_sha256", result_path)):
             expected = event["payload"].get(key)
@@ -1017,7 +1068,7 @@ def _check_published_digests(
                 raise Failure(
                     f"{label} line {n}",
                     f"{Path(path).name} differs from the published file: its SHA-256 is "
-                    f"{actual[:16]}…, but the result.published event records {expected[:16]}…",
+                    f"{actual[:16]}…, but the {kind} event records {expected[:16]}…",
                 )
 
 
@@ -1151,6 +1202,17 @@ def run(argv: Sequence[str] | None = None) -> tuple[int, str]:
                 line = first + scan.header_lines if scan.subset_round is None else None
                 raise Failure(f"{label} line {line}" if line else label, message)
             lines.append("  note: " + message)
+    seals = check_seal_batches(scan, label)
+    if seals.batches:
+        lines.append(
+            f"  {seals.batches:,} sealed batch(es) in {seals.rounds} round(s) hold at least "
+            "their round's seal batch size"
+        )
+    if seals.unchecked:
+        lines.append(
+            f"  note: {seals.unchecked} round(s) sealed ballots without a recorded seal batch "
+            "size (no round.settings_frozen event here): their batch sizes are NOT checked"
+        )
     if args.ballots:
         report = check_ballots(scan, args.ballots, args.result, args.round, label)
         lines.append(

@@ -1,8 +1,10 @@
 """Voting codes, the mark-off register, ballots, paper batches and results.
 
 Secrecy by design: a ballot is linked to its voter (through the register) only while voting is
-open, so that a voter can replace it; closing the round cuts that link for good. The register
-keeps who voted (for turnout and to stop double voting), never how.
+open, so that a voter can replace it; closing the round cuts that link for good, rewriting the
+ballots and the register as new rows in a random order (`services.forget_casting`), so that not
+even ids, physical order or dates tell who cast which ballot or in what order. The register keeps
+who voted (for turnout and to stop double voting), never how.
 """
 
 from __future__ import annotations
@@ -50,7 +52,9 @@ class Voter(models.Model):
     """The mark-off register: one row per person or code that has voted in a round.
 
     `key` is an HMAC of the code or of the signed-in person's id, so the register never holds a
-    code or an account in clear. One row per (round, key) covers both channels.
+    code or an account in clear. One row per (round, key) covers both channels. `voting_code`
+    links the row to its code only while voting is open; at close every row of the round is
+    written again in a random order without it, dated the day of close.
     """
 
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="voters")
@@ -133,7 +137,9 @@ class BallotStatus(models.TextChoices):
 
 
 class Ballot(models.Model):
-    """One ballot's contents. `voter` is cleared when the round closes (secret ballot)."""
+    """One ballot's contents. While voting, `voter` links it to the register so the voter can
+    replace it; closing rewrites every ballot as a new row, in a random order, without that link
+    and with the day of close as `cast_on` (secret ballot: see `services.forget_casting`)."""
 
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="ballots")
     voter = models.ForeignKey(
@@ -269,6 +275,12 @@ class Result(models.Model):
     paper_turnout = models.PositiveIntegerField(default=0)
     closed_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)
+    space_reclaimed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the old row versions of the ballots rewritten at close were removed "
+        "(VACUUM on PostgreSQL); empty until then, and advance_rounds retries.",
+    )
     publish_requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

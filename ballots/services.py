@@ -13,6 +13,7 @@ import datetime
 import hashlib
 import io
 import json
+import logging
 import secrets
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -48,6 +49,8 @@ from budgets.services import enter_result_phase
 from wards.access import Action, can, is_resident, require
 from wards.models import WardPostcode, normalise_postcode
 from wards.money import format_pence
+
+logger = logging.getLogger(__name__)
 
 SEAL_INTERVAL = datetime.timedelta(hours=1)
 CODE_FAILURE_LIMIT_PER_CLIENT = 10
@@ -804,37 +807,46 @@ def _last_seal_at(round: Round) -> datetime.datetime | None:
     return datetime.datetime.fromisoformat(stamp) if stamp else None
 
 
-SEAL_SQL = (
+SEAL_ALL_SQL = (
     "UPDATE ballots_ballot SET sealed = %s WHERE round_id = %s AND sealed = %s RETURNING commitment"
 )
-SEAL_AND_UNLINK_SQL = (
-    "UPDATE ballots_ballot SET sealed = %s, voter_id = NULL "
-    "WHERE round_id = %s AND sealed = %s RETURNING commitment"
+# All pending commitments but the K with the smallest hashes: an order unrelated to casting, so
+# which ballots wait for the next seal says nothing about when they were cast.
+SEAL_HOLDING_BACK_SQL = (
+    "UPDATE ballots_ballot SET sealed = %s WHERE round_id = %s AND sealed = %s AND id NOT IN ("
+    "SELECT id FROM ballots_ballot WHERE round_id = %s AND sealed = %s "
+    "ORDER BY commitment LIMIT %s) RETURNING commitment"
 )
+PENDING_SQL = "SELECT COUNT(*) FROM ballots_ballot WHERE round_id = %s AND sealed = %s"
+PENDING_LIST_SQL = "SELECT commitment FROM ballots_ballot WHERE round_id = %s AND sealed = %s"
 
 # When each round was last sealed, as this process last saw it. A seal by another worker can only
 # make the true time later, so "sealed less than an hour ago" read from here is always right.
 _LAST_SEAL_SEEN: dict[tuple[int, datetime.datetime], datetime.datetime] = {}
 
 
-def seal_if_due(round: Round, *, force: bool = False, unlink: bool = False) -> int:
-    """Seal pending commitments every K ballots or every hour, whichever comes later.
+def seal_if_due(round: Round, *, force: bool = False, mark: bool = True) -> int:
+    """Seal pending commitments in the ledger: batches of at least K, at most one an hour.
 
-    Sealing in batches (sorted) keeps the ledger's order from revealing which commitment belongs
-    to someone seen voting. Returns how many new commitments were sealed.
+    K is the round's `seal_batch_size`. While voting, a seal waits until 2K commitments are
+    pending and then seals all but K of them, so the batch holds at least K and at least K are
+    always left for the seal at close (`force=True`, which seals every pending one): no batch,
+    the last included, holds fewer than K. Only a round with fewer than K ballots in all is
+    sealed in one smaller batch, at close. Commitments are sorted within a batch, so the ledger's
+    order cannot tell which one belongs to someone seen voting. `mark=False` (close only, the
+    round locked) lists them without marking: the caller marks the rows. Returns how many were
+    sealed.
     """
+    k = round.seal_batch_size
     if not force:
         now = timezone.now()
         seen = _LAST_SEAL_SEEN.get((round.pk, round.created_at))
         if seen is not None and now - seen < SEAL_INTERVAL:
             return 0
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT COUNT(*) FROM ballots_ballot WHERE round_id = %s AND sealed = %s",
-                [round.pk, False],
-            )
+            cursor.execute(PENDING_SQL, [round.pk, False])
             (pending,) = cursor.fetchone()
-        if pending < round.seal_batch_size:
+        if pending < 2 * k:
             return 0
         last = _last_seal_at(round)
         if last is not None:
@@ -850,17 +862,35 @@ def seal_if_due(round: Round, *, force: bool = False, unlink: bool = False) -> i
     # Mark and collect in one statement each, so a ballot committed meanwhile is never marked
     # sealed without being listed (and the ids never travel back as a huge IN list).
     with connection.cursor() as cursor:
-        cursor.execute(
-            # Closing also cuts these ballots' link to their voters in the same pass.
-            SEAL_AND_UNLINK_SQL if unlink else SEAL_SQL,
-            [True, round.pk, False],
-        )
+        if force and not mark:
+            # Closing: the round is locked, so nothing is cast meanwhile, and forget_casting
+            # rewrites every row as sealed anyway; listing them spares a pass over the table.
+            cursor.execute(PENDING_LIST_SQL, [round.pk, False])
+        elif force:
+            cursor.execute(SEAL_ALL_SQL, [True, round.pk, False])
+        else:
+            # Counted again under the lock: a seal another worker committed meanwhile may have
+            # left fewer than 2K pending. Ballots committed from now on can only add to them.
+            cursor.execute(PENDING_SQL, [round.pk, False])
+            (pending,) = cursor.fetchone()
+            if pending < 2 * k:
+                return 0
+            cursor.execute(SEAL_HOLDING_BACK_SQL, [True, round.pk, False, round.pk, False, k])
         new = [row[0] for row in cursor.fetchall()]
-        cursor.execute(
-            "UPDATE ballots_ballot SET superseded_sealed = %s "
-            "WHERE round_id = %s AND status = %s AND superseded_sealed = %s RETURNING commitment",
-            [True, round.pk, BallotStatus.REPLACED.value, False],
-        )
+        # Only replaced ballots whose own commitment is sealed (now or before) can be listed
+        # as superseded: one held back is listed with the seal that lists it.
+        if force and not mark:
+            cursor.execute(
+                "SELECT commitment FROM ballots_ballot "
+                "WHERE round_id = %s AND status = %s AND superseded_sealed = %s",
+                [round.pk, BallotStatus.REPLACED.value, False],
+            )
+        else:
+            cursor.execute(
+                "UPDATE ballots_ballot SET superseded_sealed = %s WHERE round_id = %s "
+                "AND status = %s AND superseded_sealed = %s AND sealed = %s RETURNING commitment",
+                [True, round.pk, BallotStatus.REPLACED.value, False, True],
+            )
         superseded = [row[0] for row in cursor.fetchall()]
     if not new and not superseded:
         return 0
@@ -1395,7 +1425,8 @@ def close_round(round: Round, *, by: Any = None) -> Result:
                 "Only a round in voting can be closed; this one is in "
                 f"{locked.get_phase_display()}."
             )
-        seal_if_due(locked, force=True, unlink=True)
+        # Listed here, marked sealed by forget_casting's rewrite below.
+        seal_if_due(locked, force=True, mark=False)
         outcome, ballots_pb, comparison = _tally_round(locked)
         counts = turnout(locked)
         # The published result.json is exactly these bytes, so anyone can check its hash
@@ -1412,8 +1443,13 @@ def close_round(round: Round, *, by: Any = None) -> Result:
             online_turnout=counts["online"],
             paper_turnout=counts["paper"],
         )
-        # Secret ballot: from here on nothing links a voter or code to a ballot's contents.
-        Ballot.objects.filter(round=locked, voter__isnull=False).update(voter=None)
+        # Secret ballot: from here on nothing links a voter or code to a ballot, nor tells the
+        # order in which ballots were cast (see "What is stored about voters" in the README).
+        forget_casting(locked)
+        # Paper codes still in clear (batches never resolved) and the confirmation tokens that
+        # lead to receipts go too.
+        scrub_unresolved_paper_codes(locked)
+        CastToken.objects.filter(round=locked).delete()
         enter_result_phase(locked, Phase.CLOSED, by=by, reason="voting closed; ballots counted")
         audit.record(
             "round.closed",
@@ -1425,14 +1461,163 @@ def close_round(round: Round, *, by: Any = None) -> Result:
                 "ballots_sha256": result.ballots_sha256,
                 "rule": outcome["rule"],
                 "sat": outcome["sat"],
-                "selected": outcome["selected"],
-                "spent": outcome["spent"],
+                # Nothing about the outcome is public before publication: result.published
+                # lists what was selected; here only the hashes bind the result.
                 "turnout": counts,
             },
         )
         _checkpoint("round closed", locked)
+        # VACUUM cannot run inside a transaction: reclaim the old row versions once committed
+        # (robust: whatever happens there, the close stands and advance_rounds retries).
+        transaction.on_commit(lambda: reclaim_space(locked.pk), robust=True)
     round.phase = Phase.CLOSED
     return result
+
+
+# --- Forgetting who cast what, at close --------------------------------------------------------
+
+# The tables whose old row versions still hold the links that close cuts, until reclaimed.
+SECRECY_TABLES = (
+    "ballots_ballot",
+    "ballots_voter",
+    "ballots_votingcode",
+    "ballots_paperentry",
+    "ballots_casttoken",
+)
+
+
+def forget_casting(round: Round) -> None:
+    """Cut every link between voters, codes and ballots, and every trace of casting order.
+
+    Inside close_round's transaction, after the last seal and the count. The ballots (live and
+    replaced: a receipt must still say which) and the register are written again as new rows, in
+    an order drawn from the operating system's random source, with fresh ids and no voter, code or
+    date of casting (every row gets the day of close); the old rows are deleted. `reclaim_space`
+    then, after commit, rewrites the code rows and removes the old row versions.
+    """
+    today = timezone.localdate()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # Deleted rows are overwritten with zeros instead of left in free pages.
+            cursor.execute("PRAGMA secure_delete = ON")
+        else:
+            # Sort the rows in memory, not in temporary files (this transaction only).
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+        _rewrite_shuffled(
+            cursor,
+            Ballot,
+            round.pk,
+            {"voter_id": None, "cast_on": today, "sealed": True},
+            # Every ballot is sealed by now: a replaced one's supersession with it.
+            {"superseded_sealed": f"t.status = '{BallotStatus.REPLACED.value}'"},
+        )
+        _rewrite_shuffled(cursor, Voter, round.pk, {"voting_code_id": None, "created_on": today})
+
+
+def _rewrite_shuffled(
+    cursor: Any,
+    model: type[Ballot] | type[Voter],
+    round_id: int,
+    overrides: dict[str, Any],
+    expressions: Mapping[str, str] | None = None,
+) -> None:
+    """Replace a round's rows of `model` by copies inserted in a cryptographically random order.
+
+    Set-based: only the ids travel to Python (to be shuffled with SystemRandom); the rows are
+    copied through a temporary table, deleted, and inserted again sorted by their drawn rank, so
+    new ids (from the table's ever-increasing sequence) and physical places follow that rank.
+    Every column the model has is copied, so a field added later is kept without change here.
+    """
+    quote = connection.ops.quote_name
+    postgres = connection.vendor == "postgresql"
+    table = quote(model._meta.db_table)
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    cursor.execute(f"SELECT id FROM {table} WHERE round_id = %s", [round_id])  # noqa: S608
+    ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return
+    secrets.SystemRandom().shuffle(ids)
+
+    def value(f: Any, row: str) -> str:
+        if expressions and f.column in expressions:
+            # Constant SQL of this module, never user input; `t.` names the old row.
+            return expressions[f.column].replace("t.", f"{row}.")
+        if f.column not in overrides:
+            return f"{row}.{quote(f.column)}"
+        # PostgreSQL needs the type of a NULL; SQLite would turn a date into a number.
+        return f"CAST(%s AS {f.db_type(connection)})" if postgres else "%s"
+
+    names = ", ".join(quote(f.column) for f in fields)
+    params = [overrides[f.column] for f in fields if f.column in overrides]
+    if postgres:
+        # One statement: the old rows are deleted and their copies inserted in the drawn order
+        # (a row deleted by this statement no longer holds its receipt's unique key).
+        picked = ", ".join(value(f, "old") for f in fields)
+        cursor.execute(
+            f"WITH old AS (DELETE FROM {table} WHERE round_id = %s RETURNING *) "  # noqa: S608
+            f"INSERT INTO {table} ({names}) SELECT {picked} FROM old "
+            "JOIN unnest(%s::bigint[]) WITH ORDINALITY AS r(old_id, rank) ON r.old_id = old.id "
+            "ORDER BY r.rank",
+            [round_id, *params, ids],
+        )
+        return
+    cursor.execute("DROP TABLE IF EXISTS cc_close_rank")
+    cursor.execute("DROP TABLE IF EXISTS cc_close_rows")
+    cursor.execute("CREATE TEMPORARY TABLE cc_close_rank (old_id bigint PRIMARY KEY, rank integer)")
+    cursor.executemany(
+        "INSERT INTO cc_close_rank (old_id, rank) VALUES (%s, %s)",
+        [(old, rank) for rank, old in enumerate(ids)],
+    )
+    picked = ", ".join(f"{value(f, 't')} AS {quote(f.column)}" for f in fields)
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE cc_close_rows AS SELECT r.rank AS cc_rank, {picked} "  # noqa: S608
+        f"FROM {table} t JOIN cc_close_rank r ON r.old_id = t.id",
+        params,
+    )
+    cursor.execute(f"DELETE FROM {table} WHERE round_id = %s", [round_id])  # noqa: S608
+    cursor.execute(
+        f"INSERT INTO {table} ({names}) SELECT {names} FROM cc_close_rows ORDER BY cc_rank"  # noqa: S608
+    )
+    cursor.execute("DROP TABLE cc_close_rows")
+    cursor.execute("DROP TABLE cc_close_rank")
+
+
+def reclaim_space(round_id: int | None = None) -> bool:
+    """Remove the old row versions close left behind (PostgreSQL: rewrite the round's code rows,
+    then VACUUM, which cannot run inside a transaction). Marks the results reclaimed;
+    `advance_rounds` retries any that are not. Returns False, and logs why without any personal
+    data, if it could not run."""
+    pending = Result.objects.filter(space_reclaimed_at__isnull=True)
+    if round_id is not None:
+        pending = pending.filter(round_id=round_id)
+    rounds = list(pending.values_list("round_id", flat=True))
+    if not rounds:
+        return True
+    if connection.vendor == "postgresql":
+        if connection.in_atomic_block:
+            return False  # called inside a transaction: advance_rounds will retry
+        try:
+            with connection.cursor() as cursor:
+                # A vote locks its code row (FOR UPDATE), which leaves the casting transaction's
+                # id in the row (xmax): rewriting the round's code rows drops those traces. Not
+                # inside close, where it would wait on a caster who waits on close (deadlock).
+                cursor.execute(
+                    "UPDATE ballots_votingcode SET revoke_reason = revoke_reason "
+                    "WHERE round_id = ANY(%s)",
+                    [rounds],
+                )
+                for table in SECRECY_TABLES:
+                    # ANALYZE too: the planner's samples of the old rows go with them.
+                    cursor.execute(f"VACUUM (ANALYZE) {table}")
+        except DatabaseError as exc:
+            logger.warning(
+                "Reclaiming ballot rows after close failed (%s); advance_rounds will retry",
+                type(exc).__name__,
+            )
+            return False
+    # SQLite: secure_delete already overwrote the deleted rows while closing.
+    Result.objects.filter(round_id__in=rounds).update(space_reclaimed_at=timezone.now())
+    return True
 
 
 def _actor(user: Any, round: Round) -> audit.Actor:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -53,6 +54,14 @@ ALLOWED_RULES: dict[str, frozenset[str]] = {
 }
 # Rules whose satisfaction measure can be chosen; the others always use cost satisfaction.
 RULES_WITH_SAT = frozenset({"greedy", "optimal", "mes"})
+# Ballot commitments are sealed in batches of at least K: fewer would let the ledger's timing
+# point at a voter; more than the upper bound would leave everything unsealed until close.
+SEAL_BATCH_MIN = 25
+SEAL_BATCH_MAX = 1000
+SEAL_BATCH_MESSAGE = (
+    f"Seal between {SEAL_BATCH_MIN} and {SEAL_BATCH_MAX} ballots at a time: fewer could point at "
+    "a voter, more would leave ballots unsealed until the round closes."
+)
 
 
 class RoundQuerySet(models.QuerySet["Round"]):
@@ -116,7 +125,13 @@ class Round(models.Model):
         default=True, help_text="Holders of one-time voting codes may vote."
     )
     seal_batch_size = models.PositiveIntegerField(
-        default=25, help_text="Ballot commitments are sealed in the ledger in batches of this size."
+        default=25,
+        validators=[
+            MinValueValidator(SEAL_BATCH_MIN, SEAL_BATCH_MESSAGE),
+            MaxValueValidator(SEAL_BATCH_MAX, SEAL_BATCH_MESSAGE),
+        ],
+        help_text=f"Ballot commitments are sealed in the ledger in batches of at least this many "
+        f"({SEAL_BATCH_MIN} to {SEAL_BATCH_MAX}), at most one batch an hour.",
     )
     settings_frozen_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The VOTING_CODE_KEY id this round's codes and register keys are hashed under, pinned on
@@ -138,7 +153,9 @@ class Round(models.Model):
                 condition=Q(budget_pence__gt=0), name="ck_round_budget_positive"
             ),
             models.CheckConstraint(
-                condition=Q(seal_batch_size__gte=25), name="ck_round_seal_batch_at_least_25"
+                condition=Q(seal_batch_size__gte=SEAL_BATCH_MIN)
+                & Q(seal_batch_size__lte=SEAL_BATCH_MAX),
+                name="ck_round_seal_batch_size_range",
             ),
             models.CheckConstraint(
                 condition=Q(min_choices__isnull=True)
@@ -200,8 +217,10 @@ class Round(models.Model):
             and self.neighbourhood.ward_id != self.ward_id
         ):
             errors["neighbourhood"] = "That neighbourhood is not in this ward."
-        if self.seal_batch_size is not None and self.seal_batch_size < 25:
-            errors["seal_batch_size"] = "Seal at least 25 ballots at a time, to keep votes secret."
+        if self.seal_batch_size is not None and not (
+            SEAL_BATCH_MIN <= self.seal_batch_size <= SEAL_BATCH_MAX
+        ):
+            errors["seal_batch_size"] = SEAL_BATCH_MESSAGE
         if not (self.allow_postcode_voting or self.allow_code_voting):
             errors["allow_code_voting"] = "Allow at least one way to vote."
         pairs = [

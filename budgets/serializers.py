@@ -8,6 +8,9 @@ from rest_framework import serializers
 
 from budgets.models import (
     MAX_REASON,
+    SEAL_BATCH_MAX,
+    SEAL_BATCH_MESSAGE,
+    SEAL_BATCH_MIN,
     BallotType,
     Phase,
     Proposal,
@@ -110,7 +113,12 @@ class RoundWriteSerializer(serializers.Serializer[Any]):
     min_age = serializers.IntegerField(min_value=0, max_value=120, required=False)
     allow_postcode_voting = serializers.BooleanField(required=False)
     allow_code_voting = serializers.BooleanField(required=False)
-    seal_batch_size = serializers.IntegerField(min_value=25, required=False)
+    seal_batch_size = serializers.IntegerField(
+        min_value=SEAL_BATCH_MIN,
+        max_value=SEAL_BATCH_MAX,
+        required=False,
+        error_messages={"min_value": SEAL_BATCH_MESSAGE, "max_value": SEAL_BATCH_MESSAGE},
+    )
     reason = serializers.CharField(
         max_length=MAX_REASON, required=False, allow_blank=True, help_text="Why (recorded)."
     )

@@ -56,6 +56,12 @@ from audit.describe import KIND_LABELS, describe, when
             "Councillor 3f2a… changed the round's budget pence, closes at",
         ),
         (
+            "round.closed",
+            {"result_sha256": "ab" * 32, "turnout": {"online": 3, "paper": 1, "total": 4}},
+            "Councillor 3f2a… closed the round (4 voters), sealed its last ballots and recorded "
+            "a fingerprint of the result, which stays private until it is published",
+        ),
+        (
             "result.published",
             {"selected": ["1", "2"]},
             "Councillor 3f2a… published the result: 2 projects funded",

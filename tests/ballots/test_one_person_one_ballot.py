@@ -368,3 +368,16 @@ def test_an_api_retry_with_the_same_idempotency_key_casts_once(
     assert send("retry-2").status_code == 200
     assert _live(voting_round) == 1
     assert send("x" * 201).status_code == 400
+
+
+def test_closing_deletes_the_confirmation_tokens(
+    client: Client, voting_round: Round, ids: list[int], issued_codes: list[str]
+) -> None:
+    """A token leads to a receipt: after close nothing may lead from a browser to a ballot."""
+    url = reverse("ballots:vote", args=[voting_round.pk])
+    data = {"projects": [ids[0]], "code": issued_codes[0], "basis": "live", "age_confirmed": "1"}
+    token = _review_token(client, url, data)
+    answer = client.post(url, {**data, "step": "confirm", "cast_token": token})
+    services.close_round(voting_round)
+    assert not CastToken.objects.filter(round=voting_round).exists()
+    assert client.get(answer["Location"]).status_code == 404

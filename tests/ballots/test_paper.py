@@ -417,10 +417,6 @@ def test_unresolved_batches_keep_no_clear_code_after_close(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="close_round calls services.scrub_unresolved_paper_codes once the close rewrite lands",
-)
 def test_closing_the_round_scrubs_unresolved_batches(
     voting_round: Round, ids: list[int], issued_codes: list[str], councillor_sam: Any
 ) -> None:

@@ -385,50 +385,76 @@ def _assert_no_event_leaks(secrets_in_clear: list[str]) -> None:
         assert text.replace("-", "") not in bodies
 
 
-def test_commitments_are_sealed_every_25_ballots_and_at_close(small_round: Round) -> None:
+def _commitment(receipt: str, selection: list[int]) -> str:
+    return ballot_commitment(receipt, "approval", [str(p) for p in selection])
+
+
+def test_seals_hold_back_k_so_no_batch_is_smaller_than_k(small_round: Round) -> None:
+    """K = 25: nothing is sealed until 2K are pending; then all but the K smallest commitments
+    are, so the seal at close (the last batch) still holds at least K."""
     voting_round, ids = small_round, project_ids(small_round)
-    issued = services.issue_codes(voting_round, 30)
+    issued = services.issue_codes(voting_round, 60)
     receipts: dict[str, list[int]] = {}
-    for i, code in enumerate(issued[:24]):
+    for i, code in enumerate(issued[:49]):
         selection = [ids[i % 5]]
         receipts[
             services.cast_ballot(voting_round, selection, code=code, declaration=DECLARED).receipt
         ] = selection
-    assert _seals(voting_round) == []  # 24 pending: not yet
+    assert _seals(voting_round) == []  # 49 pending: not yet
     cast = services.cast_ballot(
-        voting_round, [ids[0], ids[1]], code=issued[24], declaration=DECLARED
+        voting_round, [ids[0], ids[1]], code=issued[49], declaration=DECLARED
     )
     receipts[cast.receipt] = [ids[0], ids[1]]
     (seal,) = _seals(voting_round)
     committed = seal.payload["commitments"]
-    assert committed == sorted(committed) and len(committed) == 25
-    assert set(committed) == {
-        ballot_commitment(r, "approval", [str(p) for p in s]) for r, s in receipts.items()
-    }
+    every = sorted(_commitment(r, s) for r, s in receipts.items())
+    # The 25 held back are the smallest commitments: an order unrelated to casting.
+    assert committed == every[25:]
     assert seal.at.count(":") == 0  # the day only, no time that could link it to a voter
 
-    # Three more, one replacing an earlier ballot: sealed by the close.
-    replaced_receipt = next(iter(receipts))
-    replacement = services.cast_ballot(voting_round, [ids[4]], code=issued[0], declaration=DECLARED)
+    # Replace a sealed ballot and a held-back one, then three more ballots; close.
+    held_back = {c: r for r, s in receipts.items() if (c := _commitment(r, s)) in every[:25]}
+    sealed_receipt = next(r for r, s in receipts.items() if _commitment(r, s) in committed)
+    held_receipt = held_back[every[0]]
+    by_receipt = dict(zip(receipts, issued[:50], strict=True))
+    replacements = [
+        services.cast_ballot(
+            voting_round, [ids[4]], code=by_receipt[r], declaration=DECLARED
+        ).receipt
+        for r in (sealed_receipt, held_receipt)
+    ]
     more = [
         services.cast_ballot(voting_round, [ids[3]], code=c, declaration=DECLARED).receipt
-        for c in issued[25:27]
+        for c in issued[50:53]
     ]
     services.close_round(voting_round)
-    last = _seals(voting_round)[-1]
-    assert sorted(last.payload["commitments"]) == last.payload["commitments"]
+    first, last = _seals(voting_round)
+    assert last.payload["commitments"] == sorted(last.payload["commitments"])
     assert set(last.payload["commitments"]) == {
-        ballot_commitment(replacement.receipt, "approval", [str(ids[4])]),
-        *(ballot_commitment(r, "approval", [str(ids[3])]) for r in more),
+        *every[:25],
+        *(_commitment(r, [ids[4]]) for r in replacements),
+        *(_commitment(r, [ids[3]]) for r in more),
     }
-    assert (
-        ballot_commitment(
-            replaced_receipt, "approval", [str(p) for p in receipts[replaced_receipt]]
-        )
-        in last.payload["superseded"]
-    )
+    assert len(last.payload["commitments"]) == 30 >= voting_round.seal_batch_size
+    # Each replaced ballot is listed as superseded only with or after its own seal.
+    assert set(last.payload["superseded"]) == {
+        _commitment(sealed_receipt, receipts[sealed_receipt]),
+        _commitment(held_receipt, receipts[held_receipt]),
+    }
+    assert first.payload["superseded"] == []
     assert not Ballot.objects.filter(round=voting_round, sealed=False).exists()
-    _assert_no_event_leaks(issued + list(receipts) + [replacement.receipt, *more])
+    _assert_no_event_leaks(issued + list(receipts) + replacements + more)
+
+
+def test_a_round_smaller_than_k_is_sealed_once_at_close(small_round: Round) -> None:
+    voting_round, ids = small_round, project_ids(small_round)
+    issued = services.issue_codes(voting_round, 3)
+    for code in issued:
+        services.cast_ballot(voting_round, [ids[0]], code=code, declaration=DECLARED)
+    assert _seals(voting_round) == []
+    services.close_round(voting_round)
+    (only,) = _seals(voting_round)
+    assert len(only.payload["commitments"]) == 3
 
 
 # --- Closing ---------------------------------------------------------------------------------

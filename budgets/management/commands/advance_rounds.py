@@ -5,14 +5,17 @@
 Draft rounds open for proposals at proposals_start; proposals end at proposals_end; review ends at
 review_end (only once every proposal is reviewed and one is feasible). When voting_end passes, the
 closer the ballots app registered in budgets.hooks counts the votes; without one, the command says
-that close_round must run. It never moves a round to closed itself.
+that close_round must run. It never moves a round to closed itself. Last, it retries
+reclaiming the old row versions of closed rounds (`reclaim_space`) if that failed at close.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.apps import apps
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from budgets.services import advance_due_rounds
 
@@ -32,5 +35,12 @@ class Command(BaseCommand):
         moved = sum(r.outcome in ("moved", "closed") for r in results)
         stuck = len(results) - moved
         self.stdout.write(self.style.SUCCESS(f"Done: {moved} moved on, {stuck} waiting."))
+        if apps.is_installed("ballots"):
+            # Retries removing old ballot row versions if a VACUUM after close failed.
+            try:
+                call_command("reclaim_space", stdout=self.stdout)
+            except CommandError as exc:
+                self.stderr.write(str(exc))
+                stuck += 1
         if options["strict"] and stuck:
             raise SystemExit(1)
