@@ -1,4 +1,4 @@
-"""The budgets demo seeder: every phase present, realistic proposals, idempotent, on the ledger."""
+"""The budgets demo seeder: rounds up to voting through the services; idempotent."""
 
 from __future__ import annotations
 
