@@ -24,6 +24,11 @@ What is checked, and how (the encoding is documented in audit/canonical.py):
 - every `ballots.sealed` event of a round lists at least K new commitments, K being the seal batch
   size its `round.settings_frozen` event names, unless it is the round's only one (a round with
   fewer than K ballots in all is sealed once, at close);
+- every round's events follow its phases in order (check_phase_order): draft -> proposals -> review
+  -> voting -> closed -> published, one step at a time and never back; proposals are submitted in
+  the proposals phase and reviewed in review; ballots and paper batches only while voting;
+  ballots are sealed while voting or by the close itself, never after round.closed; round.closed
+  comes once, after voting, and result.published only after it;
 - --ballots/--result check that the published ballots' commitments are exactly the sealed ones
   minus the superseded ones, that re-running the round's rule selects the published projects, and
   that the files match the hashes recorded at close (round.closed) and at publication.
@@ -69,6 +74,45 @@ _GENESIS_B = GENESIS.encode("ascii")
 NOTABLE_KINDS = frozenset({b"checkpoint.signed", b"ballots.sealed", b"round.closed"})
 NOTABLE_KINDS |= {b"result.published"}
 NOTABLE_KINDS |= {b"round.settings_frozen"}  # names the round's seal batch size K
+
+# The phase order check (check_phase_order): a round goes draft -> proposals -> review -> voting
+# -> closed -> published, one step at a time, and each of these kinds happens only in the phases
+# named (what the services allow). Kinds not listed (checkpoint.signed, code.revoked, ...) may
+# happen in any phase.
+PHASES = ("draft", "proposals", "review", "voting", "closed", "published")
+_BEFORE_CLOSE = frozenset(PHASES[:4])
+PHASE_KINDS: dict[str, frozenset[str]] = {
+    "round.created": frozenset({"draft"}),
+    "round.updated": _BEFORE_CLOSE,
+    "codes.issued": _BEFORE_CLOSE,
+    "proposal.submitted": frozenset({"proposals"}),
+    "proposal.edited": frozenset({"proposals"}),
+    "proposal.withdrawn": frozenset({"proposals"}),
+    "proposal.reviewed": frozenset({"review"}),
+    "proposal.merged": frozenset({"review"}),
+    "round.settings_frozen": frozenset({"voting"}),
+    "ballot.assisted": frozenset({"voting"}),
+    "paper_batch.entered": frozenset({"voting"}),
+    "paper_batch.accepted": frozenset({"voting"}),
+    "paper_batch.rejected": frozenset({"voting"}),
+    # Also inside the close itself, before round.closed (see check_phase_order).
+    "ballots.sealed": frozenset({"voting"}),
+    "round.closed": frozenset({"closed"}),
+    "result.publication_requested": frozenset({"closed"}),
+    "result.published": frozenset({"published"}),
+}
+NOTABLE_KINDS |= {kind.encode() for kind in PHASE_KINDS} | {b"round.phase_changed"}
+# The block search looks for these prefixes (fewer passes over each block than one per kind).
+_NOTABLE_PREFIXES = (
+    b"checkpoint.",
+    b"ballot",
+    b"round.",
+    b"result.",
+    b"proposal.",
+    b"paper_batch.",
+    b"codes.",
+)
+assert all(any(k.startswith(p) for p in _NOTABLE_PREFIXES) for k in NOTABLE_KINDS)
 _BLOCK = 8 << 20
 _PARALLEL_FROM = 32 << 20
 
@@ -214,8 +258,8 @@ def _collect_fast(
         # Search the block, not each line: a candidate whose kind only appears inside its
         # payload is dropped once parsed.
         positions: list[int] = []
-        for kind in NOTABLE_KINDS:
-            pattern = b'"kind":"' + kind + b'"'
+        for kind in _NOTABLE_PREFIXES:
+            pattern = b'"kind":"' + kind
             pos = region.find(pattern)
             while pos >= 0:
                 positions.append(pos)
@@ -561,6 +605,9 @@ def scan_ledger(
         notable.append((n, event))
         if event["kind"] == "round.closed" and isinstance(event.get("round"), int):
             closed.add(event["round"])
+    phase_problem = check_phase_order(notable)
+    if phase_problem is not None:
+        problems.append(phase_problem)
     if problems:
         n, reason = min(problems)
         raise Failure(f"{label} line {n}", reason, n)
@@ -663,6 +710,95 @@ def _notable_problem(event: dict[str, Any]) -> str | None:
                 isinstance(v, str) and len(v) == 64 for v in values
             ):
                 return f"the ballots.sealed event's {name} must be a list of 64-digit hex hashes"
+    return None
+
+
+@dataclass
+class _RoundPhase:
+    """What the events so far say about one round's phase."""
+
+    phase: str | None = None  # None: the round's ledger did not start with round.created
+    possible: frozenset[str] = frozenset(PHASES)  # while phase is None: phases consistent so far
+    closed: bool = False  # round.closed seen (the close is over)
+    published: bool = False
+
+
+def _phase_rule(kind: str) -> str:
+    if kind in ("ballots.sealed",):
+        return "ballots are sealed only while voting is open, or by the close itself"
+    if kind == "round.closed":
+        return "a round is closed once, after voting"
+    if kind.startswith("result."):
+        return "a result is published after round.closed, in the closed then published phase"
+    if kind == "round.created":
+        return "a round is created once, before anything else happens to it"
+    allowed = [p for p in PHASES if p in PHASE_KINDS[kind]]
+    return f"{kind} happens only in the {' or '.join(allowed)} phase"
+
+
+def check_phase_order(events: Sequence[tuple[int, dict[str, Any]]]) -> tuple[int, str] | None:
+    """(line, why) for the first event out of its round's phase order, or None.
+
+    Reads only kinds, round ids and round.phase_changed's from/to. A round whose events begin
+    without round.created (a round made before the ledger, or by a test) is given the phase its
+    first phase change starts from, and the events before it must all fit that one phase.
+    """
+    rounds: dict[int, _RoundPhase] = {}
+    for n, event in events:
+        kind, round_id = event.get("kind"), event.get("round")
+        if not isinstance(round_id, int) or isinstance(round_id, bool):
+            continue
+        if kind != "round.phase_changed" and kind not in PHASE_KINDS:
+            continue
+        state = rounds.get(round_id)
+        if kind == "round.created":
+            if state is not None:
+                return n, f"round {round_id}: round.created again ({_phase_rule(kind)})"
+            rounds[round_id] = _RoundPhase(phase="draft")
+            continue
+        if state is None:
+            state = rounds[round_id] = _RoundPhase()
+        where = state.phase or "/".join(p for p in PHASES if p in state.possible)
+        if kind == "round.phase_changed":
+            payload = event.get("payload") or {}
+            start, to = payload.get("from"), payload.get("to")
+            if start not in PHASES or to not in PHASES:
+                return n, f"round {round_id}: a phase change names an unknown phase"
+            if PHASES.index(to) != PHASES.index(start) + 1:
+                how = "back" if PHASES.index(to) <= PHASES.index(start) else "skipping ahead"
+                return n, f"round {round_id}: the phase goes {how} from {start} to {to}"
+            if start != state.phase and (state.phase is not None or start not in state.possible):
+                return n, (
+                    f"round {round_id}: the phase changes from {start}, but the round's events "
+                    f"put it in the {where} phase"
+                )
+            if state.phase is None and start == "closed":
+                state.closed = True  # closed before this ledger's record of the round begins
+            if to == "published" and not state.closed:
+                return n, f"round {round_id}: published before round.closed"
+            state.phase = to
+            continue
+        phases = PHASE_KINDS[kind]
+        sealing_at_close = (
+            kind == "ballots.sealed" and not state.closed and (state.phase or "closed") == "closed"
+        )
+        if state.phase is not None:
+            fits = state.phase in phases or (sealing_at_close and state.phase == "closed")
+        else:
+            narrowed = state.possible & (phases | ({"closed"} if sealing_at_close else set()))
+            fits = bool(narrowed)
+            if fits:
+                state.possible = narrowed
+        if fits and kind in ("round.closed", "result.publication_requested"):
+            fits = not state.closed if kind == "round.closed" else state.closed
+        if fits and kind == "result.published":
+            fits = state.closed and not state.published
+        if not fits:
+            return n, f"round {round_id}: {kind} in the {where} phase ({_phase_rule(kind)})"
+        if kind == "round.closed":
+            state.closed = True
+        elif kind == "result.published":
+            state.published = True
     return None
 
 

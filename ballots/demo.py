@@ -1,8 +1,11 @@
-"""Demo ballots: voting rounds get a few hundred ballots online and on paper; closed and
-published rounds get ballots, a count and (for published ones) publication.
+"""Demo ballots: voting rounds get a few hundred ballots online and on paper; the rounds the demo
+shows closed or published get ballots, then are closed (and published) by their councillors.
 
+Everything goes through ballots.services (issue_codes, cast_ballot, enter_paper_batch entered by
+two different councillors, close_round, publish_round asked and approved by two), so the ledger
+holds the real history in the real order; nothing here writes the ledger or its models itself.
 Idempotent: a round that already has ballots is left alone. Demo codes come from a seeded
-generator so the same unused codes can be printed every run for people trying the demo.
+generator (issue_codes' make_code) so the same unused codes can be printed on every run.
 """
 
 from __future__ import annotations
@@ -10,21 +13,29 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping, Sequence
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from ballots import codes, services
-from ballots.models import Ballot, VotingCode
+from ballots.models import Ballot
+from budgets.demo import DEMO_ROUNDS, councillors
 from budgets.models import BallotType, Phase, Proposal, Round
 
 DEMO_CODES_SHOWN = 3
 # Demo voters declare that they live in the area, as the ballot page asks.
 DEMO_DECLARATION = services.Declaration(basis="live", age_confirmed=True)
+# (online, paper) ballots for rounds left open for voting, and for rounds closed by the seeder.
+OPEN_BALLOTS = (420, 40)
+CLOSED_BALLOTS = (300, 30)
 
 
-def _demo_codes(round: Round, count: int) -> list[str]:
+def _demo_codes(round: Round) -> Callable[[], str]:
+    """The demo's code generator for a round: seeded, so every run knows the same codes."""
     rng = random.Random(f"community-chest-demo-{round.pk}")
-    return [codes.demo_code(rng) for _ in range(count)]
+    return lambda: codes.demo_code(rng)
+
+
+def _code_count(online: int, paper: int) -> int:
+    return online + paper + DEMO_CODES_SHOWN + 5
 
 
 def _popularity(round: Round, rng: random.Random) -> dict[int, float]:
@@ -33,17 +44,15 @@ def _popularity(round: Round, rng: random.Random) -> dict[int, float]:
 
 
 def _cast_demo_ballots(round: Round, online: int, paper: int, say: Callable[[str], None]) -> None:
+    """Issue codes, cast ballots online and enter a paper batch twice, all through the services."""
     rng = random.Random(round.pk)
     projects = services.ballot_projects(round)
     if not projects:
         say(f"  {round.title}: no projects on the ballot, so no demo ballots.")
         return
-    all_codes = _demo_codes(round, online + paper + DEMO_CODES_SHOWN + 5)
-    with transaction.atomic():
-        VotingCode.objects.bulk_create(
-            [VotingCode(round=round, code_hash=codes.hash_code(round, c)) for c in all_codes],
-            ignore_conflicts=True,
-        )
+    all_codes = services.issue_codes(
+        round, _code_count(online, paper), make_code=_demo_codes(round)
+    )
     popularity = _popularity(round, rng)
     for code in all_codes[:online]:
         selection = random_selection(round, projects, rng, popularity)
@@ -56,11 +65,7 @@ def _cast_demo_ballots(round: Round, online: int, paper: int, say: Callable[[str
         services.cast_ballot(
             round, selection, code=code, projects=projects, declaration=DEMO_DECLARATION
         )
-    clerks = list(
-        get_user_model().objects.filter(
-            memberships__ward=round.ward, memberships__role="councillor"
-        )[:2]
-    )
+    clerks = councillors(round.ward)[:2]
     if paper and len(clerks) == 2:
         paper_codes = all_codes[online : online + paper]
         ballots = []
@@ -77,6 +82,7 @@ def _cast_demo_ballots(round: Round, online: int, paper: int, say: Callable[[str
         account = services.PaperAccount(
             issued=len(ballots) + 7, spoilt=2, unused=5, cast=len(ballots)
         )
+        # Two different people enter the same batch; the second agreeing entry counts it.
         for clerk in clerks:
             services.enter_paper_batch(
                 round,
@@ -88,42 +94,46 @@ def _cast_demo_ballots(round: Round, online: int, paper: int, say: Callable[[str
     say(f"  {round.title}: {services.turnout(round)['total']} voters.")
 
 
+def _demo_targets() -> dict[tuple[str, str], str]:
+    """(ward slug, title) of each demo round -> the phase the demo leaves it in."""
+    return {(spec.ward, spec.title): spec.phase for spec in DEMO_ROUNDS}
+
+
 def seed_ballots(say: Callable[[str], None]) -> None:
-    rounds = Round.objects.filter(
-        phase__in=[Phase.VOTING, Phase.CLOSED, Phase.PUBLISHED]
-    ).select_related("ward")
-    for round in rounds.order_by("pk"):
-        if Ballot.objects.filter(round=round).exists():
+    """Ballots for the demo rounds in voting; then close, and publish, those meant to be.
+
+    Only demo rounds still in voting with no ballot are touched, so running it again changes
+    nothing. Closing and publishing are a councillor's clicks: close_round by the first
+    councillor, publish_round asked by the first and approved by the second.
+    """
+    targets = _demo_targets()
+    rounds = Round.objects.filter(phase=Phase.VOTING).select_related("ward").order_by("pk")
+    for round in rounds:
+        target = targets.get((round.ward.slug, round.title))
+        if target is None or Ballot.objects.filter(round=round).exists():
             continue
-        target = round.phase
-        if target == Phase.VOTING:
-            _cast_demo_ballots(round, online=420, paper=40, say=say)
+        first, second = councillors(round.ward)[:2]
+        with transaction.atomic():
+            if target == Phase.VOTING:
+                _cast_demo_ballots(round, *OPEN_BALLOTS, say=say)
+                continue
+            _cast_demo_ballots(round, *CLOSED_BALLOTS, say=say)
+            services.close_round(round, by=first)
+            if target == Phase.PUBLISHED:
+                services.publish_round(round, by=first)
+                services.publish_round(round, by=second)
+    for round in rounds.filter(phase=Phase.VOTING, allow_code_voting=True):
+        if targets.get((round.ward.slug, round.title)) != Phase.VOTING:
             continue
-        # Closed and published demo rounds: vote, then count (and publish) as staff would.
-        Round.objects.filter(pk=round.pk).update(phase=Phase.VOTING)
-        round.refresh_from_db()
-        _cast_demo_ballots(round, online=300, paper=30, say=say)
-        services.close_round(round)
-        if target == Phase.PUBLISHED:
-            services.publish_round(round)
-    for round in Round.objects.filter(phase=Phase.VOTING, allow_code_voting=True).order_by("pk"):
-        unused = _demo_codes(round, 10_000)
-        used = set(
-            VotingCode.objects.filter(round=round, voter__isnull=False).values_list(
-                "code_hash", flat=True
-            )
+        online, paper = OPEN_BALLOTS
+        make_code = _demo_codes(round)
+        issued = [make_code() for _ in range(_code_count(online, paper))]
+        # The codes after those the demo voted with were issued and never used by the seeder.
+        shown = issued[online + paper :][:DEMO_CODES_SHOWN]
+        say(
+            f"Vote in '{round.title}' at /rounds/{round.pk}/vote/ with a demo code: "
+            + ", ".join(shown)
         )
-        issued = set(VotingCode.objects.filter(round=round).values_list("code_hash", flat=True))
-        shown = [
-            c
-            for c in unused
-            if codes.hash_code(round, c) in issued and codes.hash_code(round, c) not in used
-        ][:DEMO_CODES_SHOWN]
-        if shown:
-            say(
-                f"Vote in '{round.title}' at /rounds/{round.pk}/vote/ with a demo code: "
-                + ", ".join(shown)
-            )
 
 
 def random_selection(

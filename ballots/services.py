@@ -16,7 +16,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -958,15 +958,21 @@ def assisted_count(round: Round) -> int:
 # --- Voting codes ---------------------------------------------------------------------------
 
 
-def issue_codes(round: Round, count: int, *, by: Any = None) -> list[str]:
-    """Create `count` one-time codes, returned in clear this once: only their hashes are kept."""
+def issue_codes(
+    round: Round, count: int, *, by: Any = None, make_code: Callable[[], str] | None = None
+) -> list[str]:
+    """Create `count` one-time codes, returned in clear this once: only their hashes are kept.
+
+    `make_code` replaces the secure generator for demonstration data only (seeded codes that the
+    demo can print again on every run); real letters always use the default.
+    """
     if count < 1 or count > 200_000:
         raise ValidationError("Issue between 1 and 200,000 codes at a time.")
     if round.phase in (Phase.CLOSED, Phase.PUBLISHED):
         raise ValidationError("This round has closed; no more codes can be issued.")
     if not round.allow_code_voting:
         raise ValidationError("This round does not use voting codes; allow them first.")
-    issued = [codes.new_code() for _ in range(count)]
+    issued = [(make_code or codes.new_code)() for _ in range(count)]
     with transaction.atomic():
         VotingCode.objects.bulk_create(
             [VotingCode(round=round, code_hash=codes.hash_code(round, c)) for c in issued],

@@ -17,10 +17,18 @@ this one) can find its rounds with `Round.objects.get(ward__slug=..., title=...)
 | hall-green               | Hall Green Community Chest 2026         | closed    | knapsack, greedy       |
 | edgbaston                | Edgbaston Community Chest 2025          | published | knapsack, mes          |
 
-Rounds in closed and published are created in that phase directly, with every proposal
-reviewed; their ballots and results come from the ballots seeder. Proposers are demo residents
-`resident-<ward-slug>-<n>` (wards.demo creates them for four wards; this adds three for each
-other ward above, with the same demo password). Idempotent: a round that exists is left alone.
+Every round is made by the services a councillor's clicks use (budgets.services create_round,
+change_phase, submit_proposal, review_proposal, merge_proposals), one step at a time, so its
+ledger is a real history in the real order; this module records no event and writes no model the
+ledger covers itself. Rounds meant to be closed or published are taken as far as voting here; the
+ballots seeder (ballots/demo.py) casts their ballots and closes and publishes them through
+ballots.services. Dates are settings: each round gets a plausible timeline, except that the
+windows the seeding passes through (proposals, voting) are stretched to include the time of
+seeding, because the services check them against the clock; the events carry the real time.
+
+Proposers are demo residents `resident-<ward-slug>-<n>` (wards.demo creates them for four wards;
+this adds three for each other ward above, with the same demo password). Idempotent: a round that
+exists is left alone.
 """
 
 from __future__ import annotations
@@ -36,18 +44,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-import audit
-from budgets.models import (
-    BallotType,
-    Phase,
-    Proposal,
-    ProposalStatus,
-    Review,
-    ReviewDecision,
-    Round,
-    Rule,
-)
-from budgets.services import BALLOT_SETTINGS, _public
+from budgets import services
+from budgets.models import BallotType, Phase, Proposal, ReviewDecision, Round, Rule
 from wards.demo import FIRST_NAMES, LAST_NAMES, demo_password
 from wards.models import Membership, Neighbourhood, Role, Ward
 
@@ -155,10 +153,13 @@ DEMO_ROUNDS = [
 ]  # fmt: skip
 
 PHASE_INDEX: dict[str, int] = {p.value: i for i, p in enumerate(Phase)}
+# How long a window the seeding itself needs stays open past the time of seeding (see _reachable).
+SEEDING_MARGIN = datetime.timedelta(hours=1)
+DEMO_REASON = "Demo data: this round's history is made by the same services a councillor uses."
 
 
 def _timeline(phase: str, now: datetime.datetime) -> dict[str, datetime.datetime]:
-    """Dates that put `now` inside the phase (or after voting for closed/published)."""
+    """Plausible dates that put `now` inside the phase (or after voting for closed/published)."""
     day = datetime.timedelta(days=1)
     offsets: dict[str, int] = {  # days from now at which proposals open
         Phase.DRAFT: 14,
@@ -177,6 +178,28 @@ def _timeline(phase: str, now: datetime.datetime) -> dict[str, datetime.datetime
         "voting_start": start + 49 * day,
         "voting_end": start + 77 * day,
     }
+
+
+def _reachable(
+    dates: dict[str, datetime.datetime], phase: str, now: datetime.datetime
+) -> dict[str, datetime.datetime]:
+    """The dates with every window the seeding passes through stretched to include `now`.
+
+    The services check dates against the real time (proposals are taken only while proposals are
+    open, voting opens and ballots arrive only inside the voting window), and the seeding runs
+    every step now. So a round whose plausible timeline is in the past gets its proposals and
+    voting windows stretched to end just after the seeding, and keeps them so: the dates are
+    settings, the ledger records when things really happened.
+    """
+    dates = dict(dates)
+    target = PHASE_INDEX[phase]
+    windows = [("proposals_start", "proposals_end", Phase.PROPOSALS)]
+    windows.append(("voting_start", "voting_end", Phase.VOTING))
+    for start, end, needed_from in windows:
+        if target >= PHASE_INDEX[needed_from]:
+            dates[start] = min(dates[start], now)
+            dates[end] = max(dates[end], now + SEEDING_MARGIN)
+    return dates
 
 
 @functools.cache
@@ -211,17 +234,13 @@ def _residents(ward: Ward, rng: random.Random) -> list[Any]:
     return people
 
 
-def _councillor(ward: Ward) -> Any:
-    return (
+def councillors(ward: Ward) -> list[Any]:
+    """The ward's demo councillors, in order (cllr-<ward>-1 first)."""
+    return list(
         get_user_model()
         .objects.filter(memberships__ward=ward, memberships__role=Role.COUNCILLOR)
         .order_by("username")
-        .first()
     )
-
-
-def _actor(user: Any, role: str) -> audit.Actor:
-    return audit.actor_for(user, role) if user is not None else audit.SYSTEM
 
 
 def _pick_decision(rng: random.Random) -> str:
@@ -234,6 +253,8 @@ def _pick_decision(rng: random.Random) -> str:
 
 
 def _seed_round(spec: DemoRound, now: datetime.datetime) -> Round | None:
+    """Create the round and take it as far as voting (the ballots seeder closes and publishes
+    it), every step through budgets.services, as a councillor and residents would."""
     ward = Ward.objects.filter(slug=spec.ward).first()
     if ward is None or Round.objects.filter(ward=ward, title=spec.title).exists():
         return None
@@ -243,89 +264,48 @@ def _seed_round(spec: DemoRound, now: datetime.datetime) -> Round | None:
         if spec.neighbourhood
         else None
     )
-    councillor = _councillor(ward)
-    cllr = _actor(councillor, "councillor")
-    dates = _timeline(spec.phase, now)
-    round = Round(
-        ward=ward,
-        neighbourhood=hood,
+    councillor = councillors(ward)[0]
+    round = services.create_round(
+        ward,
+        by=councillor,
         title=spec.title,
         description=(
             f"{hood.name if hood else ward.name} residents decide how to spend "
             "this year's community chest. Propose a project, see the councillors' review of "
             "each one, then vote."
         ),
+        neighbourhood=hood,
         budget_pence=spec.budget_pence or ward.chest_pence,
-        phase=Phase.DRAFT,
         categories=CATEGORIES,
-        created_by=councillor,
-        created_at=dates["proposals_start"] - datetime.timedelta(days=14),
-        **dates,
+        **_reachable(_timeline(spec.phase, now), spec.phase, now),
         **spec.settings,
     )
-    round.full_clean()
-    round.save()
-    audit.record(
-        "round.created",
-        ward=ward,
-        round=round,
-        actor=cllr,
-        payload={
-            "title": round.title,
-            **{name: _public(getattr(round, name)) for name in BALLOT_SETTINGS},
-        },
-    )
-    target = PHASE_INDEX[spec.phase]
-    if target >= PHASE_INDEX[Phase.PROPOSALS]:
-        _move(round, Phase.PROPOSALS, cllr)
-    proposals = _seed_proposals(round, spec.proposals, rng, dates)
-    if target >= PHASE_INDEX[Phase.REVIEW]:
-        _move(round, Phase.REVIEW, cllr)
-        share = spec.reviewed_share if spec.phase == Phase.REVIEW else 1.0
-        _seed_reviews(round, proposals[: round_up(len(proposals) * share)], councillor, rng)
-    for later in (Phase.VOTING, Phase.CLOSED, Phase.PUBLISHED):
-        if target >= PHASE_INDEX[later]:
-            _move(round, later, cllr if later == Phase.VOTING else audit.SYSTEM)
-    return round
+    target = min(PHASE_INDEX[spec.phase], PHASE_INDEX[Phase.VOTING])
+    if target < PHASE_INDEX[Phase.PROPOSALS]:
+        return round
+    round = services.change_phase(round, Phase.PROPOSALS, by=councillor, reason=DEMO_REASON)
+    with_duplicate = spec.proposals >= 10 and target >= PHASE_INDEX[Phase.REVIEW]
+    proposals, duplicate = _seed_proposals(round, spec.proposals, rng, with_duplicate)
+    if target < PHASE_INDEX[Phase.REVIEW]:
+        return round
+    round = services.change_phase(round, Phase.REVIEW, by=councillor, reason=DEMO_REASON)
+    share = spec.reviewed_share if spec.phase == Phase.REVIEW else 1.0
+    _seed_reviews(proposals[: round_up(len(proposals) * share)], duplicate, councillor, rng)
+    if target < PHASE_INDEX[Phase.VOTING]:
+        return round
+    return services.change_phase(round, Phase.VOTING, by=councillor, reason=DEMO_REASON)
 
 
 def round_up(x: float) -> int:
     return int(-(-x // 1))
 
 
-def _move(round: Round, to: str, actor: audit.Actor) -> None:
-    previous = round.phase
-    round.phase = to
-    update = ["phase"]
-    if to == Phase.VOTING:
-        round.settings_frozen_at = timezone.now()
-        update.append("settings_frozen_at")
-    round.save(update_fields=update)
-    audit.record(
-        "round.phase_changed",
-        ward=round.ward,
-        round=round,
-        actor=actor,
-        payload={"from": previous, "to": to, "reason": "Demo data.", "scheduled": False},
-    )
-    if to == Phase.VOTING:
-        audit.record(
-            "round.settings_frozen",
-            ward=round.ward,
-            round=round,
-            actor=actor,
-            payload={
-                "settings": {name: _public(getattr(round, name)) for name in BALLOT_SETTINGS},
-                "ballot": sorted(round.proposals.on_ballot().values_list("pk", flat=True)),
-            },
-        )
-
-
 def _seed_proposals(
-    round: Round, count: int, rng: random.Random, dates: dict[str, datetime.datetime]
-) -> list[Proposal]:
+    round: Round, count: int, rng: random.Random, with_duplicate: bool
+) -> tuple[list[Proposal], Proposal | None]:
+    """Residents propose `count` projects; with_duplicate: one of them twice, as happens."""
     if not count:
-        return []
+        return [], None
     residents = _residents(round.ward, rng)
     cap = round.budget_pence // 100
     made = []
@@ -333,44 +313,45 @@ def _seed_proposals(
         rng.sample(PROJECTS, count)
     ):
         pounds = min(rng.randrange(low, high + 1, 50), cap)
-        proposer = residents[index % len(residents)]
-        proposal = Proposal.objects.create(
-            round=round,
-            proposer=proposer,
-            title=title,
-            summary=summary,
-            description=(
-                f"{summary}\n\nWhere: {where}. We have talked to neighbours, who back it. "
-                "The estimate comes from a supplier's quote and similar projects nearby."
-            ),
-            estimated_cost_pence=pounds * 100,
-            cost_pence=pounds * 100,
-            category=category,
-            location=where,
-            delivery_partner=rng.choice(["", "", "Friends of the Park", "Residents' association"]),
-            volunteer_hours=rng.choice([None, None, 20, 50, 120]),
-            created_at=dates["proposals_start"] + datetime.timedelta(hours=9 + index * 31),
+        made.append(
+            services.submit_proposal(
+                round,
+                by=residents[index % len(residents)],
+                title=title,
+                summary=summary,
+                description=(
+                    f"{summary}\n\nWhere: {where}. We have talked to neighbours, who back it. "
+                    "The estimate comes from a supplier's quote and similar projects nearby."
+                ),
+                estimated_cost_pence=pounds * 100,
+                category=category,
+                location=where,
+                delivery_partner=rng.choice(
+                    ["", "", "Friends of the Park", "Residents' association"]
+                ),
+                volunteer_hours=rng.choice([None, None, 20, 50, 120]),
+            )
         )
-        audit.record(
-            "proposal.submitted",
-            ward=round.ward,
-            round=round,
-            actor=_actor(proposer, "resident"),
-            payload={
-                "proposal": proposal.pk,
-                "title": proposal.title,
-                "estimated_cost_pence": proposal.estimated_cost_pence,
-                "category": proposal.category,
-            },
+    duplicate = None
+    if with_duplicate:
+        original = made[0]
+        duplicate = services.submit_proposal(
+            round,
+            by=residents[1 % len(residents)],
+            title=f"{original.title} (second proposal)",
+            summary=original.summary,
+            description=original.description,
+            estimated_cost_pence=original.estimated_cost_pence,
+            category=original.category,
+            location=original.location,
         )
-        made.append(proposal)
-    return made
+    return made, duplicate
 
 
 def _seed_reviews(
-    round: Round, proposals: list[Proposal], councillor: Any, rng: random.Random
+    proposals: list[Proposal], duplicate: Proposal | None, councillor: Any, rng: random.Random
 ) -> None:
-    merged = False
+    """The councillor reviews each proposal with a public reason, and merges the duplicate."""
     for proposal in proposals:
         decision = _pick_decision(rng)
         reason = rng.choice(REASONS[ReviewDecision(decision)])
@@ -378,79 +359,17 @@ def _seed_reviews(
         if decision == ReviewDecision.FEASIBLE_CHANGED_COST:
             factor = 1.2 if "lower" not in reason else 0.8
             new_cost = min(round_up(proposal.estimated_cost_pence * factor / 100) * 100,
-                           round.budget_pence)  # fmt: skip
-            proposal.cost_pence = new_cost
-        proposal.status = (
-            ProposalStatus.NOT_FEASIBLE
-            if decision == ReviewDecision.NOT_FEASIBLE
-            else ProposalStatus.FEASIBLE
+                           proposal.round.budget_pence)  # fmt: skip
+        services.review_proposal(
+            proposal, by=councillor, decision=decision, reason=reason, new_cost_pence=new_cost
         )
-        proposal.review_reason = reason
-        proposal.save(update_fields=["status", "cost_pence", "review_reason"])
-        Review.objects.create(
-            proposal=proposal,
-            reviewer=councillor,
-            decision=decision,
-            reason=reason,
-            new_cost_pence=new_cost,
-        )
-        audit.record(
-            "proposal.reviewed",
-            ward=round.ward,
-            round=round,
-            actor=_actor(councillor, "councillor"),
-            payload={
-                "proposal": proposal.pk,
-                "title": proposal.title,
-                "decision": decision,
-                "reason": reason,
-                "cost_pence": proposal.cost_pence,
-            },
-        )
-        if not merged and len(proposals) >= 10 and proposal.status == ProposalStatus.FEASIBLE:
-            merged = True
-            _seed_duplicate(round, proposal, councillor)
-
-
-def _seed_duplicate(round: Round, original: Proposal, councillor: Any) -> None:
-    """One duplicate per larger round, merged into the original, as happens in real rounds."""
-    duplicate = Proposal.objects.create(
-        round=round,
-        proposer=original.proposer,
-        title=f"{original.title} (second proposal)",
-        summary=original.summary,
-        description=original.description,
-        estimated_cost_pence=original.estimated_cost_pence,
-        cost_pence=original.estimated_cost_pence,
-        category=original.category,
-        location=original.location,
-        created_at=original.created_at + datetime.timedelta(days=2),
-    )
-    reason = "The same project as another proposal; merged so votes are not split."
-    duplicate.status = ProposalStatus.MERGED
-    duplicate.merged_into = original
-    duplicate.review_reason = reason
-    duplicate.save(update_fields=["status", "merged_into", "review_reason"])
-    Review.objects.create(
-        proposal=duplicate,
-        reviewer=councillor,
-        decision=ReviewDecision.MERGED,
-        reason=reason,
-        merged_into=original,
-    )
-    audit.record(
-        "proposal.merged",
-        ward=round.ward,
-        round=round,
-        actor=_actor(councillor, "councillor"),
-        payload={
-            "proposal": duplicate.pk,
-            "title": duplicate.title,
-            "merged_into": original.pk,
-            "reason": reason,
-            "also_moved": [],
-        },
-    )
+        if duplicate is not None and proposal.pk == proposals[0].pk:
+            services.merge_proposals(
+                duplicate,
+                proposal,
+                by=councillor,
+                reason="The same project as another proposal; merged so votes are not split.",
+            )
 
 
 @transaction.atomic
@@ -461,7 +380,7 @@ def seed(say: Callable[[str], None]) -> None:
     created = [r for spec in DEMO_ROUNDS if (r := _seed_round(spec, now)) is not None]
     phases = sorted({spec.phase for spec in DEMO_ROUNDS}, key=PHASE_INDEX.__getitem__)
     say(
-        f"Budget rounds: {Round.objects.count()} ({len(created)} new) in phases "
+        f"Budget rounds: {Round.objects.count()} ({len(created)} new), to be in phases "
         + ", ".join(phases)
         + f"; {Proposal.objects.count()} proposals."
     )

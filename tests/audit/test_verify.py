@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 import os
 import subprocess
@@ -216,8 +217,8 @@ def test_a_well_formed_forged_event_is_not_covered_by_a_signature(
     forged = {
         **last,
         "seq": last["seq"] + 1,
-        "kind": "result.published",
-        "payload": {"selected": ["3"]},
+        "kind": "code.revoked",  # a kind any phase allows
+        "payload": {"code_id": 3, "reason": "lost"},
         "prev": json.loads(lines[-1])["hash"],
     }
     lines.append(line_for(forged))
@@ -394,12 +395,13 @@ def test_a_truncated_and_re_signed_ledger_is_caught_by_an_earlier_copy(
 
 def test_a_changed_line_against_an_earlier_copy_is_named(downloads: Downloads, capsys) -> None:
     lines = downloads.lines()
-    lines[6] = lines[6].replace(b"accepted", b"rejected")
+    index = next(i for i, x in enumerate(lines) if b"accepted" in x)
+    lines[index] = lines[index].replace(b"accepted", b"rejected")
     status, out = verify(
-        capsys, downloads.write_lines(rechain(lines, 6)), "--previous", downloads.ledger
+        capsys, downloads.write_lines(rechain(lines, index)), "--previous", downloads.ledger
     )
     assert status == 1
-    assert "line 7: differs from the same line of the earlier copy" in out
+    assert f"line {index + 1}: differs from the same line of the earlier copy" in out
 
 
 # --- Ballots and the result -------------------------------------------------------------------
@@ -601,3 +603,183 @@ def test_a_kind_named_inside_a_payload_is_not_taken_for_the_event_kind(
     path.write_bytes(b"".join(ledger_lines(Event.objects.all())))
     status, out = verify(capsys, path)
     assert status == 0, out
+
+
+# --- The order of a round's phases ----------------------------------------------------------
+
+PHASE_STEPS = ["draft", "proposals", "review", "voting", "closed", "published"]
+SEAL = {"commitments": ["c" * 64], "superseded": []}
+
+
+def _ledger_of(tmp_path: Path, events: list[tuple[str, int, dict]]) -> Path:
+    """A handmade ledger (as a forger or a hand-written demo would make it), chained properly."""
+    import audit
+    from audit.models import Event
+    from audit.views import ledger_lines
+
+    actor = audit.Actor("councillor", "3f2a9c0d11e4b5a6c7d8")
+    for kind, round_id, payload in events:
+        audit.record(kind, ward="edgbaston", round=round_id, actor=actor, payload=payload)
+    path = tmp_path / "ledger.jsonl"
+    path.write_bytes(b"".join(ledger_lines(Event.objects.order_by("seq"))))
+    return path
+
+
+def _step(start: str, to: str, round_id: int = 1) -> tuple[str, int, dict]:
+    return ("round.phase_changed", round_id, {"from": start, "to": to})
+
+
+def _round_until(phase: str, round_id: int = 1) -> list[tuple[str, int, dict]]:
+    """A real history of a round up to `phase`: created, proposed, reviewed, voted, closed."""
+    events: list[tuple[str, int, dict]] = [("round.created", round_id, {"title": "A round"})]
+    during = {
+        "proposals": [("proposal.submitted", round_id, {"proposal": 1})],
+        "review": [("proposal.reviewed", round_id, {"proposal": 1})],
+        "voting": [("round.settings_frozen", round_id, {}), ("ballots.sealed", round_id, SEAL)],
+        "closed": [("ballots.sealed", round_id, SEAL), ("round.closed", round_id, {})],
+        "published": [("result.published", round_id, {})],
+    }
+    for before, after in itertools.pairwise(PHASE_STEPS):
+        if PHASE_STEPS.index(after) > PHASE_STEPS.index(phase):
+            break
+        events.append(_step(before, after, round_id))
+        events.extend(during[after])
+    return events
+
+
+@pytest.mark.django_db
+def test_a_round_that_follows_its_phases_verifies(tmp_path: Path, capsys) -> None:
+    events = _round_until("published") + _round_until("review", round_id=2)
+    status, out = verify(capsys, _ledger_of(tmp_path, events))
+    assert status == 0, out
+
+
+@pytest.mark.django_db
+def test_published_before_closed_then_closed_again_is_refused(tmp_path: Path, capsys) -> None:
+    # What the hand-written demo recorded for Edgbaston: published with no ballot sealed, then
+    # ballots sealed, closed and published again.
+    events = [
+        *_round_until("voting")[:-1],
+        _step("voting", "closed"),
+        _step("closed", "published"),
+        ("ballots.sealed", 1, SEAL),
+        _step("voting", "closed"),
+        ("round.closed", 1, {}),
+    ]
+    status, out = verify(capsys, _ledger_of(tmp_path, events))
+    assert status == 1
+    assert "FAILED ledger.jsonl line 9: round 1: published before round.closed" in out
+
+
+@pytest.mark.parametrize(
+    ("events", "line", "why"),
+    [
+        pytest.param(
+            [*_round_until("review"), ("ballots.sealed", 1, SEAL)],
+            6,
+            "round 1: ballots.sealed in the review phase (ballots are sealed only while voting",
+            id="sealed-before-voting",
+        ),
+        pytest.param(
+            [*_round_until("proposals"), ("ballot.assisted", 1, {})],
+            4,
+            "round 1: ballot.assisted in the proposals phase (ballot.assisted happens only in the "
+            "voting phase)",
+            id="ballot-before-voting",
+        ),
+        pytest.param(
+            [*_round_until("review"), ("round.closed", 1, {})],
+            6,
+            "round 1: round.closed in the review phase",
+            id="closed-before-voting",
+        ),
+        pytest.param(
+            [*_round_until("voting"), ("round.closed", 1, {})],
+            9,
+            "round 1: round.closed in the voting phase",
+            id="closed-without-leaving-voting",
+        ),
+        pytest.param(
+            [*_round_until("closed"), ("ballots.sealed", 1, SEAL)],
+            12,
+            "round 1: ballots.sealed in the closed phase",
+            id="sealed-after-close",
+        ),
+        pytest.param(
+            [*_round_until("closed"), ("result.published", 1, {})],
+            12,
+            "round 1: result.published in the closed phase",
+            id="published-without-phase-change",
+        ),
+        pytest.param(
+            [*_round_until("voting")[:-2], _step("voting", "closed"), _step("closed", "published")],
+            8,
+            "round 1: published before round.closed",
+            id="published-before-closed",
+        ),
+        pytest.param(
+            [*_round_until("published"), _step("published", "closed")],
+            14,
+            "round 1: the phase goes back from published to closed",
+            id="backwards",
+        ),
+        pytest.param(
+            [*_round_until("proposals"), _step("proposals", "voting")],
+            4,
+            "round 1: the phase goes skipping ahead from proposals to voting",
+            id="skipping",
+        ),
+        pytest.param(
+            [*_round_until("review"), _step("proposals", "review")],
+            6,
+            "round 1: the phase changes from proposals, but the round's events put it in the "
+            "review phase",
+            id="from-the-wrong-phase",
+        ),
+        pytest.param(
+            [*_round_until("proposals"), ("round.created", 1, {})],
+            4,
+            "round 1: round.created again",
+            id="created-twice",
+        ),
+        pytest.param(
+            # A round whose history starts before the ledger: its events must fit one phase.
+            [("proposal.submitted", 1, {}), ("ballots.sealed", 1, SEAL)],
+            2,
+            "round 1: ballots.sealed in the proposals phase",
+            id="no-history-two-phases",
+        ),
+    ],
+)
+@pytest.mark.django_db
+def test_events_out_of_their_rounds_phase_order_are_refused(
+    tmp_path: Path, capsys, events: list, line: int, why: str
+) -> None:
+    status, out = verify(capsys, _ledger_of(tmp_path, events))
+    assert status == 1, out
+    assert f"FAILED ledger.jsonl line {line}: {why}" in out
+
+
+@pytest.mark.django_db
+def test_a_round_whose_history_starts_before_the_ledger_is_checked_from_its_first_change(
+    tmp_path: Path, capsys
+) -> None:
+    # Rounds made before the ledger (or by tests' fixtures) have no round.created.
+    events = [
+        ("ballots.sealed", 1, SEAL),
+        _step("voting", "closed"),
+        ("round.closed", 1, {}),
+        _step("closed", "published"),
+        ("result.published", 1, {}),
+        _step("closed", "published", round_id=2),
+        ("result.published", 2, {}),
+    ]
+    status, out = verify(capsys, _ledger_of(tmp_path, events))
+    assert status == 0, out
+    status, out = verify(
+        capsys, _ledger_of(tmp_path, [("ballots.sealed", 3, SEAL), _step("review", "voting", 3)])
+    )
+    assert status == 1
+    assert (
+        "round 3: the phase changes from review, but the round's events put it in the voting" in out
+    )

@@ -1,9 +1,10 @@
-"""The budgets demo seeder: every phase present, realistic proposals, idempotent, on the ledger."""
+"""The budgets demo seeder: rounds up to voting through the services; idempotent."""
 
 from __future__ import annotations
 
 import pytest
 from django.apps import apps
+from django.utils import timezone
 
 from audit.models import Event
 from budgets.models import Phase, Proposal, ProposalStatus, Round
@@ -13,7 +14,7 @@ from wards.models import WardPostcode
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_gives_every_phase_a_round_and_is_idempotent() -> None:
+def test_seed_takes_every_round_as_far_as_voting_and_is_idempotent() -> None:
     lines: list[str] = []
     seed_wards_and_people(lines.append)
     config = apps.get_app_config("budgets")
@@ -21,7 +22,11 @@ def test_seed_gives_every_phase_a_round_and_is_idempotent() -> None:
     counts = (Round.objects.count(), Proposal.objects.count(), Event.objects.count())
     config.seed_demo(lines.append)  # type: ignore[attr-defined]
     assert (Round.objects.count(), Proposal.objects.count(), Event.objects.count()) == counts
-    assert set(Round.objects.values_list("phase", flat=True)) == set(Phase.values)
+    # Closing and publishing are the ballots seeder's (after ballots are cast), as in real life.
+    before_votes = set(Phase.values) - {Phase.CLOSED, Phase.PUBLISHED}
+    assert set(Round.objects.values_list("phase", flat=True)) == before_votes
+    for title in ("Hall Green Community Chest 2026", "Edgbaston Community Chest 2025"):
+        assert Round.objects.get(title=title).phase == Phase.VOTING
     spark = Round.objects.get(ward__slug="sparkbrook", title="Sparkbrook Community Chest 2026")
     assert spark.phase == Phase.VOTING and spark.settings_frozen_at is not None
     assert spark.ballot_type == "knapsack" and spark.rule == "greedy"
@@ -39,5 +44,11 @@ def test_seed_gives_every_phase_a_round_and_is_idempotent() -> None:
     assert aston.proposals.filter(status=ProposalStatus.SUBMITTED).exists()
     assert aston.proposals.exclude(status=ProposalStatus.SUBMITTED).exists()
     assert Event.objects.filter(kind="round.settings_frozen").count() == 6
+    # The history is the services': each proposal submitted and reviewed by real people, once.
+    assert Event.objects.filter(kind="proposal.submitted").count() == Proposal.objects.count()
+    edgbaston = Round.objects.get(ward__slug="edgbaston")
+    steps = Event.objects.filter(round_id=edgbaston.pk, kind="round.phase_changed")
+    assert [e.payload["to"] for e in steps.order_by("seq")] == ["proposals", "review", "voting"]
+    assert edgbaston.voting_start <= timezone.now() < edgbaston.voting_end
     assert WardPostcode.objects.filter(ward__slug="sparkbrook").count() >= 10
     assert any("Budget rounds:" in line for line in lines)

@@ -1,19 +1,54 @@
 from __future__ import annotations
 
+import re
+from collections import Counter
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
+from audit.models import Event
+from audit.verify import check_phase_order
+from ballots import services as ballot_services
+from ballots.models import Ballot, Result
+from budgets.models import Phase, Proposal, Round
 from wards.models import Membership, Role, Ward
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
+ROOT = Path(__file__).resolve().parents[2]
+# The modules whose functions record ledger events (the services, the postcode loader, signing).
+EMITTERS = ["budgets/services.py", "ballots/services.py", "wards/postcodes.py", "audit/signing.py"]
+DEMO_MODULES = ["budgets/demo.py", "ballots/demo.py", "wards/demo.py"]
+DEMO_MODULES.append("wards/management/commands/seed_demo.py")
+
+
+def kinds_the_services_emit() -> set[str]:
+    kinds: set[str] = set()
+    for name in EMITTERS:
+        text = (ROOT / name).read_text()
+        kinds |= set(re.findall(r'(?:record|append)\(\s*"([a-z_]+\.[a-z_]+)"', text))
+    return kinds
+
+
+def state() -> tuple[int, ...]:
+    return (
+        Round.objects.count(),
+        Proposal.objects.count(),
+        Ballot.objects.count(),
+        Result.objects.count(),
+        Event.objects.count(),
+        Event.objects.order_by("-seq").values_list("seq", flat=True).first() or 0,
+    )
+
 
 def test_seed_demo_is_idempotent_and_prints_how_to_sign_in() -> None:
-    out = StringIO()
+    out, again = StringIO(), StringIO()
     call_command("seed_demo", stdout=out)
-    call_command("seed_demo", stdout=StringIO())
+    before = state()
+    call_command("seed_demo", stdout=again)
+    assert state() == before  # nothing changed, no ledger event added
     assert Ward.objects.count() == 40
     assert set(Ward.objects.values_list("chest_pence", flat=True)) == {10_000_000}
     assert Membership.objects.filter(role=Role.COUNCILLOR).count() == 120
@@ -22,3 +57,60 @@ def test_seed_demo_is_idempotent_and_prints_how_to_sign_in() -> None:
     text = out.getvalue()
     assert "Sign in" in text
     assert "cllr-sparkbrook-1" in text
+
+    # The README's walk: Sparkbrook open for voting with printed demo codes (the same each run)
+    # that vote; Balsall Heath taking proposals; Aston in review; Edgbaston published.
+    spark = Round.objects.get(title="Sparkbrook Community Chest 2026")
+    printed = re.search(rf"/rounds/{spark.pk}/vote/ with a demo code: (.+)", text)
+    assert printed is not None
+    assert printed.group(0) in again.getvalue()
+    assert spark.phase == Phase.VOTING
+    code = printed.group(1).split(", ")[0]
+    project = ballot_services.ballot_projects(spark)[0]
+    cast = ballot_services.cast_ballot(
+        spark, [project.pk], code=code, declaration=ballot_services.Declaration("live", True)
+    )
+    assert not cast.replaced  # a code the seeding issued and never used
+    assert Round.objects.get(neighbourhood__slug="balsall-heath").phase == Phase.PROPOSALS
+    assert Round.objects.get(ward__slug="aston").phase == Phase.REVIEW
+    assert Round.objects.get(ward__slug="hall-green").phase == Phase.CLOSED
+    edgbaston = Round.objects.get(ward__slug="edgbaston")
+    assert edgbaston.phase == Phase.PUBLISHED
+    assert Result.objects.get(round=edgbaston).published_at is not None
+    assert set(Round.objects.values_list("phase", flat=True)) == set(Phase.values)
+
+
+def test_the_demos_ledger_is_the_services_history_in_phase_order() -> None:
+    call_command("seed_demo", stdout=StringIO())
+    events = list(Event.objects.order_by("seq"))
+    unknown = {e.kind for e in events} - kinds_the_services_emit()
+    assert not unknown, f"kinds no service records: {unknown}"
+    bodies = [(e.seq, {"kind": e.kind, "round": e.round_id, "payload": e.payload}) for e in events]
+    assert check_phase_order(bodies) is None
+    edgbaston = Round.objects.get(ward__slug="edgbaston")
+    kinds = [e.kind for e in events if e.round_id == edgbaston.pk]
+    steps = [
+        e.payload["to"]
+        for e in events
+        if e.round_id == edgbaston.pk and e.kind == "round.phase_changed"
+    ]
+    assert steps == ["proposals", "review", "voting", "closed", "published"]
+    closed, published = kinds.index("round.closed"), kinds.index("result.published")
+    assert kinds.index("ballots.sealed") < closed < published
+    assert "ballots.sealed" not in kinds[closed:]
+    assert Counter(kinds)["paper_batch.entered"] == 2  # two different people entered the batch
+    assert Counter(kinds)["result.publication_requested"] == 1  # asked by one, approved by another
+    actors = {
+        e.actor_id for e in events if e.round_id == edgbaston.pk and e.kind == "paper_batch.entered"
+    }
+    assert len(actors) == 2
+
+
+def test_the_demo_code_writes_no_ledger_event_and_no_ledger_model_itself() -> None:
+    ledger_models = r"(Round|Proposal|Review|VotingCode|Voter|Ballot|PaperBatch|PaperEntry|Result)"
+    for name in DEMO_MODULES:
+        text = (ROOT / name).read_text()
+        assert "audit.record" not in text and "record(" not in text, name
+        assert "Event" not in text, name
+        assert not re.search(ledger_models + r"\.objects\.(create|bulk_create|update)", text), name
+        assert not re.search(r"\.(update|bulk_create|delete)\(", text), name
