@@ -37,7 +37,8 @@ def test_resident_votes_by_code_and_checks_the_receipt(
     expect(total).to_contain_text("more than the £100,000 budget")
     page.get_by_label(re.compile("C Community garden")).uncheck()
     page.get_by_label("Your voting code").fill(code.lower().replace("-", " "))
-    page.get_by_label(re.compile("I live")).check()
+    page.get_by_label(re.compile("I live in Sparkbrook")).check()
+    page.get_by_label("I am 16 or over").check()
     page.get_by_role("button", name="Review my vote").click()
     page.wait_for_selector("text=Check your vote")
     assert "£62,500 of £100,000 chosen" in page.content()
@@ -46,6 +47,14 @@ def test_resident_votes_by_code_and_checks_the_receipt(
     receipt = page.locator("#receipt").inner_text().strip()
     assert re.fullmatch(r"[2-9A-HJ-NP-Z]{4}(-[2-9A-HJ-NP-Z]{4}){3}", receipt)
     assert Ballot.objects.get().receipt == receipt
+    # Reloading the answer (and going back to resubmit) never casts again.
+    page.reload()
+    assert page.locator("#receipt").inner_text().strip() == receipt
+    page.go_back()
+    page.get_by_role("button", name="Cast my vote").click()
+    page.wait_for_selector("text=Your vote has been cast")
+    assert page.locator("#receipt").inner_text().strip() == receipt
+    assert Ballot.objects.count() == 1
     page.get_by_role("link", name="Check your receipt").click()
     page.wait_for_selector("text=Pending")
     assert receipt in page.locator("h1").inner_text()
