@@ -57,7 +57,10 @@ class Voter(models.Model):
     written again in a random order without it, dated the day of close.
     """
 
-    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="voters")
+    # Indexed by uq_voter_round_key (round first).
+    round = models.ForeignKey(
+        Round, on_delete=models.PROTECT, related_name="voters", db_index=False
+    )
     key = models.CharField(max_length=64)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     voting_code = models.OneToOneField(
@@ -141,13 +144,16 @@ class Ballot(models.Model):
     replace it; closing rewrites every ballot as a new row, in a random order, without that link
     and with the day of close as `cast_on` (secret ballot: see `services.forget_casting`)."""
 
-    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="ballots")
+    # Indexed by ix_ballot_round_status (round first): a second index would only slow the
+    # inserts of a busy vote and the rewrite at close.
+    round = models.ForeignKey(
+        Round, on_delete=models.PROTECT, related_name="ballots", db_index=False
+    )
     voter = models.ForeignKey(
         Voter, on_delete=models.SET_NULL, null=True, blank=True, related_name="ballots"
     )
     receipt = models.CharField(
         max_length=24,
-        unique=True,
         help_text="The voter's tracker code; published as the ballot's id in ballots.pb.",
     )
     status = models.CharField(max_length=10, choices=BallotStatus.choices, default="live")
@@ -175,6 +181,9 @@ class Ballot(models.Model):
                 condition=Q(status="live"),
                 name="uq_ballot_live_per_voter",
             ),
+            # A constraint, not unique=True: no second (LIKE) index on PostgreSQL, where
+            # receipts are only ever looked up whole.
+            models.UniqueConstraint(fields=["receipt"], name="uq_ballot_receipt"),
         ]
         indexes = [
             models.Index(fields=["round", "status"], name="ix_ballot_round_status"),
