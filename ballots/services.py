@@ -14,12 +14,14 @@ import hashlib
 import io
 import json
 import logging
+import os
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+import numpy as np
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -68,6 +70,7 @@ PB_VOTE_TYPE = {
 }
 
 Selection = list[int] | dict[int, int]
+T = TypeVar("T")
 
 
 # --- The ballot paper ----------------------------------------------------------------------
@@ -1327,6 +1330,20 @@ def _paper_ballot_problem(
 # --- Closing and publishing -----------------------------------------------------------------
 
 
+def shuffled(items: Sequence[T]) -> list[T]:
+    """The items in an order drawn from the operating system's random source.
+
+    Each item gets 128 random bits and the items are sorted by them: a uniformly random
+    permutation (ties, at n² / 2¹²⁹, never happen in practice), and about a hundred times faster
+    than SystemRandom.shuffle, which asks the operating system for bits once per item.
+    """
+    n = len(items)
+    if n < 2:
+        return list(items)
+    keys = np.frombuffer(os.urandom(16 * n), dtype=[("hi", "<u8"), ("lo", "<u8")])
+    return [items[i] for i in np.argsort(keys, order=("hi", "lo"), kind="stable")]
+
+
 def build_profile(round: Round, *, shuffle: bool = False) -> tuple[Any, Any]:
     """The one crossing into the tally core: the round's counted ballots as Instance/Profile.
 
@@ -1360,7 +1377,7 @@ def build_profile(round: Round, *, shuffle: bool = False) -> tuple[Any, Any]:
     )
     if shuffle:
         # Published ballots carry no order that could link them to a voter.
-        secrets.SystemRandom().shuffle(rows)
+        rows = shuffled(rows)
     else:
         rows.sort()
     limits: dict[str, int] = {}
@@ -1529,7 +1546,7 @@ def _rewrite_shuffled(
 ) -> None:
     """Replace a round's rows of `model` by copies inserted in a cryptographically random order.
 
-    Set-based: only the ids travel to Python (to be shuffled with SystemRandom); the rows are
+    Set-based: only the ids travel to Python (to be put in a random order, `shuffled`); the rows are
     copied through a temporary table, deleted, and inserted again sorted by their drawn rank, so
     new ids (from the table's ever-increasing sequence) and physical places follow that rank.
     Every column the model has is copied, so a field added later is kept without change here.
@@ -1542,7 +1559,7 @@ def _rewrite_shuffled(
     ids = [row[0] for row in cursor.fetchall()]
     if not ids:
         return
-    secrets.SystemRandom().shuffle(ids)
+    ids = shuffled(ids)
 
     def value(f: Any, row: str) -> str:
         if expressions and f.column in expressions:

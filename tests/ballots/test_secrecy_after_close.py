@@ -194,3 +194,14 @@ def test_postgres_a_failed_vacuum_is_logged_and_retried(
     call_command("advance_rounds")
     result.refresh_from_db()
     assert result.space_reclaimed_at is not None
+
+
+def test_shuffled_draws_every_order_alike() -> None:
+    """The close's random order: a permutation of the items, every order equally likely."""
+    from collections import Counter
+
+    assert sorted(services.shuffled(list(range(1000)))) == list(range(1000))
+    counts = Counter(tuple(services.shuffled("abc")) for _ in range(30_000))
+    assert len(counts) == 6
+    # Each order expects 5,000 draws (sd 65): 4,500-5,500 is over seven standard deviations.
+    assert all(4_500 < n < 5_500 for n in counts.values()), counts
