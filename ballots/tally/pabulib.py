@@ -352,7 +352,9 @@ def dumps_pb(instance: Instance, profile: Profile) -> str:
         row = [_check_writable(b.voter_id, "a voter id"), ",".join(b.projects)]
         if with_points:
             row.append(",".join(str(n) for n in (b.points or ())))
-        row.extend(_check_writable(b.extra.get(k, ""), f"voter {b.voter_id} {k}") for k in vote_keys)
+        row.extend(
+            _check_writable(b.extra.get(k, ""), f"voter {b.voter_id} {k}") for k in vote_keys
+        )
         writer.writerow(_check_row(row, "the voter id"))
     return out.getvalue()
 

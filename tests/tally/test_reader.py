@@ -198,10 +198,12 @@ def test_a_name_with_any_character_inside_reads_back_as_written(char: str) -> No
     assert read_pb(dumps_pb(instance, profile)) == (instance, profile)
 
 
-@pytest.mark.parametrize("name", ["two\nlines", "two\rlines", "two\r\nlines", " padded", "pad\u2028"])
+@pytest.mark.parametrize(
+    "name", ["two\nlines", "two\rlines", "two\r\nlines", " padded", "pad\u2028"]
+)
 def test_the_writer_refuses_what_the_reader_cannot_give_back(name: str) -> None:
     instance, profile = _instance_named(name)
-    with pytest.raises(TallyError, match="line break|white space"):
+    with pytest.raises(TallyError, match=r"line break|white space"):
         dumps_pb(instance, profile)
 
 
@@ -228,7 +230,10 @@ def test_whatever_the_writer_accepts_reads_back_equal(name: str, voter: str, ext
     except TallyError:
         # Refused only for a line break or white space the reader strips (or a section name).
         assert any(
-            v != v.strip() or "\n" in v or "\r" in v or v.strip().lower() in ("meta", "projects", "votes")
+            v != v.strip()
+            or "\n" in v
+            or "\r" in v
+            or v.strip().lower() in ("meta", "projects", "votes")
             for v in (name, voter, extra)
         )
         return
