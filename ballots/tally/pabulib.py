@@ -281,16 +281,23 @@ def _parse_votes(
     return ballots
 
 
-def _check_writable(value: str, what: str) -> str:
-    """`value`, if the reader gives it back unchanged; otherwise a `TallyError` saying why.
+# Every character `str.splitlines` ends a line at. Our reader splits on "\n" only, but other
+# Pabulib readers (pabutools among them) split on all of these, so the writer refuses them all.
+LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
-    The reader splits lines on "\n" (and drops a "\r" before it) and strips the white space
-    around every field (as `str.strip` sees it: U+2028, U+00A0 and the like included). Every
+
+def _check_writable(value: str, what: str) -> str:
+    """`value`, if every Pabulib reader gives it back unchanged; otherwise a `TallyError`.
+
+    Readers split lines (ours on "\n" only, others on every Unicode line break) and strip the
+    white space around every field (as `str.strip` sees it: U+00A0 and the like included). Every
     other character, `;` and `"` included (they are quoted), survives the round trip."""
     if not value and what == "a voter id":
         raise TallyError("a voter id is empty, which a .pb file cannot hold")
-    if "\n" in value or "\r" in value:
-        raise TallyError(f"{what} contains a line break, which a .pb file cannot hold")
+    breaks = LINE_BREAKS.intersection(value)
+    if breaks:
+        names = ", ".join(f"U+{ord(ch):04X}" for ch in sorted(breaks))
+        raise TallyError(f"{what} contains a line break ({names}), which a .pb file cannot hold")
     if value != value.strip():
         raise TallyError(f"{what} begins or ends with white space, which a .pb file does not keep")
     return value
