@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from budgets.models import BallotType, Round
+from wards.fields import SingleLineField
 
 
 class ReceiptForm(forms.Form):
@@ -16,7 +17,7 @@ class ReceiptForm(forms.Form):
 
 
 class PaperBatchForm(forms.Form):
-    polling_place = forms.CharField(max_length=120, label="Polling place")
+    polling_place = SingleLineField(max_length=120, label="Polling place")
     issued = forms.IntegerField(min_value=0, label="Ballot papers issued")
     spoilt = forms.IntegerField(min_value=0, label="Spoilt")
     unused = forms.IntegerField(min_value=0, label="Unused")

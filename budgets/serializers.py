@@ -18,6 +18,7 @@ from budgets.models import (
     Rule,
     Sat,
 )
+from wards.fields import MultiLineCharField, SingleLineCharField
 from wards.models import Neighbourhood, Ward
 
 PHASE_DATES = [
@@ -86,8 +87,8 @@ class RoundWriteSerializer(serializers.Serializer[Any]):
     neighbourhood = serializers.SlugField(
         required=False, allow_null=True, help_text="A neighbourhood of the ward, by slug."
     )
-    title = serializers.CharField(max_length=150, required=False)
-    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    title = SingleLineCharField(max_length=150, required=False)
+    description = MultiLineCharField(max_length=5000, required=False, allow_blank=True)
     budget_pence = serializers.IntegerField(min_value=1, required=False)
     ballot_type = serializers.ChoiceField(choices=BallotType.choices, required=False)
     rule = serializers.ChoiceField(choices=Rule.choices, required=False)
@@ -96,7 +97,7 @@ class RoundWriteSerializer(serializers.Serializer[Any]):
     min_choices = serializers.IntegerField(min_value=0, required=False, allow_null=True)
     max_choices = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     categories = serializers.ListField(
-        child=serializers.CharField(max_length=60), required=False, max_length=30
+        child=SingleLineCharField(max_length=60), required=False, max_length=30
     )
     proposals_start = serializers.DateTimeField(required=False, allow_null=True)
     proposals_end = serializers.DateTimeField(required=False, allow_null=True)
@@ -111,14 +112,14 @@ class RoundWriteSerializer(serializers.Serializer[Any]):
     allow_postcode_voting = serializers.BooleanField(required=False)
     allow_code_voting = serializers.BooleanField(required=False)
     seal_batch_size = serializers.IntegerField(min_value=25, required=False)
-    reason = serializers.CharField(
+    reason = MultiLineCharField(
         max_length=MAX_REASON, required=False, allow_blank=True, help_text="Why (recorded)."
     )
 
 
 class PhaseChangeSerializer(serializers.Serializer[Any]):
     phase = serializers.ChoiceField(choices=Phase.choices)
-    reason = serializers.CharField(max_length=MAX_REASON, required=False, allow_blank=True)
+    reason = MultiLineCharField(max_length=MAX_REASON, required=False, allow_blank=True)
 
 
 class ReviewSerializer(serializers.ModelSerializer[Review]):
@@ -174,19 +175,19 @@ class ProposalDetailSerializer(ProposalSerializer):
 class ProposalCreateSerializer(serializers.Serializer[Any]):
     """A resident's new proposal. The cost is in pence (the web form takes pounds)."""
 
-    title = serializers.CharField(max_length=120)
-    summary = serializers.CharField(max_length=300)
-    description = serializers.CharField(max_length=5000)
+    title = SingleLineCharField(max_length=120)
+    summary = MultiLineCharField(max_length=300)
+    description = MultiLineCharField(max_length=5000)
     cost_pence = serializers.IntegerField(help_text="Estimated cost in pence, £1 to the budget.")
-    category = serializers.CharField(max_length=60, required=False, allow_blank=True)
-    location = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    delivery_partner = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    category = SingleLineCharField(max_length=60, required=False, allow_blank=True)
+    location = SingleLineCharField(max_length=200, required=False, allow_blank=True)
+    delivery_partner = SingleLineCharField(max_length=200, required=False, allow_blank=True)
     volunteer_hours = serializers.IntegerField(min_value=0, required=False, allow_null=True)
 
 
 class ReviewRequestSerializer(serializers.Serializer[Any]):
     decision = serializers.ChoiceField(choices=ReviewDecision.choices)
-    reason = serializers.CharField(max_length=MAX_REASON)
+    reason = MultiLineCharField(max_length=MAX_REASON)
     new_cost_pence = serializers.IntegerField(required=False, allow_null=True)
     merged_into = serializers.IntegerField(
         required=False, allow_null=True, help_text="With decision 'merged': the surviving proposal."
