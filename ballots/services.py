@@ -44,6 +44,7 @@ from budgets.services import enter_result_phase
 from wards.access import Action, can, require
 from wards.models import WardPostcode, normalise_postcode
 from wards.money import format_pence
+from wards.text import single_line
 
 SEAL_INTERVAL = datetime.timedelta(hours=1)
 CODE_FAILURE_LIMIT_PER_CLIENT = 10
@@ -887,14 +888,18 @@ def build_profile(round: Round, *, shuffle: bool = False) -> tuple[Any, Any]:
 
     proposals = ballot_projects(round)
     vote_type = PB_VOTE_TYPE[BallotType(round.ballot_type)]
+    # Names go through the same cleaning as input does, so text stored before it (or by hand)
+    # can never stop a count: the .pb writer refuses line breaks.
     instance = Instance(
         budget=round.budget_pence,
-        projects=[Project(id=str(p.pk), cost=p.cost_pence, name=p.title) for p in proposals],
+        projects=[
+            Project(id=str(p.pk), cost=p.cost_pence, name=single_line(p.title)) for p in proposals
+        ],
         meta={
-            "description": round.title,
+            "description": single_line(round.title),
             "country": "United Kingdom",
-            "unit": round.area_name,
-            "subunit": round.ward.name,
+            "unit": single_line(round.area_name),
+            "subunit": single_line(round.ward.name),
             "instance": str(round.pk),
             "currency": "GBP",
             "unit_of_money": "pence",
