@@ -20,6 +20,13 @@ from budgets.models import (
 )
 from wards.fields import MultiLineCharField, SingleLineCharField
 from wards.models import Neighbourhood, Ward
+from wards.money import MAX_PENCE, format_pence
+
+# Amounts in the API are whole pence; the same upper bound as the models and the forms.
+PENCE_ERRORS = {
+    "invalid": "Give a whole number of pence, like 250050 for £2,500.50.",
+    "max_value": f"Give at most {MAX_PENCE} pence ({format_pence(MAX_PENCE)}).",
+}
 
 PHASE_DATES = [
     "proposals_start",
@@ -89,7 +96,9 @@ class RoundWriteSerializer(serializers.Serializer[Any]):
     )
     title = SingleLineCharField(max_length=150, required=False)
     description = MultiLineCharField(max_length=5000, required=False, allow_blank=True)
-    budget_pence = serializers.IntegerField(min_value=1, required=False)
+    budget_pence = serializers.IntegerField(
+        min_value=1, max_value=MAX_PENCE, required=False, error_messages=PENCE_ERRORS
+    )
     ballot_type = serializers.ChoiceField(choices=BallotType.choices, required=False)
     rule = serializers.ChoiceField(choices=Rule.choices, required=False)
     sat = serializers.ChoiceField(choices=Sat.choices, required=False)
@@ -178,17 +187,25 @@ class ProposalCreateSerializer(serializers.Serializer[Any]):
     title = SingleLineCharField(max_length=120)
     summary = MultiLineCharField(max_length=300)
     description = MultiLineCharField(max_length=5000)
-    cost_pence = serializers.IntegerField(help_text="Estimated cost in pence, £1 to the budget.")
+    cost_pence = serializers.IntegerField(
+        max_value=MAX_PENCE,
+        error_messages=PENCE_ERRORS,
+        help_text="Estimated cost in pence, £1 to the budget.",
+    )
     category = SingleLineCharField(max_length=60, required=False, allow_blank=True)
     location = SingleLineCharField(max_length=200, required=False, allow_blank=True)
     delivery_partner = SingleLineCharField(max_length=200, required=False, allow_blank=True)
-    volunteer_hours = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    volunteer_hours = serializers.IntegerField(
+        min_value=0, max_value=100_000, required=False, allow_null=True
+    )
 
 
 class ReviewRequestSerializer(serializers.Serializer[Any]):
     decision = serializers.ChoiceField(choices=ReviewDecision.choices)
     reason = MultiLineCharField(max_length=MAX_REASON)
-    new_cost_pence = serializers.IntegerField(required=False, allow_null=True)
+    new_cost_pence = serializers.IntegerField(
+        required=False, allow_null=True, max_value=MAX_PENCE, error_messages=PENCE_ERRORS
+    )
     merged_into = serializers.IntegerField(
         required=False, allow_null=True, help_text="With decision 'merged': the surviving proposal."
     )
