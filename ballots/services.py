@@ -44,7 +44,7 @@ from budgets.services import enter_result_phase
 from wards.access import Action, can, require
 from wards.models import WardPostcode, normalise_postcode
 from wards.money import format_pence
-from wards.text import single_line
+from wards.text import single_line, spreadsheet_safe
 
 SEAL_INTERVAL = datetime.timedelta(hours=1)
 CODE_FAILURE_LIMIT_PER_CLIENT = 10
@@ -90,13 +90,32 @@ def ballot_projects(round: Round) -> list[Proposal]:
     return cached[1]
 
 
+def _whole(value: Any) -> int | None:
+    """`value` as a whole number, or None if it is not one.
+
+    JSON numbers arrive as int or float (1e400 is float inf, which int() cannot take), form
+    fields as text; True is not 1 here, and 2.5 is not 2."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None  # False for inf and NaN
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text[1:] if text[:1] in ("+", "-") else text
+        if digits.isdecimal() and len(digits) <= 30:
+            return int(text)
+    return None
+
+
 def _ints(values: Iterable[Any], what: str) -> list[int]:
     out = []
     for value in values:
-        try:
-            out.append(int(value))
-        except (TypeError, ValueError):
-            raise ValidationError(f"{what} {value!r} is not a project on this ballot.") from None
+        number = _whole(value)
+        if number is None:
+            raise ValidationError(f"{what} {value!r} is not a project on this ballot.")
+        out.append(number)
     return out
 
 
@@ -127,10 +146,9 @@ def parse_selection(round: Round, data: Mapping[str, Any]) -> Selection:
         points: dict[int, int] = {}
         for pid, value in raw.items():
             (project,) = _ints([pid], "Project")
-            try:
-                n = int(value)
-            except (TypeError, ValueError):
-                raise ValidationError(f"Points must be whole numbers, not {value!r}.") from None
+            n = _whole(value)
+            if n is None:
+                raise ValidationError(f"Points must be whole numbers, not {value!r}.")
             if n < 0:
                 raise ValidationError("Points cannot be negative.")
             if n:
@@ -141,10 +159,10 @@ def parse_selection(round: Round, data: Mapping[str, Any]) -> Selection:
         ranks: list[tuple[int, int]] = []
         for key, value in data.items():
             if key.startswith("rank-") and str(value).strip():
-                try:
-                    ranks.append((int(value), int(key.removeprefix("rank-"))))
-                except ValueError:
-                    raise ValidationError("Ranks must be whole numbers like 1, 2, 3.") from None
+                rank, pid = _whole(value), _whole(key.removeprefix("rank-"))
+                if rank is None or pid is None:
+                    raise ValidationError("Ranks must be whole numbers like 1, 2, 3.")
+                ranks.append((rank, pid))
         if len({r for r, _ in ranks}) != len(ranks):
             raise ValidationError("Give each project a different rank.")
         raw = [pid for _, pid in sorted(ranks)]
@@ -639,7 +657,7 @@ def codes_csv(issued: Sequence[str], round: Round, base_url: str = "") -> str:
     writer.writerow(["code", "round", "ward", "ballot_url"])
     url = f"{base_url.rstrip('/')}/rounds/{round.pk}/vote/"
     for code in issued:
-        writer.writerow([code, round.pk, round.ward.name, url])
+        writer.writerow([spreadsheet_safe(v) for v in (code, round.pk, round.ward.name, url)])
     return out.getvalue()
 
 
@@ -1110,14 +1128,14 @@ def result_csv(result: Result) -> str:
     writer.writerow(["project_id", "title", "cost_pence", "votes", "selected", "reason"])
     titles = dict(result.round.proposals.values_list("pk", "title"))
     for p in result.result_json.get("projects", []):
-        writer.writerow(
-            [
-                p["id"],
-                titles.get(int(p["id"]), ""),
-                p["cost"],
-                p["votes"],
-                "yes" if p["selected"] else "no",
-                p.get("reason", ""),
-            ]
-        )
+        row = [
+            p["id"],
+            titles.get(int(p["id"]), ""),
+            p["cost"],
+            p["votes"],
+            "yes" if p["selected"] else "no",
+            p.get("reason", ""),
+        ]
+        # A title typed as "=HYPERLINK(...)" must stay text in whoever's spreadsheet opens it.
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
     return out.getvalue()
