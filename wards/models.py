@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from wards.money import MAX_PENCE, TOO_MUCH
+from wards.text import single_line
 
 
 class WardQuerySet(models.QuerySet["Ward"]):
@@ -44,6 +45,10 @@ class Ward(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("wards:detail", kwargs={"slug": self.slug})
 
+    def clean(self) -> None:
+        # The name is published in ballots.pb and CSV exports: one clean line (see wards.text).
+        self.name = single_line(self.name)
+
 
 class Neighbourhood(models.Model):
     """A named part of a ward that can run a budget round of its own (e.g. Balsall Heath)."""
@@ -60,6 +65,9 @@ class Neighbourhood(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.ward.name})"
+
+    def clean(self) -> None:
+        self.name = single_line(self.name)
 
 
 class Role(models.TextChoices):

@@ -66,3 +66,16 @@ def test_formula_starts_are_neutralised(cell: str) -> None:
 @pytest.mark.parametrize("cell", ["Benches", "1+1=2", "", 42, -3])
 def test_other_cells_pass_through(cell: object) -> None:
     assert spreadsheet_safe(cell) == cell
+
+
+@pytest.mark.django_db
+def test_ward_and_neighbourhood_names_are_one_line() -> None:
+    from wards.models import Neighbourhood, Ward
+
+    ward = Ward(name="Spark\nbrook\u200b", slug="sparkbrook-2", chest_pence=100)
+    ward.full_clean()
+    assert ward.name == "Spark brook"
+    ward.save()
+    area = Neighbourhood(ward=ward, name="Balsall\u2028Heath", slug="balsall-heath")
+    area.full_clean()
+    assert area.name == "Balsall Heath"
