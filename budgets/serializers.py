@@ -23,7 +23,7 @@ from wards.models import Neighbourhood, Ward
 from wards.money import MAX_PENCE, format_pence
 
 # Amounts in the API are whole pence; the same upper bound as the models and the forms.
-PENCE_ERRORS = {
+PENCE_ERRORS: dict[str, Any] = {
     "invalid": "Give a whole number of pence, like 250050 for £2,500.50.",
     "max_value": f"Give at most {MAX_PENCE} pence ({format_pence(MAX_PENCE)}).",
 }
