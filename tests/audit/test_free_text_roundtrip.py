@@ -127,9 +127,10 @@ def test_any_title_is_refused_clearly_or_counted_published_and_verified(
     except ValidationError as refusal:
         # Refused with a reason a resident can read (too long, or nothing visible left)...
         assert "title" in refusal.message_dict
-        # ...and even if such a title reached the database, the count is not blocked.
+        # ...and even if such a title reached the database, the count is not blocked
+        # (PostgreSQL cannot store NUL at all).
         proposal = Proposal.objects.create(
-            round=round, title=title[:MAX_TITLE], summary="s", description="d",
+            round=round, title=title[:MAX_TITLE].replace("\x00", ""), summary="s", description="d",
             estimated_cost_pence=40_000, cost_pence=40_000,
         )  # fmt: skip
     else:
