@@ -1018,16 +1018,18 @@ def _ballot_selection(ballot: Any, vote_type: str) -> Any:
 
 
 def _pb_line(path: str, voter_id: str) -> int | None:
+    # Lines are counted as ballots.tally's reader counts them: split on "\n" only.
     try:
-        with open(path, encoding="utf-8-sig") as f:
-            in_votes = False
-            for n, text in enumerate(f, start=1):
-                if text.strip().lower().startswith("votes"):
-                    in_votes = True
-                elif in_votes and text.split(";", 1)[0].strip() == voter_id:
-                    return n
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            lines = f.read().split("\n")
     except (OSError, UnicodeDecodeError):
         return None
+    in_votes = False
+    for n, text in enumerate(lines, start=1):
+        if text.strip().lower().startswith("votes"):
+            in_votes = True
+        elif in_votes and text.split(";", 1)[0].strip() == voter_id:
+            return n
     return None
 
 

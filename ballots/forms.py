@@ -6,7 +6,9 @@ from typing import Any
 
 from django import forms
 
+from ballots import codes
 from budgets.models import BallotType, Round
+from wards.fields import SingleLineField
 
 
 class ReceiptForm(forms.Form):
@@ -14,13 +16,24 @@ class ReceiptForm(forms.Form):
         label="Your receipt", max_length=40, help_text="For example 7KQ2-M9XD-4TPA-H3NE."
     )
 
+    def clean_receipt(self) -> str:
+        """The receipt in its printed form (7KQ2-M9XD-4TPA-H3NE), whatever spacing was typed."""
+        try:
+            return codes.normalise_receipt(self.cleaned_data["receipt"])
+        except codes.CodeFormatError as exc:
+            raise forms.ValidationError(f"{exc} Receipts never contain 0, 1, O or I.") from None
+
+
+# More ballot papers than any polling place handles; bounds the counts the database stores.
+MAX_PAPERS = 1_000_000
+
 
 class PaperBatchForm(forms.Form):
-    polling_place = forms.CharField(max_length=120, label="Polling place")
-    issued = forms.IntegerField(min_value=0, label="Ballot papers issued")
-    spoilt = forms.IntegerField(min_value=0, label="Spoilt")
-    unused = forms.IntegerField(min_value=0, label="Unused")
-    cast = forms.IntegerField(min_value=0, label="Cast (in the box)")
+    polling_place = SingleLineField(max_length=120, label="Polling place")
+    issued = forms.IntegerField(min_value=0, max_value=MAX_PAPERS, label="Ballot papers issued")
+    spoilt = forms.IntegerField(min_value=0, max_value=MAX_PAPERS, label="Spoilt")
+    unused = forms.IntegerField(min_value=0, max_value=MAX_PAPERS, label="Unused")
+    cast = forms.IntegerField(min_value=0, max_value=MAX_PAPERS, label="Cast (in the box)")
     ballots = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
         label="Ballots, one per line",

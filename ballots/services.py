@@ -51,6 +51,7 @@ from budgets.services import enter_result_phase
 from wards.access import Action, can, is_resident, require
 from wards.models import WardPostcode, normalise_postcode
 from wards.money import format_pence
+from wards.text import single_line, spreadsheet_safe
 
 logger = logging.getLogger(__name__)
 
@@ -99,13 +100,32 @@ def ballot_projects(round: Round) -> list[Proposal]:
     return cached[1]
 
 
+def _whole(value: Any) -> int | None:
+    """`value` as a whole number, or None if it is not one.
+
+    JSON numbers arrive as int or float (1e400 is float inf, which int() cannot take), form
+    fields as text; True is not 1 here, and 2.5 is not 2."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None  # False for inf and NaN
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text[1:] if text[:1] in ("+", "-") else text
+        if digits.isdecimal() and len(digits) <= 30:
+            return int(text)
+    return None
+
+
 def _ints(values: Iterable[Any], what: str) -> list[int]:
     out = []
     for value in values:
-        try:
-            out.append(int(value))
-        except (TypeError, ValueError):
-            raise ValidationError(f"{what} {value!r} is not a project on this ballot.") from None
+        number = _whole(value)
+        if number is None:
+            raise ValidationError(f"{what} {value!r} is not a project on this ballot.")
+        out.append(number)
     return out
 
 
@@ -136,10 +156,9 @@ def parse_selection(round: Round, data: Mapping[str, Any]) -> Selection:
         points: dict[int, int] = {}
         for pid, value in raw.items():
             (project,) = _ints([pid], "Project")
-            try:
-                n = int(value)
-            except (TypeError, ValueError):
-                raise ValidationError(f"Points must be whole numbers, not {value!r}.") from None
+            n = _whole(value)
+            if n is None:
+                raise ValidationError(f"Points must be whole numbers, not {value!r}.")
             if n < 0:
                 raise ValidationError("Points cannot be negative.")
             if n:
@@ -150,10 +169,10 @@ def parse_selection(round: Round, data: Mapping[str, Any]) -> Selection:
         ranks: list[tuple[int, int]] = []
         for key, value in data.items():
             if key.startswith("rank-") and str(value).strip():
-                try:
-                    ranks.append((int(value), int(key.removeprefix("rank-"))))
-                except ValueError:
-                    raise ValidationError("Ranks must be whole numbers like 1, 2, 3.") from None
+                rank, pid = _whole(value), _whole(key.removeprefix("rank-"))
+                if rank is None or pid is None:
+                    raise ValidationError("Ranks must be whole numbers like 1, 2, 3.")
+                ranks.append((rank, pid))
         if len({r for r, _ in ranks}) != len(ranks):
             raise ValidationError("Give each project a different rank.")
         raw = [pid for _, pid in sorted(ranks)]
@@ -1029,7 +1048,7 @@ def codes_csv(issued: Sequence[str], round: Round, base_url: str = "") -> str:
     writer.writerow(["code", "round", "ward", "ballot_url"])
     url = f"{base_url.rstrip('/')}/rounds/{round.pk}/vote/"
     for code in issued:
-        writer.writerow([code, round.pk, round.ward.name, url])
+        writer.writerow([spreadsheet_safe(v) for v in (code, round.pk, round.ward.name, url)])
     return out.getvalue()
 
 
@@ -1354,14 +1373,18 @@ def build_profile(round: Round, *, shuffle: bool = False) -> tuple[Any, Any]:
 
     proposals = ballot_projects(round)
     vote_type = PB_VOTE_TYPE[BallotType(round.ballot_type)]
+    # Names go through the same cleaning as input does, so text stored before it (or by hand)
+    # can never stop a count: the .pb writer refuses line breaks.
     instance = Instance(
         budget=round.budget_pence,
-        projects=[Project(id=str(p.pk), cost=p.cost_pence, name=p.title) for p in proposals],
+        projects=[
+            Project(id=str(p.pk), cost=p.cost_pence, name=single_line(p.title)) for p in proposals
+        ],
         meta={
-            "description": round.title,
+            "description": single_line(round.title),
             "country": "United Kingdom",
-            "unit": round.area_name,
-            "subunit": round.ward.name,
+            "unit": single_line(round.area_name),
+            "subunit": single_line(round.ward.name),
             "instance": str(round.pk),
             "currency": "GBP",
             "unit_of_money": "pence",
@@ -1727,14 +1750,14 @@ def result_csv(result: Result) -> str:
     writer.writerow(["project_id", "title", "cost_pence", "votes", "selected", "reason"])
     titles = dict(result.round.proposals.values_list("pk", "title"))
     for p in result.result_json.get("projects", []):
-        writer.writerow(
-            [
-                p["id"],
-                titles.get(int(p["id"]), ""),
-                p["cost"],
-                p["votes"],
-                "yes" if p["selected"] else "no",
-                p.get("reason", ""),
-            ]
-        )
+        row = [
+            p["id"],
+            titles.get(int(p["id"]), ""),
+            p["cost"],
+            p["votes"],
+            "yes" if p["selected"] else "no",
+            p.get("reason", ""),
+        ]
+        # A title typed as "=HYPERLINK(...)" must stay text in whoever's spreadsheet opens it.
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
     return out.getvalue()

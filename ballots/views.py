@@ -250,7 +250,7 @@ def running_total(request: HttpRequest, round_id: int) -> HttpResponse:
 def receipt_lookup(request: HttpRequest) -> HttpResponse:
     form = ReceiptForm(request.GET or None)
     if form.is_valid():
-        return redirect("ballots:receipt", code=form.cleaned_data["receipt"].strip())
+        return redirect("ballots:receipt", code=form.cleaned_data["receipt"])
     return render(request, "ballots/receipt_lookup.html", {"form": form})
 
 

@@ -28,8 +28,10 @@ from budgets.models import (
     Sat,
 )
 from budgets.services import BALLOT_SETTINGS, MIN_COST_PENCE, PROPOSAL_SORTS, ROUND_FIELDS
+from wards.fields import MultiLineField, SingleLineField
 from wards.models import Neighbourhood
 from wards.money import format_pence, parse_pounds
+from wards.text import single_line
 
 MAX_CATEGORIES = 30
 
@@ -94,7 +96,14 @@ class RoundForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="One per line, e.g. Parks, Streets, Young people. Proposers choose one.",
     )
-    reason = forms.CharField(
+    title = SingleLineField(max_length=150, label="Title")
+    description = MultiLineField(
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What the round is for, in plain words. Shown on the round's page.",
+    )
+    reason = MultiLineField(
         label="Why are you making this change? (optional, recorded in the public audit trail)",
         required=False,
         max_length=MAX_REASON,
@@ -127,7 +136,6 @@ class RoundForm(forms.ModelForm):
             "rule": _explain(Rule.choices),
             "sat": _explain(Sat.choices) + " Only the greedy, optimal and equal-shares rules "
             "can use cardinality.",
-            "description": "What the round is for, in plain words. Shown on the round's page.",
         }
 
     def __init__(self, *args: Any, ward: Any, **kwargs: Any) -> None:
@@ -159,7 +167,8 @@ class RoundForm(forms.ModelForm):
         return pence
 
     def clean_categories_text(self) -> list[str]:
-        lines = [line.strip() for line in self.cleaned_data.get("categories_text", "").splitlines()]
+        text = self.cleaned_data.get("categories_text", "")
+        lines = [single_line(line) for line in text.splitlines()]
         categories = list(dict.fromkeys(line for line in lines if line))
         if len(categories) > MAX_CATEGORIES:
             raise forms.ValidationError(f"Use at most {MAX_CATEGORIES} categories.")
@@ -192,16 +201,16 @@ class RoundForm(forms.ModelForm):
 
 
 class ProposalForm(forms.Form):
-    title = forms.CharField(
+    title = SingleLineField(
         max_length=MAX_TITLE,
         help_text=f"A short name for your project, up to {MAX_TITLE} characters.",
     )
-    summary = forms.CharField(
+    summary = MultiLineField(
         max_length=MAX_SUMMARY,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=f"One or two sentences, up to {MAX_SUMMARY} characters. Shown in the list.",
     )
-    description = forms.CharField(
+    description = MultiLineField(
         max_length=MAX_DESCRIPTION,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="What would happen, who it helps and how. Up to 5,000 characters.",
@@ -211,12 +220,12 @@ class ProposalForm(forms.Form):
         help_text="Your best guess, like 2500 or 2,500.50. The councillors may check it.",
     )
     category = forms.ChoiceField(required=False)
-    location = forms.CharField(
+    location = SingleLineField(
         max_length=MAX_LOCATION,
         required=False,
         help_text="Where, e.g. 'Ladypool Road, by the park gates'. Optional.",
     )
-    delivery_partner = forms.CharField(
+    delivery_partner = SingleLineField(
         label="A group that would help deliver it (optional)",
         max_length=MAX_PARTNER,
         required=False,
@@ -276,7 +285,7 @@ class ProposalForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(
+    reason = MultiLineField(
         label="Why are you withdrawing it? (optional, shown publicly)",
         required=False,
         max_length=MAX_REASON,
@@ -301,7 +310,7 @@ class ReviewForm(forms.Form):
         required=False,
         help_text="Only for 'Merged with a duplicate': the proposal that stays.",
     )
-    reason = forms.CharField(
+    reason = MultiLineField(
         label="Reason (shown to the proposer and the public)",
         max_length=MAX_REASON,
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from wards.models import Neighbourhood, Ward
+from wards.money import MAX_PENCE, TOO_MUCH
 
 
 class Phase(models.TextChoices):
@@ -83,7 +84,9 @@ class Round(models.Model):
     )
     title = models.CharField(max_length=150)
     description = models.TextField(max_length=5000, blank=True)
-    budget_pence = models.PositiveBigIntegerField()
+    budget_pence = models.PositiveBigIntegerField(
+        validators=[MaxValueValidator(MAX_PENCE, message=TOO_MUCH)]
+    )
     phase = models.CharField(max_length=20, choices=Phase.choices, default=Phase.DRAFT)
 
     proposals_start = models.DateTimeField(null=True, blank=True)
@@ -151,6 +154,9 @@ class Round(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(budget_pence__gt=0), name="ck_round_budget_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_pence__lte=MAX_PENCE), name="ck_round_budget_at_most_max"
             ),
             models.CheckConstraint(
                 condition=Q(seal_batch_size__gte=SEAL_BATCH_MIN)
@@ -274,10 +280,12 @@ class Proposal(models.Model):
     summary = models.CharField(max_length=MAX_SUMMARY)
     description = models.TextField(max_length=MAX_DESCRIPTION)
     estimated_cost_pence = models.PositiveBigIntegerField(
-        help_text="The proposer's estimate, in pence."
+        help_text="The proposer's estimate, in pence.",
+        validators=[MaxValueValidator(MAX_PENCE, message=TOO_MUCH)],
     )
     cost_pence = models.PositiveBigIntegerField(
-        help_text="The cost on the ballot, in pence: the estimate unless review changed it."
+        help_text="The cost on the ballot, in pence: the estimate unless review changed it.",
+        validators=[MaxValueValidator(MAX_PENCE, message=TOO_MUCH)],
     )
     category = models.CharField(max_length=60, blank=True)
     location = models.CharField(max_length=MAX_LOCATION, blank=True)
@@ -303,6 +311,13 @@ class Proposal(models.Model):
             models.CheckConstraint(condition=Q(cost_pence__gt=0), name="ck_proposal_cost_positive"),
             models.CheckConstraint(
                 condition=Q(estimated_cost_pence__gt=0), name="ck_proposal_estimate_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(cost_pence__lte=MAX_PENCE), name="ck_proposal_cost_at_most_max"
+            ),
+            models.CheckConstraint(
+                condition=Q(estimated_cost_pence__lte=MAX_PENCE),
+                name="ck_proposal_estimate_at_most_max",
             ),
             models.CheckConstraint(
                 condition=~Q(status="merged") | Q(merged_into__isnull=False),
@@ -338,7 +353,9 @@ class Review(models.Model):
     )
     decision = models.CharField(max_length=30, choices=ReviewDecision.choices)
     reason = models.TextField(max_length=MAX_REASON)
-    new_cost_pence = models.PositiveBigIntegerField(null=True, blank=True)
+    new_cost_pence = models.PositiveBigIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(MAX_PENCE, message=TOO_MUCH)]
+    )
     merged_into = models.ForeignKey(
         Proposal, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -351,6 +368,10 @@ class Review(models.Model):
             models.CheckConstraint(
                 condition=~Q(decision="feasible_changed_cost") | Q(new_cost_pence__gt=0),
                 name="ck_review_changed_cost_given",
+            ),
+            models.CheckConstraint(
+                condition=Q(new_cost_pence__isnull=True) | Q(new_cost_pence__lte=MAX_PENCE),
+                name="ck_review_new_cost_at_most_max",
             ),
             models.CheckConstraint(
                 condition=~Q(decision="merged") | Q(merged_into__isnull=False),

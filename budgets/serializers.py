@@ -21,7 +21,15 @@ from budgets.models import (
     Rule,
     Sat,
 )
+from wards.fields import MultiLineCharField, SingleLineCharField
 from wards.models import Neighbourhood, Ward
+from wards.money import MAX_PENCE, format_pence
+
+# Amounts in the API are whole pence; the same upper bound as the models and the forms.
+PENCE_ERRORS: dict[str, Any] = {
+    "invalid": "Give a whole number of pence, like 250050 for £2,500.50.",
+    "max_value": f"Give at most {MAX_PENCE} pence ({format_pence(MAX_PENCE)}).",
+}
 
 PHASE_DATES = [
     "proposals_start",
@@ -89,9 +97,11 @@ class RoundWriteSerializer(serializers.Serializer[Any]):
     neighbourhood = serializers.SlugField(
         required=False, allow_null=True, help_text="A neighbourhood of the ward, by slug."
     )
-    title = serializers.CharField(max_length=150, required=False)
-    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    budget_pence = serializers.IntegerField(min_value=1, required=False)
+    title = SingleLineCharField(max_length=150, required=False)
+    description = MultiLineCharField(max_length=5000, required=False, allow_blank=True)
+    budget_pence = serializers.IntegerField(
+        min_value=1, max_value=MAX_PENCE, required=False, error_messages=PENCE_ERRORS
+    )
     ballot_type = serializers.ChoiceField(choices=BallotType.choices, required=False)
     rule = serializers.ChoiceField(choices=Rule.choices, required=False)
     sat = serializers.ChoiceField(choices=Sat.choices, required=False)
@@ -99,7 +109,7 @@ class RoundWriteSerializer(serializers.Serializer[Any]):
     min_choices = serializers.IntegerField(min_value=0, required=False, allow_null=True)
     max_choices = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     categories = serializers.ListField(
-        child=serializers.CharField(max_length=60), required=False, max_length=30
+        child=SingleLineCharField(max_length=60), required=False, max_length=30
     )
     proposals_start = serializers.DateTimeField(required=False, allow_null=True)
     proposals_end = serializers.DateTimeField(required=False, allow_null=True)
@@ -119,14 +129,14 @@ class RoundWriteSerializer(serializers.Serializer[Any]):
         required=False,
         error_messages={"min_value": SEAL_BATCH_MESSAGE, "max_value": SEAL_BATCH_MESSAGE},
     )
-    reason = serializers.CharField(
+    reason = MultiLineCharField(
         max_length=MAX_REASON, required=False, allow_blank=True, help_text="Why (recorded)."
     )
 
 
 class PhaseChangeSerializer(serializers.Serializer[Any]):
     phase = serializers.ChoiceField(choices=Phase.choices)
-    reason = serializers.CharField(max_length=MAX_REASON, required=False, allow_blank=True)
+    reason = MultiLineCharField(max_length=MAX_REASON, required=False, allow_blank=True)
 
 
 class ReviewSerializer(serializers.ModelSerializer[Review]):
@@ -182,20 +192,28 @@ class ProposalDetailSerializer(ProposalSerializer):
 class ProposalCreateSerializer(serializers.Serializer[Any]):
     """A resident's new proposal. The cost is in pence (the web form takes pounds)."""
 
-    title = serializers.CharField(max_length=120)
-    summary = serializers.CharField(max_length=300)
-    description = serializers.CharField(max_length=5000)
-    cost_pence = serializers.IntegerField(help_text="Estimated cost in pence, £1 to the budget.")
-    category = serializers.CharField(max_length=60, required=False, allow_blank=True)
-    location = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    delivery_partner = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    volunteer_hours = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    title = SingleLineCharField(max_length=120)
+    summary = MultiLineCharField(max_length=300)
+    description = MultiLineCharField(max_length=5000)
+    cost_pence = serializers.IntegerField(
+        max_value=MAX_PENCE,
+        error_messages=PENCE_ERRORS,
+        help_text="Estimated cost in pence, £1 to the budget.",
+    )
+    category = SingleLineCharField(max_length=60, required=False, allow_blank=True)
+    location = SingleLineCharField(max_length=200, required=False, allow_blank=True)
+    delivery_partner = SingleLineCharField(max_length=200, required=False, allow_blank=True)
+    volunteer_hours = serializers.IntegerField(
+        min_value=0, max_value=100_000, required=False, allow_null=True
+    )
 
 
 class ReviewRequestSerializer(serializers.Serializer[Any]):
     decision = serializers.ChoiceField(choices=ReviewDecision.choices)
-    reason = serializers.CharField(max_length=MAX_REASON)
-    new_cost_pence = serializers.IntegerField(required=False, allow_null=True)
+    reason = MultiLineCharField(max_length=MAX_REASON)
+    new_cost_pence = serializers.IntegerField(
+        required=False, allow_null=True, max_value=MAX_PENCE, error_messages=PENCE_ERRORS
+    )
     merged_into = serializers.IntegerField(
         required=False, allow_null=True, help_text="With decision 'merged': the surviving proposal."
     )

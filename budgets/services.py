@@ -40,6 +40,7 @@ from wards import access
 from wards.access import Action
 from wards.models import Neighbourhood, Role, Ward
 from wards.money import format_pence
+from wards.text import multi_line, single_line
 
 # A signed-in Django user, an AnonymousUser, or None for the scheduler. wards.access takes Any too.
 UserLike = Any
@@ -155,7 +156,7 @@ def _public(value: Any) -> Any:
 
 
 def _clean_reason(reason: str, *, required: bool, what: str = "a reason") -> str:
-    reason = (reason or "").strip()
+    reason = multi_line(reason)
     if required and not reason:
         raise ValidationError({"reason": f"Give {what}; it is shown to the public."})
     if len(reason) > MAX_REASON:
@@ -246,7 +247,17 @@ def _pick(fields: Mapping[str, Any]) -> dict[str, Any]:
         raise ValidationError(
             {name: "This setting does not exist or cannot be changed here." for name in unknown}
         )
-    return dict(fields)
+    values = dict(fields)
+    # Free text is cleaned here, whoever calls (the page, the API, a command), so that every
+    # title can be written to ballots.pb: see wards.text.
+    if "title" in values:
+        values["title"] = single_line(values["title"])
+    if "description" in values:
+        values["description"] = multi_line(values["description"])
+    if "categories" in values and isinstance(values["categories"], list | tuple):
+        cleaned = (single_line(str(c)) for c in values["categories"])
+        values["categories"] = list(dict.fromkeys(c for c in cleaned if c))
+    return values
 
 
 @transaction.atomic
@@ -501,9 +512,12 @@ def _proposal_values(fields: Mapping[str, Any]) -> dict[str, Any]:
     if unknown:
         raise ValidationError({name: "This field cannot be set here." for name in unknown})
     values = dict(fields)
-    for name in ("title", "summary", "description", "category", "location", "delivery_partner"):
+    for name in ("title", "category", "location", "delivery_partner"):
         if name in values:
-            values[name] = (values[name] or "").strip()
+            values[name] = single_line(values[name])
+    for name in ("summary", "description"):
+        if name in values:
+            values[name] = multi_line(values[name])
     return values
 
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+
+from wards.money import MAX_PENCE, TOO_MUCH
+from wards.text import single_line
 
 
 class WardQuerySet(models.QuerySet["Ward"]):
@@ -20,7 +24,8 @@ class Ward(models.Model):
         max_length=20, blank=True, help_text="ONS ward code, e.g. E05001179, where one exists."
     )
     chest_pence = models.PositiveBigIntegerField(
-        help_text="The ward's community chest for a year, in pence."
+        help_text="The ward's community chest for a year, in pence.",
+        validators=[MaxValueValidator(MAX_PENCE, message=TOO_MUCH)],
     )
 
     objects = WardQuerySet.as_manager()
@@ -29,6 +34,9 @@ class Ward(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(chest_pence__gt=0), name="ck_ward_chest_positive"),
+            models.CheckConstraint(
+                condition=Q(chest_pence__lte=MAX_PENCE), name="ck_ward_chest_at_most_max"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -36,6 +44,10 @@ class Ward(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("wards:detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        # The name is published in ballots.pb and CSV exports: one clean line (see wards.text).
+        self.name = single_line(self.name)
 
 
 class Neighbourhood(models.Model):
@@ -53,6 +65,9 @@ class Neighbourhood(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.ward.name})"
+
+    def clean(self) -> None:
+        self.name = single_line(self.name)
 
 
 class Role(models.TextChoices):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal
 
 
 def format_pence(pence: int | None) -> str:
@@ -16,17 +17,33 @@ def format_pence(pence: int | None) -> str:
     return f"{sign}£{pounds:,}"
 
 
+# The largest amount of money anything in the app may hold: a round's budget, a ward's chest, a
+# project's cost. £1 billion is far above any participatory budget, and far below what a 64-bit
+# column holds (PostgreSQL's bigint), so no amount can overflow the database.
+MAX_PENCE = 100_000_000_000
+TOO_MUCH = f"Enter an amount up to {format_pence(MAX_PENCE)}."
+
+_AMOUNT = re.compile(r"-?(\d+(\.\d{0,2})?|\.\d{1,2})")
+_MORE_DECIMALS = re.compile(r"-?\d*\.\d{3,}")
+
+
 def parse_pounds(text: str) -> int:
-    """'6,500.50' or '£6500' -> 650050 pence. Raises ValueError with a readable message."""
+    """'6,500.50' or '£6500' -> 650050 pence. Raises ValueError with a readable message.
+
+    Only plain decimal numbers are money: no exponents (1e30), no NaN or infinity, no formulas."""
     cleaned = text.strip().replace(",", "").replace("£", "").replace(" ", "")
     if not cleaned:
         raise ValueError("Enter an amount in pounds, like 2500 or 2,500.50.")
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError("Enter an amount in pounds, like 2500 or 2,500.50.") from None
-    if not amount.is_finite():
-        raise ValueError("Enter an amount in pounds, like 2500 or 2,500.50.")
-    if amount != amount.quantize(Decimal("0.01")):
+    if _MORE_DECIMALS.fullmatch(cleaned):
         raise ValueError("Amounts can have at most two decimal places (pence).")
-    return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    if not _AMOUNT.fullmatch(cleaned):
+        raise ValueError("Enter an amount in pounds, like 2500 or 2,500.50.")
+    if cleaned.startswith("-"):
+        raise ValueError("Enter an amount of money, not a negative number.")
+    digits = cleaned.lstrip("0").split(".")[0]
+    if len(digits) > 15:
+        raise ValueError(TOO_MUCH)
+    pence = int((Decimal(cleaned) * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    if pence > MAX_PENCE:
+        raise ValueError(TOO_MUCH)
+    return pence

@@ -69,8 +69,21 @@ def _read_text(source: Source) -> str:
     return str(data)
 
 
+def _lines(text: str) -> list[str]:
+    """The file's lines: split on "\n" only (a "\r\n" ending is tolerated, and a file that uses
+    "\r" alone is read as such). Never `str.splitlines()`, which would also split on U+2028, U+0085,
+    form feeds and the like, which a name may hold and the writer does not escape."""
+    if "\n" not in text and "\r" in text:
+        lines = text.split("\r")
+    else:
+        lines = [line.removesuffix("\r") for line in text.split("\n")]
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    lines = text.splitlines()
+    lines = _lines(text)
     reader = csv.reader(lines, delimiter=";", strict=True)
     while True:
         try:
@@ -154,7 +167,7 @@ def read_pb(source: Source) -> tuple[Instance, Profile]:
             raw_projects.append((line, row))
         else:
             raw_votes.append((line, row))
-    last_line = len(text.splitlines())
+    last_line = len(_lines(text))
     for name in _SECTIONS:
         if name not in seen:
             raise PabulibFormatError(f"the file has no {name.upper()} section", last_line)
@@ -268,10 +281,34 @@ def _parse_votes(
     return ballots
 
 
+# Every character `str.splitlines` ends a line at. Our reader splits on "\n" only, but other
+# Pabulib readers (pabutools among them) split on all of these, so the writer refuses them all.
+LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
 def _check_writable(value: str, what: str) -> str:
-    if "\n" in value or "\r" in value:
-        raise TallyError(f"{what} contains a line break, which a .pb file cannot hold")
+    """`value`, if every Pabulib reader gives it back unchanged; otherwise a `TallyError`.
+
+    Readers split lines (ours on "\n" only, others on every Unicode line break) and strip the
+    white space around every field (as `str.strip` sees it: U+00A0 and the like included). Every
+    other character, `;` and `"` included (they are quoted), survives the round trip."""
+    if not value and what == "a voter id":
+        raise TallyError("a voter id is empty, which a .pb file cannot hold")
+    breaks = LINE_BREAKS.intersection(value)
+    if breaks:
+        names = ", ".join(f"U+{ord(ch):04X}" for ch in sorted(breaks))
+        raise TallyError(f"{what} contains a line break ({names}), which a .pb file cannot hold")
+    if value != value.strip():
+        raise TallyError(f"{what} begins or ends with white space, which a .pb file does not keep")
     return value
+
+
+def _check_row(row: list[str], what: str) -> list[str]:
+    # A row whose first field is a section name and whose other fields are empty reads as the
+    # start of that section.
+    if row and row[0].strip().lower() in _SECTIONS and not any(f.strip() for f in row[1:]):
+        raise TallyError(f"{what} {row[0]!r} would read as a section name")
+    return row
 
 
 def dumps_pb(instance: Instance, profile: Profile) -> str:
@@ -291,7 +328,8 @@ def dumps_pb(instance: Instance, profile: Profile) -> str:
     writer.writerow(["META"])
     writer.writerow(["key", "value"])
     for key, value in meta.items():
-        writer.writerow([_check_writable(key, "a META key"), _check_writable(value, f"META {key}")])
+        pair = [_check_writable(key, "a META key"), _check_writable(value, f"META {key}")]
+        writer.writerow(_check_row(pair, "the META key"))
 
     projects = list(instance.projects.values())
     with_name = any(p.name for p in projects)
@@ -299,6 +337,8 @@ def dumps_pb(instance: Instance, profile: Profile) -> str:
     for p in projects:
         extra_keys.extend(k for k in p.extra if k not in extra_keys)
     writer.writerow(["PROJECTS"])
+    for key in extra_keys:
+        _check_writable(key, "a PROJECTS column name")
     writer.writerow(["project_id", "cost", *(["name"] if with_name else []), *extra_keys])
     for p in projects:
         row = [p.id, str(p.cost)]
@@ -312,13 +352,17 @@ def dumps_pb(instance: Instance, profile: Profile) -> str:
     for b in profile.ballots:
         vote_keys.extend(k for k in b.extra if k not in vote_keys)
     writer.writerow(["VOTES"])
+    for key in vote_keys:
+        _check_writable(key, "a VOTES column name")
     writer.writerow(["voter_id", "vote", *(["points"] if with_points else []), *vote_keys])
     for b in profile.ballots:
         row = [_check_writable(b.voter_id, "a voter id"), ",".join(b.projects)]
         if with_points:
             row.append(",".join(str(n) for n in (b.points or ())))
-        row.extend(b.extra.get(k, "") for k in vote_keys)
-        writer.writerow(row)
+        row.extend(
+            _check_writable(b.extra.get(k, ""), f"voter {b.voter_id} {k}") for k in vote_keys
+        )
+        writer.writerow(_check_row(row, "the voter id"))
     return out.getvalue()
 
 

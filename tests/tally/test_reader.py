@@ -175,3 +175,82 @@ def test_fuzzed_files_raise_only_tally_errors(edits: list[tuple[int, str, str]])
 def test_arbitrary_bytes_raise_only_tally_errors(data: bytes) -> None:
     with contextlib.suppress(TallyError):
         read_pb(b"META\n" + data)
+
+
+# --- Writer and reader agree on every character ---------------------------------------------
+
+LINE_BREAKS = ["\n", "\r", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+INVISIBLE = ["\u200b", "\u200d", "\u200e", "\u202e", "\u2066", "\ufeff", "\x00", "\t", ";", '"']
+
+
+def _instance_named(name: str, voter: str = "v1") -> tuple[Instance, Profile]:
+    meta = {"description": name, "budget": "100"}
+    instance = Instance(100, [Project("1", 60, name, {"note": name})], meta)
+    profile = Profile.from_approvals({voter: ["1"]})
+    instance.meta["vote_type"] = profile.vote_type
+    return instance, profile
+
+
+@pytest.mark.parametrize("char", INVISIBLE)
+def test_a_name_with_any_other_character_reads_back_as_written(char: str) -> None:
+    instance, profile = _instance_named(f"Benches{char}for the park")
+    text = dumps_pb(instance, profile)
+    assert read_pb(text) == (instance, profile)
+    # pabutools, the reference reader, splits lines on every Unicode line break: it reads it too.
+    pabulib = pytest.importorskip("pabutools.election.pabulib")
+    p_instance, p_profile = pabulib.parse_pabulib_from_string(text)
+    assert [p.name for p in p_instance] == ["1"] and len(p_profile) == 1
+
+
+@pytest.mark.parametrize("char", LINE_BREAKS)
+def test_the_writer_refuses_every_line_break_any_reader_splits_on(char: str) -> None:
+    # U+2028 and friends used to be written, then split the line on reading: the file was lost.
+    instance, profile = _instance_named(f"Benches{char}for the park")
+    with pytest.raises(TallyError, match="line break"):
+        dumps_pb(instance, profile)
+
+
+@pytest.mark.parametrize("char", [c for c in LINE_BREAKS if c not in "\r\n"])
+def test_the_reader_splits_lines_on_newline_only(char: str) -> None:
+    text = GOOD.replace("Benches for the park", f"Benches{char}for the park")
+    instance, _ = read_pb(text)
+    assert instance.projects["1"].name == f"Benches{char}for the park"
+
+
+@pytest.mark.parametrize("name", [" padded", "padded\u00a0", "\tpadded"])
+def test_the_writer_refuses_white_space_the_reader_strips(name: str) -> None:
+    instance, profile = _instance_named(name)
+    with pytest.raises(TallyError, match="white space"):
+        dumps_pb(instance, profile)
+
+
+def test_crlf_and_cr_files_read_like_lf_files() -> None:
+    expected = read_pb(GOOD)
+    assert read_pb(GOOD.replace("\n", "\r\n")) == expected
+    assert read_pb(GOOD.replace("\n", "\r")) == expected
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.text(
+        alphabet=st.sampled_from([c for c in LINE_BREAKS + INVISIBLE if len(c) == 1] + list("a ;é"))
+        | st.characters()
+    ),
+    voter=st.text(min_size=1),
+    extra=st.text(),
+)
+def test_whatever_the_writer_accepts_reads_back_equal(name: str, voter: str, extra: str) -> None:
+    instance, profile = _instance_named(name, voter)
+    profile.ballots[0].extra["note"] = extra
+    try:
+        text = dumps_pb(instance, profile)
+    except TallyError:
+        # Refused only for a line break or white space the reader strips (or a section name).
+        assert any(
+            v != v.strip()
+            or len(f"a{v}a".splitlines()) > 1
+            or v.strip().lower() in ("meta", "projects", "votes")
+            for v in (name, voter, extra)
+        )
+        return
+    assert read_pb(text) == (instance, profile)
