@@ -1015,7 +1015,8 @@ def revoke_code(round: Round, code: str, *, by: Any = None, reason: str) -> None
     it just can no longer be replaced. `by=None` is staff on the command line."""
     if by is not None:
         require(by, Action.MANAGE_ROUND, round.ward)
-    if not reason.strip():
+    reason = single_line(reason)
+    if not reason:
         raise ValidationError("Give a reason for revoking the code.")
     try:
         normal = codes.normalise_code(code)
@@ -1031,7 +1032,7 @@ def revoke_code(round: Round, code: str, *, by: Any = None, reason: str) -> None
             raise ValidationError("No such code in this round.")
         if row.revoked_at is None:
             row.revoked_at = timezone.now()
-            row.revoke_reason = reason.strip()[:300]
+            row.revoke_reason = reason[:300]
             row.save(update_fields=["revoked_at", "revoke_reason"])
             audit.record(
                 "code.revoked",
@@ -1149,7 +1150,7 @@ def enter_paper_batch(
     """
     require(by, Action.ENTER_PAPER, round.ward)
     _refuse_unless_voting(round.phase)
-    place = polling_place.strip()
+    place = single_line(polling_place)
     if not place:
         raise ValidationError("Name the polling place.")
     if account.issued != account.spoilt + account.unused + account.cast:

@@ -99,3 +99,22 @@ def test_codes_csv_neutralises_formulas(voting_round: Round) -> None:
     assert rows[1][2] == "'=cmd|' /C calc'!A0"
     assert rows[1][3].startswith("'@evil")
     assert rows[1][0] == issued[0]
+
+
+def test_services_clean_one_line_text_whoever_calls_them(
+    voting_round: Round, ids: list[int], issued_codes: list[str], councillor_sam: Any
+) -> None:
+    """The polling place and a revocation's reason go to the ledger and pages: one line each,
+    with no invisible characters, even from a command or a script rather than a form."""
+    batch = services.enter_paper_batch(
+        voting_round,
+        polling_place="Library\n\u202eHall",
+        by=councillor_sam,
+        account=services.PaperAccount(1, 0, 0, 1),
+        ballots=[{"code": issued_codes[0], "projects": [ids[0]]}],
+    )
+    assert batch.polling_place == "Library Hall"
+    services.revoke_code(voting_round, issued_codes[1], reason="Lost\r\nletter\u200b")
+    from ballots.models import VotingCode
+
+    assert VotingCode.objects.get(revoked_at__isnull=False).revoke_reason == "Lost letter"
