@@ -198,6 +198,9 @@ def _save_selection(request: HttpRequest, round: Round, selection: services.Sele
         "until": int(time.time()) + SAVED_SELECTION_SECONDS,
     }
     request.session[SAVED_SELECTIONS] = saved
+    # An abandoned ballot's choices go with the session: it expires with them, and signing in
+    # or reading them back restores the usual lifetime.
+    request.session.set_expiry(SAVED_SELECTION_SECONDS)
 
 
 def _forget_selection(request: HttpRequest, round: Round) -> None:
@@ -209,6 +212,7 @@ def _forget_selection(request: HttpRequest, round: Round) -> None:
         request.session[SAVED_SELECTIONS] = saved
     else:
         del request.session[SAVED_SELECTIONS]
+        request.session.set_expiry(None)
 
 
 def _saved_selection(request: HttpRequest, round: Round) -> services.Selection | None:

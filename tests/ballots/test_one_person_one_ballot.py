@@ -381,3 +381,20 @@ def test_closing_deletes_the_confirmation_tokens(
     services.close_round(voting_round)
     assert not CastToken.objects.filter(round=voting_round).exists()
     assert client.get(answer["Location"]).status_code == 404
+
+
+def test_an_abandoned_ballots_choices_expire_with_their_session(
+    client: Client, voting_round: Round, ids: list[int]
+) -> None:
+    from django.contrib.sessions.models import Session
+    from django.core.management import call_command
+
+    url = reverse("ballots:vote", args=[voting_round.pk])
+    client.post(url, {"projects": [ids[0]], "sign_in": "1", "step": "review"})
+    assert client.session.get_expiry_age() <= 30 * 60
+    (stored,) = Session.objects.all()
+    Session.objects.filter(pk=stored.pk).update(
+        expire_date=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    call_command("advance_rounds")
+    assert not Session.objects.exists()

@@ -6,7 +6,8 @@ Draft rounds open for proposals at proposals_start; proposals end at proposals_e
 review_end (only once every proposal is reviewed and one is feasible). When voting_end passes, the
 closer the ballots app registered in budgets.hooks counts the votes; without one, the command says
 that close_round must run. It never moves a round to closed itself. Last, it retries
-reclaiming the old row versions of closed rounds (`reclaim_space`) if that failed at close.
+reclaiming the old row versions of closed rounds (`reclaim_space`) if that failed at close, and
+deletes expired sessions (`clearsessions`), so choices saved half-way through a ballot go with them.
 """
 
 from __future__ import annotations
@@ -42,5 +43,8 @@ class Command(BaseCommand):
             except CommandError as exc:
                 self.stderr.write(str(exc))
                 stuck += 1
+        # Expired sessions stay in the database until deleted: among them, choices a visitor
+        # saved before signing in and never came back for (they expire after 30 minutes).
+        call_command("clearsessions")
         if options["strict"] and stuck:
             raise SystemExit(1)
