@@ -651,15 +651,21 @@ def _mark_participation(cursor: Any, round: Round, account_key: str, user_id: in
     if connection.vendor == "postgresql":
         cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [0x50415254, key])
     rounds: set[int] = set()
+    wards: set[int] = set()
     for candidate in (key, *retired):
         cursor.execute(
-            "SELECT round_id FROM ballots_participation WHERE budget_year = %s AND person_key = %s",
+            "SELECT p.round_id, r.ward_id FROM ballots_participation p "
+            "JOIN budgets_round r ON r.id = p.round_id "
+            "WHERE p.budget_year = %s AND p.person_key = %s",
             [year, candidate],
         )
-        rounds.update(int(row[0]) for row in cursor.fetchall())
+        for round_id, ward_id in cursor.fetchall():
+            rounds.add(int(round_id))
+            wards.add(int(ward_id))
     if round.pk in rounds:
         return
-    if len(rounds) >= settings.WARD_VOTES_PER_YEAR:
+    # The limit counts wards: a ward's own round and its neighbourhood's are one ward's vote.
+    if round.ward_id not in wards and len(wards) >= settings.WARD_VOTES_PER_YEAR:
         raise ValidationError(
             ALREADY_VOTED_ELSEWHERE.format(year=year, next_year=str(year + 1)[-2:]),
             code="voted_elsewhere",

@@ -398,3 +398,17 @@ def test_an_abandoned_ballots_choices_expire_with_their_session(
     )
     call_command("advance_rounds")
     assert not Session.objects.exists()
+
+
+def test_a_wards_round_and_its_neighbourhoods_round_are_one_wards_vote(
+    sparkbrook: Ward, balsall_heath: Neighbourhood
+) -> None:
+    heath = make_user("hana")
+    Membership.objects.create(
+        user=heath, ward=sparkbrook, role=Role.RESIDENT, neighbourhood=balsall_heath
+    )
+    ward_round = make_voting_round(sparkbrook)
+    local_round = make_voting_round(sparkbrook, neighbourhood=balsall_heath, title="Heath")
+    for round in (ward_round, local_round):
+        services.cast_ballot(round, project_ids(round)[:1], user=heath, declaration=DECLARED)
+    assert Ballot.objects.count() == 2
