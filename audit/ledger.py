@@ -40,7 +40,7 @@ def _round_id(round: Any) -> int | None:
 
 
 def pseudonym(user: Any) -> str:
-    key = getattr(settings, "AUDIT_PSEUDONYM_KEY", "") or settings.SECRET_KEY
+    key = settings.AUDIT_PSEUDONYM_KEY
     digest = hmac.new(key.encode(), f"user:{user.pk}".encode(), hashlib.sha256).hexdigest()
     return digest[:20]
 

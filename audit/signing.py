@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +60,7 @@ def parse_private_key(data: bytes, source: str) -> Ed25519PrivateKey:
 
 
 def dev_key_allowed() -> bool:
-    return bool(settings.DEBUG) or "pytest" in sys.modules
+    return bool(settings.AUDIT_DEV_KEY_ALLOWED)
 
 
 def dev_key_path() -> Path:
@@ -96,8 +95,8 @@ _cache: dict[tuple[str, str, str], Ed25519PrivateKey] = {}
 
 def signing_key() -> Ed25519PrivateKey:
     """The server's private key; SigningKeyMissing (naming the variables) if there is none."""
-    inline = os.environ.get(ENV_KEY, "")
-    file_name = os.environ.get(ENV_KEY_FILE, "")
+    inline = settings.AUDIT_SIGNING_KEY
+    file_name = settings.AUDIT_SIGNING_KEY_FILE
     dev = str(dev_key_path()) if not (inline or file_name) and dev_key_allowed() else ""
     cache_key = (inline, file_name, dev)
     if cache_key in _cache:

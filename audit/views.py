@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.apps import apps
 from django.core.paginator import Paginator
 from django.http import (
     Http404,
@@ -23,6 +22,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from audit import hooks
 from audit.canonical import ledger_line, subset_header
 from audit.describe import KIND_LABELS, describe, when
 from audit.models import Checkpoint, Event, EventQuerySet
@@ -48,17 +48,17 @@ def city(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def ward(request: HttpRequest, slug: str) -> HttpResponse:
-    # apps.get_model, not an import: every app records events, so audit depends on none of them.
-    Ward = apps.get_model("wards", "Ward")
-    found = Ward.objects.filter(slug=slug).first()
-    if found is None:
+    # Every app records events, so audit imports none of them: the wards app registers how to
+    # name a ward (audit/hooks.py).
+    name = hooks.ward_name(slug)
+    if name is None:
         raise Http404("There is no ward with that name.")
     return _events_page(
         request,
         Event.objects.for_ward(slug),
-        title=f"Audit trail for {found.name}",
-        intro=f"Everything recorded about budget rounds in {found.name}, newest first.",
-        context={"scope": "ward", "ward": found},
+        title=f"Audit trail for {name}",
+        intro=f"Everything recorded about budget rounds in {name}, newest first.",
+        context={"scope": "ward", "ward_name": name},
     )
 
 

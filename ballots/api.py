@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from ballots import services
 from ballots.models import Result
 from budgets.models import Phase, Round
-from config.ratelimit import client_ip
+from wards.ratelimit import client_ip
 
 
 def _round(round_id: int) -> Round:

@@ -266,7 +266,7 @@ def code_attempts_blocked(round: Round, client: str) -> bool:
     attacker lock everyone out: while it holds, it only stops clients that have themselves
     entered a wrong code; a voter whose code is right first time always gets through.
     """
-    from config import ratelimit
+    from wards import ratelimit
 
     mine = ratelimit.failures("code-client", client, window=CODE_FAILURE_WINDOW)
     if mine >= CODE_FAILURE_LIMIT_PER_CLIENT:
@@ -277,7 +277,7 @@ def code_attempts_blocked(round: Round, client: str) -> bool:
 
 
 def _code_failed(round: Round, client: str) -> None:
-    from config import ratelimit
+    from wards import ratelimit
 
     ratelimit.record_failure("code-client", client, window=CODE_FAILURE_WINDOW)
     ratelimit.record_failure("code-round", str(round.pk), window=CODE_FAILURE_WINDOW)

@@ -21,8 +21,8 @@ from ballots import charts, services
 from ballots.forms import PaperBatchForm, ReceiptForm
 from ballots.models import PaperBatch, Result
 from budgets.models import BallotType, Phase, Round
-from config.ratelimit import client_ip
 from wards.access import Action, can, require
+from wards.ratelimit import client_ip
 
 
 def _round(round_id: int) -> Round:

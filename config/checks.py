@@ -5,7 +5,6 @@ Run by `manage.py check --deploy`; CI runs it with production settings and fails
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +16,7 @@ from config.env import DERIVED_CODE_KEY_ID
 @register(Tags.security, deploy=True)
 def community_chest_deploy_checks(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     problems: list[Any] = []
-    if not os.environ.get("REDIS_URL"):
+    if not settings.REDIS_URL:
         problems.append(
             Warning(
                 "REDIS_URL is not set, so the limits on failed sign-ins and voting codes are "
@@ -46,7 +45,7 @@ def community_chest_deploy_checks(app_configs: Any = None, **kwargs: Any) -> lis
                 id="community_chest.E004",
             )
         )
-    if not (os.environ.get("AUDIT_SIGNING_KEY") or os.environ.get("AUDIT_SIGNING_KEY_FILE")):
+    if not (settings.AUDIT_SIGNING_KEY or settings.AUDIT_SIGNING_KEY_FILE):
         problems.append(
             Error(
                 "No key to sign the audit ledger: closing and publishing rounds would be refused.",

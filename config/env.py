@@ -55,6 +55,23 @@ def env_int(
     return value
 
 
+def env_str(name: str, default: str, environ: Mapping[str, str] = os.environ) -> str:
+    """A text setting, stripped of surrounding white space."""
+    return environ.get(name, default).strip()
+
+
+def env_url(name: str, default: str, environ: Mapping[str, str] = os.environ) -> str:
+    """An http(s) base URL without a trailing slash; a loud error for anything else."""
+    value = env_str(name, default, environ).rstrip("/")
+    scheme, _, rest = value.partition("://")
+    if scheme not in ("http", "https") or not rest or any(c.isspace() for c in rest):
+        raise ImproperlyConfigured(
+            f"{name} must be an http:// or https:// address like https://chest.example.org, "
+            f"not {value!r}."
+        )
+    return value
+
+
 def env_list(name: str, default: list[str], environ: Mapping[str, str] = os.environ) -> list[str]:
     raw = environ.get(name)
     if raw is None:

@@ -19,6 +19,8 @@ from config.env import (
     env_int,
     env_list,
     env_secret_key,
+    env_str,
+    env_url,
     load_env_file,
 )
 
@@ -36,6 +38,9 @@ if _local_file is not None and _local_file.is_file():
     LOCAL_SETTINGS_NAMES = load_env_file(_local_file)
 
 DEBUG = env_bool("DEBUG", False)
+# Under the test runner, development keys may be derived or generated as with DEBUG; read here
+# once, so no module changes behaviour by looking for pytest itself.
+TESTING = "pytest" in sys.modules
 SECRET_KEY = env_secret_key("SECRET_KEY", debug=DEBUG)
 # Voting codes and register keys are HMACs under a key of their own, never derived from
 # SECRET_KEY outside development and tests. VOTING_CODE_KEY is KEYID:SECRET (the current key);
@@ -44,8 +49,19 @@ SECRET_KEY = env_secret_key("SECRET_KEY", debug=DEBUG)
 VOTING_CODE_KEY_ID, VOTING_CODE_KEYS = env_code_keyring(
     "VOTING_CODE_KEY",
     "VOTING_CODE_OLD_KEYS",
-    derive_from=SECRET_KEY if DEBUG or "pytest" in sys.modules else None,
+    derive_from=SECRET_KEY if DEBUG or TESTING else None,
 )
+# The ledger's Ed25519 signing key: inline (PEM or base64) or a file holding it. Without either, a
+# development key is generated in var/ only with DEBUG on or under the test runner.
+AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY", "")
+AUDIT_SIGNING_KEY_FILE = env_str("AUDIT_SIGNING_KEY_FILE", "")
+AUDIT_DEV_KEY_ALLOWED = DEBUG or TESTING
+# The key of the ledger's pseudonyms (HMAC of a person's id); SECRET_KEY unless set apart.
+AUDIT_PSEUDONYM_KEY = env_str("AUDIT_PSEUDONYM_KEY", "") or SECRET_KEY
+# Where residents find the site: printed on voting letters.
+PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# The demo accounts' password (make demo only).
+DEMO_PASSWORD = env_str("DEMO_PASSWORD", "community-chest-demo")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
 # How many wards' votes one signed-in person may take part in per budget year (a city setting).
@@ -68,6 +84,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "config",
     "audit",
     "wards",
     "budgets",
@@ -151,12 +168,12 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # A shared cache lets rate limits hold across workers; REDIS_URL selects Redis in production.
-_redis_url = __import__("os").environ.get("REDIS_URL", "")
-if _redis_url:
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": _redis_url,
+            "LOCATION": REDIS_URL,
         }
     }
 else:
@@ -174,7 +191,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # How many proxies in front of the app append to X-Forwarded-For (0: none, trust REMOTE_ADDR
-# only). Rate limits find the real client with it (config/ratelimit.py client_ip).
+# only). Rate limits find the real client with it (wards/ratelimit.py client_ip).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=10)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -11,7 +11,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
-from config import ratelimit
+from wards import ratelimit
 
 TOO_MANY_SIGN_INS = "Too many failed sign-in attempts. Please wait 15 minutes and try again."
 

@@ -6,10 +6,10 @@ Idempotent: running it again changes nothing that already exists.
 from __future__ import annotations
 
 import functools
-import os
 import random
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.text import slugify
@@ -42,7 +42,7 @@ DEMO_RESIDENT_WARDS = ["Sparkbrook", "Acocks Green", "Aston", "Moseley and Kings
 
 
 def demo_password() -> str:
-    return os.environ.get("DEMO_PASSWORD", "community-chest-demo")
+    return str(settings.DEMO_PASSWORD)
 
 
 def _person(username: str, first: str, last: str, *, staff: bool = False) -> tuple[object, bool]:

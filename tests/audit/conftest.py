@@ -39,10 +39,11 @@ def public_pem(key: Ed25519PrivateKey) -> bytes:
 
 
 @pytest.fixture(autouse=True)
-def signing_key(monkeypatch: pytest.MonkeyPatch) -> Ed25519PrivateKey:
-    """Every audit test signs with one known key, given the way production gives it."""
-    monkeypatch.setenv("AUDIT_SIGNING_KEY", raw_private(_SESSION_KEY))
-    monkeypatch.delenv("AUDIT_SIGNING_KEY_FILE", raising=False)
+def signing_key(settings: Any) -> Ed25519PrivateKey:
+    """Every audit test signs with one known key, given the way production gives it (the
+    AUDIT_SIGNING_KEY setting, which config/settings.py reads from the environment)."""
+    settings.AUDIT_SIGNING_KEY = raw_private(_SESSION_KEY)
+    settings.AUDIT_SIGNING_KEY_FILE = ""
     return _SESSION_KEY
 
 

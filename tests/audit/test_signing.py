@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -44,9 +45,7 @@ def test_an_empty_ledger_can_be_signed() -> None:
     assert checkpoint.hash == "0" * 64
 
 
-def test_the_key_can_be_pem_or_base64_inline_or_in_a_file(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_the_key_can_be_pem_or_base64_inline_or_in_a_file(settings: Any, tmp_path: Path) -> None:
     key = Ed25519PrivateKey.generate()
     expected = public_pem(key)
     from cryptography.hazmat.primitives import serialization
@@ -56,25 +55,23 @@ def test_the_key_can_be_pem_or_base64_inline_or_in_a_file(
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
-    monkeypatch.setenv("AUDIT_SIGNING_KEY", pem)
+    settings.AUDIT_SIGNING_KEY = pem
     assert signing.public_key_pem() == expected
-    monkeypatch.setenv("AUDIT_SIGNING_KEY", raw_private(key))
+    settings.AUDIT_SIGNING_KEY = raw_private(key)
     assert signing.public_key_pem() == expected
-    monkeypatch.delenv("AUDIT_SIGNING_KEY")
+    settings.AUDIT_SIGNING_KEY = ""
     path = tmp_path / "key.pem"
     path.write_text(pem)
-    monkeypatch.setenv("AUDIT_SIGNING_KEY_FILE", str(path))
+    settings.AUDIT_SIGNING_KEY_FILE = str(path)
     assert signing.public_key_pem() == expected
 
 
-def test_a_malformed_key_is_a_loud_error_naming_the_variable(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setenv("AUDIT_SIGNING_KEY", "not a key")
+def test_a_malformed_key_is_a_loud_error_naming_the_variable(settings: Any, tmp_path: Path) -> None:
+    settings.AUDIT_SIGNING_KEY = "not a key"
     with pytest.raises(ImproperlyConfigured, match="AUDIT_SIGNING_KEY is not an Ed25519"):
         signing.signing_key()
-    monkeypatch.delenv("AUDIT_SIGNING_KEY")
-    monkeypatch.setenv("AUDIT_SIGNING_KEY_FILE", str(tmp_path / "missing.pem"))
+    settings.AUDIT_SIGNING_KEY = ""
+    settings.AUDIT_SIGNING_KEY_FILE = str(tmp_path / "missing.pem")
     with pytest.raises(ImproperlyConfigured, match=r"AUDIT_SIGNING_KEY_FILE=.* cannot be read"):
         signing.signing_key()
 
@@ -82,7 +79,7 @@ def test_a_malformed_key_is_a_loud_error_naming_the_variable(
 def test_without_a_key_signing_refuses_unless_debug_or_testing(
     monkeypatch: pytest.MonkeyPatch, settings, tmp_path: Path
 ) -> None:
-    monkeypatch.delenv("AUDIT_SIGNING_KEY")
+    settings.AUDIT_SIGNING_KEY = ""
     settings.AUDIT_DEV_KEY_FILE = str(tmp_path / "dev.pem")
     monkeypatch.setattr(signing, "dev_key_allowed", lambda: False)
     with pytest.raises(signing.SigningKeyMissing, match="set AUDIT_SIGNING_KEY"):
@@ -96,8 +93,8 @@ def test_without_a_key_signing_refuses_unless_debug_or_testing(
 
 def test_the_dev_key_is_allowed_only_with_debug_or_under_tests(settings) -> None:
     assert signing.dev_key_allowed()  # pytest is running
-    settings.DEBUG = True
-    assert signing.dev_key_allowed()
+    settings.AUDIT_DEV_KEY_ALLOWED = False
+    assert not signing.dev_key_allowed()
 
 
 @pytest.mark.django_db

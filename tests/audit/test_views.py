@@ -161,11 +161,11 @@ def test_the_public_key_is_pem(demo: None, client: Client) -> None:
 
 @pytest.mark.django_db
 def test_without_a_key_the_key_page_says_what_to_set(
-    client: Client, monkeypatch: pytest.MonkeyPatch
+    client: Client, monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
     from audit import signing
 
-    monkeypatch.delenv("AUDIT_SIGNING_KEY")
+    settings.AUDIT_SIGNING_KEY = ""
     monkeypatch.setattr(signing, "dev_key_allowed", lambda: False)
     response = client.get("/audit/key")
     assert response.status_code == 503

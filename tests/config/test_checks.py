@@ -10,10 +10,10 @@ from config.checks import community_chest_deploy_checks
 
 
 def _ids(monkeypatch: pytest.MonkeyPatch, settings: Any, **env: str) -> set[str]:
-    for name in ("REDIS_URL", "VOTING_CODE_KEY", "AUDIT_SIGNING_KEY", "AUDIT_SIGNING_KEY_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
+    # What config/settings.py would read from these environment variables.
+    settings.REDIS_URL = env.get("REDIS_URL", "")
+    settings.AUDIT_SIGNING_KEY = env.get("AUDIT_SIGNING_KEY", "")
+    settings.AUDIT_SIGNING_KEY_FILE = env.get("AUDIT_SIGNING_KEY_FILE", "")
     # What config/settings.py made of VOTING_CODE_KEY (the test run's default is "dev").
     settings.VOTING_CODE_KEY_ID = "2026a" if "VOTING_CODE_KEY" in env else "dev"
     return {problem.id for problem in community_chest_deploy_checks()}

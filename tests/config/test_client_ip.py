@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import RequestFactory
 
-from config.ratelimit import client_ip
+from wards.ratelimit import client_ip
 
 
 def _ip(settings: Any, hops: int, remote: str, forwarded: str | None = None) -> str:

@@ -6,8 +6,8 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from config import ratelimit
 from tests.conftest import PASSWORD, make_user
+from wards import ratelimit
 
 pytestmark = pytest.mark.django_db
 

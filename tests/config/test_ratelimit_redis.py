@@ -14,8 +14,8 @@ import pytest
 from django.core.cache import caches
 from django.test import Client
 
-from config import ratelimit
 from tests.conftest import PASSWORD
+from wards import ratelimit
 
 REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(

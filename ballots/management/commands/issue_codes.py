@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--letters", help="Also write printable letters (HTML) to this file.")
         parser.add_argument(
             "--base-url",
-            default=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+            default=settings.PUBLIC_BASE_URL,
             help="The site's public address, for the ballot link and QR code.",
         )
 

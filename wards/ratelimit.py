@@ -28,7 +28,7 @@ IPV6_CLIENT_PREFIX = 64
 
 def _key(scope: str, subject: str, window: int) -> str:
     bucket = int(time.time()) // window
-    digest = salted_hmac("config.ratelimit", f"{scope}\x00{subject}", algorithm="sha256")
+    digest = salted_hmac("wards.ratelimit", f"{scope}\x00{subject}", algorithm="sha256")
     return f"rl:{scope}:{digest.hexdigest()[:32]}:{bucket}"
 
 
