@@ -20,7 +20,14 @@ from rest_framework.views import APIView
 
 from budgets import access as round_access
 from budgets import services
-from budgets.models import PHASE_ORDER, Proposal, ProposalStatus, Round
+from budgets.models import (
+    PHASE_ORDER,
+    Proposal,
+    ProposalQuerySet,
+    ProposalStatus,
+    Round,
+    RoundQuerySet,
+)
 from budgets.serializers import (
     PhaseChangeSerializer,
     ProposalCreateSerializer,
@@ -58,7 +65,7 @@ class RoundListCreate(generics.ListCreateAPIView[Round]):
 
     serializer_class = RoundSerializer
 
-    def get_queryset(self) -> Any:
+    def get_queryset(self) -> RoundQuerySet:
         qs = services.visible_rounds(self.request.user)
         ward = self.request.query_params.get("ward")
         if ward:
@@ -144,7 +151,7 @@ class RoundProposals(generics.ListCreateAPIView[Proposal]):
 
     serializer_class = ProposalSerializer
 
-    def get_queryset(self) -> Any:
+    def get_queryset(self) -> ProposalQuerySet:
         round = round_access.get_round_for(self.request.user, self.kwargs["round_id"])
         params = self.request.query_params
         status_ = params.get("status", "")

@@ -31,7 +31,7 @@ from budgets.models import (
 )
 from budgets.services import BALLOT_SETTINGS, PROPOSAL_SORTS, ROUND_FIELDS
 from wards.fields import MultiLineField, SingleLineField
-from wards.models import Neighbourhood
+from wards.models import Neighbourhood, Ward
 from wards.money import format_pence, parse_pounds
 from wards.text import single_line
 
@@ -140,7 +140,7 @@ class RoundForm(forms.ModelForm):
             "can use cardinality.",
         }
 
-    def __init__(self, *args: Any, ward: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, ward: Ward, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.ward = ward
         self.fields["neighbourhood"].queryset = Neighbourhood.objects.filter(ward=ward)  # type: ignore[attr-defined]

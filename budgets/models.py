@@ -219,6 +219,11 @@ class Round(models.Model):
         return moment.year if moment.month >= 4 else moment.year - 1
 
     @property
+    def finished(self) -> bool:
+        """Voting has ended: the round is closed or published (RoundQuerySet.finished)."""
+        return self.phase in FINISHED_PHASES
+
+    @property
     def settings_frozen(self) -> bool:
         return self.settings_frozen_at is not None
 

@@ -7,8 +7,7 @@ filter changes. Refusals from the services become form errors, a message on the 
 
 from __future__ import annotations
 
-from typing import Any
-
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -34,7 +33,7 @@ def _signed_in(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
-def _apply_errors(form: Any, exc: ValidationError) -> None:
+def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
     """Put a service's refusal on the form: field errors where the form has the field."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():

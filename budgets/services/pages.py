@@ -109,7 +109,7 @@ def round_page(user: UserLike, round: Round) -> dict[str, Any]:
         "can_review": round_access.can_review(user, round),
         "voting_open": phase == Phase.VOTING,
         "turnout": turnout(round) if phase == Phase.VOTING else None,
-        "has_results": phase in RESULT_PHASES,
+        "has_results": round.finished,
         "results_published": phase == Phase.PUBLISHED,
         "has_audit_trail": phase != Phase.DRAFT,
         "settings_editable": settings_editable(round),

@@ -137,7 +137,7 @@ def update_round(round: Round, *, by: UserLike, reason: str = "", **changes: Any
     round = Round.objects.select_for_update().get(pk=round.pk)
     reason = _clean_reason(reason, required=False)
     values = _pick(changes)
-    if round.phase in RESULT_PHASES:
+    if round.finished:
         raise ValidationError(
             "Voting in this round has ended, so its settings can no longer change."
         )
@@ -289,4 +289,4 @@ def enter_result_phase(round: Round, to: str, *, by: UserLike, reason: str = "")
 def settings_editable(round: Round) -> bool:
     """Whether the round's settings page is open: until voting ends (update_round refuses
     ballot settings from when voting opens, field by field)."""
-    return round.phase not in RESULT_PHASES
+    return not round.finished
