@@ -33,7 +33,7 @@ def _signed_in(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
-def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
+def _apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     """Put a service's refusal on the form: field errors where the form has the field."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
