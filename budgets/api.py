@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -19,8 +18,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from budgets import access as round_access
 from budgets import services
-from budgets.models import PHASE_ORDER, Proposal, ProposalStatus, Round
+from budgets.models import (
+    PHASE_ORDER,
+    Proposal,
+    ProposalQuerySet,
+    ProposalStatus,
+    Round,
+    RoundQuerySet,
+)
 from budgets.serializers import (
     PhaseChangeSerializer,
     ProposalCreateSerializer,
@@ -31,22 +38,6 @@ from budgets.serializers import (
     RoundWriteSerializer,
 )
 from wards.models import Neighbourhood, Ward
-
-
-def get_visible_round(user: Any, round_id: int) -> Round:
-    round = get_object_or_404(Round.objects.select_related("ward", "neighbourhood"), pk=round_id)
-    if not services.can_see_round(user, round):
-        raise Http404("No such round.")
-    return round
-
-
-def get_visible_proposal(user: Any, proposal_id: int) -> Proposal:
-    proposal = get_object_or_404(
-        Proposal.objects.select_related("round__ward", "round__neighbourhood"), pk=proposal_id
-    )
-    if not services.can_see_round(user, proposal.round):
-        raise Http404("No such proposal.")
-    return proposal
 
 
 def _round_settings(data: dict[str, Any], ward: Ward) -> dict[str, Any]:
@@ -74,7 +65,7 @@ class RoundListCreate(generics.ListCreateAPIView[Round]):
 
     serializer_class = RoundSerializer
 
-    def get_queryset(self) -> Any:
+    def get_queryset(self) -> RoundQuerySet:
         qs = services.visible_rounds(self.request.user)
         ward = self.request.query_params.get("ward")
         if ward:
@@ -119,7 +110,7 @@ class RoundDetail(generics.RetrieveAPIView[Round]):
     serializer_class = RoundSerializer
 
     def get_object(self) -> Round:
-        return get_visible_round(self.request.user, self.kwargs["round_id"])
+        return round_access.get_round_for(self.request.user, self.kwargs["round_id"])
 
     @extend_schema(request=RoundWriteSerializer, responses={200: RoundSerializer})
     def patch(self, request: Request, round_id: int) -> Response:
@@ -142,7 +133,7 @@ class RoundPhase(APIView):
     """Move a round one phase forward: draft → proposals → review → voting."""
 
     def post(self, request: Request, round_id: int) -> Response:
-        round = get_visible_round(request.user, round_id)
+        round = round_access.get_round_for(request.user, round_id)
         incoming = PhaseChangeSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         round = services.change_phase(
@@ -160,8 +151,8 @@ class RoundProposals(generics.ListCreateAPIView[Proposal]):
 
     serializer_class = ProposalSerializer
 
-    def get_queryset(self) -> Any:
-        round = get_visible_round(self.request.user, self.kwargs["round_id"])
+    def get_queryset(self) -> ProposalQuerySet:
+        round = round_access.get_round_for(self.request.user, self.kwargs["round_id"])
         params = self.request.query_params
         status_ = params.get("status", "")
         if status_ and status_ not in ProposalStatus.values:
@@ -188,7 +179,7 @@ class RoundProposals(generics.ListCreateAPIView[Proposal]):
     @extend_schema(request=ProposalCreateSerializer, responses={201: ProposalDetailSerializer})
     def post(self, request: Request, round_id: int) -> Response:
         """Propose a project (a signed-in resident of the ward, while proposals are open)."""
-        round = get_visible_round(request.user, round_id)
+        round = round_access.get_round_for(request.user, round_id)
         incoming = ProposalCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
@@ -206,7 +197,7 @@ class ProposalDetail(generics.RetrieveAPIView[Proposal]):
     serializer_class = ProposalDetailSerializer
 
     def get_object(self) -> Proposal:
-        return get_visible_proposal(self.request.user, self.kwargs["proposal_id"])
+        return round_access.get_proposal_for(self.request.user, self.kwargs["proposal_id"])
 
 
 @extend_schema(
@@ -220,26 +211,17 @@ class ProposalReview(APIView):
     """
 
     def post(self, request: Request, proposal_id: int) -> Response:
-        proposal = get_visible_proposal(request.user, proposal_id)
+        proposal = round_access.get_proposal_for(request.user, proposal_id)
         incoming = ReviewRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        if data["decision"] == "merged":
-            if not data.get("merged_into"):
-                raise ValidationError(
-                    {"merged_into": "Say which proposal this one duplicates (its id)."}
-                )
-            target = Proposal.objects.filter(pk=data["merged_into"]).first()
-            if target is None:
-                raise ValidationError({"merged_into": "There is no proposal with that id."})
-            services.merge_proposals(proposal, target, by=request.user, reason=data["reason"])
-        else:
-            services.review_proposal(
-                proposal,
-                by=request.user,
-                decision=data["decision"],
-                reason=data["reason"],
-                new_cost_pence=data.get("new_cost_pence"),
-            )
+        services.decide_review(
+            proposal,
+            by=request.user,
+            decision=data["decision"],
+            reason=data["reason"],
+            new_cost_pence=data.get("new_cost_pence"),
+            merged_into=data.get("merged_into"),
+        )
         proposal.refresh_from_db()
         return Response(ProposalDetailSerializer(proposal).data)

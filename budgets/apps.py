@@ -7,6 +7,13 @@ class BudgetsConfig(AppConfig):
     name = "budgets"
     verbose_name = "Budget rounds and proposals"
 
+    def ready(self) -> None:
+        from budgets.services import ward_round_cards
+        from wards.hooks import register_round_lister
+
+        # The ward page (wards) lists rounds through this hook: wards never imports budgets.
+        register_round_lister(ward_round_cards)
+
     def seed_demo(self, say: Callable[[str], None]) -> None:
         """Demo rounds in every phase (see budgets/demo.py for which ward has which)."""
         from budgets.demo import seed

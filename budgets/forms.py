@@ -19,6 +19,8 @@ from budgets.models import (
     MAX_REASON,
     MAX_SUMMARY,
     MAX_TITLE,
+    MIN_COST_MESSAGE,
+    MIN_COST_PENCE,
     BallotType,
     Proposal,
     ProposalStatus,
@@ -27,9 +29,9 @@ from budgets.models import (
     Rule,
     Sat,
 )
-from budgets.services import BALLOT_SETTINGS, MIN_COST_PENCE, PROPOSAL_SORTS, ROUND_FIELDS
+from budgets.services import BALLOT_SETTINGS, PROPOSAL_SORTS, ROUND_FIELDS
 from wards.fields import MultiLineField, SingleLineField
-from wards.models import Neighbourhood
+from wards.models import Neighbourhood, Ward
 from wards.money import format_pence, parse_pounds
 from wards.text import single_line
 
@@ -138,7 +140,7 @@ class RoundForm(forms.ModelForm):
             "can use cardinality.",
         }
 
-    def __init__(self, *args: Any, ward: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, ward: Ward, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.ward = ward
         self.fields["neighbourhood"].queryset = Neighbourhood.objects.filter(ward=ward)  # type: ignore[attr-defined]
@@ -256,7 +258,7 @@ class ProposalForm(forms.Form):
         if pence is None:
             return None
         if pence < MIN_COST_PENCE:
-            raise forms.ValidationError("The cost must be at least £1.")
+            raise forms.ValidationError(MIN_COST_MESSAGE)
         if pence > self.round.budget_pence:
             raise forms.ValidationError(
                 "The cost cannot be more than this round's whole budget of "
@@ -320,9 +322,7 @@ class ReviewForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.proposal = proposal
         self.fields["merged_into"].queryset = (  # type: ignore[attr-defined]
-            proposal.round.proposals.exclude(pk=proposal.pk)
-            .exclude(status__in=[ProposalStatus.WITHDRAWN, ProposalStatus.MERGED])
-            .order_by("title")
+            proposal.round.proposals.standing().exclude(pk=proposal.pk).order_by("title")
         )
 
     def clean(self) -> dict[str, Any]:
@@ -333,6 +333,20 @@ class ReviewForm(forms.Form):
         if decision == ReviewDecision.MERGED and not data.get("merged_into"):
             self.add_error("merged_into", "Choose the proposal this one duplicates.")
         return data
+
+    def review_fields(self) -> dict[str, Any]:
+        """The cleaned form as budgets.services.decide_review's keyword arguments: the new cost
+        only with 'feasible with a changed cost', the duplicate only with 'merged'."""
+        data = self.cleaned_data
+        decision = data["decision"]
+        return {
+            "decision": decision,
+            "reason": data["reason"],
+            "new_cost_pence": data["new_cost"]
+            if decision == ReviewDecision.FEASIBLE_CHANGED_COST
+            else None,
+            "merged_into": data["merged_into"] if decision == ReviewDecision.MERGED else None,
+        }
 
 
 class ProposalFilterForm(forms.Form):

@@ -40,3 +40,34 @@ def unregister_closer() -> None:
 
 def get_closer() -> Closer | None:
     return _closer
+
+
+# --- turnout --------------------------------------------------------------------------------
+# The round page says how many people have voted, but the register of voters is the ballots
+# app's. It registers a counter in BallotsConfig.ready():
+#
+#     from budgets.hooks import register_turnout
+#     register_turnout(lambda round: ballots.services.turnout(round)["total"])
+#
+# The counter is called as `counter(round)` and returns the number of distinct voters so far.
+# Without one (the ballots app not installed) the page leaves turnout out.
+
+TurnoutCounter = Callable[[Any], int]
+
+_turnout: TurnoutCounter | None = None
+
+
+def register_turnout(fn: TurnoutCounter) -> None:
+    """Register the function that counts a round's voters so far (one per process)."""
+    global _turnout
+    _turnout = fn
+
+
+def unregister_turnout() -> None:
+    """Forget the registered counter (tests use it to restore the default)."""
+    global _turnout
+    _turnout = None
+
+
+def get_turnout() -> TurnoutCounter | None:
+    return _turnout

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -10,8 +12,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from wards.models import Neighbourhood, Ward
+from wards.models import Membership, Neighbourhood, Role, Ward
 from wards.money import MAX_PENCE, TOO_MUCH
+
+# A signed-in Django user, an AnonymousUser, or None for the scheduler (wards.access takes the
+# same). Every budgets function that takes a person types it with this alias.
+UserLike = Any
 
 
 class Phase(models.TextChoices):
@@ -65,6 +71,10 @@ SEAL_BATCH_MESSAGE = (
 )
 
 
+# The phases after voting ends: the round's settings are final and its result is (being) counted.
+FINISHED_PHASES: frozenset[str] = frozenset({Phase.CLOSED, Phase.PUBLISHED})
+
+
 class RoundQuerySet(models.QuerySet["Round"]):
     def for_ward(self, ward: Ward) -> RoundQuerySet:
         return self.filter(ward=ward)
@@ -75,6 +85,24 @@ class RoundQuerySet(models.QuerySet["Round"]):
     def public(self) -> RoundQuerySet:
         """Rounds the public can see: every phase but draft."""
         return self.exclude(phase=Phase.DRAFT)
+
+    def finished(self) -> RoundQuerySet:
+        """Rounds whose voting has ended: closed or published."""
+        return self.filter(phase__in=FINISHED_PHASES)
+
+    def visible_to(self, user: UserLike) -> RoundQuerySet:
+        """Public rounds, plus drafts in the wards the user manages (active staff: every draft).
+
+        The same rule as budgets.access.can_see_round (wards.access.can for MANAGE_ROUND), as a
+        filter; a test pins that the two agree."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.public()
+        if user.is_staff:
+            return self.all()
+        managed = Membership.objects.filter(user=user, role=Role.COUNCILLOR)
+        if managed.filter(ward__isnull=True).exists():
+            return self.all()
+        return self.filter(~Q(phase=Phase.DRAFT) | Q(ward__in=managed.values("ward")))
 
 
 class Round(models.Model):
@@ -191,6 +219,11 @@ class Round(models.Model):
         return moment.year if moment.month >= 4 else moment.year - 1
 
     @property
+    def finished(self) -> bool:
+        """Voting has ended: the round is closed or published (RoundQuerySet.finished)."""
+        return self.phase in FINISHED_PHASES
+
+    @property
     def settings_frozen(self) -> bool:
         return self.settings_frozen_at is not None
 
@@ -250,9 +283,23 @@ class ProposalStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+# A proposal that was withdrawn or merged into another no longer stands: it cannot be reviewed,
+# nor can anything be merged into it.
+FALLEN_STATUSES: frozenset[str] = frozenset({ProposalStatus.WITHDRAWN, ProposalStatus.MERGED})
+
+# The smallest cost a proposal (its estimate, or a reviewer's changed cost) may have: £1. The
+# form, the API serializer, the services, clean() and a database constraint all use it.
+MIN_COST_PENCE = 100
+MIN_COST_MESSAGE = "The cost must be at least £1."
+
+
 class ProposalQuerySet(models.QuerySet["Proposal"]):
     def on_ballot(self) -> ProposalQuerySet:
         return self.filter(status=ProposalStatus.FEASIBLE)
+
+    def standing(self) -> ProposalQuerySet:
+        """Proposals still standing: neither withdrawn nor merged into another."""
+        return self.exclude(status__in=FALLEN_STATUSES)
 
     def visible(self) -> ProposalQuerySet:
         """What the public sees: everything but withdrawn proposals."""
@@ -308,9 +355,12 @@ class Proposal(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(cost_pence__gt=0), name="ck_proposal_cost_positive"),
             models.CheckConstraint(
-                condition=Q(estimated_cost_pence__gt=0), name="ck_proposal_estimate_positive"
+                condition=Q(cost_pence__gte=MIN_COST_PENCE), name="ck_proposal_cost_at_least_min"
+            ),
+            models.CheckConstraint(
+                condition=Q(estimated_cost_pence__gte=MIN_COST_PENCE),
+                name="ck_proposal_estimate_at_least_min",
             ),
             models.CheckConstraint(
                 condition=Q(cost_pence__lte=MAX_PENCE), name="ck_proposal_cost_at_most_max"
@@ -320,7 +370,7 @@ class Proposal(models.Model):
                 name="ck_proposal_estimate_at_most_max",
             ),
             models.CheckConstraint(
-                condition=~Q(status="merged") | Q(merged_into__isnull=False),
+                condition=~Q(status=ProposalStatus.MERGED) | Q(merged_into__isnull=False),
                 name="ck_proposal_merged_has_target",
             ),
         ]
@@ -332,9 +382,37 @@ class Proposal(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("budgets:proposal", kwargs={"proposal_id": self.pk})
 
+    MIN_COST_PENCE = MIN_COST_PENCE
+
     @property
     def on_ballot(self) -> bool:
         return self.status == ProposalStatus.FEASIBLE
+
+    @property
+    def is_merged(self) -> bool:
+        return self.status == ProposalStatus.MERGED
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == ProposalStatus.WITHDRAWN
+
+    @property
+    def standing(self) -> bool:
+        """Neither withdrawn nor merged (see ProposalQuerySet.standing)."""
+        return self.status not in FALLEN_STATUSES
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        for field in ("estimated_cost_pence", "cost_pence"):
+            value = getattr(self, field)
+            if value is not None and value < MIN_COST_PENCE:
+                errors[field] = MIN_COST_MESSAGE
+        if self.status == ProposalStatus.MERGED and self.merged_into_id is None:
+            errors["merged_into"] = "Say which proposal this one duplicates."
+        if self.merged_into_id is not None and self.merged_into_id == self.pk:
+            errors["merged_into"] = "A proposal cannot be merged into itself."
+        if errors:
+            raise ValidationError(errors)
 
 
 class ReviewDecision(models.TextChoices):
@@ -366,18 +444,36 @@ class Review(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(reason=""), name="ck_review_reason_required"),
             models.CheckConstraint(
-                condition=~Q(decision="feasible_changed_cost") | Q(new_cost_pence__gt=0),
+                condition=~Q(decision=ReviewDecision.FEASIBLE_CHANGED_COST)
+                | Q(new_cost_pence__gte=MIN_COST_PENCE),
                 name="ck_review_changed_cost_given",
+            ),
+            models.CheckConstraint(
+                condition=Q(new_cost_pence__isnull=True) | Q(new_cost_pence__gte=MIN_COST_PENCE),
+                name="ck_review_new_cost_at_least_min",
             ),
             models.CheckConstraint(
                 condition=Q(new_cost_pence__isnull=True) | Q(new_cost_pence__lte=MAX_PENCE),
                 name="ck_review_new_cost_at_most_max",
             ),
             models.CheckConstraint(
-                condition=~Q(decision="merged") | Q(merged_into__isnull=False),
+                condition=~Q(decision=ReviewDecision.MERGED) | Q(merged_into__isnull=False),
                 name="ck_review_merge_target_given",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()}: {self.proposal}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if not (self.reason or "").strip():
+            errors["reason"] = "Give the reason for the decision; it is shown to the public."
+        if self.decision == ReviewDecision.FEASIBLE_CHANGED_COST and self.new_cost_pence is None:
+            errors["new_cost_pence"] = "Give the new cost."
+        if self.new_cost_pence is not None and self.new_cost_pence < MIN_COST_PENCE:
+            errors["new_cost_pence"] = MIN_COST_MESSAGE
+        if self.decision == ReviewDecision.MERGED and self.merged_into_id is None:
+            errors["merged_into"] = "Say which proposal this one duplicates."
+        if errors:
+            raise ValidationError(errors)

@@ -8,6 +8,8 @@ from rest_framework import serializers
 
 from budgets.models import (
     MAX_REASON,
+    MIN_COST_MESSAGE,
+    MIN_COST_PENCE,
     SEAL_BATCH_MAX,
     SEAL_BATCH_MESSAGE,
     SEAL_BATCH_MIN,
@@ -196,8 +198,9 @@ class ProposalCreateSerializer(serializers.Serializer[Any]):
     summary = MultiLineCharField(max_length=300)
     description = MultiLineCharField(max_length=5000)
     cost_pence = serializers.IntegerField(
+        min_value=MIN_COST_PENCE,
         max_value=MAX_PENCE,
-        error_messages=PENCE_ERRORS,
+        error_messages={**PENCE_ERRORS, "min_value": MIN_COST_MESSAGE},
         help_text="Estimated cost in pence, £1 to the budget.",
     )
     category = SingleLineCharField(max_length=60, required=False, allow_blank=True)
@@ -212,7 +215,11 @@ class ReviewRequestSerializer(serializers.Serializer[Any]):
     decision = serializers.ChoiceField(choices=ReviewDecision.choices)
     reason = MultiLineCharField(max_length=MAX_REASON)
     new_cost_pence = serializers.IntegerField(
-        required=False, allow_null=True, max_value=MAX_PENCE, error_messages=PENCE_ERRORS
+        required=False,
+        allow_null=True,
+        min_value=MIN_COST_PENCE,
+        max_value=MAX_PENCE,
+        error_messages={**PENCE_ERRORS, "min_value": MIN_COST_MESSAGE},
     )
     merged_into = serializers.IntegerField(
         required=False, allow_null=True, help_text="With decision 'merged': the surviving proposal."

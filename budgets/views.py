@@ -7,45 +7,23 @@ filter changes. Refusals from the services become form errors, a message on the 
 
 from __future__ import annotations
 
-from typing import Any
-
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from budgets import access as round_access
 from budgets import services
 from budgets.forms import ProposalFilterForm, ProposalForm, ReviewForm, RoundForm, WithdrawForm
-from budgets.models import MAX_REASON, Phase, Proposal, ProposalStatus, ReviewDecision, Round
+from budgets.models import Phase, Proposal
 from wards import access
 from wards.access import Action
 
 PROPOSALS_PER_PAGE = 20
-
-
-# --- access helpers: each returns the object or raises 404/403, so views never repeat rules --
-
-
-def _get_round(request: HttpRequest, round_id: int) -> Round:
-    """The round, or 404 (a draft is a 404 for anyone who cannot manage it)."""
-    round = get_object_or_404(Round.objects.select_related("ward", "neighbourhood"), pk=round_id)
-    if not services.can_see_round(request.user, round):
-        raise Http404("No such round.")
-    return round
-
-
-def _get_proposal(request: HttpRequest, proposal_id: int) -> Proposal:
-    proposal = get_object_or_404(
-        Proposal.objects.select_related("round__ward", "round__neighbourhood", "merged_into"),
-        pk=proposal_id,
-    )
-    if not services.can_see_round(request.user, proposal.round):
-        raise Http404("No such proposal.")
-    return proposal
 
 
 def _signed_in(request: HttpRequest) -> HttpResponse | None:
@@ -55,7 +33,7 @@ def _signed_in(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
-def _apply_errors(form: Any, exc: ValidationError) -> None:
+def _apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     """Put a service's refusal on the form: field errors where the form has the field."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
@@ -71,31 +49,8 @@ def _apply_errors(form: Any, exc: ValidationError) -> None:
 
 @require_safe
 def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
-    round = _get_round(request, round_id)
-    counts = dict(round.proposals.values_list("status").annotate(n=Count("id")).order_by("status"))
-    can_manage = services.can_manage(request.user, round)
-    can_propose = access.can(request.user, Action.PROPOSE, round.ward)
-    next_phase = services.next_phase(round)
-    context: dict[str, Any] = {
-        "round": round,
-        "timeline": services.timeline(round),
-        "explanation": services.PHASE_EXPLANATIONS[round.phase],
-        "what_next": services.WHAT_NEXT[round.phase],
-        "counts": counts,
-        "total_proposals": sum(n for s, n in counts.items() if s != ProposalStatus.WITHDRAWN),
-        "on_ballot": counts.get(ProposalStatus.FEASIBLE, 0),
-        "proposals_open": services.proposals_open_now(round),
-        "can_propose": can_propose,
-        "can_manage": can_manage,
-        "can_review": services.can_review(request.user, round),
-        "next_phase": next_phase if next_phase not in services.RESULT_PHASES else None,
-        "next_phase_label": Phase(next_phase).label if next_phase else "",
-        "blockers": (
-            services.voting_blockers(round) if can_manage and round.phase == Phase.REVIEW else []
-        ),
-        "max_reason": MAX_REASON,
-    }
-    return render(request, "budgets/round_detail.html", context)
+    round = round_access.get_round_for(request.user, round_id)
+    return render(request, "budgets/round_detail.html", services.round_page(request.user, round))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -121,11 +76,11 @@ def round_new(request: HttpRequest, ward_slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def round_edit(request: HttpRequest, round_id: int) -> HttpResponse:
-    round = _get_round(request, round_id)
+    round = round_access.get_round_for(request.user, round_id)
     if response := _signed_in(request):
         return response
-    access.require(request.user, Action.MANAGE_ROUND, round.ward)
-    if round.phase in services.RESULT_PHASES:
+    round = round_access.get_round_to_manage(request.user, round_id)
+    if not services.settings_editable(round):
         messages.error(
             request, "Voting in this round has ended, so its settings can no longer change."
         )
@@ -151,7 +106,7 @@ def round_edit(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @require_POST
 def round_phase(request: HttpRequest, round_id: int) -> HttpResponse:
-    round = _get_round(request, round_id)
+    round = round_access.get_round_for(request.user, round_id)
     if response := _signed_in(request):
         return response
     to = request.POST.get("phase", "")
@@ -170,7 +125,7 @@ def round_phase(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @require_safe
 def proposal_list(request: HttpRequest, round_id: int) -> HttpResponse:
-    round = _get_round(request, round_id)
+    round = round_access.get_round_for(request.user, round_id)
     filters = ProposalFilterForm(request.GET or None, round=round)
     chosen = filters.values()
     proposals = services.list_proposals(
@@ -195,7 +150,7 @@ def proposal_list(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def proposal_new(request: HttpRequest, round_id: int) -> HttpResponse:
-    round = _get_round(request, round_id)
+    round = round_access.get_round_for(request.user, round_id)
     if response := _signed_in(request):
         return response
     access.require(request.user, Action.PROPOSE, round.ward)
@@ -226,7 +181,7 @@ def proposal_new(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @require_safe
 def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    proposal = _get_proposal(request, proposal_id)
+    proposal = round_access.get_proposal_for(request.user, proposal_id)
     round = proposal.round
     return render(
         request,
@@ -237,9 +192,7 @@ def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
             "reviews": proposal.reviews.select_related("merged_into"),
             "merged_from": proposal.merged_from.all(),
             "can_change": services.can_change_proposal(request.user, proposal),
-            "can_review": services.can_review(request.user, round)
-            and round.phase == Phase.REVIEW
-            and proposal.status not in (ProposalStatus.WITHDRAWN, ProposalStatus.MERGED),
+            "can_review": services.can_review_now(request.user, proposal),
         },
     )
 
@@ -258,7 +211,7 @@ def _proposer_gate(request: HttpRequest, proposal: Proposal) -> HttpResponse | N
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def proposal_edit(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    proposal = _get_proposal(request, proposal_id)
+    proposal = round_access.get_proposal_for(request.user, proposal_id)
     if response := _proposer_gate(request, proposal):
         return response
     form = ProposalForm(
@@ -281,7 +234,7 @@ def proposal_edit(request: HttpRequest, proposal_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def proposal_withdraw(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    proposal = _get_proposal(request, proposal_id)
+    proposal = round_access.get_proposal_for(request.user, proposal_id)
     if response := _proposer_gate(request, proposal):
         return response
     form = WithdrawForm(request.POST or None)
@@ -300,10 +253,10 @@ def proposal_withdraw(request: HttpRequest, proposal_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def proposal_review(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    proposal = _get_proposal(request, proposal_id)
+    proposal = round_access.get_proposal_for(request.user, proposal_id)
     if response := _signed_in(request):
         return response
-    access.require(request.user, Action.REVIEW, proposal.round.ward)
+    proposal = round_access.get_proposal_to_review(request.user, proposal_id)
     try:
         services.require_can_review(request.user, proposal)
     except ValidationError as exc:
@@ -311,22 +264,8 @@ def proposal_review(request: HttpRequest, proposal_id: int) -> HttpResponse:
         return redirect(proposal)
     form = ReviewForm(request.POST or None, proposal=proposal)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            if data["decision"] == ReviewDecision.MERGED:
-                services.merge_proposals(
-                    proposal, data["merged_into"], by=request.user, reason=data["reason"]
-                )
-            else:
-                services.review_proposal(
-                    proposal,
-                    by=request.user,
-                    decision=data["decision"],
-                    reason=data["reason"],
-                    new_cost_pence=data["new_cost"]
-                    if data["decision"] == ReviewDecision.FEASIBLE_CHANGED_COST
-                    else None,
-                )
+            services.decide_review(proposal, by=request.user, **form.review_fields())
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from wards import access
+from wards import access, hooks
 from wards.access import Action
 from wards.models import Role, Ward
 
@@ -44,24 +44,8 @@ def ward_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "neighbourhoods": ward.neighbourhoods.all(),
             "councillors": [m.user for m in councillors],
             "roles": access.roles_in(request.user, ward),
-            "rounds": _rounds_of(
-                ward, include_drafts=access.can(request.user, Action.MANAGE_ROUND, ward)
-            ),
+            # Provided by the budgets app through wards.hooks: wards never imports budgets.
+            "rounds": hooks.rounds_for(request.user, ward),
             "can_manage": access.can(request.user, Action.MANAGE_ROUND, ward),
         },
     )
-
-
-def _rounds_of(ward: Ward, *, include_drafts: bool) -> list[object]:
-    """The ward's budget rounds, newest first, through the reverse relation budgets defines.
-
-    wards must not import budgets (dependencies point one way), so it reads the relation by name.
-    Draft rounds are shown only to those who manage the ward.
-    """
-    manager = getattr(ward, "rounds", None)
-    if manager is None:
-        return []
-    rounds = manager.select_related("neighbourhood").order_by("-created_at")
-    if not include_drafts:
-        rounds = rounds.exclude(phase="draft")
-    return list(rounds)

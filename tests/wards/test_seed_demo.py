@@ -19,16 +19,22 @@ pytestmark = pytest.mark.django_db(transaction=False)
 
 ROOT = Path(__file__).resolve().parents[2]
 # The modules whose functions record ledger events (the services, the postcode loader, signing).
-EMITTERS = ["budgets/services.py", "ballots/services.py", "wards/postcodes.py", "audit/signing.py"]
+EMITTERS = [
+    "budgets/services/*.py",
+    "ballots/services.py",
+    "wards/postcodes.py",
+    "audit/signing.py",
+]
 DEMO_MODULES = ["budgets/demo.py", "ballots/demo.py", "wards/demo.py"]
 DEMO_MODULES.append("wards/management/commands/seed_demo.py")
 
 
 def kinds_the_services_emit() -> set[str]:
     kinds: set[str] = set()
-    for name in EMITTERS:
-        text = (ROOT / name).read_text()
-        kinds |= set(re.findall(r'(?:record|append)\(\s*"([a-z_]+\.[a-z_]+)"', text))
+    for pattern in EMITTERS:
+        for path in ROOT.glob(pattern):
+            text = path.read_text()
+            kinds |= set(re.findall(r'(?:record|append)\(\s*"([a-z_]+\.[a-z_]+)"', text))
     return kinds
 
 

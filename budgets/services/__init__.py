@@ -1,0 +1,138 @@
+"""The rules of budget rounds and proposals. Views, the API, commands and tests all call these.
+
+Every function checks who may act (through wards.access and budgets.access), checks the round's
+phase, changes the database and records a ledger event in one transaction, and refuses with a
+ValidationError or PermissionDenied whose message a resident can read.
+
+By job, one module each:
+- rounds: create a round, change its settings, move it through its phases (and the result
+  phases the ballots app enters through enter_result_phase);
+- proposals: submit, edit, withdraw and list residents' proposals;
+- reviews: councillors' decisions and merges (decide_review dispatches to them);
+- schedule: advance_due_rounds, what `advance_rounds` runs;
+- display: words and dates (when, timeline, phase explanations, the rule table);
+- pages: the round page's flags, so templates decide nothing.
+
+`from budgets.services import X` keeps working for every name below.
+"""
+
+from __future__ import annotations
+
+from budgets.access import can_manage, can_review, can_see_round
+from budgets.models import MIN_COST_PENCE, Round, RoundQuerySet, UserLike
+from budgets.services._common import _actor, _check_cost, _clean_reason, _full_clean, _public
+from budgets.services.display import (
+    PHASE_EXPLANATIONS,
+    WHAT_NEXT,
+    TimelineStep,
+    allowed_rules_text,
+    timeline,
+    when,
+)
+from budgets.services.pages import (
+    RoundCard,
+    ballot_summary,
+    eligibility_summary,
+    round_page,
+    turnout,
+    ward_round_cards,
+)
+from budgets.services.proposals import (
+    PROPOSAL_FIELDS,
+    PROPOSAL_SORTS,
+    can_change_proposal,
+    edit_proposal,
+    list_proposals,
+    proposals_open_now,
+    require_can_change_proposal,
+    require_can_propose,
+    submit_proposal,
+    withdraw_proposal,
+)
+from budgets.services.reviews import (
+    REVIEW_STATUS,
+    can_review_now,
+    decide_review,
+    merge_proposals,
+    require_can_review,
+    review_proposal,
+)
+from budgets.services.rounds import (
+    BALLOT_SETTINGS,
+    NEXT_PHASE,
+    RESULT_PHASE_SERVICE,
+    RESULT_PHASES,
+    ROUND_FIELDS,
+    change_phase,
+    create_round,
+    enter_result_phase,
+    next_phase,
+    settings_editable,
+    update_round,
+    voting_blockers,
+)
+from budgets.services.schedule import PHASE_DEADLINE, Advance, advance_due_rounds, due_rounds
+
+
+def visible_rounds(user: UserLike) -> RoundQuerySet:
+    """Rounds a user may see: public ones, plus drafts in wards they manage (staff: all)."""
+    return Round.objects.visible_to(user).select_related("ward", "neighbourhood")
+
+
+__all__ = [
+    "BALLOT_SETTINGS",
+    "MIN_COST_PENCE",
+    "NEXT_PHASE",
+    "PHASE_DEADLINE",
+    "PHASE_EXPLANATIONS",
+    "PROPOSAL_FIELDS",
+    "PROPOSAL_SORTS",
+    "RESULT_PHASES",
+    "RESULT_PHASE_SERVICE",
+    "REVIEW_STATUS",
+    "ROUND_FIELDS",
+    "WHAT_NEXT",
+    "Advance",
+    "RoundCard",
+    "TimelineStep",
+    "UserLike",
+    "_actor",
+    "_check_cost",
+    "_clean_reason",
+    "_full_clean",
+    "_public",
+    "advance_due_rounds",
+    "allowed_rules_text",
+    "ballot_summary",
+    "can_change_proposal",
+    "can_manage",
+    "can_review",
+    "can_review_now",
+    "can_see_round",
+    "change_phase",
+    "create_round",
+    "decide_review",
+    "due_rounds",
+    "edit_proposal",
+    "eligibility_summary",
+    "enter_result_phase",
+    "list_proposals",
+    "merge_proposals",
+    "next_phase",
+    "proposals_open_now",
+    "require_can_change_proposal",
+    "require_can_propose",
+    "require_can_review",
+    "review_proposal",
+    "round_page",
+    "settings_editable",
+    "submit_proposal",
+    "timeline",
+    "turnout",
+    "update_round",
+    "visible_rounds",
+    "voting_blockers",
+    "ward_round_cards",
+    "when",
+    "withdraw_proposal",
+]

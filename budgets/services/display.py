@@ -1,0 +1,82 @@
+"""Words and dates for people: deadlines, phase explanations, the timeline, the rule table.
+
+Nothing here changes the database or decides who may act; the round page's flags (what it
+shows to whom) are in budgets.services.pages.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from budgets.models import ALLOWED_RULES, PHASE_ORDER, Phase, Round
+
+
+def when(moment: datetime.datetime) -> str:
+    """'3 March 2026 at 17:00', in the site's time zone: how refusals name a deadline."""
+    local = timezone.localtime(moment)
+    return f"{date_format(local, 'j F Y')} at {date_format(local, 'H:i')}"
+
+
+def allowed_rules_text() -> list[tuple[str, list[str]]]:
+    """Each ballot type with the rules that can count it, for forms and docs."""
+    return [(ballot_type, sorted(rules)) for ballot_type, rules in ALLOWED_RULES.items()]
+
+
+PHASE_EXPLANATIONS: dict[str, str] = {
+    Phase.DRAFT: "Councillors are setting this round up. Only they can see it for now.",
+    Phase.PROPOSALS: "Residents are proposing projects. Anyone who lives in the area and is "
+    "signed in can put one forward.",
+    Phase.REVIEW: "Councillors are checking each proposal: whether it can be done and what it "
+    "would cost. Every decision and its reason is public.",
+    Phase.VOTING: "Voting is open on the feasible projects.",
+    Phase.CLOSED: "Voting has ended. The votes are being counted.",
+    Phase.PUBLISHED: "The result is published.",
+}
+WHAT_NEXT: dict[str, str] = {
+    Phase.DRAFT: "Next, proposals open and residents can put projects forward.",
+    Phase.PROPOSALS: "Next, councillors review every proposal and explain their decisions.",
+    Phase.REVIEW: "Next, voting opens on the projects found feasible.",
+    Phase.VOTING: "Next, voting closes and the votes are counted by the rule the round set.",
+    Phase.CLOSED: "Next, the result is published with an explanation for every project.",
+    Phase.PUBLISHED: "This round is finished.",
+}
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    phase: str
+    label: str
+    start: datetime.datetime | None
+    end: datetime.datetime | None
+    state: str  # "done", "current" or "upcoming"
+
+
+def timeline(round: Round) -> list[TimelineStep]:
+    """The round's phases with their dates, for the round page."""
+    dates: dict[str, tuple[str | None, str | None]] = {
+        Phase.DRAFT: (None, None),
+        Phase.PROPOSALS: ("proposals_start", "proposals_end"),
+        Phase.REVIEW: ("review_start", "review_end"),
+        Phase.VOTING: ("voting_start", "voting_end"),
+        Phase.CLOSED: (None, None),
+        Phase.PUBLISHED: (None, None),
+    }
+    current = PHASE_ORDER.index(round.phase)
+    steps = []
+    for index, phase in enumerate(Phase):
+        start, end = dates[phase]
+        state = "done" if index < current else "current" if index == current else "upcoming"
+        steps.append(
+            TimelineStep(
+                phase=phase.value,
+                label=phase.label,
+                start=getattr(round, start) if start else None,
+                end=getattr(round, end) if end else None,
+                state=state,
+            )
+        )
+    return steps

@@ -1,0 +1,124 @@
+"""What the round page shows to whom, decided here so templates decide nothing.
+
+round_page(user, round) returns every flag and count budgets/round_detail.html reads: the
+template compares no phase with a literal, re-derives no permission and counts no other app's
+rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count
+
+from budgets import access as round_access
+from budgets.hooks import get_turnout
+from budgets.models import MAX_REASON, BallotType, Phase, ProposalStatus, Round, UserLike
+from budgets.services.display import PHASE_EXPLANATIONS, WHAT_NEXT, timeline
+from budgets.services.proposals import proposals_open_now
+from budgets.services.rounds import RESULT_PHASES, next_phase, settings_editable, voting_blockers
+from wards import access
+from wards.access import Action
+from wards.models import Ward
+
+
+def turnout(round: Round) -> int | None:
+    """How many people have voted so far, from the counter the ballots app registers (None
+    when no app counts voters, or before voting opens)."""
+    counter = get_turnout()
+    if counter is None or round.phase == Phase.DRAFT:
+        return None
+    return counter(round)
+
+
+def ballot_summary(round: Round) -> str:
+    """The ballot's limits in words: '(choose 2 to 5)', '(10 points)', '(rank 3)' or ''."""
+    if round.ballot_type == BallotType.APPROVAL and round.max_choices:
+        low = f"{round.min_choices} to " if round.min_choices else ""
+        return f"(choose {low}{round.max_choices})"
+    if round.ballot_type == BallotType.CUMULATIVE:
+        return f"({round.max_points} points)"
+    if round.ballot_type == BallotType.RANKED:
+        return f"(rank {round.max_choices})"
+    return ""
+
+
+def eligibility_summary(round: Round) -> str:
+    """Who can vote, in a sentence (without the closing full stop)."""
+    how = "live" if round.eligible_live else ""
+    if round.eligible_work:
+        how += (", " if round.eligible_live else "") + "work"
+    if round.eligible_study:
+        how += (" or " if round.eligible_live or round.eligible_work else "") + "study"
+    text = f"People aged {round.min_age} or over who {how} in {round.area_name}"
+    if round.allow_code_voting:
+        text += ", or hold a voting code"
+    return text
+
+
+@dataclass(frozen=True)
+class RoundCard:
+    """One round as the ward page lists it, with the links it may show."""
+
+    round: Round
+    phase_label: str
+    voting_open: bool
+    results_published: bool
+
+
+def ward_round_cards(user: UserLike, ward: Ward) -> list[RoundCard]:
+    """The ward's rounds this user may see, newest first (the ward page's list, registered with
+    wards.hooks so that wards never imports budgets)."""
+    rounds = (
+        Round.objects.for_ward(ward)
+        .visible_to(user)
+        .select_related("ward", "neighbourhood")
+        .order_by("-created_at")
+    )
+    return [
+        RoundCard(
+            round=r,
+            phase_label=Phase(r.phase).label,
+            voting_open=r.phase == Phase.VOTING,
+            results_published=r.phase == Phase.PUBLISHED,
+        )
+        for r in rounds
+    ]
+
+
+def round_page(user: UserLike, round: Round) -> dict[str, Any]:
+    """The round page's context: the round, its words, and what this user may do on it."""
+    counts = dict(round.proposals.values_list("status").annotate(n=Count("id")).order_by("status"))
+    can_manage = round_access.can_manage(user, round)
+    following = next_phase(round)
+    phase = round.phase
+    return {
+        "round": round,
+        "phase_label": Phase(phase).label,
+        "timeline": timeline(round),
+        "explanation": PHASE_EXPLANATIONS[phase],
+        "what_next": WHAT_NEXT[phase],
+        "counts": counts,
+        "total_proposals": sum(n for s, n in counts.items() if s != ProposalStatus.WITHDRAWN),
+        "on_ballot": counts.get(ProposalStatus.FEASIBLE, 0),
+        "taking_proposals": phase == Phase.PROPOSALS,
+        "proposals_open": proposals_open_now(round),
+        "can_propose": access.can(user, Action.PROPOSE, round.ward),
+        "can_manage": can_manage,
+        "can_review": round_access.can_review(user, round),
+        "voting_open": phase == Phase.VOTING,
+        "turnout": turnout(round) if phase == Phase.VOTING else None,
+        "has_results": round.finished,
+        "results_published": phase == Phase.PUBLISHED,
+        "has_audit_trail": phase != Phase.DRAFT,
+        "settings_editable": settings_editable(round),
+        "next_phase": following if following not in RESULT_PHASES else None,
+        "next_phase_label": Phase(following).label if following else "",
+        "next_phase_opens_voting": following == Phase.VOTING,
+        "blockers": voting_blockers(round) if can_manage and phase == Phase.REVIEW else [],
+        "can_open_voting_desk": can_manage and phase in (Phase.VOTING, Phase.CLOSED),
+        "ballot_summary": ballot_summary(round),
+        "eligibility": eligibility_summary(round),
+        "max_reason": MAX_REASON,
+    }

@@ -1,0 +1,254 @@
+"""Residents' proposals: submit, edit and withdraw while the round takes proposals; list them."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+import audit
+from budgets.models import (
+    PHASE_ORDER,
+    Phase,
+    Proposal,
+    ProposalQuerySet,
+    ProposalStatus,
+    Round,
+    UserLike,
+)
+from budgets.services._common import _actor, _check_cost, _clean_reason, _full_clean
+from budgets.services.display import when
+from wards import access
+from wards.access import Action
+from wards.models import Role
+from wards.text import multi_line, single_line
+
+PROPOSAL_FIELDS: tuple[str, ...] = (
+    "title",
+    "summary",
+    "description",
+    "estimated_cost_pence",
+    "category",
+    "location",
+    "delivery_partner",
+    "volunteer_hours",
+)
+
+
+def can_change_proposal(user: UserLike, proposal: Proposal) -> bool:
+    """Whether the proposer may still edit or withdraw (the page shows the buttons if so)."""
+    try:
+        _require_proposer_window(user, proposal, "change")
+    except (PermissionDenied, ValidationError):
+        return False
+    return True
+
+
+def proposals_open_now(round: Round, now: datetime.datetime | None = None) -> bool:
+    try:
+        _require_proposals_open(round, now)
+    except ValidationError:
+        return False
+    return True
+
+
+def _require_proposals_open(round: Round, now: datetime.datetime | None = None) -> None:
+    now = now or timezone.now()
+    if round.phase != Phase.PROPOSALS:
+        if PHASE_ORDER.index(round.phase) < PHASE_ORDER.index(Phase.PROPOSALS):
+            raise ValidationError("This round is not taking proposals yet.")
+        raise ValidationError(
+            "This round has stopped taking proposals"
+            + (f": the deadline was {when(round.proposals_end)}." if round.proposals_end else ".")
+        )
+    if round.proposals_start and now < round.proposals_start:
+        raise ValidationError(f"Proposals open on {when(round.proposals_start)}.")
+    if round.proposals_end and now >= round.proposals_end:
+        raise ValidationError(
+            f"The deadline for proposals was {when(round.proposals_end)}; it has passed."
+        )
+
+
+# --- proposals ----------------------------------------------------------------------------
+
+
+def _proposal_values(fields: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(fields) - set(PROPOSAL_FIELDS))
+    if unknown:
+        raise ValidationError({name: "This field cannot be set here." for name in unknown})
+    values = dict(fields)
+    for name in ("title", "category", "location", "delivery_partner"):
+        if name in values:
+            values[name] = single_line(values[name])
+    for name in ("summary", "description"):
+        if name in values:
+            values[name] = multi_line(values[name])
+    return values
+
+
+def _check_category(round: Round, category: str) -> None:
+    if round.categories and category not in round.categories:
+        raise ValidationError(
+            {"category": "Choose one of this round's categories: " + ", ".join(round.categories)}
+        )
+
+
+@transaction.atomic
+def submit_proposal(
+    round: Round,
+    *,
+    by: UserLike,
+    title: str,
+    summary: str,
+    description: str,
+    estimated_cost_pence: int,
+    category: str = "",
+    location: str = "",
+    delivery_partner: str = "",
+    volunteer_hours: int | None = None,
+) -> Proposal:
+    """A resident of the ward proposes a project while the round takes proposals."""
+    access.require(by, Action.PROPOSE, round.ward)
+    round = Round.objects.select_for_update().select_related("ward").get(pk=round.pk)
+    _require_proposals_open(round)
+    values = _proposal_values(
+        {
+            "title": title,
+            "summary": summary,
+            "description": description,
+            "estimated_cost_pence": estimated_cost_pence,
+            "category": category,
+            "location": location,
+            "delivery_partner": delivery_partner,
+            "volunteer_hours": volunteer_hours,
+        }
+    )
+    _check_cost(round, estimated_cost_pence, "estimated_cost_pence")
+    _check_category(round, values["category"])
+    proposal = Proposal(round=round, proposer=by, cost_pence=estimated_cost_pence, **values)
+    _full_clean(proposal)
+    proposal.save()
+    audit.record(
+        "proposal.submitted",
+        ward=round.ward,
+        round=round,
+        actor=_actor(by, round.ward, Role.RESIDENT),
+        payload={
+            "proposal": proposal.pk,
+            "title": proposal.title,
+            "estimated_cost_pence": proposal.estimated_cost_pence,
+            "category": proposal.category,
+        },
+    )
+    return proposal
+
+
+def _require_proposer_window(user: UserLike, proposal: Proposal, verb: str) -> None:
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied("Please sign in first.")
+    if proposal.proposer_id != user.pk:
+        raise PermissionDenied(f"Only the person who proposed this project can {verb} it.")
+    if proposal.status != ProposalStatus.SUBMITTED:
+        raise ValidationError(
+            f"This proposal is {proposal.get_status_display().lower()}, so it cannot be "
+            f"{'changed' if verb == 'change' else verb + 'n'} any more."
+        )
+    try:
+        _require_proposals_open(proposal.round)
+    except ValidationError:
+        raise ValidationError(
+            f"Proposals can be {'changed' if verb == 'change' else verb + 'n'} only until "
+            "review starts, and this round is no longer taking proposals."
+        ) from None
+
+
+@transaction.atomic
+def edit_proposal(proposal: Proposal, *, by: UserLike, **changes: Any) -> Proposal:
+    """The proposer changes their proposal, until the proposals phase ends."""
+    proposal = (
+        Proposal.objects.select_for_update().select_related("round__ward").get(pk=proposal.pk)
+    )
+    _require_proposer_window(by, proposal, "change")
+    values = _proposal_values(changes)
+    round = proposal.round
+    if "estimated_cost_pence" in values:
+        _check_cost(round, values["estimated_cost_pence"], "estimated_cost_pence")
+        values["cost_pence"] = values["estimated_cost_pence"]
+    if "category" in values:
+        _check_category(round, values["category"])
+    changed = sorted(k for k, v in values.items() if getattr(proposal, k) != v)
+    if not changed:
+        return proposal
+    for name in changed:
+        setattr(proposal, name, values[name])
+    _full_clean(proposal)
+    proposal.save()
+    public = [n for n in changed if n != "cost_pence"]
+    audit.record(
+        "proposal.edited",
+        ward=round.ward,
+        round=round,
+        actor=_actor(by, round.ward, Role.RESIDENT),
+        payload={
+            "proposal": proposal.pk,
+            "changed": public,
+            "title": proposal.title,
+            "estimated_cost_pence": proposal.estimated_cost_pence,
+        },
+    )
+    return proposal
+
+
+@transaction.atomic
+def withdraw_proposal(proposal: Proposal, *, by: UserLike, reason: str = "") -> Proposal:
+    """The proposer withdraws their proposal, until the proposals phase ends."""
+    proposal = (
+        Proposal.objects.select_for_update().select_related("round__ward").get(pk=proposal.pk)
+    )
+    _require_proposer_window(by, proposal, "withdraw")
+    reason = _clean_reason(reason, required=False)
+    proposal.status = ProposalStatus.WITHDRAWN
+    proposal.save(update_fields=["status", "updated_at"])
+    audit.record(
+        "proposal.withdrawn",
+        ward=proposal.round.ward,
+        round=proposal.round,
+        actor=_actor(by, proposal.round.ward, Role.RESIDENT),
+        payload={"proposal": proposal.pk, "title": proposal.title, "reason": reason},
+    )
+    return proposal
+
+
+PROPOSAL_SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "newest": ("Newest first", ("-created_at", "-id")),
+    "oldest": ("Oldest first", ("created_at", "id")),
+    "cost_low": ("Cost, lowest first", ("cost_pence", "id")),
+    "cost_high": ("Cost, highest first", ("-cost_pence", "id")),
+    "title": ("Title, A to Z", ("title", "id")),
+}
+
+
+def list_proposals(
+    round: Round, *, status: str = "", category: str = "", sort: str = "newest"
+) -> ProposalQuerySet:
+    """A round's proposals as the public lists them: withdrawn ones only when asked for."""
+    qs = round.proposals.filter(status=status) if status else round.proposals.visible()
+    if category:
+        qs = qs.filter(category=category)
+    _, order = PROPOSAL_SORTS.get(sort, PROPOSAL_SORTS["newest"])
+    return qs.order_by(*order)
+
+
+def require_can_change_proposal(user: UserLike, proposal: Proposal) -> None:
+    """Raise unless the user may edit or withdraw the proposal now (pages check before a form)."""
+    _require_proposer_window(user, proposal, "change")
+
+
+def require_can_propose(user: UserLike, round: Round) -> None:
+    """Raise unless the user may propose in the round now (pages check before a form)."""
+    access.require(user, Action.PROPOSE, round.ward)
+    _require_proposals_open(round)

@@ -1,0 +1,292 @@
+"""A round's lifecycle: create it, change its settings, move it through its phases.
+
+Phases move one step at a time: draft → proposals → review → voting (change_phase, by a
+councillor or on schedule by budgets.services.schedule). Closed and published are the ballots
+app's: its close_round/publish_round call enter_result_phase here, which is the only way in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+import audit
+from budgets.models import FINISHED_PHASES, PHASE_ORDER, Phase, ProposalStatus, Round, UserLike
+from budgets.services._common import _actor, _clean_reason, _full_clean, _public
+from budgets.services.display import when
+from wards import access
+from wards.access import Action
+from wards.models import Role, Ward
+from wards.text import multi_line, single_line
+
+ROUND_FIELDS: tuple[str, ...] = (
+    "title",
+    "description",
+    "neighbourhood",
+    "budget_pence",
+    "proposals_start",
+    "proposals_end",
+    "review_start",
+    "review_end",
+    "voting_start",
+    "voting_end",
+    "ballot_type",
+    "rule",
+    "sat",
+    "max_points",
+    "min_choices",
+    "max_choices",
+    "categories",
+    "eligible_live",
+    "eligible_work",
+    "eligible_study",
+    "min_age",
+    "allow_postcode_voting",
+    "allow_code_voting",
+    "seal_batch_size",
+)
+# What a voter relies on once voting opens: changing any of these mid-vote would change the vote.
+BALLOT_SETTINGS: tuple[str, ...] = (
+    "neighbourhood",
+    "budget_pence",
+    "voting_start",
+    "ballot_type",
+    "rule",
+    "sat",
+    "max_points",
+    "min_choices",
+    "max_choices",
+    "eligible_live",
+    "eligible_work",
+    "eligible_study",
+    "min_age",
+    "allow_postcode_voting",
+    "allow_code_voting",
+    "seal_batch_size",
+)
+
+
+# The steps change_phase may take; closed and published belong to the ballots app.
+NEXT_PHASE: dict[str, str] = {
+    Phase.DRAFT: Phase.PROPOSALS,
+    Phase.PROPOSALS: Phase.REVIEW,
+    Phase.REVIEW: Phase.VOTING,
+    Phase.VOTING: Phase.CLOSED,
+    Phase.CLOSED: Phase.PUBLISHED,
+}
+RESULT_PHASES: frozenset[str] = FINISHED_PHASES
+RESULT_PHASE_SERVICE: dict[str, str] = {
+    Phase.CLOSED: "close_round",
+    Phase.PUBLISHED: "publish_round",
+}
+
+
+# --- rounds -------------------------------------------------------------------------------
+
+
+def _pick(fields: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(fields) - set(ROUND_FIELDS))
+    if unknown:
+        raise ValidationError(
+            {name: "This setting does not exist or cannot be changed here." for name in unknown}
+        )
+    values = dict(fields)
+    # Free text is cleaned here, whoever calls (the page, the API, a command), so that every
+    # title can be written to ballots.pb: see wards.text.
+    if "title" in values:
+        values["title"] = single_line(values["title"])
+    if "description" in values:
+        values["description"] = multi_line(values["description"])
+    if "categories" in values and isinstance(values["categories"], list | tuple):
+        cleaned = (single_line(str(c)) for c in values["categories"])
+        values["categories"] = list(dict.fromkeys(c for c in cleaned if c))
+    return values
+
+
+@transaction.atomic
+def create_round(ward: Ward, *, by: UserLike, title: str, **fields: Any) -> Round:
+    """A new round in draft. The budget defaults to the ward's whole chest."""
+    access.require(by, Action.MANAGE_ROUND, ward)
+    values = _pick({"title": title, **fields})
+    values.setdefault("budget_pence", ward.chest_pence)
+    round = Round(ward=ward, phase=Phase.DRAFT, created_by=by, **values)
+    _full_clean(round)
+    round.save()
+    audit.record(
+        "round.created",
+        ward=ward,
+        round=round,
+        actor=_actor(by, ward, Role.COUNCILLOR),
+        payload={"title": round.title, **_settings_snapshot(round)},
+    )
+    return round
+
+
+def _settings_snapshot(round: Round) -> dict[str, Any]:
+    return {name: _public(getattr(round, name)) for name in BALLOT_SETTINGS}
+
+
+@transaction.atomic
+def update_round(round: Round, *, by: UserLike, reason: str = "", **changes: Any) -> Round:
+    """Change a round's settings. Ballot settings are refused once voting has opened."""
+    access.require(by, Action.MANAGE_ROUND, round.ward)
+    round = Round.objects.select_for_update().get(pk=round.pk)
+    reason = _clean_reason(reason, required=False)
+    values = _pick(changes)
+    if round.finished:
+        raise ValidationError(
+            "Voting in this round has ended, so its settings can no longer change."
+        )
+    changed = {k: v for k, v in values.items() if getattr(round, k) != v}
+    if round.settings_frozen:
+        frozen = sorted(set(changed) & set(BALLOT_SETTINGS))
+        if frozen:
+            raise ValidationError(
+                {
+                    name: "Voting has opened, so the ballot settings are frozen: "
+                    "they cannot change until the round ends."
+                    for name in frozen
+                }
+            )
+    if not changed:
+        return round
+    for name, value in changed.items():
+        setattr(round, name, value)
+    _full_clean(round)
+    round.save()
+    audit.record(
+        "round.updated",
+        ward=round.ward,
+        round=round,
+        actor=_actor(by, round.ward, Role.COUNCILLOR),
+        payload={
+            "changed": {name: _public(getattr(round, name)) for name in sorted(changed)},
+            "reason": reason,
+        },
+    )
+    return round
+
+
+def next_phase(round: Round) -> str | None:
+    return NEXT_PHASE.get(round.phase)
+
+
+def voting_blockers(round: Round) -> list[str]:
+    """What stops voting from opening, in words; empty when the round is ready."""
+    problems: list[str] = []
+    waiting = round.proposals.filter(status=ProposalStatus.SUBMITTED).count()
+    if waiting:
+        problems.append(
+            f"{waiting} proposal{'s' if waiting != 1 else ''} still "
+            f"{'wait' if waiting != 1 else 'waits'} for a review."
+        )
+    if not round.proposals.on_ballot().exists():
+        problems.append("No proposal has been found feasible, so the ballot would be empty.")
+    if round.voting_start is not None and round.voting_start > timezone.now():
+        problems.append(
+            f"Voting is set to open on {when(round.voting_start)}. To open it now, change the "
+            "voting start date first."
+        )
+    if round.voting_end is not None and round.voting_end <= timezone.now():
+        problems.append(
+            f"The voting end date ({when(round.voting_end)}) has passed. Set a later one first."
+        )
+    try:
+        _full_clean(round)
+    except ValidationError as exc:
+        problems.extend(exc.messages)
+    return problems
+
+
+@transaction.atomic
+def change_phase(round: Round, to: str, *, by: UserLike, reason: str = "") -> Round:
+    """Move a round one step forward (draft → proposals → review → voting), with a reason.
+
+    `by=None` means the scheduler (advance_rounds); anyone else must manage the round.
+    """
+    if by is not None:
+        access.require(by, Action.MANAGE_ROUND, round.ward)
+    round = Round.objects.select_for_update().select_related("ward").get(pk=round.pk)
+    reason = _clean_reason(reason, required=False)
+    if to not in PHASE_ORDER:
+        raise ValidationError({"phase": f"There is no phase called {to!r}."})
+    if to in RESULT_PHASES:
+        raise ValidationError(
+            {
+                "phase": f"A round becomes {to} only when its votes are counted: use "
+                f"{RESULT_PHASE_SERVICE[to]} (the ballots app), not a phase change."
+            }
+        )
+    if to == round.phase:
+        raise ValidationError({"phase": f"This round is already in the {to} phase."})
+    expected = NEXT_PHASE.get(round.phase)
+    if to != expected:
+        raise ValidationError(
+            {
+                "phase": f"A round moves one step at a time: from {round.phase} it can only go "
+                f"to {expected}."
+            }
+        )
+    if to == Phase.VOTING:
+        problems = voting_blockers(round)
+        if problems:
+            raise ValidationError({"phase": ["Voting cannot open yet.", *problems]})
+    return _set_phase(round, to, by=by, reason=reason)
+
+
+def _set_phase(round: Round, to: str, *, by: UserLike, reason: str) -> Round:
+    previous = round.phase
+    round.phase = to
+    now = timezone.now()
+    update = ["phase", "updated_at"]
+    if to == Phase.VOTING and not round.settings_frozen:
+        round.settings_frozen_at = now
+        update.append("settings_frozen_at")
+    round.save(update_fields=update)
+    actor = _actor(by, round.ward, Role.COUNCILLOR)
+    audit.record(
+        "round.phase_changed",
+        ward=round.ward,
+        round=round,
+        actor=actor,
+        payload={"from": previous, "to": to, "reason": reason, "scheduled": by is None},
+    )
+    if "settings_frozen_at" in update:
+        audit.record(
+            "round.settings_frozen",
+            ward=round.ward,
+            round=round,
+            actor=actor,
+            payload={
+                "settings": _settings_snapshot(round),
+                "ballot": sorted(round.proposals.on_ballot().values_list("pk", flat=True)),
+            },
+        )
+    return round
+
+
+@transaction.atomic
+def enter_result_phase(round: Round, to: str, *, by: UserLike, reason: str = "") -> Round:
+    """The hook for ballots.services.close_round / publish_round: voting → closed → published.
+
+    The ballots app checks its own rules (voting has ended, ballots are sealed, the result is
+    stored) before calling this, inside its transaction; this checks only the phase order.
+    """
+    if by is not None:
+        access.require(by, Action.MANAGE_ROUND, round.ward)
+    round = Round.objects.select_for_update().select_related("ward").get(pk=round.pk)
+    if to not in RESULT_PHASES:
+        raise ValidationError({"phase": "Use change_phase for phases before voting ends."})
+    if NEXT_PHASE.get(round.phase) != to:
+        raise ValidationError({"phase": f"A round in the {round.phase} phase cannot become {to}."})
+    return _set_phase(round, to, by=by, reason=_clean_reason(reason, required=False))
+
+
+def settings_editable(round: Round) -> bool:
+    """Whether the round's settings page is open: until voting ends (update_round refuses
+    ballot settings from when voting opens, field by field)."""
+    return not round.finished
