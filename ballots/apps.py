@@ -8,11 +8,13 @@ class BallotsConfig(AppConfig):
     verbose_name = "Ballots, results and receipts"
 
     def ready(self) -> None:
-        from ballots.services import close_round
-        from budgets.hooks import register_closer
+        from ballots.services import close_round, turnout
+        from budgets.hooks import register_closer, register_turnout
 
-        # advance_rounds (budgets) closes rounds whose voting has ended through this hook.
+        # advance_rounds (budgets) closes rounds whose voting has ended through this hook, and
+        # the round page shows how many have voted through the other; budgets imports neither.
         register_closer(close_round)
+        register_turnout(lambda round: turnout(round)["total"])
 
     def seed_demo(self, say: Callable[[str], None]) -> None:
         from ballots.demo import seed_ballots

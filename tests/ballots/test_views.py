@@ -475,3 +475,13 @@ def test_every_download_linked_from_the_results_page_works(
     assert f"/rounds/{counted_round.pk}/ledger.jsonl" in links and len(links) >= 5
     for link in links:
         assert client.get(link, follow=True).status_code == 200, link
+
+
+def test_the_round_page_counts_who_has_voted(
+    client: Client, voting_round: Round, ids: list[int], issued_codes: list[str]
+) -> None:
+    """budgets shows turnout through the hook the ballots app registers (no import of ballots)."""
+    for code in issued_codes[:2]:
+        services.cast_ballot(voting_round, [ids[0]], code=code, declaration=DECLARED)
+    page = client.get(voting_round.get_absolute_url()).content.decode()
+    assert "2 people have voted so far" in page
