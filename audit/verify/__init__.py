@@ -35,6 +35,17 @@ What is checked, and how (the encoding is documented in audit/canonical.py):
 
 Only the fields a check needs are parsed; --strict also parses every event and checks it is
 canonical JSON with exactly the ledger's keys (several times slower).
+
+The modules, by job (a run goes cli -> scan -> the other checks):
+- cli: arguments, the order of the checks, the summary and the exit status (__main__ runs it);
+- scan: scan_ledger, the chain of the whole file, using parallel (byte ranges in one or more
+  processes, the progress bar) and lines (the per-line checks of one range, the hot loop);
+- kinds: which event kinds are read, and in which phases each may happen;
+- history: the phase order of every round, and --previous;
+- keys: --key; checkpoints: checkpoint.signed events, --checkpoints, --require-signed;
+- seals: sealed batch sizes; recount: --ballots/--result, re-running the rule;
+- failures: Failure (exit 1) and UsageError (exit 2).
+What other code imports is re-exported here, so `from audit.verify import main` keeps working.
 """
 
 from __future__ import annotations

@@ -1,15 +1,13 @@
-"""Signed checkpoints: the checkpoint.signed events in the ledger and the checkpoints file
-(--checkpoints) against the ledger's hashes, and how far a signature vouches for it."""
+"""Signed checkpoints: the signatures carried by checkpoint.signed events in the ledger, the
+checkpoints file (--checkpoints) against the ledger's hashes, and the last event a checked
+signature vouches for (--require-signed)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from audit.canonical import (
-    GENESIS,
-    checkpoint_message,
-)
-from audit.verify.failures import Failure, _read_json
+from audit.canonical import GENESIS, checkpoint_message
+from audit.verify.failures import Failure, read_json
 from audit.verify.keys import PublicKey
 from audit.verify.scan import LedgerScan
 
@@ -82,7 +80,7 @@ def check_checkpoints_file(
     return checked, outside
 
 
-def _covered_through(scan: LedgerScan, entries: list[dict[str, Any]], key: PublicKey) -> int:
+def covered_through(scan: LedgerScan, entries: list[dict[str, Any]], key: PublicKey) -> int:
     """The last seq that a checked signature vouches for (a checkpoint.signed event carries the
     signature of the event before it, and is itself vouched for by the signature it carries)."""
     covered = 0
@@ -95,8 +93,8 @@ def _covered_through(scan: LedgerScan, entries: list[dict[str, Any]], key: Publi
     return covered
 
 
-def _load_checkpoints(path: str) -> list[dict[str, Any]]:
-    data = _read_json(path, "checkpoints file")
+def load_checkpoints(path: str) -> list[dict[str, Any]]:
+    data = read_json(path, "checkpoints file")
     entries = data.get("checkpoints") if isinstance(data, dict) else data
     if not isinstance(entries, list):
         raise Failure(path, 'expected {"checkpoints": [...]} or a list of checkpoints')

@@ -1,4 +1,6 @@
-"""The command: arguments, the order of the checks, the summary printed and the exit status."""
+"""The command, `python -m audit.verify`: the arguments, the order the checks run in, the
+summary printed on success and the exit status (the module docstring of audit.verify says
+what is checked)."""
 
 from __future__ import annotations
 
@@ -8,15 +10,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from audit.verify.checkpoints import (
-    _covered_through,
-    _load_checkpoints,
     check_checkpoint_events,
     check_checkpoints_file,
+    covered_through,
+    load_checkpoints,
 )
 from audit.verify.failures import EXIT_BAD, EXIT_OK, EXIT_USAGE, Failure, UsageError
 from audit.verify.history import check_previous
 from audit.verify.keys import load_public_key
-from audit.verify.recount import _ids, check_ballots
+from audit.verify.recount import check_ballots, short_ids
 from audit.verify.scan import scan_ledger
 from audit.verify.seals import check_seal_batches
 
@@ -56,7 +58,7 @@ def run(argv: Sequence[str] | None = None) -> tuple[int, str]:
     if args.require_signed and args.key is None:
         raise UsageError("--require-signed needs --key")
     key = load_public_key(args.key) if args.key else None
-    entries = _load_checkpoints(args.checkpoints) if args.checkpoints else []
+    entries = load_checkpoints(args.checkpoints) if args.checkpoints else []
     label = Path(args.ledger).name
     show = not args.no_progress and (args.progress or sys.stderr.isatty())
     try:
@@ -113,7 +115,7 @@ def run(argv: Sequence[str] | None = None) -> tuple[int, str]:
             "matching the ledger" + (f"; {outside} outside this file" if outside else "")
         )
     if key is not None and scan.events:
-        covered = _covered_through(scan, entries, key)
+        covered = covered_through(scan, entries, key)
         if covered < scan.last_seq:
             first = covered + 1
             message = f"events {first}–{scan.last_seq} are not yet covered by a signed checkpoint"
@@ -140,7 +142,7 @@ def run(argv: Sequence[str] | None = None) -> tuple[int, str]:
         )
         lines.append(
             f"  re-running {report.rule} selects the published {len(report.selected)} projects: "
-            f"{_ids(report.selected)}"
+            f"{short_ids(report.selected)}"
         )
     return EXIT_OK, "\n".join(lines)
 

@@ -1,5 +1,6 @@
 """What the ledger says happened, in order: every round's events follow its phases
-(check_phase_order), and this ledger extends an earlier copy unchanged (--previous)."""
+(check_phase_order, run by scan on the parsed events), and this ledger extends an earlier copy
+byte for byte (check_previous, for --previous)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from audit.verify.failures import Failure, UsageError
 from audit.verify.kinds import PHASE_KINDS, PHASES
-from audit.verify.lines import _BLOCK
+from audit.verify.lines import BLOCK
 
 
 @dataclass
@@ -111,7 +112,7 @@ def check_previous(path: str, older: str, label: str) -> int:
     with new_f, old_f:
         lines_before = 0
         while True:
-            old = old_f.read(_BLOCK)
+            old = old_f.read(BLOCK)
             if not old:
                 break
             new = new_f.read(len(old))

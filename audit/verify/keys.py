@@ -1,4 +1,5 @@
-"""The server's Ed25519 public key (--key) and checking a signature with it."""
+"""The server's Ed25519 public key (--key: a PEM file or base64 of the raw key) and checking a
+signature with it. The only module that uses `cryptography` (imported when a key is given)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Which event kinds the checks read, and in which phases of a round each may happen."""
+"""Which event kinds the checks read (NOTABLE_KINDS: every other event is only hashed and
+linked), and in which phases of a round each kind may happen (PHASES, PHASE_KINDS). Data only."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ PHASE_KINDS: dict[str, frozenset[str]] = {
 }
 NOTABLE_KINDS |= {kind.encode() for kind in PHASE_KINDS} | {b"round.phase_changed"}
 # The block search looks for these prefixes (fewer passes over each block than one per kind).
-_NOTABLE_PREFIXES = (
+NOTABLE_PREFIXES = (
     b"checkpoint.",
     b"ballot",
     b"round.",
@@ -44,4 +45,4 @@ _NOTABLE_PREFIXES = (
     b"paper_batch.",
     b"codes.",
 )
-assert all(any(k.startswith(p) for p in _NOTABLE_PREFIXES) for k in NOTABLE_KINDS)
+assert all(any(k.startswith(p) for p in NOTABLE_PREFIXES) for k in NOTABLE_KINDS)

@@ -1,5 +1,7 @@
-"""Checking the lines of one byte range of the ledger: hash, link and sequence number of each
-line, block by block, and the events a later check reads (kept as raw bytes)."""
+"""Checking the lines of one byte range of the ledger, block by block: each line's form, hash,
+link to the line before and sequence number. The events a later check reads are kept as raw
+bytes (Chunk.notable) and parsed by scan. This is the hot loop: see _scan_lines before changing
+anything here, and time it with bench/ledger.py."""
 
 from __future__ import annotations
 
@@ -9,21 +11,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit.canonical import (
-    EVENT_KEYS,
-    GENESIS,
-    LINE_PREFIX,
-    canonical_bytes,
-)
-from audit.verify.kinds import _NOTABLE_PREFIXES, NOTABLE_KINDS
+from audit.canonical import EVENT_KEYS, GENESIS, LINE_PREFIX, canonical_bytes
+from audit.verify.kinds import NOTABLE_KINDS, NOTABLE_PREFIXES
 
 _MID = b',"hash":"'
 _END = b'"}'
 _MIN_LINE = len(LINE_PREFIX) + 2 + len(_MID) + 64 + len(_END)
-_GENESIS_B = GENESIS.encode("ascii")
-
-
-_BLOCK = 8 << 20
+GENESIS_BYTES = GENESIS.encode("ascii")
+BLOCK = 8 << 20  # bytes read at a time
 
 
 @dataclass
@@ -50,7 +45,7 @@ def _malformed(line: bytes) -> str:
     return 'the line is not a ledger line of the form {"event":{...},"hash":"<64 hex digits>"}'
 
 
-def _seq_problem(seq: int, last_seq: int, subset: bool) -> str | None:
+def seq_problem(seq: int, last_seq: int, subset: bool) -> str | None:
     if subset:
         if seq > last_seq:
             return None
@@ -150,7 +145,7 @@ def _collect_fast(
         # Search the block, not each line: a candidate whose kind only appears inside its
         # payload is dropped once parsed.
         positions: list[int] = []
-        for kind in _NOTABLE_PREFIXES:
+        for kind in NOTABLE_PREFIXES:
             pattern = b'"kind":"' + kind
             pos = region.find(pattern)
             while pos >= 0:
@@ -221,7 +216,7 @@ def _scan_lines_checked(
             break
         seq = int(digits)
         if seq != last_seq + 1 or subset:
-            problem = None if free_first else _seq_problem(seq, last_seq, subset)
+            problem = None if free_first else seq_problem(seq, last_seq, subset)
             free_first = False
             if problem is not None:
                 chunk.error = (n, problem)
@@ -299,7 +294,7 @@ def scan_range(
         f.seek(start)
         remaining = end - start
         while remaining > 0:
-            block = f.read(min(_BLOCK, remaining))
+            block = f.read(min(BLOCK, remaining))
             if not block:
                 break
             remaining -= len(block)

@@ -1,5 +1,5 @@
-"""Running the line checks over the ledger in one process or several (one byte range each),
-with a progress bar on stderr."""
+"""Running lines.scan_range over the ledger in one process or several (one byte range each,
+starting at a line start), with a progress bar on stderr. Knows nothing about what a line means."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import sys
 import time
 from typing import Any
 
-from audit.verify.lines import _GENESIS_B, Chunk, scan_range
+from audit.verify.lines import GENESIS_BYTES, Chunk, scan_range
 
-_PARALLEL_FROM = 32 << 20
+PARALLEL_FROM = 32 << 20  # file size from which scan_ledger uses two processes by default
 
 
 def _chunk_worker(args: tuple[Any, ...], counter: Any, slot: int, conn: Any) -> None:
@@ -64,7 +64,7 @@ class Progress:
         sys.stderr.flush()
 
 
-def _line_starts(path: str, size: int, parts: int, after: int) -> list[int]:
+def line_starts(path: str, size: int, parts: int, after: int) -> list[int]:
     """Byte offsets splitting [after, size) into `parts` ranges that begin at line starts."""
     offsets = [after]
     with open(path, "rb") as f:
@@ -80,7 +80,7 @@ def _line_starts(path: str, size: int, parts: int, after: int) -> list[int]:
     return offsets
 
 
-def _run_chunks(
+def run_chunks(
     path: str,
     offsets: list[int],
     wanted: frozenset[int],
@@ -101,7 +101,7 @@ def _run_chunks(
             offsets[0],
             offsets[-1],
             first_seq=0,
-            first_hash=_GENESIS_B,
+            first_hash=GENESIS_BYTES,
             wanted=wanted,
             subset_round=subset_round,
             strict=strict,

@@ -1,5 +1,7 @@
-"""A round's published ballots.pb and result.json (--ballots/--result) against the sealed
-commitments and the hashes recorded at close, and the round's rule re-run on the ballots."""
+"""A round's published ballots.pb and result.json (--ballots/--result): the ballots' commitments
+are exactly the sealed ones minus the superseded ones, re-running the round's rule with
+ballots.tally (imported only here, only then) selects the published projects, and the files match
+the SHA-256 recorded in round.closed and result.published."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.canonical import ballot_commitment
-from audit.verify.failures import Failure, UsageError, _read_json
+from audit.verify.failures import Failure, UsageError, read_json
 from audit.verify.scan import LedgerScan
 
 
@@ -50,7 +52,7 @@ class BallotsReport:
 def check_ballots(
     scan: LedgerScan, pb_path: str, result_path: str, round_option: int | None, label: str
 ) -> BallotsReport:
-    result = _read_json(result_path, "result file")
+    result = read_json(result_path, "result file")
     if not isinstance(result, dict):
         raise Failure(result_path, "the result must be a JSON object")
     round_id = _which_round(scan, result, round_option)
@@ -133,7 +135,8 @@ def check_ballots(
         raise Failure(
             result_path,
             f"result differs: re-running {rule} ({sat}) on the published ballots selects "
-            f"{_ids(rerun['selected'])}, but the published result says {_ids(result['selected'])}",
+            f"{short_ids(rerun['selected'])}, but the published result says "
+            f"{short_ids(result['selected'])}",
         )
     # Last, so that a ballot or result problem is named as such; this catches any other change.
     _check_published_digests(scan, round_id, pb_path, result_path, label)
@@ -171,7 +174,7 @@ def _check_published_digests(
                 )
 
 
-def _ids(ids: Any) -> str:
+def short_ids(ids: Any) -> str:
     shown = [str(i) for i in ids] if isinstance(ids, list) else [repr(ids)]
     return "[" + ", ".join(shown[:20]) + (", …" if len(shown) > 20 else "") + "]"
 

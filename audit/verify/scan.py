@@ -1,5 +1,8 @@
-"""scan_ledger: the whole ledger's chain checked (a full ledger or one round's), the ranges
-joined, and the events the other checks read parsed into a LedgerScan."""
+"""scan_ledger, the first step of every run: the whole file's chain checked (a full ledger or a
+round's subset with its header line), the byte ranges joined (line numbers made global and the
+link between ranges checked), and the events the other checks read parsed and checked for shape,
+into a LedgerScan. The phase order (history.check_phase_order) is checked here too, so the first
+bad line is named whichever check finds it."""
 
 from __future__ import annotations
 
@@ -12,8 +15,8 @@ from audit.canonical import SUBSET_HEADER_KEY
 from audit.verify.failures import Failure, UsageError
 from audit.verify.history import check_phase_order
 from audit.verify.kinds import NOTABLE_KINDS
-from audit.verify.lines import _GENESIS_B, _seq_problem
-from audit.verify.parallel import _PARALLEL_FROM, Progress, _line_starts, _run_chunks
+from audit.verify.lines import GENESIS_BYTES, seq_problem
+from audit.verify.parallel import PARALLEL_FROM, Progress, line_starts, run_chunks
 
 
 @dataclass
@@ -64,15 +67,15 @@ def scan_ledger(
     header_len, subset_round = _read_header(path)
     header_lines = 1 if header_len else 0
     if jobs <= 0:
-        jobs = 2 if size >= _PARALLEL_FROM and (os.cpu_count() or 1) >= 2 else 1
-    offsets = _line_starts(path, size, jobs, header_len) if jobs > 1 else [header_len, size]
+        jobs = 2 if size >= PARALLEL_FROM and (os.cpu_count() or 1) >= 2 else 1
+    offsets = line_starts(path, size, jobs, header_len) if jobs > 1 else [header_len, size]
     bar = Progress(f"verifying {label}", size - header_len, show_progress)
-    chunks = _run_chunks(path, offsets, wanted, subset_round, strict, bar)
+    chunks = run_chunks(path, offsets, wanted, subset_round, strict, bar)
 
     # Join the chunks: line numbers become global and each chunk's first link is checked.
     problems: list[tuple[int, str]] = []
     line0 = header_lines
-    last_seq, last_hash = 0, _GENESIS_B
+    last_seq, last_hash = 0, GENESIS_BYTES
     events = 0
     first_seq: int | None = None
     hashes: dict[int, bytes] = {}
@@ -80,7 +83,7 @@ def scan_ledger(
     for chunk in chunks:
         if chunk.first is not None:
             seq, prev = chunk.first
-            problem = _seq_problem(seq, last_seq, subset_round is not None)
+            problem = seq_problem(seq, last_seq, subset_round is not None)
             if problem is None and seq == last_seq + 1 and prev != last_hash:
                 problem = (
                     f"broken link: event {seq} says the previous event's hash is "

@@ -1,4 +1,5 @@
-"""Sealed batches: no batch of a round lists fewer than the round's seal batch size K."""
+"""Sealed batches: no ballots.sealed event of a round lists fewer than the round's seal batch
+size K (frozen in its round.settings_frozen event), unless it is the round's only one."""
 
 from __future__ import annotations
 
