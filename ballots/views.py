@@ -242,7 +242,7 @@ def running_total(request: HttpRequest, round_id: int) -> HttpResponse:
         selection = _selection_from_post(round, request)
         checked = services.check_selection(round, selection, projects)
     except ValidationError as exc:
-        checked = services.Tally([], 0, 0, exc.messages)
+        checked = services.SelectionCheck([], 0, 0, exc.messages)
     return render(
         request,
         "ballots/vote.html#running-total",

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from audit.canonical import ballot_commitment
 from audit.models import Event
-from ballots import codes, services
+from ballots import codes, lifecycle, services, voting_codes
 from ballots.models import Ballot, BallotStatus, Result, Voter
 from budgets.models import BallotType, Phase, Round
 from tests.ballots.conftest import BUDGET, make_voting_round, project_ids
@@ -348,7 +348,7 @@ def test_typos_caught_by_the_check_character_are_not_counted_as_guesses(
 def test_a_flood_of_wrong_codes_in_a_round_stops_guessers_but_not_voters(
     voting_round: Round, ids: list[int], issued_codes: list[str], monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(services, "CODE_FAILURE_LIMIT_PER_ROUND", 5)
+    monkeypatch.setattr(voting_codes, "CODE_FAILURE_LIMIT_PER_ROUND", 5)
     for i in range(5):  # five addresses, one wrong (well-formed) code each
         with pytest.raises(ValidationError):
             services.cast_ballot(
@@ -527,7 +527,7 @@ def test_a_failed_close_leaves_the_round_open(
     def crash(round: Round) -> Any:
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(services, "turnout", crash)
+    monkeypatch.setattr(lifecycle, "turnout", crash)
     with pytest.raises(RuntimeError):
         services.close_round(voting_round)
     monkeypatch.undo()
