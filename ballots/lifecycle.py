@@ -8,6 +8,7 @@ import io
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -287,7 +288,7 @@ def publish_round(round: Round, *, by: Any = None) -> Result:
                     payload={"result_sha256": result.result_sha256},
                 )
                 return result
-            if result.publish_requested_by_id == by.pk:
+            if _asked_to_publish(by, result):
                 raise ValidationError(
                     "A second councillor must approve publication: you asked for it already."
                 )
@@ -308,6 +309,58 @@ def publish_round(round: Round, *, by: Any = None) -> Result:
         _checkpoint("result published", locked)
     round.phase = Phase.PUBLISHED
     return result
+
+
+def _asked_to_publish(user: Any, result: Result) -> bool:
+    """The two-person rule: whoever asked for publication cannot also approve it."""
+    return result.publish_requested_by_id is not None and result.publish_requested_by_id == user.pk
+
+
+def voting_open(round: Round) -> bool:
+    """Ballots (online and paper) are taken, and voting can be closed."""
+    return round.phase == Phase.VOTING
+
+
+def awaiting_publication(round: Round) -> bool:
+    """Counted, and waiting for two councillors to publish the result."""
+    return round.phase == Phase.CLOSED
+
+
+@dataclass(frozen=True)
+class DeskActions:
+    """What the voting desk offers this person now; the services refuse anything else."""
+
+    can_close: bool
+    can_revoke_codes: bool
+    can_enter_paper: bool  # may see and enter paper batches
+    can_add_paper_batch: bool
+    publishing: bool  # the result awaits publication and this person may take part in it
+    can_ask_to_publish: bool
+    can_approve_publication: bool
+    asked_by_you: bool  # this person asked for publication; a second councillor must approve
+
+
+def desk_actions(user: Any, round: Round, result: Result | None = None) -> DeskActions:
+    """The voting desk's buttons for `user`, decided by the same rules as close_round,
+    revoke_code, enter_paper_batch and publish_round."""
+    manages = can(user, Action.MANAGE_ROUND, round.ward)
+    paper = can(user, Action.ENTER_PAPER, round.ward)
+    voting = voting_open(round)
+    if result is None:
+        result = Result.objects.filter(round=round).first()
+    publishing = manages and awaiting_publication(round) and result is not None
+    asked = publishing and result is not None and result.publish_requested_by_id is not None
+    mine = asked and result is not None and _asked_to_publish(user, result)
+    return DeskActions(
+        can_close=manages and voting,
+        can_revoke_codes=manages and voting,
+        can_enter_paper=paper,
+        can_add_paper_batch=paper and voting,
+        publishing=publishing,
+        can_ask_to_publish=publishing and not asked,
+        can_approve_publication=asked and not mine,
+        asked_by_you=mine,
+    )
 
 
 def can_see_result(user: Any, round: Round) -> bool:

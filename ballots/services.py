@@ -66,12 +66,16 @@ from ballots.eligibility import (
 )
 from ballots.lifecycle import (
     SECRECY_TABLES,
+    DeskActions,
+    awaiting_publication,
     can_see_result,
     close_round,
+    desk_actions,
     forget_casting,
     publish_round,
     reclaim_space,
     result_csv,
+    voting_open,
 )
 from ballots.paper import (
     PAPER_CODE_LABEL,
@@ -142,6 +146,7 @@ __all__ = [
     "VOTING_NOT_OPEN",
     "CastResult",
     "Declaration",
+    "DeskActions",
     "PaperAccount",
     "ReceiptState",
     "ReceiptStatus",
@@ -151,6 +156,7 @@ __all__ = [
     "VotingOptions",
     "area_postcodes",
     "assisted_count",
+    "awaiting_publication",
     "ballot_projects",
     "build_profile",
     "can_see_result",
@@ -169,6 +175,7 @@ __all__ = [
     "code_format_problem",
     "codes",
     "codes_csv",
+    "desk_actions",
     "enter_paper_batch",
     "forget_casting",
     "is_resident_voter",
@@ -194,6 +201,7 @@ __all__ = [
     "shuffled",
     "tally_round",
     "turnout",
+    "voting_open",
     "voting_options",
     "voting_window_problem",
 ]

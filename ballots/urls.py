@@ -11,7 +11,9 @@ urlpatterns = [
     path("rounds/<int:round_id>/ballots.pb", views.ballots_pb, name="ballots_pb"),
     path("rounds/<int:round_id>/result.json", views.result_json, name="result_json"),
     path("rounds/<int:round_id>/result.csv", views.result_csv, name="result_csv"),
-    path("rounds/<int:round_id>/voting-desk/", views.manage, name="manage"),
+    path("rounds/<int:round_id>/voting-desk/", views.voting_desk, name="voting_desk"),
+    # The same page under its old name, which templates/budgets/round_detail.html still reverses.
+    path("rounds/<int:round_id>/voting-desk/", views.voting_desk, name="manage"),
     path("rounds/<int:round_id>/close/", views.close, name="close"),
     path("rounds/<int:round_id>/codes/revoke/", views.revoke, name="revoke_code"),
     path("rounds/<int:round_id>/publish/", views.publish, name="publish"),

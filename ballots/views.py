@@ -301,7 +301,12 @@ def results(request: HttpRequest, round_id: int) -> HttpResponse:
         return render(
             request,
             "ballots/results_pending.html",
-            {"round": round, "turnout": services.turnout(round)},
+            {
+                "round": round,
+                "turnout": services.turnout(round),
+                "voting_open": services.voting_open(round),
+                "awaiting_publication": services.awaiting_publication(round),
+            },
         )
     projects = _projects_for_result(round, result)
     return render(
@@ -359,21 +364,21 @@ def result_csv(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def manage(request: HttpRequest, round_id: int) -> HttpResponse:
+def voting_desk(request: HttpRequest, round_id: int) -> HttpResponse:
     """The councillors' voting desk: turnout (never counts before closing), close, publish."""
     round = _round(round_id)
     require(request.user, Action.MANAGE_ROUND, round.ward)
     result = Result.objects.filter(round=round).first()
     return render(
         request,
-        "ballots/manage.html",
+        "ballots/voting_desk.html",
         {
             "round": round,
             "turnout": services.turnout(round),
             "assisted": services.assisted_count(round),
             "result": result,
             "batches": round.paper_batches.all(),
-            "can_enter_paper": can(request.user, Action.ENTER_PAPER, round.ward),
+            "desk": services.desk_actions(request.user, round, result),
         },
     )
 
@@ -393,7 +398,7 @@ def revoke(request: HttpRequest, round_id: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, "The code is revoked; it can no longer vote.")
-    return redirect("ballots:manage", round_id=round.pk)
+    return redirect("ballots:voting_desk", round_id=round.pk)
 
 
 @login_required
@@ -404,7 +409,7 @@ def close(request: HttpRequest, round_id: int) -> HttpResponse:
         services.close_round(round, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("ballots:manage", round_id=round.pk)
+        return redirect("ballots:voting_desk", round_id=round.pk)
     messages.success(request, "Voting is closed and the ballots have been counted.")
     return redirect("ballots:results", round_id=round.pk)
 
@@ -417,7 +422,7 @@ def publish(request: HttpRequest, round_id: int) -> HttpResponse:
         result = services.publish_round(round, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("ballots:manage", round_id=round.pk)
+        return redirect("ballots:voting_desk", round_id=round.pk)
     if result.published_at is None:
         messages.success(
             request, "Publication requested. A second councillor must approve it to publish."
