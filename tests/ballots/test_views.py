@@ -492,6 +492,6 @@ def test_ballot_templates_decide_nothing() -> None:
     folder = Path(__file__).resolve().parents[2] / "templates" / "ballots"
     for template in sorted(folder.glob("*.html")):
         text = template.read_text()
-        assert not re.search(r"\.phase\s*==", text), template.name
+        assert not re.search(r"\.(phase|status)\s*==", text), template.name
         assert "publish_requested_by" not in text, template.name
         assert "user.pk" not in text, template.name
