@@ -186,7 +186,7 @@ def cast_ballot(
                 "ballot.assisted",
                 ward=round.ward,
                 round=round,
-                actor=ledger_actor(user),
+                actor=ledger_actor(user, round.ward),
                 payload={},
             )
         seal_if_due(round)

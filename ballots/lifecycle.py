@@ -83,7 +83,7 @@ def close_round(round: Round, *, by: Any = None) -> Result:
             "round.closed",
             ward=locked.ward,
             round=locked,
-            actor=ledger_actor(by),
+            actor=ledger_actor(by, locked.ward),
             payload={
                 "result_sha256": result.result_sha256,
                 "ballots_sha256": result.ballots_sha256,
@@ -284,7 +284,7 @@ def publish_round(round: Round, *, by: Any = None) -> Result:
                     "result.publication_requested",
                     ward=locked.ward,
                     round=locked,
-                    actor=ledger_actor(by),
+                    actor=ledger_actor(by, locked.ward),
                     payload={"result_sha256": result.result_sha256},
                 )
                 return result
@@ -299,7 +299,7 @@ def publish_round(round: Round, *, by: Any = None) -> Result:
             "result.published",
             ward=locked.ward,
             round=locked,
-            actor=ledger_actor(by),
+            actor=ledger_actor(by, locked.ward),
             payload={
                 "result_sha256": result.result_sha256,
                 "ballots_sha256": result.ballots_sha256,

@@ -170,7 +170,7 @@ def enter_paper_batch(
             "paper_batch.entered",
             ward=round.ward,
             round=round,
-            actor=ledger_actor(by),
+            actor=ledger_actor(by, round.ward),
             payload={"batch": batch.pk, "polling_place": place, "entry": entry.pk},
         )
         entries = list(batch.entries.order_by("created_at", "id"))
@@ -185,7 +185,7 @@ def enter_paper_batch(
                     "paper_batch.rejected",
                     ward=round.ward,
                     round=round,
-                    actor=ledger_actor(by),
+                    actor=ledger_actor(by, round.ward),
                     payload={"batch": batch.pk, "reason": "the two entries disagree"},
                 )
         return batch
@@ -283,7 +283,7 @@ def _accept_batch(round: Round, batch: PaperBatch, entry: PaperEntry, by: Any) -
         "paper_batch.accepted",
         ward=round.ward,
         round=round,
-        actor=ledger_actor(by),
+        actor=ledger_actor(by, round.ward),
         payload={
             "batch": batch.pk,
             "polling_place": batch.polling_place,

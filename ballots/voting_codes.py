@@ -81,7 +81,7 @@ def issue_codes(
             "codes.issued",
             ward=round.ward,
             round=round,
-            actor=ledger_actor(by),
+            actor=ledger_actor(by, round.ward),
             payload={"count": count},
         )
     return issued
@@ -115,7 +115,7 @@ def revoke_code(round: Round, code: str, *, by: Any = None, reason: str) -> None
                 "code.revoked",
                 ward=round.ward,
                 round=round,
-                actor=ledger_actor(by),
+                actor=ledger_actor(by, round.ward),
                 payload={"code_id": row.pk, "reason": row.revoke_reason},
             )
 

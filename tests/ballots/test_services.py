@@ -18,8 +18,8 @@ from ballots import codes, lifecycle, services, voting_codes
 from ballots.models import Ballot, BallotStatus, Result, Voter
 from budgets.models import BallotType, Phase, Round
 from tests.ballots.conftest import BUDGET, make_voting_round, project_ids
-from tests.conftest import DECLARED
-from wards.models import Ward
+from tests.conftest import DECLARED, make_user
+from wards.models import Membership, Role, Ward
 
 # --- Every ballot type's validation --------------------------------------------------------
 
@@ -668,24 +668,31 @@ def test_published_order_is_not_the_casting_order(small_round: Round) -> None:
 def test_the_ledger_names_a_person_the_same_way_whatever_they_did(
     voting_round: Round, councillor_sam: Any, staff_dave: Any
 ) -> None:
-    """A councillor is "councillor" whether they issue, revoke or close; staff are "staff"; the
-    command line is staff at a terminal, for codes as for a close."""
+    """A councillor is "councillor" whether they issue, revoke or close, staff or not (as the
+    budgets services name them); staff without that role are "staff"; the command line is staff
+    at a terminal, for codes as for a close."""
+    staff_cllr = make_user("stella", is_staff=True)
+    Membership.objects.create(user=staff_cllr, ward=voting_round.ward, role=Role.COUNCILLOR)
     (by_sam,) = services.issue_codes(voting_round, 1, by=councillor_sam)
     services.issue_codes(voting_round, 1, by=staff_dave)
     services.issue_codes(voting_round, 1)
+    (by_stella,) = services.issue_codes(voting_round, 1, by=staff_cllr)
     services.revoke_code(voting_round, by_sam, by=councillor_sam, reason="lost letter")
+    services.revoke_code(voting_round, by_stella, by=staff_cllr, reason="lost letter")
     services.close_round(voting_round)
     roles = list(
         Event.objects.filter(kind__in=["codes.issued", "code.revoked", "round.closed"])
         .order_by("seq")
         .values_list("kind", "actor_role", "actor_id")
     )
-    sam, dave = roles[0][2], roles[1][2]
+    sam, dave, stella = roles[0][2], roles[1][2], roles[3][2]
     assert roles == [
         ("codes.issued", "councillor", sam),
         ("codes.issued", "staff", dave),
         ("codes.issued", "staff", "command-line"),
+        ("codes.issued", "councillor", stella),
         ("code.revoked", "councillor", sam),
+        ("code.revoked", "councillor", stella),
         ("round.closed", "staff", "command-line"),
     ]
 
