@@ -1,6 +1,6 @@
 """Casting and replacing one online ballot: one person, one live ballot, whatever the channel;
-the register, the one-ward-a-year participation rule, and the one-time
-tokens and idempotency keys that make a double submission cast once."""
+the register, the one-ward-a-year participation rule, and the one-time tokens and idempotency
+keys that make a double submission cast once."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The end of a round's vote: closing (the count, then forgetting who cast what), publishing with
-two councillors, and who may see the result."""
+two councillors, what the voting desk offers whom, and who may see the result."""
 
 from __future__ import annotations
 

@@ -478,11 +478,11 @@ def test_every_download_linked_from_the_results_page_works(
 
 
 def test_the_voting_desk_view_is_named_like_its_url(client: Client, counted_round: Round) -> None:
-    from ballots import views
+    from ballots import desk_views
 
     url = reverse("ballots:voting_desk", args=[counted_round.pk])
     assert url == f"/rounds/{counted_round.pk}/voting-desk/"
-    assert resolve(url).func is views.voting_desk
+    assert resolve(url).func is desk_views.voting_desk
 
 
 def test_ballot_templates_decide_nothing() -> None:
