@@ -111,7 +111,7 @@ def cast(request: Request, round_id: int) -> Response:
             "ReceiptStatus",
             fields={
                 "round": serializers.IntegerField(),
-                "status": serializers.ChoiceField(["counted", "replaced", "pending"]),
+                "status": serializers.ChoiceField(services.ReceiptState.values),
                 "ballot": serializers.JSONField(required=False),
             },
         ),
@@ -125,7 +125,7 @@ def receipt(request: Request, code: str) -> Response:
     found = services.receipt_status(code)
     if found is None:
         return Response({"reason": "No ballot has that receipt."}, status=404)
-    body: dict[str, Any] = {"round": found.round.pk, "status": found.status}
+    body: dict[str, Any] = {"round": found.round.pk, "status": found.status.value}
     if found.selection is not None:
         body["ballot"] = found.selection
     return Response(body)

@@ -222,6 +222,14 @@ class PaperBatch(models.Model):
     def __str__(self) -> str:
         return f"{self.polling_place} ({self.get_status_display()})"
 
+    @property
+    def awaiting_second_entry(self) -> bool:
+        return self.status == self.Status.AWAITING_SECOND
+
+    @property
+    def entries_disagree(self) -> bool:
+        return self.status == self.Status.DISAGREE
+
 
 class PaperEntry(models.Model):
     """One person's keying of a batch: the ballot-paper account and every ballot.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ballots import views
+from ballots import desk_views, views
 
 app_name = "ballots"
 urlpatterns = [
@@ -11,12 +11,12 @@ urlpatterns = [
     path("rounds/<int:round_id>/ballots.pb", views.ballots_pb, name="ballots_pb"),
     path("rounds/<int:round_id>/result.json", views.result_json, name="result_json"),
     path("rounds/<int:round_id>/result.csv", views.result_csv, name="result_csv"),
-    path("rounds/<int:round_id>/voting-desk/", views.manage, name="manage"),
-    path("rounds/<int:round_id>/close/", views.close, name="close"),
-    path("rounds/<int:round_id>/codes/revoke/", views.revoke, name="revoke_code"),
-    path("rounds/<int:round_id>/publish/", views.publish, name="publish"),
-    path("rounds/<int:round_id>/paper/", views.paper, name="paper"),
-    path("rounds/<int:round_id>/paper/<int:batch_id>/", views.paper_batch, name="paper_batch"),
+    path("rounds/<int:round_id>/voting-desk/", desk_views.voting_desk, name="voting_desk"),
+    path("rounds/<int:round_id>/close/", desk_views.close, name="close"),
+    path("rounds/<int:round_id>/codes/revoke/", desk_views.revoke, name="revoke_code"),
+    path("rounds/<int:round_id>/publish/", desk_views.publish, name="publish"),
+    path("rounds/<int:round_id>/paper/", desk_views.paper, name="paper"),
+    path("rounds/<int:round_id>/paper/<int:batch_id>/", desk_views.paper_batch, name="paper_batch"),
     path("receipts/", views.receipt_lookup, name="receipt_lookup"),
     path("receipts/<str:code>", views.receipt, name="receipt"),
     path("receipts/<str:code>/", views.receipt),

@@ -1,4 +1,4 @@
-"""Pages for voting, receipts, results, closing and publishing, and paper batches.
+"""Pages for voting, receipts and results (the voting desk's pages are in desk_views.py).
 
 Views parse input, call one service, and render; permission checks go through wards.access.
 """
@@ -8,9 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,14 +16,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ballots import charts, services
-from ballots.forms import PaperBatchForm, ReceiptForm
-from ballots.models import PaperBatch, Result
+from ballots.forms import ReceiptForm
+from ballots.models import Result
 from budgets.models import BallotType, Phase, Round
-from wards.access import Action, can, require
+from wards.access import Action, can
 from wards.ratelimit import client_ip
 
 
-def _round(round_id: int) -> Round:
+def round_or_404(round_id: int) -> Round:
+    """A round by id for any page of this app (desk_views.py too); a draft is not found."""
     round = get_object_or_404(Round.objects.select_related("ward", "neighbourhood"), pk=round_id)
     if round.phase == Phase.DRAFT:
         raise Http404("No such round.")
@@ -66,7 +65,7 @@ def vote(request: HttpRequest, round_id: int) -> HttpResponse:
     Confirming carries a one-time token from the review step and answers with a redirect to the
     receipt (POST-redirect-GET): a refresh, back-and-resubmit or double click never casts again.
     """
-    round = _round(round_id)
+    round = round_or_404(round_id)
     context = _voting_context(request, round)
     if problem := services.voting_window_problem(round):
         context["voting_ended"] = problem == services.VOTING_CLOSED
@@ -173,7 +172,7 @@ def vote(request: HttpRequest, round_id: int) -> HttpResponse:
 @require_safe
 def cast(request: HttpRequest, round_id: int, token: str) -> HttpResponse:
     """The answer to a confirmed ballot, reached by redirect: reloading it never casts again."""
-    round = _round(round_id)
+    round = round_or_404(round_id)
     done = services.cast_by_token(round, token)
     if done is None:
         return render(request, "ballots/cast_gone.html", {"round": round}, status=404)
@@ -234,7 +233,7 @@ def _saved_selection(request: HttpRequest, round: Round) -> services.Selection |
 @require_POST
 def running_total(request: HttpRequest, round_id: int) -> HttpResponse:
     """The htmx fragment under the ballot: what the current choices add up to."""
-    round = _round(round_id)
+    round = round_or_404(round_id)
     if round.phase != Phase.VOTING:
         return HttpResponse(status=204)
     projects = services.ballot_projects(round)
@@ -242,7 +241,7 @@ def running_total(request: HttpRequest, round_id: int) -> HttpResponse:
         selection = _selection_from_post(round, request)
         checked = services.check_selection(round, selection, projects)
     except ValidationError as exc:
-        checked = services.Tally([], 0, 0, exc.messages)
+        checked = services.SelectionCheck([], 0, 0, exc.messages)
     return render(
         request,
         "ballots/vote.html#running-total",
@@ -295,13 +294,18 @@ def _comparison(round: Round, result: Result) -> list[dict[str, Any]]:
 
 @require_safe
 def results(request: HttpRequest, round_id: int) -> HttpResponse:
-    round = _round(round_id)
+    round = round_or_404(round_id)
     result = Result.objects.filter(round=round).first()
     if result is None or not services.can_see_result(request.user, round):
         return render(
             request,
             "ballots/results_pending.html",
-            {"round": round, "turnout": services.turnout(round)},
+            {
+                "round": round,
+                "turnout": services.turnout(round),
+                "voting_open": services.voting_open(round),
+                "awaiting_publication": services.awaiting_publication(round),
+            },
         )
     projects = _projects_for_result(round, result)
     return render(
@@ -326,7 +330,7 @@ def results(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 def _published_result(request: HttpRequest, round_id: int) -> tuple[Round, Result]:
-    round = _round(round_id)
+    round = round_or_404(round_id)
     result = Result.objects.filter(round=round).first()
     if result is None or not services.can_see_result(request.user, round):
         raise Http404("This round's result has not been published yet.")
@@ -355,130 +359,3 @@ def result_csv(request: HttpRequest, round_id: int) -> HttpResponse:
     response = HttpResponse(services.result_csv(result), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="round-{round.pk}-result.csv"'
     return response
-
-
-@login_required
-@require_safe
-def manage(request: HttpRequest, round_id: int) -> HttpResponse:
-    """The councillors' voting desk: turnout (never counts before closing), close, publish."""
-    round = _round(round_id)
-    require(request.user, Action.MANAGE_ROUND, round.ward)
-    result = Result.objects.filter(round=round).first()
-    return render(
-        request,
-        "ballots/manage.html",
-        {
-            "round": round,
-            "turnout": services.turnout(round),
-            "assisted": services.assisted_count(round),
-            "result": result,
-            "batches": round.paper_batches.all(),
-            "can_enter_paper": can(request.user, Action.ENTER_PAPER, round.ward),
-        },
-    )
-
-
-@login_required
-@require_POST
-def revoke(request: HttpRequest, round_id: int) -> HttpResponse:
-    round = _round(round_id)
-    try:
-        services.revoke_code(
-            round,
-            request.POST.get("code", ""),
-            by=request.user,
-            reason=request.POST.get("reason", ""),
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "The code is revoked; it can no longer vote.")
-    return redirect("ballots:manage", round_id=round.pk)
-
-
-@login_required
-@require_POST
-def close(request: HttpRequest, round_id: int) -> HttpResponse:
-    round = _round(round_id)
-    try:
-        services.close_round(round, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("ballots:manage", round_id=round.pk)
-    messages.success(request, "Voting is closed and the ballots have been counted.")
-    return redirect("ballots:results", round_id=round.pk)
-
-
-@login_required
-@require_POST
-def publish(request: HttpRequest, round_id: int) -> HttpResponse:
-    round = _round(round_id)
-    try:
-        result = services.publish_round(round, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("ballots:manage", round_id=round.pk)
-    if result.published_at is None:
-        messages.success(
-            request, "Publication requested. A second councillor must approve it to publish."
-        )
-    else:
-        messages.success(request, "The result is published.")
-    return redirect("ballots:results", round_id=round.pk)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def paper(request: HttpRequest, round_id: int) -> HttpResponse:
-    round = _round(round_id)
-    require(request.user, Action.ENTER_PAPER, round.ward)
-    form = PaperBatchForm(request.POST or None, round=round)
-    errors: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            batch = services.enter_paper_batch(
-                round,
-                polling_place=data["polling_place"],
-                by=request.user,
-                account=services.PaperAccount(
-                    data["issued"], data["spoilt"], data["unused"], data["cast"]
-                ),
-                ballots=data["ballots"],
-            )
-        except ValidationError as exc:
-            errors.extend(exc.messages)
-        else:
-            messages.success(request, f"Entry saved: {batch.get_status_display().lower()}.")
-            return redirect("ballots:paper_batch", round_id=round.pk, batch_id=batch.pk)
-    return render(
-        request,
-        "ballots/paper.html",
-        {
-            "round": round,
-            "form": form,
-            "errors": errors,
-            "batches": round.paper_batches.prefetch_related("entries"),
-            "projects": services.ballot_projects(round),
-        },
-        status=400 if (request.method == "POST" and (errors or form.errors)) else 200,
-    )
-
-
-@login_required
-@require_safe
-def paper_batch(request: HttpRequest, round_id: int, batch_id: int) -> HttpResponse:
-    round = _round(round_id)
-    require(request.user, Action.ENTER_PAPER, round.ward)
-    batch = get_object_or_404(PaperBatch, pk=batch_id, round=round)
-    return render(
-        request,
-        "ballots/paper_batch.html",
-        {
-            "round": round,
-            "batch": batch,
-            "differences": services.paper_differences(batch),
-            "rejections": batch.rejections.all(),
-            "entries": batch.entries.count(),
-        },
-    )

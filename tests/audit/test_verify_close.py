@@ -17,7 +17,7 @@ from django.test import Client
 import audit
 from audit.models import Event
 from audit.verify import main
-from ballots import services
+from ballots import counting, sealing, services
 from budgets.models import Round
 from tests.audit.conftest import fetch
 from tests.ballots.conftest import make_voting_round, project_ids
@@ -98,7 +98,7 @@ def test_the_verifier_refuses_a_batch_smaller_than_k(
     """A server sealing as before the fix (everything pending, nothing held back) leaves 3 for
     the seal at close: the verifier names that batch."""
     monkeypatch.setattr(
-        services,
+        sealing,
         "SEAL_HOLDING_BACK_SQL",
         services.SEAL_HOLDING_BACK_SQL.replace("ORDER BY commitment", "AND 1 = 0"),
     )
@@ -136,7 +136,7 @@ def test_a_result_swapped_after_close_is_caught_by_the_close_events_hash(
     result = services.close_round(round)
     swapped = dict(result.result_json, title="Another result")
     result.result_text = json.dumps(swapped, sort_keys=True, indent=1) + "\n"
-    result.result_sha256 = services._sha256(result.result_text)
+    result.result_sha256 = counting.sha256_hex(result.result_text)
     result.save()
     services.publish_round(round)
     files = _download(round, tmp_path)

@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from ballots import codes, services
+from ballots import codes, lifecycle, services
 from ballots.models import Ballot, BallotStatus, Result, Voter, VotingCode
 from budgets.models import Round
 from tests.ballots.conftest import project_ids
@@ -184,7 +184,7 @@ def test_postgres_a_failed_vacuum_is_logged_and_retried(
     ids = project_ids(small_round)
     (code,) = services.issue_codes(small_round, 1)
     receipt = services.cast_ballot(small_round, [ids[0]], code=code, declaration=DECLARED).receipt
-    monkeypatch.setattr(services, "SECRECY_TABLES", ("ballots_no_such_table",))
+    monkeypatch.setattr(lifecycle, "SECRECY_TABLES", ("ballots_no_such_table",))
     services.close_round(small_round)  # the close stands even though VACUUM failed
     result = Result.objects.get(round=small_round)
     assert result.space_reclaimed_at is None

@@ -14,12 +14,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from audit.canonical import ballot_commitment
 from audit.models import Event
-from ballots import codes, services
+from ballots import codes, lifecycle, services, voting_codes
 from ballots.models import Ballot, BallotStatus, Result, Voter
 from budgets.models import BallotType, Phase, Round
 from tests.ballots.conftest import BUDGET, make_voting_round, project_ids
-from tests.conftest import DECLARED
-from wards.models import Ward
+from tests.conftest import DECLARED, make_user
+from wards.models import Membership, Role, Ward
 
 # --- Every ballot type's validation --------------------------------------------------------
 
@@ -348,7 +348,7 @@ def test_typos_caught_by_the_check_character_are_not_counted_as_guesses(
 def test_a_flood_of_wrong_codes_in_a_round_stops_guessers_but_not_voters(
     voting_round: Round, ids: list[int], issued_codes: list[str], monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(services, "CODE_FAILURE_LIMIT_PER_ROUND", 5)
+    monkeypatch.setattr(voting_codes, "CODE_FAILURE_LIMIT_PER_ROUND", 5)
     for i in range(5):  # five addresses, one wrong (well-formed) code each
         with pytest.raises(ValidationError):
             services.cast_ballot(
@@ -527,7 +527,7 @@ def test_a_failed_close_leaves_the_round_open(
     def crash(round: Round) -> Any:
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(services, "turnout", crash)
+    monkeypatch.setattr(lifecycle, "turnout", crash)
     with pytest.raises(RuntimeError):
         services.close_round(voting_round)
     monkeypatch.undo()
@@ -660,3 +660,87 @@ def test_published_order_is_not_the_casting_order(small_round: Round) -> None:
     assert sorted(in_file) == sorted(receipts)
     # 12! orders: the chance that the shuffle returns the casting order is negligible.
     assert in_file != receipts
+
+
+# --- How the ledger names whoever acted -------------------------------------------------------
+
+
+def test_the_ledger_names_a_person_the_same_way_whatever_they_did(
+    voting_round: Round, councillor_sam: Any, staff_dave: Any
+) -> None:
+    """A councillor is "councillor" whether they issue, revoke or close, staff or not (as the
+    budgets services name them); staff without that role are "staff"; the command line is staff
+    at a terminal, for codes as for a close."""
+    staff_cllr = make_user("stella", is_staff=True)
+    Membership.objects.create(user=staff_cllr, ward=voting_round.ward, role=Role.COUNCILLOR)
+    (by_sam,) = services.issue_codes(voting_round, 1, by=councillor_sam)
+    services.issue_codes(voting_round, 1, by=staff_dave)
+    services.issue_codes(voting_round, 1)
+    (by_stella,) = services.issue_codes(voting_round, 1, by=staff_cllr)
+    services.revoke_code(voting_round, by_sam, by=councillor_sam, reason="lost letter")
+    services.revoke_code(voting_round, by_stella, by=staff_cllr, reason="lost letter")
+    services.close_round(voting_round)
+    roles = list(
+        Event.objects.filter(kind__in=["codes.issued", "code.revoked", "round.closed"])
+        .order_by("seq")
+        .values_list("kind", "actor_role", "actor_id")
+    )
+    sam, dave, stella = roles[0][2], roles[1][2], roles[3][2]
+    assert roles == [
+        ("codes.issued", "councillor", sam),
+        ("codes.issued", "staff", dave),
+        ("codes.issued", "staff", "command-line"),
+        ("codes.issued", "councillor", stella),
+        ("code.revoked", "councillor", sam),
+        ("code.revoked", "councillor", stella),
+        ("round.closed", "staff", "command-line"),
+    ]
+
+
+# --- Receipt states ----------------------------------------------------------------------------
+
+
+def test_a_receipt_goes_from_pending_to_counted_or_replaced(
+    voting_round: Round, ids: list[int], resident_alice: Any
+) -> None:
+    first = services.cast_ballot(voting_round, [ids[0]], user=resident_alice, declaration=DECLARED)
+    second = services.cast_ballot(voting_round, [ids[1]], user=resident_alice, declaration=DECLARED)
+    assert services.receipt_status(first.receipt).status == services.ReceiptState.REPLACED
+    assert services.receipt_status(second.receipt).status == services.ReceiptState.PENDING
+    services.close_round(voting_round)
+    counted = services.receipt_status(second.receipt)
+    assert counted.status == services.ReceiptState.COUNTED and counted.counted
+    assert services.ReceiptState.values == ["counted", "replaced", "pending"]
+
+
+# --- What the voting desk offers -------------------------------------------------------------
+
+
+def test_the_voting_desk_offers_what_the_services_allow(
+    voting_round: Round, ids: list[int], councillor_sam: Any, councillor_sia: Any
+) -> None:
+    services.cast_ballot(
+        voting_round, [ids[0]], code=services.issue_codes(voting_round, 1)[0], declaration=DECLARED
+    )
+    desk = services.desk_actions(councillor_sam, voting_round)
+    assert desk.can_close and desk.can_revoke_codes and desk.can_add_paper_batch
+    assert not (desk.can_ask_to_publish or desk.can_approve_publication or desk.asked_by_you)
+
+    services.close_round(voting_round, by=councillor_sam)
+    desk = services.desk_actions(councillor_sam, voting_round)
+    assert not (desk.can_close or desk.can_revoke_codes or desk.can_add_paper_batch)
+    assert desk.can_ask_to_publish and not desk.can_approve_publication
+
+    services.publish_round(voting_round, by=councillor_sam)
+    asker = services.desk_actions(councillor_sam, voting_round)
+    assert asker.asked_by_you and not asker.can_approve_publication
+    assert not asker.can_ask_to_publish
+    with pytest.raises(ValidationError):  # what the desk does not offer, the service refuses
+        services.publish_round(voting_round, by=councillor_sam)
+    other = services.desk_actions(councillor_sia, voting_round)
+    assert other.can_approve_publication and not other.asked_by_you
+
+    services.publish_round(voting_round, by=councillor_sia)
+    voting_round.refresh_from_db()
+    done = services.desk_actions(councillor_sia, voting_round)
+    assert not (done.can_close or done.can_ask_to_publish or done.can_approve_publication)

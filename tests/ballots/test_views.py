@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from ballots import services
 from ballots.models import Ballot
@@ -358,7 +358,7 @@ def test_downloads_404_before_publication_and_serve_after(
 def test_voting_desk(
     client: Client, counted_round: Round, who: str, status: int, request: pytest.FixtureRequest
 ) -> None:
-    page = _as(client, who, request).get(reverse("ballots:manage", args=[counted_round.pk]))
+    page = _as(client, who, request).get(reverse("ballots:voting_desk", args=[counted_round.pk]))
     assert page.status_code == status
     if status == 200:
         html = page.content.decode()
@@ -367,7 +367,7 @@ def test_voting_desk(
 
 
 def test_voting_desk_anonymous_is_sent_to_sign_in(client: Client, counted_round: Round) -> None:
-    page = client.get(reverse("ballots:manage", args=[counted_round.pk]))
+    page = client.get(reverse("ballots:voting_desk", args=[counted_round.pk]))
     assert page.status_code == 302 and "/accounts/login/" in page["Location"]
 
 
@@ -408,14 +408,14 @@ def test_councillors_close_and_publish_with_the_buttons(
     assert Round.objects.get(pk=counted_round.pk).phase == Phase.CLOSED
     asked = client.post(reverse("ballots:publish", args=[counted_round.pk]), follow=True)
     assert "A second councillor must approve" in asked.content.decode()
-    desk = client.get(reverse("ballots:manage", args=[counted_round.pk])).content.decode()
+    desk = client.get(reverse("ballots:voting_desk", args=[counted_round.pk])).content.decode()
     assert "You asked for publication" in desk and "Approve and publish" not in desk
     twice = client.post(reverse("ballots:publish", args=[counted_round.pk]), follow=True)
     assert "second councillor" in twice.content.decode()
     assert Round.objects.get(pk=counted_round.pk).phase == Phase.CLOSED
 
     login(client, councillor_sia)
-    desk = client.get(reverse("ballots:manage", args=[counted_round.pk])).content.decode()
+    desk = client.get(reverse("ballots:voting_desk", args=[counted_round.pk])).content.decode()
     assert "Approve and publish" in desk
     done = client.post(reverse("ballots:publish", args=[counted_round.pk]), follow=True)
     assert "The result is published" in done.content.decode()
@@ -485,3 +485,23 @@ def test_the_round_page_counts_who_has_voted(
         services.cast_ballot(voting_round, [ids[0]], code=code, declaration=DECLARED)
     page = client.get(voting_round.get_absolute_url()).content.decode()
     assert "2 people have voted so far" in page
+
+
+def test_the_voting_desk_view_is_named_like_its_url(client: Client, counted_round: Round) -> None:
+    from ballots import desk_views
+
+    url = reverse("ballots:voting_desk", args=[counted_round.pk])
+    assert url == f"/rounds/{counted_round.pk}/voting-desk/"
+    assert resolve(url).func is desk_views.voting_desk
+
+
+def test_ballot_templates_decide_nothing() -> None:
+    """Phases and the two-person rule are decided by the services; the pages show their flags."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "templates" / "ballots"
+    for template in sorted(folder.glob("*.html")):
+        text = template.read_text()
+        assert not re.search(r"\.(phase|status)\s*==", text), template.name
+        assert "publish_requested_by" not in text, template.name
+        assert "user.pk" not in text, template.name

@@ -1,0 +1,27 @@
+"""Who did something, as the ledger names them: one label for a person, whatever they did."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import audit
+from wards.access import roles_in
+from wards.models import Role, Ward
+
+# Staff at a terminal (management commands, the demo seeder): no signed-in person to name.
+COMMAND_LINE = audit.Actor("staff", "command-line")
+
+
+def ledger_actor(user: Any, ward: Ward) -> audit.Actor:
+    """The role a person acted in, under their stable pseudonym: "councillor" for a councillor of
+    the ward (staff or not, as budgets' services name them), "staff" for staff acting without
+    that role, "councillor" otherwise; `None` is staff on the command line.
+
+    Everyone who can act on a round's ballots (close, publish, codes, paper) is a councillor of
+    its ward or staff, so these are the only roles the ballots app records.
+    """
+    if user is None:
+        return COMMAND_LINE
+    if Role.COUNCILLOR not in roles_in(user, ward) and getattr(user, "is_staff", False):
+        return audit.actor_for(user, "staff")
+    return audit.actor_for(user, Role.COUNCILLOR.value)

@@ -1,0 +1,146 @@
+"""The councillors' voting desk: turnout, revoking codes, closing, publishing, paper batches.
+
+Views parse input, call one service, and render; permission checks go through wards.access.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from ballots import services
+from ballots.forms import PaperBatchForm
+from ballots.models import PaperBatch, Result
+from ballots.views import round_or_404
+from wards.access import Action, require
+
+
+@login_required
+@require_safe
+def voting_desk(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The councillors' voting desk: turnout (never counts before closing), close, publish."""
+    round = round_or_404(round_id)
+    require(request.user, Action.MANAGE_ROUND, round.ward)
+    result = Result.objects.filter(round=round).first()
+    return render(
+        request,
+        "ballots/voting_desk.html",
+        {
+            "round": round,
+            "turnout": services.turnout(round),
+            "assisted": services.assisted_count(round),
+            "result": result,
+            "batches": round.paper_batches.all(),
+            "desk": services.desk_actions(request.user, round, result),
+        },
+    )
+
+
+@login_required
+@require_POST
+def revoke(request: HttpRequest, round_id: int) -> HttpResponse:
+    round = round_or_404(round_id)
+    try:
+        services.revoke_code(
+            round,
+            request.POST.get("code", ""),
+            by=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "The code is revoked; it can no longer vote.")
+    return redirect("ballots:voting_desk", round_id=round.pk)
+
+
+@login_required
+@require_POST
+def close(request: HttpRequest, round_id: int) -> HttpResponse:
+    round = round_or_404(round_id)
+    try:
+        services.close_round(round, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("ballots:voting_desk", round_id=round.pk)
+    messages.success(request, "Voting is closed and the ballots have been counted.")
+    return redirect("ballots:results", round_id=round.pk)
+
+
+@login_required
+@require_POST
+def publish(request: HttpRequest, round_id: int) -> HttpResponse:
+    round = round_or_404(round_id)
+    try:
+        result = services.publish_round(round, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("ballots:voting_desk", round_id=round.pk)
+    if result.published_at is None:
+        messages.success(
+            request, "Publication requested. A second councillor must approve it to publish."
+        )
+    else:
+        messages.success(request, "The result is published.")
+    return redirect("ballots:results", round_id=round.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def paper(request: HttpRequest, round_id: int) -> HttpResponse:
+    round = round_or_404(round_id)
+    require(request.user, Action.ENTER_PAPER, round.ward)
+    form = PaperBatchForm(request.POST or None, round=round)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            batch = services.enter_paper_batch(
+                round,
+                polling_place=data["polling_place"],
+                by=request.user,
+                account=services.PaperAccount(
+                    data["issued"], data["spoilt"], data["unused"], data["cast"]
+                ),
+                ballots=data["ballots"],
+            )
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+        else:
+            messages.success(request, f"Entry saved: {batch.get_status_display().lower()}.")
+            return redirect("ballots:paper_batch", round_id=round.pk, batch_id=batch.pk)
+    return render(
+        request,
+        "ballots/paper.html",
+        {
+            "round": round,
+            "form": form,
+            "errors": errors,
+            "batches": round.paper_batches.prefetch_related("entries"),
+            "projects": services.ballot_projects(round),
+        },
+        status=400 if (request.method == "POST" and (errors or form.errors)) else 200,
+    )
+
+
+@login_required
+@require_safe
+def paper_batch(request: HttpRequest, round_id: int, batch_id: int) -> HttpResponse:
+    round = round_or_404(round_id)
+    require(request.user, Action.ENTER_PAPER, round.ward)
+    batch = get_object_or_404(PaperBatch, pk=batch_id, round=round)
+    return render(
+        request,
+        "ballots/paper_batch.html",
+        {
+            "round": round,
+            "batch": batch,
+            "differences": services.paper_differences(batch),
+            "rejections": batch.rejections.all(),
+            "entries": batch.entries.count(),
+        },
+    )

@@ -1,0 +1,231 @@
+"""Who may vote in a round, and when: residents, postcodes, codes, the declaration, and the voting
+window (checked again under a lock by whoever writes a ballot)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.utils import timezone
+
+from ballots import codes
+from ballots.models import (
+    EligibilityBasis,
+)
+from budgets.models import Phase, Round
+from wards.access import is_resident
+from wards.models import WardPostcode, normalise_postcode
+
+
+def is_resident_voter(user: Any, round: Round) -> bool:
+    """A registered resident of the round's area: the ward, or for a neighbourhood's round, a
+    resident recorded in that neighbourhood."""
+    return is_resident(user, round.ward, round.neighbourhood_id)
+
+
+def postcode_voting_open_to(user: Any, round: Round) -> bool:
+    """A signed-in person who is not a registered resident may vote by postcode here."""
+    return bool(
+        round.allow_postcode_voting
+        and user is not None
+        and user.is_authenticated
+        and not is_resident_voter(user, round)
+        and area_postcodes(round).exists()
+    )
+
+
+def area_postcodes(round: Round) -> Any:
+    postcodes = WardPostcode.objects.filter(ward=round.ward)
+    if round.neighbourhood_id is not None:
+        postcodes = postcodes.filter(neighbourhood_id=round.neighbourhood_id)
+    return postcodes
+
+
+def check_postcode(round: Round, postcode: str | None) -> None:
+    """Eligibility by postcode: it must be in the area's list (staff upload it as CSV); a
+    neighbourhood's round takes only that neighbourhood's postcodes."""
+    area = round.area_name
+    if not postcode:
+        raise PermissionDenied(
+            f"Enter the postcode where you live, work or study in {area}, or use the voting "
+            "code from your letter."
+        )
+    try:
+        normal = normalise_postcode(postcode)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    if not area_postcodes(round).filter(postcode=normal).exists():
+        raise ValidationError(
+            f"{normal} is not in {area}. Only people who live, work or study in "
+            f"{area} can vote here; if you have a voting code, use that instead."
+        )
+
+
+@dataclass(frozen=True)
+class VotingOptions:
+    """How this person may vote in this round: what the ballot page shows and the API asks."""
+
+    as_resident: bool  # signed in as a registered resident of the area
+    by_postcode: bool  # signed in, may vote by giving a postcode in the area's list
+    by_code: bool  # the round takes voting codes
+    bases: tuple[str, ...]  # what the voter may declare: live / work / study
+    min_age: int
+    area: str
+
+    @property
+    def needs_code(self) -> bool:
+        return not self.as_resident and not self.by_postcode
+
+    @property
+    def basis_choices(self) -> list[tuple[str, str]]:
+        """("live", "I live in Sparkbrook"), ... for the page's radio buttons."""
+        return [(b, f"I {b} in {self.area}") for b in self.bases]
+
+    @property
+    def who_can_vote(self) -> str:
+        return (
+            f"This vote is for people aged {self.min_age} or over who "
+            f"{_or(self.bases)} in {self.area}."
+        )
+
+
+def _or(words: Sequence[str]) -> str:
+    """'live, work or study'."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def code_format_problem(code: str) -> str | None:
+    """A typo the check character catches, found before the voter confirms."""
+    try:
+        codes.normalise_code(code)
+    except codes.CodeFormatError as exc:
+        return str(exc)
+    return None
+
+
+def voting_options(user: Any, round: Round) -> VotingOptions:
+    """The one answer to "how may this person vote here?" for the page and the API alike."""
+    bases = tuple(
+        basis
+        for basis, allowed in (
+            (EligibilityBasis.LIVE, round.eligible_live),
+            (EligibilityBasis.WORK, round.eligible_work),
+            (EligibilityBasis.STUDY, round.eligible_study),
+        )
+        if allowed
+    ) or (EligibilityBasis.LIVE.value,)
+    signed_in = user is not None and user.is_authenticated
+    return VotingOptions(
+        as_resident=bool(
+            round.allow_postcode_voting and signed_in and is_resident_voter(user, round)
+        ),
+        by_postcode=postcode_voting_open_to(user, round),
+        by_code=round.allow_code_voting,
+        bases=tuple(str(b) for b in bases),
+        min_age=round.min_age,
+        area=round.area_name,
+    )
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """What the voter declares, recorded as given: where they qualify, and their age."""
+
+    basis: str
+    age_confirmed: bool
+
+
+def check_declaration(round: Round, declaration: Declaration | None) -> str:
+    """The same declaration from every channel; returns the basis to record."""
+    options = voting_options(None, round)
+    if declaration is None or not declaration.basis:
+        raise ValidationError(
+            f"Say whether you {_or(options.bases)} in {round.area_name}.", code="declaration"
+        )
+    if declaration.basis not in options.bases:
+        raise ValidationError(
+            f"{options.who_can_vote} Choose one of: {', '.join(options.bases)}.",
+            code="declaration",
+        )
+    if not declaration.age_confirmed:
+        raise ValidationError(
+            f"Confirm that you are {round.min_age} or over: only people aged {round.min_age} "
+            "or over can vote in this round.",
+            code="declaration",
+        )
+    return declaration.basis
+
+
+VOTING_CLOSED = "Voting has closed in this round."
+VOTING_NOT_OPEN = "Voting has not opened in this round yet."
+
+
+def voting_window_problem(round: Round, now: datetime.datetime | None = None) -> str | None:
+    """Why a ballot arriving now is refused, or None: the phase AND the dates decide, whatever
+    the scheduler did or did not do."""
+    return _window_problem(round.phase, round.voting_start, round.voting_end, now)
+
+
+def _window_problem(
+    phase: str,
+    start: datetime.datetime | None,
+    end: datetime.datetime | None,
+    now: datetime.datetime | None = None,
+) -> str | None:
+    now = now or timezone.now()
+    if phase in (Phase.CLOSED, Phase.PUBLISHED):
+        return VOTING_CLOSED
+    if phase != Phase.VOTING or (start is not None and now < start):
+        return VOTING_NOT_OPEN
+    if end is not None and now >= end:
+        return VOTING_CLOSED
+    return None
+
+
+def refuse_outside_window_locked(round_id: int) -> None:
+    """Re-read the round's phase and dates under a shared lock (so a close cannot slip in until
+    we commit) and refuse a ballot outside the voting window."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT phase, voting_start, voting_end FROM budgets_round WHERE id = %s FOR SHARE",
+                [round_id],
+            )
+            row = cursor.fetchone()
+    else:
+        row = (
+            Round.objects.filter(pk=round_id)
+            .values_list("phase", "voting_start", "voting_end")
+            .first()
+        )
+    problem = _window_problem(*row) if row else VOTING_NOT_OPEN
+    if problem:
+        raise ValidationError(problem, code="not_voting")
+
+
+def lock_phase(round_id: int) -> str:
+    """Read the round's phase under a shared lock, so a close cannot slip in until we commit."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT phase FROM budgets_round WHERE id = %s FOR SHARE", [round_id])
+            row = cursor.fetchone()
+        return str(row[0]) if row else ""
+    return str(Round.objects.filter(pk=round_id).values_list("phase", flat=True).first() or "")
+
+
+def refuse_unless_voting(phase: str) -> None:
+    if phase == Phase.VOTING:
+        return
+    if phase in (Phase.CLOSED, Phase.PUBLISHED):
+        raise ValidationError("Voting has closed in this round.", code="not_voting")
+    raise ValidationError("Voting has not opened in this round yet.", code="not_voting")
+
+
+def refuse_outside_window(round: Round) -> None:
+    problem = voting_window_problem(round)
+    if problem:
+        raise ValidationError(problem, code="not_voting")

@@ -1,0 +1,391 @@
+"""The end of a round's vote: closing (the count, then forgetting who cast what), publishing with
+two councillors, what the voting desk offers whom, and who may see the result."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+import audit
+from ballots.actors import ledger_actor
+from ballots.counting import sha256_hex, shuffled, tally_round
+from ballots.models import (
+    Ballot,
+    BallotStatus,
+    CastToken,
+    Result,
+    Voter,
+)
+from ballots.paper import scrub_unresolved_paper_codes
+from ballots.receipts import turnout
+from ballots.sealing import seal_if_due
+from budgets.models import Phase, Round
+from budgets.services import enter_result_phase
+from wards.access import Action, can, require
+from wards.text import spreadsheet_safe
+
+logger = logging.getLogger(__name__)
+
+
+def close_round(round: Round, *, by: Any = None) -> Result:
+    """End voting, tally the counted ballots with the round's rule and store the result.
+
+    One transaction: a crash part-way leaves the round open and running it again finishes it;
+    closing a closed round returns its result (idempotent). `by=None` is the command line.
+    """
+    if by is not None:
+        require(by, Action.MANAGE_ROUND, round.ward)
+    with transaction.atomic():
+        locked = Round.objects.select_for_update().select_related("ward").get(pk=round.pk)
+        if locked.phase in (Phase.CLOSED, Phase.PUBLISHED):
+            return Result.objects.get(round=locked)
+        if locked.phase != Phase.VOTING:
+            raise ValidationError(
+                "Only a round in voting can be closed; this one is in "
+                f"{locked.get_phase_display()}."
+            )
+        # Listed here, marked sealed by forget_casting's rewrite below.
+        seal_if_due(locked, force=True, mark=False)
+        outcome, ballots_pb, comparison = tally_round(locked)
+        counts = turnout(locked)
+        # The published result.json is exactly these bytes, so anyone can check its hash
+        # against the round.closed and result.published events.
+        result_text = json.dumps(outcome, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+        result = Result.objects.create(
+            round=locked,
+            result_json=outcome,
+            result_text=result_text,
+            result_sha256=sha256_hex(result_text),
+            ballots_pb=ballots_pb,
+            ballots_sha256=outcome["ballots_sha256"],
+            comparison=comparison,
+            online_turnout=counts["online"],
+            paper_turnout=counts["paper"],
+        )
+        # Secret ballot: from here on nothing links a voter or code to a ballot, nor tells the
+        # order in which ballots were cast (see "What is stored about voters" in the README).
+        forget_casting(locked)
+        # Paper codes still in clear (batches never resolved) and the confirmation tokens that
+        # lead to receipts go too.
+        scrub_unresolved_paper_codes(locked)
+        CastToken.objects.filter(round=locked).delete()
+        enter_result_phase(locked, Phase.CLOSED, by=by, reason="voting closed; ballots counted")
+        audit.record(
+            "round.closed",
+            ward=locked.ward,
+            round=locked,
+            actor=ledger_actor(by, locked.ward),
+            payload={
+                "result_sha256": result.result_sha256,
+                "ballots_sha256": result.ballots_sha256,
+                "rule": outcome["rule"],
+                "sat": outcome["sat"],
+                # Nothing about the outcome is public before publication: result.published
+                # lists what was selected; here only the hashes bind the result.
+                "turnout": counts,
+            },
+        )
+        _checkpoint("round closed", locked)
+        # VACUUM cannot run inside a transaction: reclaim the old row versions once committed
+        # (robust: whatever happens there, the close stands and advance_rounds retries).
+        transaction.on_commit(lambda: reclaim_space(locked.pk), robust=True)
+    round.phase = Phase.CLOSED
+    return result
+
+
+# --- Forgetting who cast what, at close --------------------------------------------------------
+
+# The tables whose old row versions still hold the links that close cuts, until reclaimed.
+SECRECY_TABLES = (
+    "ballots_ballot",
+    "ballots_voter",
+    "ballots_votingcode",
+    "ballots_paperentry",
+    "ballots_casttoken",
+)
+
+
+def forget_casting(round: Round) -> None:
+    """Cut every link between voters, codes and ballots, and every trace of casting order.
+
+    Inside close_round's transaction, after the last seal and the count. The ballots (live and
+    replaced: a receipt must still say which) and the register are written again as new rows, in
+    an order drawn from the operating system's random source, with fresh ids and no voter, code or
+    date of casting (every row gets the day of close); the old rows are deleted. `reclaim_space`
+    then, after commit, rewrites the code rows and removes the old row versions.
+    """
+    today = timezone.localdate()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # Deleted rows are overwritten with zeros instead of left in free pages.
+            cursor.execute("PRAGMA secure_delete = ON")
+        else:
+            # Sort the rows in memory, not in temporary files (this transaction only).
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+        _rewrite_shuffled(
+            cursor,
+            Ballot,
+            round.pk,
+            {"voter_id": None, "cast_on": today, "sealed": True},
+            # Every ballot is sealed by now: a replaced one's supersession with it.
+            {"superseded_sealed": f"t.status = '{BallotStatus.REPLACED.value}'"},
+        )
+        _rewrite_shuffled(cursor, Voter, round.pk, {"voting_code_id": None, "created_on": today})
+
+
+def _rewrite_shuffled(
+    cursor: Any,
+    model: type[Ballot] | type[Voter],
+    round_id: int,
+    overrides: dict[str, Any],
+    expressions: Mapping[str, str] | None = None,
+) -> None:
+    """Replace a round's rows of `model` by copies inserted in a cryptographically random order.
+
+    Set-based: only the ids travel to Python (to be put in a random order, `shuffled`); the rows are
+    copied through a temporary table, deleted, and inserted again sorted by their drawn rank, so
+    new ids (from the table's ever-increasing sequence) and physical places follow that rank.
+    Every column the model has is copied, so a field added later is kept without change here.
+    """
+    quote = connection.ops.quote_name
+    postgres = connection.vendor == "postgresql"
+    table = quote(model._meta.db_table)
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    cursor.execute(f"SELECT id FROM {table} WHERE round_id = %s", [round_id])  # noqa: S608
+    ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return
+    ids = shuffled(ids)
+
+    def value(f: Any, row: str) -> str:
+        if expressions and f.column in expressions:
+            # Constant SQL of this module, never user input; `t.` names the old row.
+            return expressions[f.column].replace("t.", f"{row}.")
+        if f.column not in overrides:
+            return f"{row}.{quote(f.column)}"
+        # PostgreSQL needs the type of a NULL; SQLite would turn a date into a number.
+        return f"CAST(%s AS {f.db_type(connection)})" if postgres else "%s"
+
+    names = ", ".join(quote(f.column) for f in fields)
+    params = [overrides[f.column] for f in fields if f.column in overrides]
+    if postgres:
+        # One statement: the old rows are deleted and their copies inserted in the drawn order
+        # (a row deleted by this statement no longer holds its receipt's unique key).
+        picked = ", ".join(value(f, "old") for f in fields)
+        cursor.execute(
+            f"WITH old AS (DELETE FROM {table} WHERE round_id = %s RETURNING *) "  # noqa: S608
+            f"INSERT INTO {table} ({names}) SELECT {picked} FROM old "
+            "JOIN unnest(%s::bigint[]) WITH ORDINALITY AS r(old_id, rank) ON r.old_id = old.id "
+            "ORDER BY r.rank",
+            [round_id, *params, ids],
+        )
+        return
+    cursor.execute("DROP TABLE IF EXISTS cc_close_rank")
+    cursor.execute("DROP TABLE IF EXISTS cc_close_rows")
+    cursor.execute("CREATE TEMPORARY TABLE cc_close_rank (old_id bigint PRIMARY KEY, rank integer)")
+    cursor.executemany(
+        "INSERT INTO cc_close_rank (old_id, rank) VALUES (%s, %s)",
+        [(old, rank) for rank, old in enumerate(ids)],
+    )
+    picked = ", ".join(f"{value(f, 't')} AS {quote(f.column)}" for f in fields)
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE cc_close_rows AS SELECT r.rank AS cc_rank, {picked} "  # noqa: S608
+        f"FROM {table} t JOIN cc_close_rank r ON r.old_id = t.id",
+        params,
+    )
+    cursor.execute(f"DELETE FROM {table} WHERE round_id = %s", [round_id])  # noqa: S608
+    cursor.execute(
+        f"INSERT INTO {table} ({names}) SELECT {names} FROM cc_close_rows ORDER BY cc_rank"  # noqa: S608
+    )
+    cursor.execute("DROP TABLE cc_close_rows")
+    cursor.execute("DROP TABLE cc_close_rank")
+
+
+def reclaim_space(round_id: int | None = None) -> bool:
+    """Remove the old row versions close left behind (PostgreSQL: rewrite the round's code rows,
+    then VACUUM, which cannot run inside a transaction). Marks the results reclaimed;
+    `advance_rounds` retries any that are not. Returns False, and logs why without any personal
+    data, if it could not run."""
+    pending = Result.objects.filter(space_reclaimed_at__isnull=True)
+    if round_id is not None:
+        pending = pending.filter(round_id=round_id)
+    rounds = list(pending.values_list("round_id", flat=True))
+    if not rounds:
+        return True
+    if connection.vendor == "postgresql":
+        if connection.in_atomic_block:
+            return False  # called inside a transaction: advance_rounds will retry
+        try:
+            with connection.cursor() as cursor:
+                # A vote locks its code row (FOR UPDATE), which leaves the casting transaction's
+                # id in the row (xmax): rewriting the round's code rows drops those traces. Not
+                # inside close, where it would wait on a caster who waits on close (deadlock).
+                cursor.execute(
+                    "UPDATE ballots_votingcode SET revoke_reason = revoke_reason "
+                    "WHERE round_id = ANY(%s)",
+                    [rounds],
+                )
+                for table in SECRECY_TABLES:
+                    # ANALYZE too: the planner's samples of the old rows go with them.
+                    cursor.execute(f"VACUUM (ANALYZE) {table}")
+        except DatabaseError as exc:
+            logger.warning(
+                "Reclaiming ballot rows after close failed (%s); advance_rounds will retry",
+                type(exc).__name__,
+            )
+            return False
+    # SQLite: secure_delete already overwrote the deleted rows while closing.
+    Result.objects.filter(round_id__in=rounds).update(space_reclaimed_at=timezone.now())
+    return True
+
+
+def _checkpoint(reason: str, round: Round) -> None:
+    """Sign the ledger head inside the caller's transaction: if the server cannot sign, the
+    close or publication does not happen either, and the councillor is told why."""
+    from audit.signing import SigningKeyMissing
+
+    try:
+        audit.sign_checkpoint(reason, ward=round.ward, round=round)
+    except SigningKeyMissing as exc:
+        raise ValidationError(
+            f"The audit ledger cannot be signed, so nothing was changed. {exc}"
+        ) from None
+
+
+def publish_round(round: Round, *, by: Any = None) -> Result:
+    """Make a closed round's result public. From the web and API this needs two councillors:
+    the first asks, a second (different) one approves. `by=None` is staff on the command line.
+
+    Returns the result; `result.published_at` is None while it awaits the second approval.
+    """
+    if by is not None:
+        require(by, Action.MANAGE_ROUND, round.ward)
+    with transaction.atomic():
+        locked = Round.objects.select_for_update().select_related("ward").get(pk=round.pk)
+        if locked.phase == Phase.PUBLISHED:
+            return Result.objects.get(round=locked)
+        if locked.phase != Phase.CLOSED:
+            raise ValidationError("Close the round before publishing its result.")
+        result = Result.objects.select_for_update().get(round=locked)
+        if by is not None:
+            if result.publish_requested_by_id is None:
+                result.publish_requested_by = by
+                result.save(update_fields=["publish_requested_by"])
+                audit.record(
+                    "result.publication_requested",
+                    ward=locked.ward,
+                    round=locked,
+                    actor=ledger_actor(by, locked.ward),
+                    payload={"result_sha256": result.result_sha256},
+                )
+                return result
+            if _asked_to_publish(by, result):
+                raise ValidationError(
+                    "A second councillor must approve publication: you asked for it already."
+                )
+        result.published_at = timezone.now()
+        result.save(update_fields=["published_at"])
+        enter_result_phase(locked, Phase.PUBLISHED, by=by, reason="result published")
+        audit.record(
+            "result.published",
+            ward=locked.ward,
+            round=locked,
+            actor=ledger_actor(by, locked.ward),
+            payload={
+                "result_sha256": result.result_sha256,
+                "ballots_sha256": result.ballots_sha256,
+                "selected": result.result_json.get("selected", []),
+            },
+        )
+        _checkpoint("result published", locked)
+    round.phase = Phase.PUBLISHED
+    return result
+
+
+def _asked_to_publish(user: Any, result: Result) -> bool:
+    """The two-person rule: whoever asked for publication cannot also approve it."""
+    return result.publish_requested_by_id is not None and result.publish_requested_by_id == user.pk
+
+
+def voting_open(round: Round) -> bool:
+    """Ballots (online and paper) are taken, and voting can be closed."""
+    return round.phase == Phase.VOTING
+
+
+def awaiting_publication(round: Round) -> bool:
+    """Counted, and waiting for two councillors to publish the result."""
+    return round.phase == Phase.CLOSED
+
+
+@dataclass(frozen=True)
+class DeskActions:
+    """What the voting desk offers this person now; the services refuse anything else."""
+
+    can_close: bool
+    can_revoke_codes: bool
+    can_enter_paper: bool  # may see and enter paper batches
+    can_add_paper_batch: bool
+    publishing: bool  # the result awaits publication and this person may take part in it
+    can_ask_to_publish: bool
+    can_approve_publication: bool
+    asked_by_you: bool  # this person asked for publication; a second councillor must approve
+
+
+def desk_actions(user: Any, round: Round, result: Result | None = None) -> DeskActions:
+    """The voting desk's buttons for `user`, decided by the same rules as close_round,
+    revoke_code, enter_paper_batch and publish_round."""
+    manages = can(user, Action.MANAGE_ROUND, round.ward)
+    paper = can(user, Action.ENTER_PAPER, round.ward)
+    voting = voting_open(round)
+    if result is None:
+        result = Result.objects.filter(round=round).first()
+    publishing = manages and awaiting_publication(round) and result is not None
+    asked = publishing and result is not None and result.publish_requested_by_id is not None
+    mine = asked and result is not None and _asked_to_publish(user, result)
+    return DeskActions(
+        can_close=manages and voting,
+        can_revoke_codes=manages and voting,
+        can_enter_paper=paper,
+        can_add_paper_batch=paper and voting,
+        publishing=publishing,
+        can_ask_to_publish=publishing and not asked,
+        can_approve_publication=asked and not mine,
+        asked_by_you=mine,
+    )
+
+
+def can_see_result(user: Any, round: Round) -> bool:
+    """The public once published; the ward's councillors and auditors from closing."""
+    if round.phase == Phase.PUBLISHED:
+        return True
+    if round.phase == Phase.CLOSED:
+        return can(user, Action.AUDIT, round.ward) or can(user, Action.MANAGE_ROUND, round.ward)
+    return False
+
+
+def result_csv(result: Result) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["project_id", "title", "cost_pence", "votes", "selected", "reason"])
+    titles = dict(result.round.proposals.values_list("pk", "title"))
+    for p in result.result_json.get("projects", []):
+        row = [
+            p["id"],
+            titles.get(int(p["id"]), ""),
+            p["cost"],
+            p["votes"],
+            "yes" if p["selected"] else "no",
+            p.get("reason", ""),
+        ]
+        # A title typed as "=HYPERLINK(...)" must stay text in whoever's spreadsheet opens it.
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
+    return out.getvalue()

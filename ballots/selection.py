@@ -1,0 +1,193 @@
+"""The ballot paper and what a selection on it adds up to: the projects on the ballot, reading a
+selection from a form or the API, and checking it against every rule of the round's ballot."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+
+from budgets.models import BallotType, Phase, Proposal, Round
+from wards.money import format_pence
+
+PB_VOTE_TYPE = {
+    BallotType.KNAPSACK: "approval",
+    BallotType.APPROVAL: "approval",
+    BallotType.CUMULATIVE: "cumulative",
+    BallotType.RANKED: "ordinal",
+}
+
+Selection = list[int] | dict[int, int]
+T = TypeVar("T")
+
+
+BALLOT_CACHE_SECONDS = 30
+_BALLOT_CACHE: dict[tuple[Any, ...], tuple[float, list[Proposal]]] = {}
+
+
+def ballot_projects(round: Round) -> list[Proposal]:
+    """The projects on the ballot, in a stable order.
+
+    While voting, the ballot cannot change (reviews are over and settings are frozen), so each
+    worker keeps it in memory instead of asking the database on every ballot.
+    """
+    if round.phase != Phase.VOTING:
+        return list(round.proposals.on_ballot().order_by("title", "id"))
+    key = (round.pk, round.created_at, round.settings_frozen_at)
+    now = time.monotonic()
+    cached = _BALLOT_CACHE.get(key)
+    if cached is None or now - cached[0] > BALLOT_CACHE_SECONDS:
+        if len(_BALLOT_CACHE) > 256:
+            _BALLOT_CACHE.clear()
+        cached = (now, list(round.proposals.on_ballot().order_by("title", "id")))
+        _BALLOT_CACHE[key] = cached
+    return cached[1]
+
+
+def _whole(value: Any) -> int | None:
+    """`value` as a whole number, or None if it is not one.
+
+    JSON numbers arrive as int or float (1e400 is float inf, which int() cannot take), form
+    fields as text; True is not 1 here, and 2.5 is not 2."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None  # False for inf and NaN
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text[1:] if text[:1] in ("+", "-") else text
+        if digits.isdecimal() and len(digits) <= 30:
+            return int(text)
+    return None
+
+
+def _ints(values: Iterable[Any], what: str) -> list[int]:
+    out = []
+    for value in values:
+        number = _whole(value)
+        if number is None:
+            raise ValidationError(f"{what} {value!r} is not a project on this ballot.")
+        out.append(number)
+    return out
+
+
+def parse_selection(round: Round, data: Mapping[str, Any]) -> Selection:
+    """Read a selection from API JSON or form data, per the round's ballot type.
+
+    API: {"projects": [ids]}, {"points": {id: n}} or {"ranking": [ids]}. Forms send the same
+    names (`projects` as repeated values, `points-<id>`, `rank-<id>`).
+    """
+    kind = round.ballot_type
+    if kind in (BallotType.KNAPSACK, BallotType.APPROVAL):
+        raw = data.get("projects", [])
+        if isinstance(raw, (str, int)):
+            raw = [raw]
+        if not isinstance(raw, list):
+            raise ValidationError("`projects` must be a list of project ids.")
+        return _ints(raw, "Project")
+    if kind == BallotType.CUMULATIVE:
+        raw = data.get("points")
+        if raw is None:
+            raw = {
+                key.removeprefix("points-"): value
+                for key, value in data.items()
+                if key.startswith("points-") and str(value).strip() not in {"", "0"}
+            }
+        if not isinstance(raw, dict):
+            raise ValidationError("`points` must map project ids to whole numbers of points.")
+        points: dict[int, int] = {}
+        for pid, value in raw.items():
+            (project,) = _ints([pid], "Project")
+            n = _whole(value)
+            if n is None:
+                raise ValidationError(f"Points must be whole numbers, not {value!r}.")
+            if n < 0:
+                raise ValidationError("Points cannot be negative.")
+            if n:
+                points[project] = n
+        return points
+    raw = data.get("ranking")
+    if raw is None:
+        ranks: list[tuple[int, int]] = []
+        for key, value in data.items():
+            if key.startswith("rank-") and str(value).strip():
+                rank, pid = _whole(value), _whole(key.removeprefix("rank-"))
+                if rank is None or pid is None:
+                    raise ValidationError("Ranks must be whole numbers like 1, 2, 3.")
+                ranks.append((rank, pid))
+        if len({r for r, _ in ranks}) != len(ranks):
+            raise ValidationError("Give each project a different rank.")
+        raw = [pid for _, pid in sorted(ranks)]
+    if not isinstance(raw, list):
+        raise ValidationError("`ranking` must be a list of project ids, favourite first.")
+    return _ints(raw, "Project")
+
+
+@dataclass(frozen=True)
+class SelectionCheck:
+    """What a selection adds up to, for the running total and the review page."""
+
+    chosen: list[Proposal]
+    total_pence: int
+    points_used: int
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_selection(
+    round: Round, selection: Selection, projects: Sequence[Proposal]
+) -> SelectionCheck:
+    """Every rule of the round's ballot, checked on the server whatever the client sent."""
+    by_id = {p.pk: p for p in projects}
+    ids = list(selection)
+    problems: list[str] = []
+    unknown = [pid for pid in ids if pid not in by_id]
+    if unknown:
+        problems.append(
+            f"Project {unknown[0]} is not on this ballot."
+            if len(unknown) == 1
+            else f"Projects {', '.join(map(str, unknown))} are not on this ballot."
+        )
+    if len(set(ids)) != len(ids):
+        problems.append("Each project can be chosen only once.")
+    chosen = [by_id[pid] for pid in dict.fromkeys(ids) if pid in by_id]
+    total = sum(p.cost_pence for p in chosen)
+    points_used = sum(selection.values()) if isinstance(selection, dict) else 0
+    kind = round.ballot_type
+    if not ids:
+        problems.append("Choose at least one project.")
+    if kind == BallotType.KNAPSACK and total > round.budget_pence:
+        problems.append(
+            f"The projects you chose cost {format_pence(total)}, more than the "
+            f"{format_pence(round.budget_pence)} budget. Remove "
+            f"{format_pence(total - round.budget_pence)} or more."
+        )
+    if kind == BallotType.APPROVAL:
+        if round.min_choices and len(chosen) < round.min_choices:
+            problems.append(f"Choose at least {round.min_choices} projects.")
+        if round.max_choices and len(chosen) > round.max_choices:
+            problems.append(f"Choose at most {round.max_choices} projects.")
+    if kind == BallotType.CUMULATIVE and round.max_points and points_used > round.max_points:
+        problems.append(
+            f"You used {points_used} points; you have {round.max_points} to spread. "
+            f"Take away {points_used - round.max_points}."
+        )
+    if kind == BallotType.RANKED and round.max_choices and len(chosen) > round.max_choices:
+        problems.append(f"Rank at most {round.max_choices} projects.")
+    return SelectionCheck(chosen, total, points_used, problems)
+
+
+def canonical_selection(round: Round, selection: Selection) -> Any:
+    if isinstance(selection, dict):
+        return {str(k): v for k, v in sorted(selection.items())}
+    if round.ballot_type == BallotType.RANKED:
+        return [str(pid) for pid in selection]
+    return sorted(str(pid) for pid in selection)
