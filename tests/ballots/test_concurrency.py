@@ -29,7 +29,7 @@ def _postgres_only() -> None:
 
 
 @pytest.fixture
-def voting_round() -> Round:
+def nechells_round() -> Round:
     ward = Ward.objects.create(name="Nechells", slug="nechells", chest_pence=10_000_000)
     round = Round.objects.create(
         ward=ward, title="Nechells 2026", budget_pence=10_000_000, phase=Phase.VOTING
@@ -70,14 +70,14 @@ def _run_at_once(workers: list[Callable[[], Any]]) -> list[Any]:
 
 
 def test_fifty_simultaneous_changes_from_one_code_leave_one_counted_ballot(
-    voting_round: Round,
+    nechells_round: Round,
 ) -> None:
-    (code,) = services.issue_codes(voting_round, 1)
-    ids = list(voting_round.proposals.values_list("pk", flat=True))
+    (code,) = services.issue_codes(nechells_round, 1)
+    ids = list(nechells_round.proposals.values_list("pk", flat=True))
 
     def vote(i: int) -> Callable[[], services.CastResult]:
         return lambda: services.cast_ballot(
-            Round.objects.get(pk=voting_round.pk),
+            Round.objects.get(pk=nechells_round.pk),
             [ids[i % len(ids)]],
             code=code,
             declaration=DECLARED,
@@ -88,65 +88,65 @@ def test_fifty_simultaneous_changes_from_one_code_leave_one_counted_ballot(
     assert errors == []
     receipts = [r.receipt for r in results]
     assert len(set(receipts)) == 50
-    live = Ballot.objects.filter(round=voting_round, status=BallotStatus.LIVE)
+    live = Ballot.objects.filter(round=nechells_round, status=BallotStatus.LIVE)
     assert live.count() == 1
-    assert Ballot.objects.filter(round=voting_round, status=BallotStatus.REPLACED).count() == 49
-    assert Voter.objects.filter(round=voting_round).count() == 1
+    assert Ballot.objects.filter(round=nechells_round, status=BallotStatus.REPLACED).count() == 49
+    assert Voter.objects.filter(round=nechells_round).count() == 1
     statuses = sorted(services.receipt_status(r).status for r in receipts)
     assert statuses == ["pending"] + ["replaced"] * 49
-    assert services.turnout(voting_round)["total"] == 1
+    assert services.turnout(nechells_round)["total"] == 1
 
 
-def test_many_codes_at_once_each_get_one_ballot(voting_round: Round) -> None:
-    issued = services.issue_codes(voting_round, 16)
-    pid = voting_round.proposals.values_list("pk", flat=True).first()
+def test_many_codes_at_once_each_get_one_ballot(nechells_round: Round) -> None:
+    issued = services.issue_codes(nechells_round, 16)
+    pid = nechells_round.proposals.values_list("pk", flat=True).first()
     results = _run_at_once(
         [
             (
                 lambda c=c: services.cast_ballot(
-                    Round.objects.get(pk=voting_round.pk), [pid], code=c, declaration=DECLARED
+                    Round.objects.get(pk=nechells_round.pk), [pid], code=c, declaration=DECLARED
                 )
             )
             for c in issued
         ]
     )
     assert not [r for r in results if isinstance(r, Exception)]
-    assert Ballot.objects.filter(round=voting_round, status=BallotStatus.LIVE).count() == 16
+    assert Ballot.objects.filter(round=nechells_round, status=BallotStatus.LIVE).count() == 16
 
 
-def test_a_ballot_racing_the_close_is_either_counted_or_refused(voting_round: Round) -> None:
-    issued = services.issue_codes(voting_round, 12)
-    pid = voting_round.proposals.values_list("pk", flat=True).first()
+def test_a_ballot_racing_the_close_is_either_counted_or_refused(nechells_round: Round) -> None:
+    issued = services.issue_codes(nechells_round, 12)
+    pid = nechells_round.proposals.values_list("pk", flat=True).first()
     workers: list[Callable[[], Any]] = [
         (
             lambda c=c: services.cast_ballot(
-                Round.objects.get(pk=voting_round.pk), [pid], code=c, declaration=DECLARED
+                Round.objects.get(pk=nechells_round.pk), [pid], code=c, declaration=DECLARED
             )
         )
         for c in issued
     ]
-    workers.insert(6, lambda: services.close_round(Round.objects.get(pk=voting_round.pk)))
+    workers.insert(6, lambda: services.close_round(Round.objects.get(pk=nechells_round.pk)))
     results = _run_at_once(workers)
     casts = [r for i, r in enumerate(results) if i != 6]
     accepted = {r.receipt for r in casts if isinstance(r, services.CastResult)}
     refused = [r for r in casts if isinstance(r, Exception)]
     assert all("Voting has closed" in " ".join(getattr(r, "messages", [str(r)])) for r in refused)
-    voting_round.refresh_from_db()
-    assert voting_round.phase == Phase.CLOSED
-    result = voting_round.result
+    nechells_round.refresh_from_db()
+    assert nechells_round.phase == Phase.CLOSED
+    result = nechells_round.result
     published_ids = {
         line.split(";")[0] for line in result.ballots_pb.split("VOTES\n", 1)[1].splitlines()[1:]
     }
     # Every accepted ballot was counted, and nothing else was.
     assert published_ids == accepted
     assert result.online_turnout == len(accepted)
-    assert not Ballot.objects.filter(round=voting_round, voter__isnull=False).exists()
+    assert not Ballot.objects.filter(round=nechells_round, voter__isnull=False).exists()
 
 
-def test_database_refuses_two_live_ballots_for_one_voter(voting_round: Round) -> None:
-    voter = Voter.objects.create(round=voting_round, key="k" * 64, channel=Channel.ONLINE)
+def test_database_refuses_two_live_ballots_for_one_voter(nechells_round: Round) -> None:
+    voter = Voter.objects.create(round=nechells_round, key="k" * 64, channel=Channel.ONLINE)
     Ballot.objects.create(
-        round=voting_round,
+        round=nechells_round,
         voter=voter,
         receipt="AAAA-BBBB-CCCC-DDDD",
         channel=Channel.ONLINE,
@@ -155,7 +155,7 @@ def test_database_refuses_two_live_ballots_for_one_voter(voting_round: Round) ->
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         Ballot.objects.create(
-            round=voting_round,
+            round=nechells_round,
             voter=voter,
             receipt="AAAA-BBBB-CCCC-EEEE",
             channel=Channel.ONLINE,
@@ -164,15 +164,15 @@ def test_database_refuses_two_live_ballots_for_one_voter(voting_round: Round) ->
         )
 
 
-def test_a_double_click_on_cast_casts_once(voting_round: Round) -> None:
+def test_a_double_click_on_cast_casts_once(nechells_round: Round) -> None:
     """Ten submissions of one confirmation at once: one ballot, and all answer with it."""
-    (code,) = services.issue_codes(voting_round, 1)
-    pid = voting_round.proposals.values_list("pk", flat=True).first()
-    token = services.new_cast_token(voting_round)
+    (code,) = services.issue_codes(nechells_round, 1)
+    pid = nechells_round.proposals.values_list("pk", flat=True).first()
+    token = services.new_cast_token(nechells_round)
 
     def confirm() -> str:
         return services.cast_with_token(
-            Round.objects.get(pk=voting_round.pk),
+            Round.objects.get(pk=nechells_round.pk),
             [pid],
             token=token,
             code=code,
@@ -181,29 +181,29 @@ def test_a_double_click_on_cast_casts_once(voting_round: Round) -> None:
 
     results = _run_at_once([confirm] * 10)
     assert results == [token] * 10, results
-    assert Ballot.objects.filter(round=voting_round).count() == 1
-    found = services.cast_by_token(voting_round, token)
+    assert Ballot.objects.filter(round=nechells_round).count() == 1
+    found = services.cast_by_token(nechells_round, token)
     assert found is not None and found.receipt == Ballot.objects.get().receipt
 
 
-def test_an_account_and_its_code_racing_leave_one_live_ballot(voting_round: Round) -> None:
+def test_an_account_and_its_code_racing_leave_one_live_ballot(nechells_round: Round) -> None:
     """The same person submitting with their account and with a code at the same moment."""
     from django.contrib.auth import get_user_model
 
     from wards.models import Membership, Role
 
     user = get_user_model().objects.create_user("nadia", password="x")
-    Membership.objects.create(user=user, ward=voting_round.ward, role=Role.RESIDENT)
-    codes = services.issue_codes(voting_round, 4)
-    pid = voting_round.proposals.values_list("pk", flat=True).first()
+    Membership.objects.create(user=user, ward=nechells_round.ward, role=Role.RESIDENT)
+    codes = services.issue_codes(nechells_round, 4)
+    pid = nechells_round.proposals.values_list("pk", flat=True).first()
     workers: list[Callable[[], Any]] = [
         lambda: services.cast_ballot(
-            Round.objects.get(pk=voting_round.pk), [pid], user=user, declaration=DECLARED
+            Round.objects.get(pk=nechells_round.pk), [pid], user=user, declaration=DECLARED
         )
     ] * 3 + [
         (
             lambda c=c: services.cast_ballot(
-                Round.objects.get(pk=voting_round.pk),
+                Round.objects.get(pk=nechells_round.pk),
                 [pid],
                 user=user,
                 code=c,
@@ -213,6 +213,6 @@ def test_an_account_and_its_code_racing_leave_one_live_ballot(voting_round: Roun
         for c in codes
     ]
     _run_at_once(workers)
-    assert Ballot.objects.filter(round=voting_round, status=BallotStatus.LIVE).count() == 1, (
+    assert Ballot.objects.filter(round=nechells_round, status=BallotStatus.LIVE).count() == 1, (
         "one person, one live ballot"
     )

@@ -60,7 +60,8 @@ def review_round(sparkbrook: Ward) -> Round:
 
 
 @pytest.fixture
-def voting_round(sparkbrook: Ward) -> Round:
+def round_in_voting(sparkbrook: Ward) -> Round:
+    """A budgets-only round in voting (no ballot projects: tests/ballots has those)."""
     return make_round(sparkbrook, Phase.VOTING)
 
 

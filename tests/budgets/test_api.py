@@ -69,10 +69,10 @@ def test_drafts_are_visible_to_their_councillors_only(
     assert sam.get("/api/v1/rounds/").json()["count"] == 1
 
 
-def test_round_detail(client: Client, voting_round: Round) -> None:
-    data = client.get(f"/api/v1/rounds/{voting_round.pk}/").json()
+def test_round_detail(client: Client, round_in_voting: Round) -> None:
+    data = client.get(f"/api/v1/rounds/{round_in_voting.pk}/").json()
     assert set(data) >= ROUND_FIELDS
-    assert data["id"] == voting_round.pk
+    assert data["id"] == round_in_voting.pk
     assert client.get("/api/v1/rounds/999999/").status_code == 404
 
 
@@ -138,10 +138,10 @@ def test_round_writes_are_refused_to_others(
 
 
 def test_frozen_settings_refused_through_the_api(
-    client: Client, councillor_sam: Any, voting_round: Round
+    client: Client, councillor_sam: Any, round_in_voting: Round
 ) -> None:
     response = login(client, councillor_sam).patch(
-        f"/api/v1/rounds/{voting_round.pk}/", {"rule": "mes"}, content_type="application/json"
+        f"/api/v1/rounds/{round_in_voting.pk}/", {"rule": "mes"}, content_type="application/json"
     )
     assert response.status_code == 400
     assert "frozen" in response.json()["reason"]

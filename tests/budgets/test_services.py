@@ -152,10 +152,10 @@ def test_phases_move_one_step_and_are_recorded(councillor_sam: Any, draft_round:
     ("to", "service"), [("closed", "close_round"), ("published", "publish_round")]
 )
 def test_closed_and_published_are_left_to_the_ballots_app(
-    councillor_sam: Any, voting_round: Round, to: str, service: str
+    councillor_sam: Any, round_in_voting: Round, to: str, service: str
 ) -> None:
     with pytest.raises(ValidationError, match=service):
-        services.change_phase(voting_round, to, by=councillor_sam)
+        services.change_phase(round_in_voting, to, by=councillor_sam)
 
 
 def test_voting_waits_for_every_review_and_a_feasible_project(
@@ -191,8 +191,8 @@ def test_another_wards_councillor_cannot_change_phase(
             services.change_phase(draft_round, Phase.PROPOSALS, by=person)
 
 
-def test_enter_result_phase_is_the_ballots_apps_way_in(voting_round: Round) -> None:
-    round = services.enter_result_phase(voting_round, Phase.CLOSED, by=None)
+def test_enter_result_phase_is_the_ballots_apps_way_in(round_in_voting: Round) -> None:
+    round = services.enter_result_phase(round_in_voting, Phase.CLOSED, by=None)
     assert round.phase == Phase.CLOSED
     assert last_event("round.phase_changed").actor_role == "system"
     with pytest.raises(ValidationError):

@@ -189,19 +189,19 @@ def counter() -> Iterator[None]:
 
 
 def test_the_round_page_shows_turnout_from_the_registered_counter(
-    client: Client, voting_round: Round, counter: None
+    client: Client, round_in_voting: Round, counter: None
 ) -> None:
-    html = client.get(f"/rounds/{voting_round.pk}/").text
+    html = client.get(f"/rounds/{round_in_voting.pk}/").text
     assert "7 people have voted so far" in html
 
 
 def test_without_a_counter_the_round_page_leaves_turnout_out(
-    client: Client, voting_round: Round
+    client: Client, round_in_voting: Round
 ) -> None:
     previous = hooks.get_turnout()
     hooks.unregister_turnout()
     try:
-        html = client.get(f"/rounds/{voting_round.pk}/").text
+        html = client.get(f"/rounds/{round_in_voting.pk}/").text
     finally:
         if previous is not None:
             hooks.register_turnout(previous)

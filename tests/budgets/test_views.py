@@ -160,20 +160,20 @@ def test_unknown_ward_is_404(client: Client, councillor_sam: Any) -> None:
 
 
 def test_frozen_settings_are_locked_on_the_edit_page(
-    client: Client, councillor_sam: Any, voting_round: Round
+    client: Client, councillor_sam: Any, round_in_voting: Round
 ) -> None:
     login(client, councillor_sam)
-    page = client.get(f"/rounds/{voting_round.pk}/edit/")
+    page = client.get(f"/rounds/{round_in_voting.pk}/edit/")
     assert "ballot settings are frozen" in body(page)
     response = client.post(
-        f"/rounds/{voting_round.pk}/edit/",
+        f"/rounds/{round_in_voting.pk}/edit/",
         {**ROUND_POST, "rule": "mes", "title": "Renamed", "reason": "Typo"},
     )
     assert response.status_code == 302
-    voting_round.refresh_from_db()
-    assert voting_round.title == "Renamed"
-    assert voting_round.rule == "greedy"  # the locked field kept its value
-    assert voting_round.budget_pence == 5_000_000
+    round_in_voting.refresh_from_db()
+    assert round_in_voting.title == "Renamed"
+    assert round_in_voting.rule == "greedy"  # the locked field kept its value
+    assert round_in_voting.budget_pence == 5_000_000
 
 
 # --- proposals list -------------------------------------------------------------------------
