@@ -7,6 +7,7 @@ exact values (integers or fractions), rounded only there.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -21,6 +22,9 @@ from .satisfaction import Utilities
 from .votes_needed import added_weight, greedy_votes_needed, mes_votes_needed
 
 __all__ = ["Explainer", "run_mes"]
+
+# A bound on the float engine's error, relative to the budget (see `Explainer._shown`).
+FLOAT_ERROR = 1e-12
 
 
 def run_mes(matrix: ProfileMatrix, util: Utilities, budget: int, record: bool) -> MesOutcome:
@@ -96,6 +100,17 @@ class Explainer:
             details=self.details,
         )
 
+    def _shown(self, approx: float, exact: Callable[[], Fraction]) -> str:
+        """Money the float engine computed, as the exact value would be shown.
+
+        MES budgets are floats within a few ulps of the exact ones: far less than a millionth of
+        a millionth of the budget (`FLOAT_ERROR`). When every amount that close to `approx` is
+        shown alike, `approx` is shown; otherwise (a half penny, or a whole unit, in reach) the
+        exact Fraction is computed and rounded, half to even, by `Money`.
+        """
+        error = FLOAT_ERROR * max(abs(approx), self.budget)
+        return self.money(approx if self.money.certain(approx, error) else exact())
+
     def _tie_note(self, j: int, group: list[int], what: str) -> str:
         others = [self.matrix.pids[k] for k in group if k != j]
         return f" (tied with {', '.join(others)} on {what}; {TIE_RULE})"
@@ -166,7 +181,8 @@ class Explainer:
             supporters = rnd.supporters
             text = (
                 f"funded{phase} in round {k + 1}: its {supporters:,} supporters each paid at most "
-                f"{money(rnd.max_payment)} towards its cost of {money(m.costs[j])}"
+                f"{self._shown(rnd.max_payment, lambda k=k: outcome.exact_max_payment(k))} "
+                f"towards its cost of {money(m.costs[j])}"
             )
             if rnd.paid_everything:
                 text += f" ({rnd.paid_everything:,} of them paid all they had left)"
@@ -199,8 +215,13 @@ class Explainer:
                 )
             else:
                 left = outcome.left.get(j)
+                shown = (
+                    money(0)
+                    if left is None
+                    else self._shown(left, lambda j=j: outcome.exact_left(j))
+                )
                 self.reasons[j] = (
-                    f"not funded: its supporters had {money(left or 0.0)} left between them, "
+                    f"not funded: its supporters had {shown} left between them, "
                     f"it cost {money(m.costs[j])}"
                 )
 
@@ -285,10 +306,7 @@ class Explainer:
         outcome = run_phragmen(m, self.budget)
         for k, rnd in enumerate(outcome.rounds):
             j = rnd.project
-            text = (
-                f"funded in round {k + 1}: its supporters' load rose to "
-                f"{money(float(rnd.load))} each"
-            )
+            text = f"funded in round {k + 1}: its supporters' load rose to {money(rnd.load)} each"
             if rnd.tied_with:
                 text += self._tie_note(j, [j, *rnd.tied_with], "the resulting load")
                 self.ties.append(

@@ -51,9 +51,22 @@ class MesOutcome:
     budget_per_voter: Fraction
     left: dict[int, float]
     total_paid: float
+    run: _Run | None = None  # recorded runs: exact arithmetic on demand, for explanations
 
     def cost(self, matrix: ProfileMatrix) -> int:
         return sum(matrix.costs[j] for j in self.selected) + sum(matrix.costs[j] for j in self.free)
+
+    # The floats above (`max_payment`, `left`) are within a few ulps of the exact values; an
+    # explanation that would round them differently asks for the exact Fraction instead.
+    def exact_max_payment(self, k: int) -> Fraction:
+        """The largest payment in round k (0-based), exactly."""
+        assert self.run is not None
+        return self.run.exact_max_payment(k)
+
+    def exact_left(self, j: int) -> Fraction:
+        """What project j's supporters had left between them at the end, exactly."""
+        assert self.run is not None
+        return self.run.exact_left(j)
 
 
 @dataclass
@@ -241,6 +254,15 @@ class _Run:
     def exact_rho(self, j: int) -> Fraction | None:
         return self._exact_rho(j, len(self.r_project))
 
+    def exact_max_payment(self, r: int) -> Fraction:
+        budgets, us, _ = self._groups(self.r_project[r], r)
+        rho = self.exact_round_rho(r)
+        return max((min(rho * u, b) for b, u in zip(budgets, us, strict=True)), default=Fraction(0))
+
+    def exact_left(self, j: int) -> Fraction:
+        budgets, _, counts = self._groups(j, len(self.r_project))
+        return sum((c * b for b, c in zip(budgets, counts, strict=True)), Fraction(0))
+
     # ---- float fast path -------------------------------------------------------------------
     def float_rho(self, j: int) -> float | None:
         """rho of project j in floats; None if its supporters cannot afford it (decided exactly
@@ -404,4 +426,5 @@ class _Run:
             budget_per_voter=self.start,
             left=left,
             total_paid=total_paid,
+            run=self if self.record else None,
         )
