@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 from ._matrix import ProfileMatrix
@@ -181,7 +182,7 @@ class Explainer:
             supporters = rnd.supporters
             text = (
                 f"funded{phase} in round {k + 1}: its {supporters:,} supporters each paid at most "
-                f"{self._shown(rnd.max_payment, lambda k=k: outcome.exact_max_payment(k))} "
+                f"{self._shown(rnd.max_payment, partial(outcome.exact_max_payment, k))} "
                 f"towards its cost of {money(m.costs[j])}"
             )
             if rnd.paid_everything:
@@ -216,9 +217,7 @@ class Explainer:
             else:
                 left = outcome.left.get(j)
                 shown = (
-                    money(0)
-                    if left is None
-                    else self._shown(left, lambda j=j: outcome.exact_left(j))
+                    money(0) if left is None else self._shown(left, partial(outcome.exact_left, j))
                 )
                 self.reasons[j] = (
                     f"not funded: its supporters had {shown} left between them, "
