@@ -13,7 +13,11 @@ Speed and exactness:
 - every decision near a tie or a threshold (within a relative 1e-9) is re-decided in exact rational
   arithmetic. For that, voters are grouped into classes with identical exact budgets (same
   starting share, same payment history); a class's exact budget is computed only when a decision
-  needs it, so exact work is done only where floats could be wrong.
+  needs it, so exact work is done only where floats could be wrong (explanations included:
+  `MesOutcome.exact_max_payment` / `exact_left` when a float would round the other way).
+
+Over 400 lines on purpose: the float fast path and the exact arithmetic that re-decides it
+belong in one place.
 """
 
 from __future__ import annotations
