@@ -52,11 +52,13 @@ class Sat(models.TextChoices):
     CARDINALITY = "cardinality", "Cardinality: the number of chosen projects funded"
 
 
-# Which tallying rules each ballot type can feed (the core's capabilities, restated for forms).
+# Which tallying rules each ballot type can feed: the core's table (ballots.tally.core
+# rules_for_vote_type), restated because budgets may not import the core;
+# tests/budgets/test_rule_table.py keeps the two equal.
 ALLOWED_RULES: dict[str, frozenset[str]] = {
     BallotType.KNAPSACK: frozenset({"greedy", "optimal", "mes", "mes-add1", "phragmen"}),
     BallotType.APPROVAL: frozenset({"greedy", "optimal", "mes", "mes-add1", "phragmen"}),
-    BallotType.CUMULATIVE: frozenset({"greedy", "optimal", "mes"}),
+    BallotType.CUMULATIVE: frozenset({"greedy", "optimal", "mes", "mes-add1"}),
     BallotType.RANKED: frozenset({"greedy"}),
 }
 # Rules whose satisfaction measure can be chosen; the others always use cost satisfaction.

@@ -11,7 +11,8 @@ auditors can run it on their own machines (`python -m ballots.tally FILE.pb --ru
 
 from __future__ import annotations
 
-from .core import RULES, ProjectResult, Result, compare, tally
+from .comparison import compare
+from .core import RULES, ProjectResult, Result, tally
 from .core import VERSION as __version__
 from .errors import (
     InvalidBallotError,

@@ -103,7 +103,8 @@ def _compare_table(rows: list[dict[str, Any]], money: Money) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from .core import compare, tally
+    from .comparison import compare
+    from .core import tally
     from .pabulib import read_pb
 
     try:

@@ -13,7 +13,11 @@ Speed and exactness:
 - every decision near a tie or a threshold (within a relative 1e-9) is re-decided in exact rational
   arithmetic. For that, voters are grouped into classes with identical exact budgets (same
   starting share, same payment history); a class's exact budget is computed only when a decision
-  needs it, so exact work is done only where floats could be wrong.
+  needs it, so exact work is done only where floats could be wrong (explanations included:
+  `MesOutcome.exact_max_payment` / `exact_left` when a float would round the other way).
+
+Over 400 lines on purpose: the float fast path and the exact arithmetic that re-decides it
+belong in one place.
 """
 
 from __future__ import annotations
@@ -51,9 +55,22 @@ class MesOutcome:
     budget_per_voter: Fraction
     left: dict[int, float]
     total_paid: float
+    run: _Run | None = None  # recorded runs: exact arithmetic on demand, for explanations
 
     def cost(self, matrix: ProfileMatrix) -> int:
         return sum(matrix.costs[j] for j in self.selected) + sum(matrix.costs[j] for j in self.free)
+
+    # The floats above (`max_payment`, `left`) are within a few ulps of the exact values; an
+    # explanation that would round them differently asks for the exact Fraction instead.
+    def exact_max_payment(self, k: int) -> Fraction:
+        """The largest payment in round k (0-based), exactly."""
+        assert self.run is not None
+        return self.run.exact_max_payment(k)
+
+    def exact_left(self, j: int) -> Fraction:
+        """What project j's supporters had left between them at the end, exactly."""
+        assert self.run is not None
+        return self.run.exact_left(j)
 
 
 @dataclass
@@ -241,6 +258,15 @@ class _Run:
     def exact_rho(self, j: int) -> Fraction | None:
         return self._exact_rho(j, len(self.r_project))
 
+    def exact_max_payment(self, r: int) -> Fraction:
+        budgets, us, _ = self._groups(self.r_project[r], r)
+        rho = self.exact_round_rho(r)
+        return max((min(rho * u, b) for b, u in zip(budgets, us, strict=True)), default=Fraction(0))
+
+    def exact_left(self, j: int) -> Fraction:
+        budgets, _, counts = self._groups(j, len(self.r_project))
+        return sum((c * b for b, c in zip(budgets, counts, strict=True)), Fraction(0))
+
     # ---- float fast path -------------------------------------------------------------------
     def float_rho(self, j: int) -> float | None:
         """rho of project j in floats; None if its supporters cannot afford it (decided exactly
@@ -404,4 +430,5 @@ class _Run:
             budget_per_voter=self.start,
             left=left,
             total_paid=total_paid,
+            run=self if self.record else None,
         )

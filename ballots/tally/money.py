@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
@@ -29,24 +30,35 @@ class Money:
         return cls(unit, "" if unit == "pence" else currency)
 
     def __call__(self, amount: int | float | Fraction) -> str:
+        """Rounded here, and only here: half to even, on the exact value (a Fraction is never
+        turned into a float or a limited-precision Decimal first)."""
         if self.unit == "pence":
-            pence = _round(Decimal(_exact(amount)), 0)
+            pence = _round(amount, 0)
             pounds = pence / 100
             if pence % 100 == 0:
                 return f"£{int(pounds):,}"
             return f"£{pounds:,.2f}"
-        value = _exact(amount)
-        text = f"{int(value):,}" if value == int(value) else f"{_round(Decimal(value), 2):,.2f}"
+        whole = amount.denominator == 1 if isinstance(amount, Fraction) else amount == int(amount)
+        text = f"{int(amount):,}" if whole else f"{_round(amount, 2):,.2f}"
         return f"{text} {self.currency}" if self.currency else text
 
+    def certain(self, approx: float, error: float) -> bool:
+        """Whether every amount within `error` of `approx` is shown just as `approx` is: then a
+        float may stand for the exact value it approximates; otherwise show the exact value.
+        (`error` is far wider than a float's own rounding here, so float arithmetic will do.)"""
+        low, high = approx - error, approx + error
+        if self.unit == "pence":  # rounded to whole pence: no half penny may be in reach
+            return math.floor(low + 0.5) == math.floor(high + 0.5)
+        # Plain units: rounded to hundredths, and a whole amount is shown without decimals.
+        return math.floor(low * 100 + 0.5) == math.floor(high * 100 + 0.5) and math.ceil(low) > high
 
-def _exact(amount: int | float | Fraction) -> Decimal:
+
+def _round(amount: int | float | Fraction, places: int) -> Decimal:
+    """`amount` rounded half to even at `places` decimals, exactly. A float stands for its
+    shortest decimal repr (what a person reading it would take it for)."""
     if isinstance(amount, Fraction):
-        return Decimal(amount.numerator) / Decimal(amount.denominator)
-    return Decimal(repr(amount)) if isinstance(amount, float) else Decimal(amount)
-
-
-def _round(value: Decimal, places: int) -> Decimal:
+        return Decimal(round(amount * 10**places)).scaleb(-places)
+    value = Decimal(repr(amount)) if isinstance(amount, float) else Decimal(amount)
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
 
 

@@ -9,10 +9,10 @@ from fractions import Fraction
 
 import pytest
 
-from ballots.tally import Instance, Profile, Project, core
+from ballots.tally import Instance, Profile, Project, mes_add1
 from ballots.tally._add1 import ParametricMes, sort_by_ratio
-from ballots.tally.core import _run_mes_add1_stepwise, run_mes_add1
 from ballots.tally.mes import MesEngine
+from ballots.tally.mes_add1 import _run_mes_add1_stepwise, run_mes_add1
 from ballots.tally.satisfaction import utilities
 from tests.tally.add1_reference import FractionParametricMes
 
@@ -142,7 +142,7 @@ def test_stepwise_fallback_gives_the_same(monkeypatch: pytest.MonkeyPatch) -> No
         outcome, steps, completion = run_mes_add1(matrix, util, instance.budget, workers=1)
         if steps > 300:
             continue
-        monkeypatch.setattr(core, "_PARAMETRIC_MAX_PAIRS", -1)
+        monkeypatch.setattr(mes_add1, "_PARAMETRIC_MAX_PAIRS", -1)
         slow = run_mes_add1(matrix, util, instance.budget, workers=1)
         monkeypatch.undo()
         assert (slow[0].selected, slow[1], slow[2].selected) == (

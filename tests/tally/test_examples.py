@@ -127,3 +127,70 @@ def test_hand_examples_agree_with_pabutools() -> None:
         assert set(tally(instance, profile, "mes", sat).selected) == oracle(
             instance, profile, "mes", sat
         )
+
+
+# ---- money in explanations is the exact value, rounded once (half to even) -------------------
+
+
+def test_mes_money_left_is_exact_where_floats_fall_short_of_a_half_penny() -> None:
+    # Budget £1.15 (115p), 4 voters with 28.75p each; cost satisfaction, so a project's price is
+    # 1 / its supporters. Round 1: P3 (46p) ties P4 at 1/3 and wins on its id: v0, v1, v2 pay
+    # 46/3p, keeping 161/12p. Round 2: P4 (26p): 26/3p each, keeping 57/12p = 4.75p. P0 (30p)
+    # needs 15p each from v0, v1, who have 9.5p between them: not funded. Round 3: P2 (12p):
+    # v2 pays their 4.75p, v3 the other 7.25p. The floats say v0, v1 have 9.4999999999999996p,
+    # which rounds to 9p; the exact 9.5p rounds half to even, to 10p.
+    instance, profile = _election(
+        115,
+        {"P0": 30, "P1": 50, "P2": 12, "P3": 46, "P4": 26},
+        {
+            "v0": ["P0", "P3", "P4"],
+            "v1": ["P0", "P3", "P4"],
+            "v2": ["P1", "P2", "P3", "P4"],
+            "v3": ["P2"],
+        },
+    )
+    result = tally(instance, profile, "mes")
+    assert result.selected == ["P3", "P4", "P2"]
+    reasons = {p.id: p.reason for p in result.projects}
+    assert reasons["P0"] == (
+        "not funded: its supporters had £0.10 left between them, it cost £0.30"
+    )
+    assert "its 2 supporters each paid at most £0.07" in reasons["P2"]  # 7.25p
+
+
+def test_mes_largest_payment_is_exact_where_floats_overshoot_a_half_penny() -> None:
+    # Budget £1.55, 6 voters with 155/6p each. P0 (39p) and P2 (41p) have 5 supporters each:
+    # 7.8p and 8.2p each, tied at 1/5; P0 wins round 1 on its id, P2 round 2 (P3 is at 1/4).
+    # Then v0 has 155/6 - 8.2 = 529/30p and v2, v4, v5 have 155/6 - 7.8 - 8.2 = 59/6p each,
+    # short of a 10p share of P3 (40p): those three pay all they have, 29.5p, and v0 pays the
+    # other 10.5p, the largest payment; half to even, 10p. The floats say 10.500000000000004p.
+    instance, profile = _election(
+        155,
+        {"P0": 39, "P1": 56, "P2": 41, "P3": 40},
+        {
+            "v0": ["P2", "P3"],
+            "v1": ["P0", "P1"],
+            "v2": ["P0", "P2", "P3"],
+            "v3": ["P0", "P2"],
+            "v4": ["P0", "P2", "P3"],
+            "v5": ["P0", "P2", "P3"],
+        },
+    )
+    result = tally(instance, profile, "mes")
+    reasons = {p.id: p.reason for p in result.projects}
+    assert reasons["P3"].startswith(
+        "funded in round 3: its 4 supporters each paid at most £0.10 towards its cost of £0.40"
+    )
+
+
+def test_phragmen_load_is_the_exact_fraction_rounded_once() -> None:
+    # One project costing 10^16 + 1 units, three supporters: each carries a load of
+    # 3,333,333,333,333,333 2/3, shown as ...333.67. As a float it was ...333.5 (a float has no
+    # more digits to give), shown as ...333.50.
+    cost = 10**16 + 1
+    instance = Instance(cost, [Project("A", cost)])
+    profile = Profile.from_approvals({"v1": ["A"], "v2": ["A"], "v3": ["A"]})
+    result = tally(instance, profile, "phragmen")
+    assert result.projects[0].reason == (
+        "funded in round 1: its supporters' load rose to 3,333,333,333,333,333.67 each"
+    )

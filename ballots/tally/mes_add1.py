@@ -1,0 +1,176 @@
+"""mes-add1: MES with every voter's share raised one unit at a time, then greedy completion.
+
+The exact parametric runs that let it skip steps live in `_add1.py`; this module steps through
+the increments (in this process or forked workers) and decides where to stop, as pabutools does.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Generator
+from fractions import Fraction
+
+from ._matrix import ProfileMatrix
+from ._workers import default_workers
+from .greedy import GreedyOutcome, run_greedy
+from .mes import MesEngine, MesOutcome
+from .satisfaction import Utilities
+
+__all__ = ["run_mes_add1"]
+
+_ADD1_ENGINE: tuple[MesEngine, Fraction, int] | None = None
+
+
+def _add1_outcome(step: int) -> list[int]:
+    """One MES run of mes-add1 (in a forked worker, on the engine inherited from the parent)."""
+    assert _ADD1_ENGINE is not None
+    engine, start, n = _ADD1_ENGINE
+    return engine.run(start + step, n).selected
+
+
+def _add1_steps(
+    engine: MesEngine, start: Fraction, n: int, workers: int, step: int = 0
+) -> Generator[list[int], None, None]:
+    """The selected projects of MES at each step (share + step, + step + 1, ...), in order.
+
+    Each step is an independent MES run. After 0.15 s in this process, if a run takes long enough
+    to be worth shipping to another process (a few milliseconds), the remaining steps are spread
+    over `workers` forked processes, consumed in order, batch by batch.
+    """
+    began = time.perf_counter()
+    done = 0
+    while True:
+        yield engine.run(start + step, n).selected
+        step += 1
+        done += 1
+        elapsed = time.perf_counter() - began
+        if workers >= 2 and elapsed > 0.15 and elapsed / done > 0.003:
+            break
+    import multiprocessing
+
+    global _ADD1_ENGINE
+    _ADD1_ENGINE = (engine, start, n)
+    context = multiprocessing.get_context("fork")
+    batch = 8 * workers
+    with context.Pool(workers) as pool:
+        while True:
+            yield from pool.imap(_add1_outcome, range(step, step + batch), chunksize=2)
+            step += batch
+
+
+# Above this many (voter, project) pairs the exact parametric runs are not tried: on big files the
+# supporters who run short change every few thousandths of a unit, and a plain MES run is faster.
+_PARAMETRIC_MAX_PAIRS = 10_000
+
+
+def _add1_stretches(
+    engine: MesEngine, start: Fraction, n: int, workers: int
+) -> Generator[tuple[int, list[int], int], None, None]:
+    """Stretches of consecutive steps with the same MES outcome, in order: (first step, selected
+    projects, last step). Each stretch is exactly what running MES at every step would give.
+
+    An exact parametric run (`_add1.ParametricMes`) returns the outcome at a step and how many
+    of the following steps provably share it. When those runs cost more per step covered than a
+    plain MES run does (the outcome's decisions change nearly every step), the rest is stepped one
+    unit at a time.
+    """
+    step = 0
+    pairs = sum(len(engine.matrix.supporters[j]) for j in engine.candidates)
+    if pairs <= _PARAMETRIC_MAX_PAIRS:
+        from ._add1 import ParametricMes
+
+        began = time.perf_counter()
+        parametric = ParametricMes(engine)
+        step_cost: float | None = None
+        while True:
+            selected, room = parametric.run(start + step)
+            jump = 1 if room is None else max(1, math.ceil(room))
+            yield step, selected, step + jump - 1
+            step += jump
+            elapsed = time.perf_counter() - began
+            if elapsed > 0.05:
+                if step_cost is None:
+                    t = time.perf_counter()
+                    engine.run(start + step, n)
+                    step_cost = time.perf_counter() - t
+                    began += step_cost
+                if elapsed / step > 2 * step_cost:
+                    break
+    for k, selected in enumerate(_add1_steps(engine, start, n, workers, step), start=step):
+        yield k, selected, k
+
+
+def _run_mes_add1_stepwise(
+    matrix: ProfileMatrix, util: Utilities, budget: int
+) -> tuple[list[int], int]:
+    """The one-unit-at-a-time definition, for tests: the MES selection kept, and the steps."""
+    n = matrix.n_voters
+    engine = MesEngine(matrix, util)
+    if n == 0:
+        return [], 0
+    costs = matrix.costs
+    free_cost = sum(costs[j] for j in engine.free)
+    start = Fraction(budget, n)
+    previous: list[int] = []
+    step = 0
+    while True:
+        selected = engine.run(start + step, n).selected
+        spent = free_cost + sum(costs[j] for j in selected)
+        if spent > budget:
+            return (previous, step - 1) if step else ([], 0)
+        chosen = set(selected)
+        if all(j in chosen or costs[j] + spent > budget for j in engine.candidates):
+            return selected, step
+        previous = selected
+        step += 1
+
+
+def run_mes_add1(
+    matrix: ProfileMatrix, util: Utilities, budget: int, workers: int | None = None
+) -> tuple[MesOutcome, int, GreedyOutcome]:
+    """MES with each voter's share raised one unit at a time, then greedy completion.
+
+    Mirrors pabutools: stop at the first step whose outcome is exhaustive (among the projects MES
+    considers) or over budget (then keep the previous step's outcome); then complete greedily.
+    Returns the MES outcome, the number of increments, and the completion. Steps whose outcome
+    provably equals their predecessor's are skipped (`_add1_stretches`); the result is the same.
+    """
+    n = matrix.n_voters
+    engine = MesEngine(matrix, util)
+    if n:
+        engine.track_overlap()
+    costs = matrix.costs
+    free_cost = sum(costs[j] for j in engine.free)
+    if workers is None:
+        workers = default_workers()
+    if n == 0:
+        outcome = MesOutcome([], [], [], Fraction(0), {}, 0.0)
+        steps = 0
+    else:
+        start = Fraction(budget, n)
+        previous: list[int] = []
+        chosen_steps = 0
+        spent = 0
+        stretches = _add1_stretches(engine, start, n, workers)
+        try:
+            for first, selected, _last in stretches:
+                # Every step first.._last has this outcome: the first of them decides.
+                spent = free_cost + sum(costs[j] for j in selected)
+                if spent > budget:
+                    chosen_steps = max(first - 1, 0)
+                    break
+                chosen = set(selected)
+                if all(j in chosen or costs[j] + spent > budget for j in engine.candidates):
+                    chosen_steps = first
+                    break
+                previous = selected
+        finally:
+            stretches.close()  # stops the worker processes, if any
+        steps = chosen_steps
+        if steps == 0 and not previous and spent > budget:
+            outcome = MesOutcome([], list(engine.free), [], start, {}, 0.0)
+        else:
+            outcome = engine.run(start + steps, n, record=True)
+    completion = run_greedy(matrix, util, budget, initial=outcome.selected + outcome.free)
+    return outcome, steps, completion
