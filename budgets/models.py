@@ -1,4 +1,9 @@
-"""Budget rounds, their phases and ballot settings, citizen proposals and their public reviews."""
+"""Budget rounds, their phases and ballot settings, citizen proposals and their public reviews.
+
+Longer than the house's ~400 lines on purpose: rounds, proposals and reviews are one aggregate
+whose constraints refer to each other (costs against budgets, reviews against proposals), and
+Django finds an app's models in one module; their QuerySets stay beside them.
+"""
 
 from __future__ import annotations
 
