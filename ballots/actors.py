@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import audit
-from wards.access import roles_in
+from wards.access import ledger_actor as ledger_actor_for
 from wards.models import Role, Ward
 
 # Staff at a terminal (management commands, the demo seeder): no signed-in person to name.
@@ -22,6 +22,5 @@ def ledger_actor(user: Any, ward: Ward) -> audit.Actor:
     """
     if user is None:
         return COMMAND_LINE
-    if Role.COUNCILLOR not in roles_in(user, ward) and getattr(user, "is_staff", False):
-        return audit.actor_for(user, "staff")
-    return audit.actor_for(user, Role.COUNCILLOR.value)
+    actor: audit.Actor = ledger_actor_for(user, ward, Role.COUNCILLOR)
+    return actor

@@ -88,6 +88,17 @@ def is_resident(user: Any, ward: Ward, neighbourhood_id: int | None = None) -> b
     ).exists()
 
 
+def ledger_actor(user: Any, ward: Ward, role: Role) -> Any:
+    """How the ledger names a signed-in person who acted in a ward: the role they acted in, under
+    their stable pseudonym ("staff" for staff acting without that role). The one rule for every
+    app; who acts when nobody is signed in (the scheduler, the command line) is the caller's."""
+    import audit
+
+    if role not in roles_in(user, ward) and getattr(user, "is_staff", False):
+        return audit.actor_for(user, "staff")
+    return audit.actor_for(user, role.value)
+
+
 def get_ward(slug: str) -> Ward:
     """The public ward with this slug, or 404."""
     return get_object_or_404(Ward, slug=slug)

@@ -27,12 +27,9 @@ from wards.text import multi_line
 def _actor(user: UserLike, ward: Ward, role: Role) -> Actor:
     """The pseudonymous actor for a ledger event: the role the person acted in, or staff."""
     if user is None:
-        return audit.SYSTEM
-    if role in access.roles_in(user, ward):
-        return audit.actor_for(user, role.value)
-    if getattr(user, "is_staff", False):
-        return audit.actor_for(user, "staff")
-    return audit.actor_for(user, role.value)
+        return audit.SYSTEM  # the scheduler
+    actor: Actor = access.ledger_actor(user, ward, role)
+    return actor
 
 
 def _public(value: Any) -> Any:
