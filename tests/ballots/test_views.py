@@ -505,3 +505,14 @@ def test_ballot_templates_decide_nothing() -> None:
         assert not re.search(r"\.(phase|status)\s*==", text), template.name
         assert "publish_requested_by" not in text, template.name
         assert "user.pk" not in text, template.name
+
+
+def test_no_template_decides_a_phase_or_a_permission() -> None:
+    """Across every app's templates: services and views decide, pages show their flags."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "templates"
+    for template in sorted(folder.rglob("*.html")):
+        text = template.read_text()
+        assert not re.search(r"\.phase\s*==|phase\s*==\s*[\"']", text), template
+        assert not re.search(r"\bis_staff\b|is_superuser|publish_requested_by", text), template

@@ -139,3 +139,13 @@ def test_no_username_or_address_sits_in_the_cache_in_clear(resident_alice: Any) 
 
 def test_healthz(client: Client) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_only_active_staff_are_offered_the_admin_link(client: Client) -> None:
+    from tests.conftest import make_user
+
+    assert "Admin</a>" not in client.get("/").content.decode()
+    staff = make_user("stella", is_staff=True)
+    client.force_login(staff)
+    assert "Admin</a>" in client.get("/").content.decode()

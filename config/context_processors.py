@@ -1,0 +1,13 @@
+"""What every page's frame needs to know, decided here rather than in base.html."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The Admin link is offered to those Django's admin will let in: active staff."""
+    user = getattr(request, "user", None)
+    return {"show_admin_link": bool(user and user.is_active and user.is_staff)}
