@@ -412,3 +412,44 @@ def test_a_wards_round_and_its_neighbourhoods_round_are_one_wards_vote(
     for round in (ward_round, local_round):
         services.cast_ballot(round, project_ids(round)[:1], user=heath, declaration=DECLARED)
     assert Ballot.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "accepted"),
+    [
+        ({}, True),
+        ({"basis": ""}, False),
+        ({"age_confirmed": False}, False),
+        ({"code": "not issued"}, False),  # replaced below by a well-formed code never issued
+        ({"projects": "all"}, False),  # over the budget
+    ],
+)
+def test_the_page_and_the_api_decide_a_ballot_alike(
+    client: Client,
+    voting_round: Round,
+    ids: list[int],
+    issued_codes: list[str],
+    change: dict[str, Any],
+    accepted: bool,
+) -> None:
+    """The same inputs through the ballot page and the API: both cast, or both refuse."""
+    from ballots import codes
+
+    body: dict[str, Any] = {
+        "code": issued_codes[0],
+        "projects": [ids[0]],
+        "basis": "live",
+        "age_confirmed": True,
+        **change,
+    }
+    if body["projects"] == "all":
+        body["projects"] = ids
+    if body["code"] != issued_codes[0]:
+        body["code"] = codes.new_code()
+    api = post_json(client, f"/api/v1/rounds/{voting_round.pk}/ballots/", body)
+    assert (api.status_code == 201) is accepted, api.content
+    form = {**body, "code": issued_codes[1] if accepted else body["code"]}
+    form["age_confirmed"] = "1" if body["age_confirmed"] else ""
+    page = confirm_vote(client, reverse("ballots:vote", args=[voting_round.pk]), form)
+    assert ("Your vote has been cast" in page.content.decode()) is accepted
+    assert _live(voting_round) == (2 if accepted else 0)
