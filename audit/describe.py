@@ -10,28 +10,31 @@ import datetime
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from audit import kinds
+
 # Short labels for the filter, in the order a round lives through them.
 KIND_LABELS: dict[str, str] = {
-    "round.created": "Round created",
-    "round.updated": "Round details changed",
-    "round.phase_changed": "Round phase changed",
-    "round.settings_frozen": "Ballot settings frozen",
-    "proposal.submitted": "Proposal submitted",
-    "proposal.edited": "Proposal edited",
-    "proposal.withdrawn": "Proposal withdrawn",
-    "proposal.reviewed": "Proposal reviewed",
-    "proposal.merged": "Proposals merged",
-    "codes.issued": "Voting codes issued",
-    "code.revoked": "Voting code revoked",
-    "ballots.sealed": "Ballots sealed",
-    "ballot.assisted": "Assisted vote",
-    "paper_batch.entered": "Paper ballots entered",
-    "paper_batch.accepted": "Paper batch accepted",
-    "paper_batch.rejected": "Paper batch rejected",
-    "round.closed": "Round closed",
-    "result.publication_requested": "Result awaiting approval",
-    "result.published": "Result published",
-    "checkpoint.signed": "Ledger signed",
+    kinds.ROUND_CREATED: "Round created",
+    kinds.ROUND_UPDATED: "Round details changed",
+    kinds.ROUND_PHASE_CHANGED: "Round phase changed",
+    kinds.ROUND_SETTINGS_FROZEN: "Ballot settings frozen",
+    kinds.PROPOSAL_SUBMITTED: "Proposal submitted",
+    kinds.PROPOSAL_EDITED: "Proposal edited",
+    kinds.PROPOSAL_WITHDRAWN: "Proposal withdrawn",
+    kinds.PROPOSAL_REVIEWED: "Proposal reviewed",
+    kinds.PROPOSAL_MERGED: "Proposals merged",
+    kinds.CODES_ISSUED: "Voting codes issued",
+    kinds.CODE_REVOKED: "Voting code revoked",
+    kinds.BALLOTS_SEALED: "Ballots sealed",
+    kinds.BALLOT_ASSISTED: "Assisted vote",
+    kinds.PAPER_BATCH_ENTERED: "Paper ballots entered",
+    kinds.PAPER_BATCH_ACCEPTED: "Paper batch accepted",
+    kinds.PAPER_BATCH_REJECTED: "Paper batch rejected",
+    kinds.ROUND_CLOSED: "Round closed",
+    kinds.RESULT_PUBLICATION_REQUESTED: "Result awaiting approval",
+    kinds.RESULT_PUBLISHED: "Result published",
+    kinds.CHECKPOINT_SIGNED: "Ledger signed",
+    kinds.WARD_POSTCODES_UPDATED: "Ward postcode list updated",
 }
 
 PHASE_WORDS = {
@@ -187,28 +190,28 @@ def _checkpoint(who: str, p: Mapping[str, Any]) -> str:
 
 
 SENTENCES: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
-    "round.created": _round_created,
-    "round.updated": _round_updated,
-    "round.phase_changed": _phase,
-    "round.settings_frozen": lambda who, p: f"{who} froze the ballot settings for voting",
-    "proposal.submitted": lambda who, p: f"{who} submitted {_proposal(p)}",
-    "proposal.edited": lambda who, p: f"{who} edited {_proposal(p)}",
-    "proposal.withdrawn": lambda who, p: f"{who} withdrew {_proposal(p)}",
-    "proposal.reviewed": _reviewed,
-    "proposal.merged": _merged,
-    "codes.issued": _codes,
-    "code.revoked": lambda who, p: f"{who} revoked a voting code",
-    "ballots.sealed": _sealed,
-    "ballot.assisted": lambda who, p: f"{who} helped a voter cast their ballot at a help desk",
-    "paper_batch.entered": _batch("entered"),
-    "paper_batch.accepted": _batch("accepted"),
-    "paper_batch.rejected": _batch("rejected"),
-    "round.closed": _closed,
-    "result.publication_requested": lambda who, p: (
+    kinds.ROUND_CREATED: _round_created,
+    kinds.ROUND_UPDATED: _round_updated,
+    kinds.ROUND_PHASE_CHANGED: _phase,
+    kinds.ROUND_SETTINGS_FROZEN: lambda who, p: f"{who} froze the ballot settings for voting",
+    kinds.PROPOSAL_SUBMITTED: lambda who, p: f"{who} submitted {_proposal(p)}",
+    kinds.PROPOSAL_EDITED: lambda who, p: f"{who} edited {_proposal(p)}",
+    kinds.PROPOSAL_WITHDRAWN: lambda who, p: f"{who} withdrew {_proposal(p)}",
+    kinds.PROPOSAL_REVIEWED: _reviewed,
+    kinds.PROPOSAL_MERGED: _merged,
+    kinds.CODES_ISSUED: _codes,
+    kinds.CODE_REVOKED: lambda who, p: f"{who} revoked a voting code",
+    kinds.BALLOTS_SEALED: _sealed,
+    kinds.BALLOT_ASSISTED: lambda who, p: f"{who} helped a voter cast their ballot at a help desk",
+    kinds.PAPER_BATCH_ENTERED: _batch("entered"),
+    kinds.PAPER_BATCH_ACCEPTED: _batch("accepted"),
+    kinds.PAPER_BATCH_REJECTED: _batch("rejected"),
+    kinds.ROUND_CLOSED: _closed,
+    kinds.RESULT_PUBLICATION_REQUESTED: lambda who, p: (
         f"{who} asked for the result to be published (a second approval is needed)"
     ),
-    "result.published": _published,
-    "checkpoint.signed": _checkpoint,
+    kinds.RESULT_PUBLISHED: _published,
+    kinds.CHECKPOINT_SIGNED: _checkpoint,
 }
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from audit import kinds
+
 
 class EventQuerySet(models.QuerySet["Event"]):
     def for_ward(self, slug: str) -> EventQuerySet:
@@ -15,7 +17,7 @@ class EventQuerySet(models.QuerySet["Event"]):
         return self.filter(kind=kind)
 
     def round_is_closed(self, round_id: int) -> bool:
-        return self.filter(round_id=round_id, kind="round.closed").exists()
+        return self.filter(round_id=round_id, kind=kinds.ROUND_CLOSED).exists()
 
 
 class Event(models.Model):

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
-from audit import SYSTEM, Actor
+from audit import SYSTEM, Actor, kinds
 from audit.canonical import checkpoint_message, key_id
 from audit.models import Checkpoint
 
@@ -164,7 +164,7 @@ def sign_checkpoint(
             seq=head.seq, hash=head.hash, signature=signature, key_id=kid, reason=reason
         )
         append(
-            "checkpoint.signed",
+            kinds.CHECKPOINT_SIGNED,
             ward=ward,
             round=round,
             actor=actor or SYSTEM,

@@ -22,7 +22,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from audit import hooks
+from audit import hooks, kinds
 from audit.canonical import ledger_line, subset_header
 from audit.describe import KIND_LABELS, describe, when
 from audit.models import Checkpoint, Event, EventQuerySet
@@ -65,7 +65,7 @@ def ward(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
     events = Event.objects.for_round(round_id)
-    created = events.of_kind("round.created").only("payload").first()
+    created = events.of_kind(kinds.ROUND_CREATED).only("payload").first()
     if created is None and not events.exists():
         raise Http404("Nothing is recorded for that budget round.")
     title = created.payload.get("title") if created and isinstance(created.payload, dict) else None

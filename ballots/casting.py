@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 import audit
+from audit import kinds
 from audit.canonical import ballot_commitment
 from ballots import codes
 from ballots.actors import ledger_actor
@@ -183,7 +184,7 @@ def cast_ballot(
         )
         if assisted:
             audit.record(
-                "ballot.assisted",
+                kinds.BALLOT_ASSISTED,
                 ward=round.ward,
                 round=round,
                 actor=ledger_actor(user, round.ward),

@@ -16,6 +16,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 import audit
+from audit import kinds
 from ballots.actors import ledger_actor
 from ballots.counting import sha256_hex, shuffled, tally_round
 from ballots.models import (
@@ -80,7 +81,7 @@ def close_round(round: Round, *, by: Any = None) -> Result:
         CastToken.objects.filter(round=locked).delete()
         enter_result_phase(locked, Phase.CLOSED, by=by, reason="voting closed; ballots counted")
         audit.record(
-            "round.closed",
+            kinds.ROUND_CLOSED,
             ward=locked.ward,
             round=locked,
             actor=ledger_actor(by, locked.ward),
@@ -281,7 +282,7 @@ def publish_round(round: Round, *, by: Any = None) -> Result:
                 result.publish_requested_by = by
                 result.save(update_fields=["publish_requested_by"])
                 audit.record(
-                    "result.publication_requested",
+                    kinds.RESULT_PUBLICATION_REQUESTED,
                     ward=locked.ward,
                     round=locked,
                     actor=ledger_actor(by, locked.ward),
@@ -296,7 +297,7 @@ def publish_round(round: Round, *, by: Any = None) -> Result:
         result.save(update_fields=["published_at"])
         enter_result_phase(locked, Phase.PUBLISHED, by=by, reason="result published")
         audit.record(
-            "result.published",
+            kinds.RESULT_PUBLISHED,
             ward=locked.ward,
             round=locked,
             actor=ledger_actor(by, locked.ward),

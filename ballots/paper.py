@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 import audit
+from audit import kinds
 from audit.canonical import ballot_commitment
 from ballots import codes
 from ballots.actors import ledger_actor
@@ -167,7 +168,7 @@ def enter_paper_batch(
             ballots=normal,
         )
         audit.record(
-            "paper_batch.entered",
+            kinds.PAPER_BATCH_ENTERED,
             ward=round.ward,
             round=round,
             actor=ledger_actor(by, round.ward),
@@ -182,7 +183,7 @@ def enter_paper_batch(
                 batch.status = PaperBatch.Status.DISAGREE
                 batch.save(update_fields=["status"])
                 audit.record(
-                    "paper_batch.rejected",
+                    kinds.PAPER_BATCH_REJECTED,
                     ward=round.ward,
                     round=round,
                     actor=ledger_actor(by, round.ward),
@@ -280,7 +281,7 @@ def _accept_batch(round: Round, batch: PaperBatch, entry: PaperEntry, by: Any) -
     # Resolved: no entry of this batch (a superseded, disagreeing one included) keeps a code.
     _scrub_entries(round, batch.entries.select_for_update().order_by("id"))
     audit.record(
-        "paper_batch.accepted",
+        kinds.PAPER_BATCH_ACCEPTED,
         ward=round.ward,
         round=round,
         actor=ledger_actor(by, round.ward),

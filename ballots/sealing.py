@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 import audit
+from audit import kinds
 from audit.models import Event
 from ballots.models import (
     BallotStatus,
@@ -20,7 +21,7 @@ SEAL_INTERVAL = datetime.timedelta(hours=1)
 
 def _last_seal_at(round: Round) -> datetime.datetime | None:
     event = (
-        Event.objects.filter(round_id=round.pk, kind="ballots.sealed")
+        Event.objects.filter(round_id=round.pk, kind=kinds.BALLOTS_SEALED)
         .order_by("-seq")
         .only("payload")
         .first()
@@ -119,7 +120,7 @@ def seal_if_due(round: Round, *, force: bool = False, mark: bool = True) -> int:
         return 0
     hour = timezone.now().astimezone(datetime.UTC).replace(minute=0, second=0, microsecond=0)
     audit.record(
-        "ballots.sealed",
+        kinds.BALLOTS_SEALED,
         ward=round.ward,
         round=round,
         actor=audit.SYSTEM,

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 import audit
+from audit import kinds
 from ballots import codes
 from ballots.actors import ledger_actor
 from ballots.models import (
@@ -78,7 +79,7 @@ def issue_codes(
             batch_size=2000,
         )
         audit.record(
-            "codes.issued",
+            kinds.CODES_ISSUED,
             ward=round.ward,
             round=round,
             actor=ledger_actor(by, round.ward),
@@ -112,7 +113,7 @@ def revoke_code(round: Round, code: str, *, by: Any = None, reason: str) -> None
             row.revoke_reason = reason[:300]
             row.save(update_fields=["revoked_at", "revoke_reason"])
             audit.record(
-                "code.revoked",
+                kinds.CODE_REVOKED,
                 ward=round.ward,
                 round=round,
                 actor=ledger_actor(by, round.ward),

@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from audit import kinds
 from wards.models import Neighbourhood, Ward, WardPostcode, normalise_postcode
 
 SAMPLE_CSV = Path(__file__).resolve().parent / "data" / "sample_postcodes.csv"
@@ -116,7 +117,7 @@ def import_postcodes(
         result.removed = ward.postcodes.filter(postcode__in=gone).delete()[0]
     if result.added or result.removed:
         audit.record(
-            "ward.postcodes_updated",
+            kinds.WARD_POSTCODES_UPDATED,
             ward=ward,
             actor=audit.actor_for(by, "staff") if by is not None else audit.SYSTEM,
             payload={

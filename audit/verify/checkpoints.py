@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from audit import kinds
 from audit.canonical import GENESIS, checkpoint_message
 from audit.verify.failures import Failure, read_json
 from audit.verify.keys import PublicKey
@@ -16,7 +17,7 @@ def check_checkpoint_events(scan: LedgerScan, key: PublicKey | None, label: str)
     """Check the signatures carried by checkpoint.signed events. Returns how many were checked."""
     checked = 0
     for n, event in scan.notable:
-        if event["kind"] != "checkpoint.signed":
+        if event["kind"] != kinds.CHECKPOINT_SIGNED:
             continue
         payload = event["payload"]
         if key is None:
@@ -85,7 +86,7 @@ def covered_through(scan: LedgerScan, entries: list[dict[str, Any]], key: Public
     signature of the event before it, and is itself vouched for by the signature it carries)."""
     covered = 0
     for _, event in scan.notable:
-        if event["kind"] == "checkpoint.signed":
+        if event["kind"] == kinds.CHECKPOINT_SIGNED:
             covered = max(covered, event["seq"])
     for entry in entries:
         if entry["key_id"] == key.id and entry["seq"] <= scan.last_seq:

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from audit import kinds
 from audit.verify.checkpoints import (
     check_checkpoint_events,
     check_checkpoints_file,
@@ -97,7 +98,7 @@ def run(argv: Sequence[str] | None = None) -> tuple[int, str]:
             f"  extends the earlier copy {args.previous} ({older_lines:,} lines) unchanged"
         )
     signed_events = check_checkpoint_events(scan, key, label)
-    n_checkpoint_events = sum(1 for _, e in scan.notable if e["kind"] == "checkpoint.signed")
+    n_checkpoint_events = sum(1 for _, e in scan.notable if e["kind"] == kinds.CHECKPOINT_SIGNED)
     if key is not None:
         lines.append(
             f"  {signed_events} checkpoint signature(s) in the ledger valid for key {key.id}"

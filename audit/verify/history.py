@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from audit import kinds
 from audit.verify.failures import Failure, UsageError
 from audit.verify.kinds import PHASE_KINDS, PHASES
 from audit.verify.lines import BLOCK
@@ -24,13 +25,13 @@ class _RoundPhase:
 
 
 def _phase_rule(kind: str) -> str:
-    if kind in ("ballots.sealed",):
+    if kind in (kinds.BALLOTS_SEALED,):
         return "ballots are sealed only while voting is open, or by the close itself"
-    if kind == "round.closed":
+    if kind == kinds.ROUND_CLOSED:
         return "a round is closed once, after voting"
     if kind.startswith("result."):
         return "a result is published after round.closed, in the closed then published phase"
-    if kind == "round.created":
+    if kind == kinds.ROUND_CREATED:
         return "a round is created once, before anything else happens to it"
     allowed = [p for p in PHASES if p in PHASE_KINDS[kind]]
     return f"{kind} happens only in the {' or '.join(allowed)} phase"
@@ -48,10 +49,10 @@ def check_phase_order(events: Sequence[tuple[int, dict[str, Any]]]) -> tuple[int
         kind, round_id = event.get("kind"), event.get("round")
         if not isinstance(round_id, int) or isinstance(round_id, bool):
             continue
-        if kind != "round.phase_changed" and kind not in PHASE_KINDS:
+        if kind != kinds.ROUND_PHASE_CHANGED and kind not in PHASE_KINDS:
             continue
         state = rounds.get(round_id)
-        if kind == "round.created":
+        if kind == kinds.ROUND_CREATED:
             if state is not None:
                 return n, f"round {round_id}: round.created again ({_phase_rule(kind)})"
             rounds[round_id] = _RoundPhase(phase="draft")
@@ -59,7 +60,7 @@ def check_phase_order(events: Sequence[tuple[int, dict[str, Any]]]) -> tuple[int
         if state is None:
             state = rounds[round_id] = _RoundPhase()
         where = state.phase or "/".join(p for p in PHASES if p in state.possible)
-        if kind == "round.phase_changed":
+        if kind == kinds.ROUND_PHASE_CHANGED:
             payload = event.get("payload") or {}
             start, to = payload.get("from"), payload.get("to")
             if start not in PHASES or to not in PHASES:
@@ -80,7 +81,9 @@ def check_phase_order(events: Sequence[tuple[int, dict[str, Any]]]) -> tuple[int
             continue
         phases = PHASE_KINDS[kind]
         sealing_at_close = (
-            kind == "ballots.sealed" and not state.closed and (state.phase or "closed") == "closed"
+            kind == kinds.BALLOTS_SEALED
+            and not state.closed
+            and (state.phase or "closed") == "closed"
         )
         if state.phase is not None:
             fits = state.phase in phases or (sealing_at_close and state.phase == "closed")
@@ -89,15 +92,15 @@ def check_phase_order(events: Sequence[tuple[int, dict[str, Any]]]) -> tuple[int
             fits = bool(narrowed)
             if fits:
                 state.possible = narrowed
-        if fits and kind in ("round.closed", "result.publication_requested"):
-            fits = not state.closed if kind == "round.closed" else state.closed
-        if fits and kind == "result.published":
+        if fits and kind in (kinds.ROUND_CLOSED, kinds.RESULT_PUBLICATION_REQUESTED):
+            fits = not state.closed if kind == kinds.ROUND_CLOSED else state.closed
+        if fits and kind == kinds.RESULT_PUBLISHED:
             fits = state.closed and not state.published
         if not fits:
             return n, f"round {round_id}: {kind} in the {where} phase ({_phase_rule(kind)})"
-        if kind == "round.closed":
+        if kind == kinds.ROUND_CLOSED:
             state.closed = True
-        elif kind == "result.published":
+        elif kind == kinds.RESULT_PUBLISHED:
             state.published = True
     return None
 

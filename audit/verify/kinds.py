@@ -3,10 +3,19 @@ linked), and in which phases of a round each kind may happen (PHASES, PHASE_KIND
 
 from __future__ import annotations
 
+from audit import kinds
+
 # Kinds whose payload some check reads; every other event is only hashed and linked.
-NOTABLE_KINDS = frozenset({b"checkpoint.signed", b"ballots.sealed", b"round.closed"})
-NOTABLE_KINDS |= {b"result.published"}
-NOTABLE_KINDS |= {b"round.settings_frozen"}  # names the round's seal batch size K
+NOTABLE_KINDS = frozenset(
+    k.encode()
+    for k in (
+        kinds.CHECKPOINT_SIGNED,
+        kinds.BALLOTS_SEALED,
+        kinds.ROUND_CLOSED,
+        kinds.RESULT_PUBLISHED,
+        kinds.ROUND_SETTINGS_FROZEN,  # names the round's seal batch size K
+    )
+)
 
 # The phase order check (check_phase_order): a round goes draft -> proposals -> review -> voting
 # -> closed -> published, one step at a time, and each of these kinds happens only in the phases
@@ -15,26 +24,26 @@ NOTABLE_KINDS |= {b"round.settings_frozen"}  # names the round's seal batch size
 PHASES = ("draft", "proposals", "review", "voting", "closed", "published")
 _BEFORE_CLOSE = frozenset(PHASES[:4])
 PHASE_KINDS: dict[str, frozenset[str]] = {
-    "round.created": frozenset({"draft"}),
-    "round.updated": _BEFORE_CLOSE,
-    "codes.issued": _BEFORE_CLOSE,
-    "proposal.submitted": frozenset({"proposals"}),
-    "proposal.edited": frozenset({"proposals"}),
-    "proposal.withdrawn": frozenset({"proposals"}),
-    "proposal.reviewed": frozenset({"review"}),
-    "proposal.merged": frozenset({"review"}),
-    "round.settings_frozen": frozenset({"voting"}),
-    "ballot.assisted": frozenset({"voting"}),
-    "paper_batch.entered": frozenset({"voting"}),
-    "paper_batch.accepted": frozenset({"voting"}),
-    "paper_batch.rejected": frozenset({"voting"}),
+    kinds.ROUND_CREATED: frozenset({"draft"}),
+    kinds.ROUND_UPDATED: _BEFORE_CLOSE,
+    kinds.CODES_ISSUED: _BEFORE_CLOSE,
+    kinds.PROPOSAL_SUBMITTED: frozenset({"proposals"}),
+    kinds.PROPOSAL_EDITED: frozenset({"proposals"}),
+    kinds.PROPOSAL_WITHDRAWN: frozenset({"proposals"}),
+    kinds.PROPOSAL_REVIEWED: frozenset({"review"}),
+    kinds.PROPOSAL_MERGED: frozenset({"review"}),
+    kinds.ROUND_SETTINGS_FROZEN: frozenset({"voting"}),
+    kinds.BALLOT_ASSISTED: frozenset({"voting"}),
+    kinds.PAPER_BATCH_ENTERED: frozenset({"voting"}),
+    kinds.PAPER_BATCH_ACCEPTED: frozenset({"voting"}),
+    kinds.PAPER_BATCH_REJECTED: frozenset({"voting"}),
     # Also inside the close itself, before round.closed (see check_phase_order).
-    "ballots.sealed": frozenset({"voting"}),
-    "round.closed": frozenset({"closed"}),
-    "result.publication_requested": frozenset({"closed"}),
-    "result.published": frozenset({"published"}),
+    kinds.BALLOTS_SEALED: frozenset({"voting"}),
+    kinds.ROUND_CLOSED: frozenset({"closed"}),
+    kinds.RESULT_PUBLICATION_REQUESTED: frozenset({"closed"}),
+    kinds.RESULT_PUBLISHED: frozenset({"published"}),
 }
-NOTABLE_KINDS |= {kind.encode() for kind in PHASE_KINDS} | {b"round.phase_changed"}
+NOTABLE_KINDS |= {kind.encode() for kind in PHASE_KINDS} | {kinds.ROUND_PHASE_CHANGED.encode()}
 # The block search looks for these prefixes (fewer passes over each block than one per kind).
 NOTABLE_PREFIXES = (
     b"checkpoint.",

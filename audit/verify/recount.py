@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from audit import kinds
 from audit.canonical import ballot_commitment
 from audit.verify.failures import Failure, UsageError, read_json
 from audit.verify.scan import LedgerScan
@@ -72,7 +73,7 @@ def check_ballots(
     sealed: dict[str, int] = {}
     superseded: dict[str, int] = {}
     for n, event in scan.notable:
-        if event["kind"] != "ballots.sealed" or event.get("round") != round_id:
+        if event["kind"] != kinds.BALLOTS_SEALED or event.get("round") != round_id:
             continue
         for commitment in event["payload"].get("commitments", []):
             if commitment in sealed:
@@ -153,7 +154,10 @@ def _check_published_digests(
     publication), so the files published later are bound to what was counted at close."""
     for n, event in scan.notable:
         kind = event["kind"]
-        if kind not in ("round.closed", "result.published") or event.get("round") != round_id:
+        if (
+            kind not in (kinds.ROUND_CLOSED, kinds.RESULT_PUBLISHED)
+            or event.get("round") != round_id
+        ):
             continue
         for key, path in (("ballots_sha256", pb_path), ("result_sha256", result_path)):
             expected = event["payload"].get(key)
@@ -193,7 +197,7 @@ def _which_round(scan: LedgerScan, result: dict[str, Any], option: int | None) -
         return int(value)
     if scan.subset_round is not None:
         return scan.subset_round
-    rounds = {e.get("round") for _, e in scan.notable if e["kind"] == "ballots.sealed"}
+    rounds = {e.get("round") for _, e in scan.notable if e["kind"] == kinds.BALLOTS_SEALED}
     if len(rounds) == 1:
         only = rounds.pop()
         if isinstance(only, int):

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from audit import kinds
 from audit.canonical import SUBSET_HEADER_KEY
 from audit.verify.failures import Failure, UsageError
 from audit.verify.history import check_phase_order
@@ -124,7 +125,7 @@ def scan_ledger(
             problems.append((n, problem))
             break
         notable.append((n, event))
-        if event["kind"] == "round.closed" and isinstance(event.get("round"), int):
+        if event["kind"] == kinds.ROUND_CLOSED and isinstance(event.get("round"), int):
             closed.add(event["round"])
     phase_problem = check_phase_order(notable)
     if phase_problem is not None:
@@ -149,7 +150,7 @@ def _notable_problem(event: dict[str, Any]) -> str | None:
     kind, payload = event.get("kind"), event.get("payload")
     if not isinstance(payload, dict):
         return f"the {kind} event has no payload object"
-    if kind == "checkpoint.signed":
+    if kind == kinds.CHECKPOINT_SIGNED:
         if payload.get("seq") != event.get("seq", 0) - 1 or payload.get("hash") != event.get(
             "prev"
         ):
@@ -160,7 +161,7 @@ def _notable_problem(event: dict[str, Any]) -> str | None:
         for name in ("signature", "key_id"):
             if not isinstance(payload.get(name), str):
                 return f"the checkpoint.signed event has no {name}"
-    elif kind == "ballots.sealed":
+    elif kind == kinds.BALLOTS_SEALED:
         for name in ("commitments", "superseded"):
             values = payload.get(name, [])
             if not isinstance(values, list) or not all(

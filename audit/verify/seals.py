@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from audit import kinds
 from audit.verify.failures import Failure
 from audit.verify.scan import LedgerScan
 
@@ -25,12 +26,12 @@ def check_seal_batches(scan: LedgerScan, label: str) -> SealReport:
     batches: dict[Any, list[tuple[int, int]]] = {}
     for n, event in scan.notable:
         payload = event["payload"]
-        if event["kind"] == "round.settings_frozen":
+        if event["kind"] == kinds.ROUND_SETTINGS_FROZEN:
             settings = payload.get("settings")
             k = settings.get("seal_batch_size") if isinstance(settings, dict) else None
             if isinstance(k, int) and not isinstance(k, bool) and event["round"] not in k_of:
                 k_of[event["round"]] = k
-        elif event["kind"] == "ballots.sealed":
+        elif event["kind"] == kinds.BALLOTS_SEALED:
             size = len(payload.get("commitments", []))
             batches.setdefault(event.get("round"), []).append((n, size))
     checked = 0

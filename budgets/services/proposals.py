@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 import audit
+from audit import kinds
 from budgets.models import (
     PHASE_ORDER,
     Phase,
@@ -133,7 +134,7 @@ def submit_proposal(
     _full_clean(proposal)
     proposal.save()
     audit.record(
-        "proposal.submitted",
+        kinds.PROPOSAL_SUBMITTED,
         ward=round.ward,
         round=round,
         actor=_actor(by, round.ward, Role.RESIDENT),
@@ -189,7 +190,7 @@ def edit_proposal(proposal: Proposal, *, by: UserLike, **changes: Any) -> Propos
     proposal.save()
     public = [n for n in changed if n != "cost_pence"]
     audit.record(
-        "proposal.edited",
+        kinds.PROPOSAL_EDITED,
         ward=round.ward,
         round=round,
         actor=_actor(by, round.ward, Role.RESIDENT),
@@ -214,7 +215,7 @@ def withdraw_proposal(proposal: Proposal, *, by: UserLike, reason: str = "") -> 
     proposal.status = ProposalStatus.WITHDRAWN
     proposal.save(update_fields=["status", "updated_at"])
     audit.record(
-        "proposal.withdrawn",
+        kinds.PROPOSAL_WITHDRAWN,
         ward=proposal.round.ward,
         round=proposal.round,
         actor=_actor(by, proposal.round.ward, Role.RESIDENT),

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 import audit
+from audit import kinds
 from budgets.models import (
     PHASE_ORDER,
     Phase,
@@ -91,7 +92,7 @@ def review_proposal(
         new_cost_pence=new_cost_pence,
     )
     audit.record(
-        "proposal.reviewed",
+        kinds.PROPOSAL_REVIEWED,
         ward=round.ward,
         round=round,
         actor=_actor(by, round.ward, Role.COUNCILLOR),
@@ -142,7 +143,7 @@ def merge_proposals(duplicate: Proposal, into: Proposal, *, by: UserLike, reason
         merged_into=into,
     )
     audit.record(
-        "proposal.merged",
+        kinds.PROPOSAL_MERGED,
         ward=round.ward,
         round=round,
         actor=_actor(by, round.ward, Role.COUNCILLOR),

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 import audit
+from audit import kinds
 from budgets.models import FINISHED_PHASES, PHASE_ORDER, Phase, ProposalStatus, Round, UserLike
 from budgets.services._common import _actor, _clean_reason, _full_clean, _public
 from budgets.services.display import when
@@ -117,7 +118,7 @@ def create_round(ward: Ward, *, by: UserLike, title: str, **fields: Any) -> Roun
     _full_clean(round)
     round.save()
     audit.record(
-        "round.created",
+        kinds.ROUND_CREATED,
         ward=ward,
         round=round,
         actor=_actor(by, ward, Role.COUNCILLOR),
@@ -159,7 +160,7 @@ def update_round(round: Round, *, by: UserLike, reason: str = "", **changes: Any
     _full_clean(round)
     round.save()
     audit.record(
-        "round.updated",
+        kinds.ROUND_UPDATED,
         ward=round.ward,
         round=round,
         actor=_actor(by, round.ward, Role.COUNCILLOR),
@@ -249,7 +250,7 @@ def _set_phase(round: Round, to: str, *, by: UserLike, reason: str) -> Round:
     round.save(update_fields=update)
     actor = _actor(by, round.ward, Role.COUNCILLOR)
     audit.record(
-        "round.phase_changed",
+        kinds.ROUND_PHASE_CHANGED,
         ward=round.ward,
         round=round,
         actor=actor,
@@ -257,7 +258,7 @@ def _set_phase(round: Round, to: str, *, by: UserLike, reason: str) -> Round:
     )
     if "settings_frozen_at" in update:
         audit.record(
-            "round.settings_frozen",
+            kinds.ROUND_SETTINGS_FROZEN,
             ward=round.ward,
             round=round,
             actor=actor,

@@ -88,3 +88,22 @@ def test_times_are_plain() -> None:
     assert when("2026-11-24T23:41:33Z") == "24 Nov 2026, 23:41 UTC"
     assert when("2026-11-24") == "24 Nov 2026"
     assert when("garbage") == "garbage"
+
+
+def test_every_kind_of_event_has_one_name_and_a_label() -> None:
+    """audit.kinds names every kind the apps record; each has plain words on the audit pages."""
+    import re
+    from pathlib import Path
+
+    from audit import kinds
+    from audit.describe import KIND_LABELS
+
+    assert set(KIND_LABELS) == kinds.ALL
+    root = Path(__file__).resolve().parents[2]
+    for app in ("audit", "wards", "budgets", "ballots"):
+        for path in (root / app).rglob("*.py"):
+            if "migrations" in path.parts or path.name == "kinds.py":
+                continue
+            text = path.read_text()
+            # Every kind is recorded through its name in audit.kinds, never a string literal.
+            assert not re.search(r'(?:record|append)\(\s*"[a-z_]+\.[a-z_]+"', text), path

@@ -28,12 +28,15 @@ DEMO_MODULES.append("wards/management/commands/seed_demo.py")
 
 
 def kinds_the_services_emit() -> set[str]:
-    kinds: set[str] = set()
+    from audit import kinds as names
+
+    found: set[str] = set()
     for pattern in EMITTERS:
         for path in ROOT.glob(pattern):
             text = path.read_text()
-            kinds |= set(re.findall(r'(?:record|append)\(\s*"([a-z_]+\.[a-z_]+)"', text))
-    return kinds
+            for name in re.findall(r"(?:record|append)\(\s*kinds\.([A-Z_]+)", text):
+                found.add(getattr(names, name))
+    return found
 
 
 def state() -> tuple[int, ...]:

@@ -1,0 +1,35 @@
+"""Every kind of event the ledger records, named once.
+
+The apps record them (`audit.record(kinds.ROUND_CLOSED, ...)`), the plain-words pages label them
+(audit/describe.py) and the verifier checks their order (audit/verify/kinds.py). Data only: no
+Django, so `python -m audit.verify` can read it too. The strings are part of the public ledger
+format (audit/README.md): never change one, only add.
+"""
+
+from __future__ import annotations
+
+ROUND_CREATED = "round.created"
+ROUND_UPDATED = "round.updated"
+ROUND_PHASE_CHANGED = "round.phase_changed"
+ROUND_SETTINGS_FROZEN = "round.settings_frozen"
+PROPOSAL_SUBMITTED = "proposal.submitted"
+PROPOSAL_EDITED = "proposal.edited"
+PROPOSAL_WITHDRAWN = "proposal.withdrawn"
+PROPOSAL_REVIEWED = "proposal.reviewed"
+PROPOSAL_MERGED = "proposal.merged"
+CODES_ISSUED = "codes.issued"
+CODE_REVOKED = "code.revoked"
+BALLOTS_SEALED = "ballots.sealed"
+BALLOT_ASSISTED = "ballot.assisted"
+PAPER_BATCH_ENTERED = "paper_batch.entered"
+PAPER_BATCH_ACCEPTED = "paper_batch.accepted"
+PAPER_BATCH_REJECTED = "paper_batch.rejected"
+ROUND_CLOSED = "round.closed"
+RESULT_PUBLICATION_REQUESTED = "result.publication_requested"
+RESULT_PUBLISHED = "result.published"
+CHECKPOINT_SIGNED = "checkpoint.signed"
+WARD_POSTCODES_UPDATED = "ward.postcodes_updated"
+
+ALL: frozenset[str] = frozenset(
+    value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)
+)
