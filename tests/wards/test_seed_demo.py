@@ -50,17 +50,26 @@ def state() -> tuple[int, ...]:
     )
 
 
-def test_seed_demo_is_idempotent_and_prints_how_to_sign_in() -> None:
-    out, again = StringIO(), StringIO()
-    call_command("seed_demo", stdout=out)
-    before = state()
-    call_command("seed_demo", stdout=again)
-    assert state() == before  # nothing changed, no ledger event added
+def test_the_demo_has_birminghams_wards_and_their_councillors() -> None:
+    """The wards and people alone (no rounds): quick to seed, so counted on their own."""
+    from wards.demo import seed_wards_and_people
+
+    seed_wards_and_people(lambda line: None)
     assert Ward.objects.count() == 40
     assert set(Ward.objects.values_list("chest_pence", flat=True)) == {10_000_000}
     assert Membership.objects.filter(role=Role.COUNCILLOR).count() == 120
     sparkbrook = Ward.objects.get(slug="sparkbrook")
     assert list(sparkbrook.neighbourhoods.values_list("name", flat=True)) == ["Balsall Heath"]
+
+
+def test_seed_demo_is_idempotent_walkable_and_a_real_history() -> None:
+    """One full seeding (the slowest step of the suite) serves every whole-demo check."""
+    out, again = StringIO(), StringIO()
+    call_command("seed_demo", stdout=out)
+    before = state()
+    call_command("seed_demo", stdout=again)
+    assert state() == before  # nothing changed, no ledger event added
+    _the_ledger_is_the_services_history_in_phase_order()
     text = out.getvalue()
     assert "Sign in" in text
     assert "cllr-sparkbrook-1" in text
@@ -87,8 +96,7 @@ def test_seed_demo_is_idempotent_and_prints_how_to_sign_in() -> None:
     assert set(Round.objects.values_list("phase", flat=True)) == set(Phase.values)
 
 
-def test_the_demos_ledger_is_the_services_history_in_phase_order() -> None:
-    call_command("seed_demo", stdout=StringIO())
+def _the_ledger_is_the_services_history_in_phase_order() -> None:
     events = list(Event.objects.order_by("seq"))
     unknown = {e.kind for e in events} - kinds_the_services_emit()
     assert not unknown, f"kinds no service records: {unknown}"
