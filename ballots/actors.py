@@ -6,6 +6,7 @@ from typing import Any
 
 import audit
 from wards.access import ledger_actor as ledger_actor_for
+from wards.access import roles_in
 from wards.models import Role, Ward
 
 # Staff at a terminal (management commands, the demo seeder): no signed-in person to name.
@@ -15,12 +16,12 @@ COMMAND_LINE = audit.Actor("staff", "command-line")
 def ledger_actor(user: Any, ward: Ward) -> audit.Actor:
     """The role a person acted in, under their stable pseudonym: "councillor" for a councillor of
     the ward (staff or not, as budgets' services name them), "staff" for staff acting without
-    that role, "councillor" otherwise; `None` is staff on the command line.
-
-    Everyone who can act on a round's ballots (close, publish, codes, paper) is a councillor of
-    its ward or staff, so these are the only roles the ballots app records.
+    that role, "clerk" for a clerk of the ward who is not also its councillor (clerks enter paper
+    batches and help at the desk), "councillor" otherwise; `None` is staff on the command line.
     """
     if user is None:
         return COMMAND_LINE
-    actor: audit.Actor = ledger_actor_for(user, ward, Role.COUNCILLOR)
+    roles = roles_in(user, ward)
+    role = Role.CLERK if Role.CLERK in roles and Role.COUNCILLOR not in roles else Role.COUNCILLOR
+    actor: audit.Actor = ledger_actor_for(user, ward, role)
     return actor

@@ -30,7 +30,8 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     Action.VOTE: frozenset({Role.RESIDENT}),
     Action.MANAGE_ROUND: frozenset({Role.COUNCILLOR}),
     Action.REVIEW: frozenset({Role.COUNCILLOR}),
-    Action.ENTER_PAPER: frozenset({Role.COUNCILLOR}),
+    # Clerks enter paper batches and run the help desk for their ward, and nothing else.
+    Action.ENTER_PAPER: frozenset({Role.COUNCILLOR, Role.CLERK}),
     Action.AUDIT: frozenset({Role.AUDITOR, Role.COUNCILLOR}),
 }
 STAFF_ACTIONS = frozenset({Action.MANAGE_ROUND, Action.REVIEW, Action.ENTER_PAPER, Action.AUDIT})

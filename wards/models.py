@@ -74,6 +74,7 @@ class Role(models.TextChoices):
     RESIDENT = "resident", "Resident"
     COUNCILLOR = "councillor", "Councillor"
     AUDITOR = "auditor", "Auditor"
+    CLERK = "clerk", "Clerk"
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):
