@@ -35,6 +35,8 @@ KIND_LABELS: dict[str, str] = {
     kinds.RESULT_PUBLISHED: "Result published",
     kinds.CHECKPOINT_SIGNED: "Ledger signed",
     kinds.WARD_POSTCODES_UPDATED: "Ward postcode list updated",
+    kinds.ROLE_GRANTED: "Role given",
+    kinds.ROLE_REVOKED: "Role taken away",
 }
 
 PHASE_WORDS = {
@@ -180,6 +182,16 @@ def _published(who: str, p: Mapping[str, Any]) -> str:
     return f"{who} published the result"
 
 
+def _role(p: Mapping[str, Any]) -> str:
+    role = _first(p, "role")
+    return role.replace("_", " ") if isinstance(role, str) else "team member"
+
+
+def _person(p: Mapping[str, Any]) -> str:
+    person = _first(p, "person")
+    return f"person {person[:4]}…" if isinstance(person, str) else "someone"
+
+
 def _checkpoint(who: str, p: Mapping[str, Any]) -> str:
     seq = p.get("seq")
     reason = _first(p, "reason")
@@ -212,6 +224,8 @@ SENTENCES: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     ),
     kinds.RESULT_PUBLISHED: _published,
     kinds.CHECKPOINT_SIGNED: _checkpoint,
+    kinds.ROLE_GRANTED: lambda who, p: f"{who} made {_person(p)} a {_role(p)} of the ward",
+    kinds.ROLE_REVOKED: lambda who, p: f"{who} removed {_person(p)} as a {_role(p)} of the ward",
 }
 
 

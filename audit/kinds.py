@@ -29,6 +29,8 @@ RESULT_PUBLICATION_REQUESTED = "result.publication_requested"
 RESULT_PUBLISHED = "result.published"
 CHECKPOINT_SIGNED = "checkpoint.signed"
 WARD_POSTCODES_UPDATED = "ward.postcodes_updated"
+ROLE_GRANTED = "role.granted"
+ROLE_REVOKED = "role.revoked"
 
 ALL: frozenset[str] = frozenset(
     value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)

@@ -23,6 +23,7 @@ class Action(enum.Enum):
     REVIEW = "review"
     ENTER_PAPER = "enter_paper"
     AUDIT = "audit"
+    MANAGE_WARD = "manage_ward"  # the ward's team (clerks) and its postcode list
 
 
 ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
@@ -33,8 +34,11 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     # Clerks enter paper batches and run the help desk for their ward, and nothing else.
     Action.ENTER_PAPER: frozenset({Role.COUNCILLOR, Role.CLERK}),
     Action.AUDIT: frozenset({Role.AUDITOR, Role.COUNCILLOR}),
+    Action.MANAGE_WARD: frozenset({Role.COUNCILLOR}),
 }
-STAFF_ACTIONS = frozenset({Action.MANAGE_ROUND, Action.REVIEW, Action.ENTER_PAPER, Action.AUDIT})
+STAFF_ACTIONS = frozenset(
+    {Action.MANAGE_ROUND, Action.REVIEW, Action.ENTER_PAPER, Action.AUDIT, Action.MANAGE_WARD}
+)
 
 REFUSALS: dict[Action, str] = {
     Action.PROPOSE: "Only residents of {ward} can propose projects here.",
@@ -43,6 +47,7 @@ REFUSALS: dict[Action, str] = {
     Action.REVIEW: "Only councillors for {ward} can review its proposals.",
     Action.ENTER_PAPER: "Only councillors or clerks for {ward} can enter paper ballots.",
     Action.AUDIT: "Only auditors and councillors for {ward} can see this.",
+    Action.MANAGE_WARD: "Only councillors for {ward} can manage its team and postcode list.",
 }
 
 

@@ -7,7 +7,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from wards.models import Membership, Neighbourhood, Ward, WardPostcode
-from wards.postcodes import MAX_UPLOAD_BYTES, import_postcodes, read_postcode_areas
+from wards.postcodes import import_postcodes, read_postcode_upload
 
 
 class NeighbourhoodInline(admin.TabularInline):
@@ -40,21 +40,10 @@ class WardAdminForm(forms.ModelForm):
         upload = self.cleaned_data.get("postcodes_csv")
         if not upload:
             return None
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is larger than 5 MB.")
         try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise forms.ValidationError("Save the file as CSV (UTF-8) and try again.") from None
-        postcodes, problems = read_postcode_areas(text)
-        if problems:
-            more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
-            raise forms.ValidationError(
-                "Nothing was imported. Fix these lines: " + "; ".join(problems[:10]) + more
-            )
-        if not postcodes:
-            raise forms.ValidationError("The file has no postcodes.")
-        return postcodes
+            return read_postcode_upload(upload)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
 
 
 @admin.register(Ward)

@@ -18,7 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from audit import kinds
-from wards.models import Neighbourhood, Ward, WardPostcode, normalise_postcode
+from wards.access import ledger_actor
+from wards.models import Neighbourhood, Role, Ward, WardPostcode, normalise_postcode
 
 SAMPLE_CSV = Path(__file__).resolve().parent / "data" / "sample_postcodes.csv"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -71,6 +72,27 @@ def read_postcode_areas(text: str) -> tuple[dict[str, str], list[str]]:
     return found, problems
 
 
+def read_postcode_upload(upload: Any) -> dict[str, str]:
+    """The postcodes (and neighbourhood names) of an uploaded CSV file, or a ValidationError
+    saying what is wrong: too large, not UTF-8 text, no postcodes, or the lines that are not
+    postcodes (nothing is imported then). The admin and the ward's postcodes page share it."""
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError("The file is larger than 5 MB.")
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError("Save the file as CSV (UTF-8) and try again.") from None
+    postcodes, problems = read_postcode_areas(text)
+    if problems:
+        more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+        raise ValidationError(
+            "Nothing was imported. Fix these lines: " + "; ".join(problems[:10]) + more
+        )
+    if not postcodes:
+        raise ValidationError("The file has no postcodes.")
+    return postcodes
+
+
 @transaction.atomic
 def import_postcodes(
     ward: Ward,
@@ -119,7 +141,8 @@ def import_postcodes(
         audit.record(
             kinds.WARD_POSTCODES_UPDATED,
             ward=ward,
-            actor=audit.actor_for(by, "staff") if by is not None else audit.SYSTEM,
+            # A councillor of the ward as "councillor", staff without that role as "staff".
+            actor=ledger_actor(by, ward, Role.COUNCILLOR) if by is not None else audit.SYSTEM,
             payload={
                 "added": result.added,
                 "removed": result.removed,

@@ -1,13 +1,18 @@
-"""Public pages for wards: the city's list and each ward's page."""
+"""Pages for wards: the city's list, each ward's page, and its councillors' team and postcode
+pages (views parse, call one service in wards.services, render)."""
 
 from __future__ import annotations
 
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from wards import access, hooks
+from wards import access, hooks, services
 from wards.access import Action
 from wards.models import Role, Ward
 
@@ -47,5 +52,116 @@ def ward_detail(request: HttpRequest, slug: str) -> HttpResponse:
             # Provided by the budgets app through wards.hooks: wards never imports budgets.
             "rounds": hooks.rounds_for(request.user, ward),
             "can_manage": access.can(request.user, Action.MANAGE_ROUND, ward),
+            "can_manage_ward": services.may_manage(request.user, ward),
         },
     )
+
+
+@login_required
+@require_safe
+def team(request: HttpRequest, slug: str) -> HttpResponse:
+    """Who holds which role in the ward; councillors add and remove clerks here."""
+    ward = access.get_ward(slug)
+    return render(
+        request,
+        "wards/team.html",
+        {"ward": ward, "team": services.team(ward, viewer=request.user)},
+    )
+
+
+@login_required
+@require_POST
+def team_add(request: HttpRequest, slug: str) -> HttpResponse:
+    ward = access.get_ward(slug)
+    username = request.POST.get("username", "")
+    try:
+        services.grant_role(ward, username, Role.CLERK, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{username.strip()} is now a clerk for {ward.name}.")
+    return redirect("wards:team", slug=ward.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_remove(request: HttpRequest, slug: str, username: str) -> HttpResponse:
+    """GET asks for confirmation; POST removes the clerk."""
+    ward = access.get_ward(slug)
+    if request.method == "POST":
+        try:
+            services.revoke_role(ward, username, Role.CLERK, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"{username} is no longer a clerk for {ward.name}.")
+        return redirect("wards:team", slug=ward.slug)
+    clerk = next(
+        (c for c in services.team(ward, viewer=request.user).clerks if c.username == username),
+        None,
+    )
+    if clerk is None:
+        raise Http404("No such clerk in this ward.")
+    return render(request, "wards/team_remove.html", {"ward": ward, "clerk": clerk})
+
+
+class PostcodeUploadForm(forms.Form):
+    postcodes_csv = forms.FileField(
+        label="Postcode list (CSV)",
+        help_text="A CSV with a column headed 'postcode' (or postcodes in the first column), and "
+        "optionally one headed 'neighbourhood' naming the ward's neighbourhood each is in. "
+        "Lines starting with # are ignored. Up to 5 MB.",
+    )
+    replace = forms.BooleanField(
+        label="Replace the whole list",
+        required=False,
+        help_text="Remove postcodes that are not in this file. Otherwise the file's are added.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def postcodes(request: HttpRequest, slug: str) -> HttpResponse:
+    """The ward's postcode list: how many, in which neighbourhoods; upload a CSV to change it."""
+    ward = access.get_ward(slug)
+    form = PostcodeUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.upload_postcodes(
+                ward,
+                form.cleaned_data["postcodes_csv"],
+                replace=form.cleaned_data["replace"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error("postcodes_csv", exc.messages)
+        else:
+            messages.success(
+                request,
+                f"Postcodes for {ward.name}: {result.added} added, {result.removed} removed, "
+                f"{result.unchanged} already listed.",
+            )
+            return redirect("wards:postcodes", slug=ward.slug)
+    return render(
+        request,
+        "wards/postcodes.html",
+        {
+            "ward": ward,
+            "form": form,
+            "postcodes": services.postcode_list(ward, viewer=request.user),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def neighbourhood_add(request: HttpRequest, slug: str) -> HttpResponse:
+    ward = access.get_ward(slug)
+    try:
+        area = services.add_neighbourhood(ward, request.POST.get("name", ""), by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{area.name} is now a neighbourhood of {ward.name}.")
+    return redirect("wards:postcodes", slug=ward.slug)
