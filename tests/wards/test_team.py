@@ -81,6 +81,27 @@ def test_a_clerk_reaches_paper_entry_from_the_round_page_but_not_the_desk(
     assert client.post(reverse("ballots:close", args=[voting_round.pk])).status_code == 403
 
 
+def test_a_clerk_at_the_help_desk_casts_an_assisted_ballot(
+    client: Client, voting_round: Round, clerk_cleo: Any
+) -> None:
+    from ballots.models import Ballot
+    from tests.ballots.conftest import confirm_vote
+
+    (code,) = services.issue_codes(voting_round, 1)
+    login(client, clerk_cleo)
+    form = {
+        "projects": [project_ids(voting_round)[0]],
+        "code": code,
+        "basis": "live",
+        "age_confirmed": "1",
+        "step": "confirm",
+    }
+    page = confirm_vote(client, f"/rounds/{voting_round.pk}/vote/", form)
+    assert "Your vote has been cast" in page.content.decode()
+    assert Ballot.objects.get().assisted is True
+    assert Event.objects.get(kind="ballot.assisted").actor_role == "clerk"
+
+
 # The team page ------------------------------------------------------------------------------
 
 
