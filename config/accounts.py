@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import UserCreationForm, UsernameField
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -38,9 +38,28 @@ class SignupForm(UserCreationForm):
         ),
     )
 
-    class Meta(UserCreationForm.Meta):
+    class Meta:
         model = User
         fields = ("username", "email")
+        field_classes = {"username": UsernameField}
+
+    def clean_username(self) -> str:
+        # Checked in clean(), with the address: an unconfirmed sign-up by the same address
+        # does not hold its username against a second try.
+        return str(self.cleaned_data.get("username") or "")
+
+    def validate_unique(self) -> None:
+        """The username's uniqueness is decided in clean() (see clean_username)."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
+        username, email = cleaned.get("username"), cleaned.get("email")
+        if username and email and signup.username_taken(username, email):
+            self.add_error(
+                "username",
+                forms.ValidationError("A user with that username already exists.", code="unique"),
+            )
+        return cleaned
 
     def clean_postcode(self) -> signup.Place:
         try:

@@ -20,7 +20,9 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from wards.models import Membership, Neighbourhood, Role, Ward, WardPostcode, normalise_postcode
 
@@ -70,6 +72,29 @@ def place_for_postcode(raw: str) -> Place:
     return Place(ward=rows[0].ward, neighbourhood=rows[0].neighbourhood)
 
 
+def _pending() -> QuerySet[Any]:
+    """Accounts waiting for confirmation: never active, never signed in, no role anywhere."""
+    return get_user_model().objects.filter(
+        is_active=False, last_login__isnull=True, is_staff=False, memberships__isnull=True
+    )
+
+
+def username_taken(username: str, email: str) -> bool:
+    """Whether `username` belongs to someone else. An unconfirmed sign-up by the same address
+    does not count: signing up again (the first message went astray) replaces it."""
+    holders = get_user_model().objects.filter(username__iexact=username)
+    mine = _pending().filter(username__iexact=username, email__iexact=email)
+    return holders.exclude(pk__in=mine.values("pk")).exists()
+
+
+def delete_unconfirmed(now: Any = None) -> int:
+    """Delete sign-ups whose link has expired unconfirmed, freeing their usernames; the number."""
+    cutoff = (now or timezone.now()) - LINK_MAX_AGE
+    stale = list(_pending().filter(date_joined__lt=cutoff).values_list("pk", flat=True))
+    get_user_model().objects.filter(pk__in=stale).delete()
+    return len(stale)
+
+
 def sign_up(
     *,
     username: str,
@@ -81,16 +106,22 @@ def sign_up(
 ) -> None:
     """Create an inactive account and email its confirmation link (confirm_url(token)).
 
-    When the address already belongs to an account, nothing is created and the owner is emailed
-    a note with the password-reset address instead. Raises SignupError if the username was
-    taken meanwhile.
+    When the address already belongs to a confirmed account, nothing is created and the owner is
+    emailed a note with the password-reset address instead. An unconfirmed sign-up by the same
+    address is replaced (its link stops working). Raises SignupError if the username was taken
+    meanwhile.
     """
     users = get_user_model()
-    if users.objects.filter(email__iexact=email).exists():
+    pending = _pending().filter(email__iexact=email)
+    if users.objects.filter(email__iexact=email).exclude(pk__in=pending.values("pk")).exists():
         _send(email, "registration/signup_exists", {"reset_url": reset_url})
         return
     try:
         with transaction.atomic():
+            users.objects.filter(
+                Q(pk__in=pending.values("pk"))
+                | Q(pk__in=_pending().filter(username__iexact=username, email__iexact=email))
+            ).delete()
             user = users.objects.create_user(
                 username=username, email=email, password=password, is_active=False
             )

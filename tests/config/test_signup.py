@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail, signing
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from tests.conftest import PASSWORD
 from wards import ratelimit, signup
@@ -250,3 +252,39 @@ def test_place_for_postcode_names_both_wards_of_a_shared_postcode(
     WardPostcode.objects.create(ward=aston, postcode="B11 1AA")
     with pytest.raises(signup.SignupError, match="more than one ward"):
         signup.place_for_postcode("B11 1AA")
+
+
+def test_signing_up_again_replaces_an_unconfirmed_sign_up(client: Client, postcodes: None) -> None:
+    first = _sign_up(client)
+    second = _sign_up(client, postcode="B6 5AA")  # the first message went astray
+    assert get_user_model().objects.filter(username="zara").count() == 1
+    assert client.post(first).status_code == 400
+    client.post(second)
+    assert Membership.objects.get(user__username="zara").ward.slug == "aston"
+
+
+def test_an_unconfirmed_username_is_held_against_another_address(
+    client: Client, postcodes: None
+) -> None:
+    _sign_up(client)
+    response = client.post("/accounts/signup/", _form(email="someone@example.org"))
+    assert "A user with that username already exists" in response.content.decode()
+
+
+def test_an_unconfirmed_sign_up_is_deleted_once_its_link_expires(
+    client: Client, postcodes: None
+) -> None:
+    _sign_up(client)
+    _sign_up(client, username="yusuf", email="yusuf@example.org")
+    client.post(_link(mail.outbox[-1]))  # yusuf confirms; zara never does
+    call_command("advance_rounds", stdout=io.StringIO())
+    assert get_user_model().objects.filter(username="zara").exists()  # still within 3 days
+    get_user_model().objects.filter(username="zara").update(
+        date_joined=timezone.now() - signup.LINK_MAX_AGE - timedelta(minutes=1)
+    )
+    get_user_model().objects.filter(username="yusuf").update(
+        date_joined=timezone.now() - signup.LINK_MAX_AGE - timedelta(minutes=1)
+    )
+    call_command("advance_rounds", stdout=io.StringIO())
+    assert not get_user_model().objects.filter(username="zara").exists()
+    assert get_user_model().objects.get(username="yusuf").is_active
