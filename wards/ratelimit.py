@@ -165,3 +165,24 @@ def sign_in_failed(username: str, client: str) -> None:
     record_failure("login-client", client, window=window)
     record_failure("login-pair", f"{account}\x00{client}", window=window)
     record_failure("login-account", account, window=window)
+
+
+# --- Sign-up and password reset ------------------------------------------------------------------
+# Every submitted sign-up or password-reset form counts, valid or not: each may send an email, and
+# a flood of attempts would otherwise probe which usernames exist.
+ACCOUNT_MAIL_WINDOW_SECONDS = 60 * 60
+ACCOUNT_MAIL_LIMIT_PER_CLIENT = 10
+
+
+def account_mail_blocked(client: str) -> bool:
+    """Whether this client has submitted too many sign-up or reset forms for now."""
+    return is_limited(
+        "account-mail",
+        client,
+        limit=ACCOUNT_MAIL_LIMIT_PER_CLIENT,
+        window=ACCOUNT_MAIL_WINDOW_SECONDS,
+    )
+
+
+def account_mail_attempted(client: str) -> None:
+    record_failure("account-mail", client, window=ACCOUNT_MAIL_WINDOW_SECONDS)

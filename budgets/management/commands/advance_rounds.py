@@ -7,7 +7,8 @@ review_end (only once every proposal is reviewed and one is feasible). When voti
 closer the ballots app registered in budgets.hooks counts the votes; without one, the command says
 that close_round must run. It never moves a round to closed itself. Last, it retries
 reclaiming the old row versions of closed rounds (`reclaim_space`) if that failed at close, and
-deletes expired sessions (`clearsessions`), so choices saved half-way through a ballot go with them.
+deletes expired sessions (`clearsessions`), so choices saved half-way through a ballot go with them,
+and residents' sign-ups left unconfirmed past their link's life (wards.signup.delete_unconfirmed).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from budgets.services import advance_due_rounds
+from wards import signup
 
 
 class Command(BaseCommand):
@@ -46,5 +48,7 @@ class Command(BaseCommand):
         # Expired sessions stay in the database until deleted: among them, choices a visitor
         # saved before signing in and never came back for (they expire after 30 minutes).
         call_command("clearsessions")
+        # Residents' sign-ups never confirmed within their link's life free their usernames.
+        signup.delete_unconfirmed()
         if options["strict"] and stuck:
             raise SystemExit(1)
