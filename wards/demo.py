@@ -95,6 +95,20 @@ def seed_wards_and_people(say: Callable[[str], None]) -> None:
                 f"resident-{ward.slug}-{n}", rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             )
             Membership.objects.get_or_create(user=user, ward=ward, role=Role.RESIDENT)
+    _seed_clerk(rng)
+
+
+def _seed_clerk(rng: random.Random) -> None:
+    """Sparkbrook's clerk, added by a councillor through the team service (a real ledger event),
+    and a spare account a councillor can add from /wards/sparkbrook/team/."""
+    from wards.services import grant_role
+
+    ward = Ward.objects.get(slug="sparkbrook")
+    clerk, _ = _person("clerk-sparkbrook", rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES))
+    _person("helper-sparkbrook", rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES))
+    if not Membership.objects.filter(user=clerk, ward=ward, role=Role.CLERK).exists():
+        councillor = Membership.objects.get(user__username="cllr-sparkbrook-1", ward=ward).user
+        grant_role(ward, clerk.get_username(), Role.CLERK, by=councillor)
 
 
 def sign_in_help() -> list[str]:
@@ -104,6 +118,8 @@ def sign_in_help() -> list[str]:
         "  admin                       staff: the Django admin at /admin/ and every ward",
         "  auditor                     auditor for all wards",
         "  cllr-<ward-slug>-1|2|3      a councillor, e.g. cllr-sparkbrook-1 (three per ward)",
+        "  clerk-sparkbrook            Sparkbrook's clerk: paper batches and the help desk",
+        "  helper-sparkbrook           an account to add as a clerk: /wards/sparkbrook/team/",
         "  resident-<ward-slug>-1|2|3  a resident, e.g. resident-sparkbrook-1 (wards: "
         + ", ".join(DEMO_RESIDENT_WARDS)
         + ")",

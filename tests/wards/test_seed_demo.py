@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=False)
 
 ROOT = Path(__file__).resolve().parents[2]
 # The modules whose functions record ledger events (the services, the postcode loader, signing).
-EMITTERS = ["budgets/services/*.py", "wards/postcodes.py", "audit/signing.py"]
+EMITTERS = ["budgets/services/*.py", "wards/postcodes.py", "wards/services.py", "audit/signing.py"]
 # ballots/services.py only re-exports the ballots modules that do the work.
 EMITTERS += [f"ballots/{name}.py" for name in ("casting", "voting_codes", "sealing", "paper")]
 EMITTERS.append("ballots/lifecycle.py")
