@@ -13,6 +13,7 @@ urlpatterns = [
     path("rounds/<int:round_id>/result.csv", views.result_csv, name="result_csv"),
     path("rounds/<int:round_id>/voting-desk/", desk_views.voting_desk, name="voting_desk"),
     path("rounds/<int:round_id>/close/", desk_views.close, name="close"),
+    path("rounds/<int:round_id>/codes/", desk_views.issue_codes, name="issue_codes"),
     path("rounds/<int:round_id>/codes/revoke/", desk_views.revoke, name="revoke_code"),
     path("rounds/<int:round_id>/publish/", desk_views.publish, name="publish"),
     path("rounds/<int:round_id>/paper/", desk_views.paper, name="paper"),

@@ -68,6 +68,11 @@ def code_failed(round: Round, client: str) -> None:
     ratelimit.record_failure("code-round", str(round.pk), window=CODE_FAILURE_WINDOW)
 
 
+def codes_can_be_issued(round: Round) -> bool:
+    """The round takes voting codes and has not closed: the rule issue_codes enforces."""
+    return round.allow_code_voting and round.phase not in (Phase.CLOSED, Phase.PUBLISHED)
+
+
 def issue_codes(
     round: Round, count: int, *, by: Any = None, make_code: Callable[[], str] | None = None
 ) -> list[str]:
