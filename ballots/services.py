@@ -85,6 +85,7 @@ from ballots.paper import (
     paper_entries_agree,
     scrub_unresolved_paper_codes,
 )
+from ballots.paper_ballot import PaperBallot, ballot_rules, paper_ballot, paper_numbers
 from ballots.receipts import (
     ReceiptState,
     ReceiptStatus,
@@ -157,6 +158,7 @@ __all__ = [
     "Declaration",
     "DeskActions",
     "PaperAccount",
+    "PaperBallot",
     "ReceiptState",
     "ReceiptStatus",
     "Selection",
@@ -167,6 +169,7 @@ __all__ = [
     "assisted_count",
     "awaiting_publication",
     "ballot_projects",
+    "ballot_rules",
     "ballot_url",
     "build_profile",
     "can_see_result",
@@ -197,8 +200,10 @@ __all__ = [
     "letters_html",
     "lock_phase",
     "new_cast_token",
+    "paper_ballot",
     "paper_differences",
     "paper_entries_agree",
+    "paper_numbers",
     "parse_selection",
     "postcode_voting_open_to",
     "publish_round",

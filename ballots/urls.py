@@ -7,6 +7,7 @@ urlpatterns = [
     path("rounds/<int:round_id>/vote/", views.vote, name="vote"),
     path("rounds/<int:round_id>/vote/total/", views.running_total, name="running_total"),
     path("rounds/<int:round_id>/vote/cast/<str:token>/", views.cast, name="cast"),
+    path("rounds/<int:round_id>/paper-ballot/", views.paper_ballot, name="paper_ballot"),
     path("rounds/<int:round_id>/results/", views.results, name="results"),
     path("rounds/<int:round_id>/ballots.pb", views.ballots_pb, name="ballots_pb"),
     path("rounds/<int:round_id>/result.json", views.result_json, name="result_json"),
