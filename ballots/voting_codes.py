@@ -157,10 +157,10 @@ def _qr_symbol(url: str) -> tuple[str, int]:
     import segno
 
     qr = segno.make(url, error="m")
-    side = qr.symbol_size(scale=1)[0]
+    side = int(qr.symbol_size(scale=1)[0])
     svg = qr.svg_inline(scale=1, dark="#000")
     inner = re.search(r"<svg[^>]*>(.*)</svg>", svg, re.DOTALL)
-    return (inner.group(1) if inner else ""), side
+    return (str(inner.group(1)) if inner else ""), side
 
 
 def letters_html(
