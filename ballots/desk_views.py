@@ -1,19 +1,22 @@
-"""The councillors' voting desk: turnout, revoking codes, closing, publishing, paper batches.
+"""The councillors' voting desk: turnout, issuing and revoking codes, closing, publishing, and
+paper batches.
 
 Views parse input, call one service, and render; permission checks go through wards.access.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ballots import services
-from ballots.forms import PaperBatchForm
+from ballots.forms import IssueCodesForm, PaperBatchForm
 from ballots.models import PaperBatch, Result
 from ballots.views import round_or_404
 from wards.access import Action, require
@@ -143,4 +146,40 @@ def paper_batch(request: HttpRequest, round_id: int, batch_id: int) -> HttpRespo
             "rejections": batch.rejections.all(),
             "entries": batch.entries.count(),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def issue_codes(request: HttpRequest, round_id: int) -> HttpResponse:
+    """Issue voting codes: the form, and on POST one ZIP download (codes.csv and letters.html)."""
+    round = round_or_404(round_id)
+    require(request.user, Action.MANAGE_ROUND, round.ward)
+    form = IssueCodesForm(request.POST or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            archive = services.issue_code_letters(
+                round,
+                data["count"],
+                by=request.user,
+                base_url=settings.PUBLIC_BASE_URL,
+                polling_place=data["polling_place"],
+                language=data["language"],
+            )
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+        else:
+            response = HttpResponse(archive, content_type="application/zip")
+            name = f"voting-codes-round-{round.pk}-{timezone.localdate():%Y-%m-%d}.zip"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            # The codes are in clear in this answer only: no cache may keep a copy.
+            response["Cache-Control"] = "no-store"
+            return response
+    return render(
+        request,
+        "ballots/issue_codes.html",
+        {"round": round, "form": form, "errors": errors},
+        status=400 if (request.method == "POST" and (errors or form.errors)) else 200,
     )

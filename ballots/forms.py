@@ -1,4 +1,4 @@
-"""Forms for the voting pages: the paper-batch entry form and the receipt lookup."""
+"""Forms for the voting pages: the paper-batch entry form, the receipt lookup and issuing codes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from ballots import codes
+from ballots.voting_codes import LETTER_LANGUAGES, MAX_CODES_PER_REQUEST
 from budgets.models import BallotType, Round
 from wards.fields import SingleLineField
 
@@ -78,3 +79,23 @@ class PaperBatchForm(forms.Form):
             else:
                 parsed.append({"code": code.strip(), "projects": items})
         return parsed
+
+
+class IssueCodesForm(forms.Form):
+    """The voting desk's form for a batch of codes and their letters."""
+
+    count = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_CODES_PER_REQUEST,
+        label="How many codes",
+        help_text=f"One letter each; between 1 and {MAX_CODES_PER_REQUEST:,} at a time.",
+    )
+    polling_place = SingleLineField(
+        max_length=120,
+        required=False,
+        label="Polling place (optional)",
+        help_text="Printed on every letter as where to vote on paper, e.g. Sparkbrook Library.",
+    )
+    language = forms.ChoiceField(
+        choices=list(LETTER_LANGUAGES.items()), initial="en", label="Language of the letters"
+    )

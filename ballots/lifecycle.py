@@ -29,6 +29,7 @@ from ballots.models import (
 from ballots.paper import scrub_unresolved_paper_codes
 from ballots.receipts import turnout
 from ballots.sealing import seal_if_due
+from ballots.voting_codes import codes_can_be_issued
 from budgets.models import Phase, Round
 from budgets.services import enter_result_phase
 from wards.access import Action, can, require
@@ -332,6 +333,7 @@ class DeskActions:
     """What the voting desk offers this person now; the services refuse anything else."""
 
     can_close: bool
+    can_issue_codes: bool  # may issue codes and letters (GET /rounds/<id>/codes/)
     can_revoke_codes: bool
     can_enter_paper: bool  # may see and enter paper batches
     can_add_paper_batch: bool
@@ -343,7 +345,7 @@ class DeskActions:
 
 def desk_actions(user: Any, round: Round, result: Result | None = None) -> DeskActions:
     """The voting desk's buttons for `user`, decided by the same rules as close_round,
-    revoke_code, enter_paper_batch and publish_round."""
+    issue_codes, revoke_code, enter_paper_batch and publish_round."""
     manages = can(user, Action.MANAGE_ROUND, round.ward)
     paper = can(user, Action.ENTER_PAPER, round.ward)
     voting = voting_open(round)
@@ -354,6 +356,7 @@ def desk_actions(user: Any, round: Round, result: Result | None = None) -> DeskA
     mine = asked and result is not None and _asked_to_publish(user, result)
     return DeskActions(
         can_close=manages and voting,
+        can_issue_codes=manages and codes_can_be_issued(round),
         can_revoke_codes=manages and voting,
         can_enter_paper=paper,
         can_add_paper_batch=paper and voting,

@@ -359,3 +359,13 @@ def result_csv(request: HttpRequest, round_id: int) -> HttpResponse:
     response = HttpResponse(services.result_csv(result), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="round-{round.pk}-result.csv"'
     return response
+
+
+@require_safe
+def paper_ballot(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The printable paper ballot: projects by short number, the rules, a box for the code."""
+    round = round_or_404(round_id)
+    ballot = services.paper_ballot(request.user, round)
+    if ballot is None:
+        raise Http404("The paper ballot is published when voting opens.")
+    return render(request, "ballots/paper_ballot.html", {"round": round, "ballot": ballot})

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 import audit
 from audit import kinds
@@ -21,11 +26,16 @@ from ballots.models import (
 )
 from budgets.models import Phase, Round
 from wards.access import Action, require
+from wards.money import format_pence
 from wards.text import single_line, spreadsheet_safe
 
 CODE_FAILURE_LIMIT_PER_CLIENT = 10
 CODE_FAILURE_LIMIT_PER_ROUND = 1000
 CODE_FAILURE_WINDOW = 15 * 60
+# The most codes one request from the voting desk may issue (the command line may issue more).
+MAX_CODES_PER_REQUEST = 10_000
+# The languages a letter can be printed in, by code; the languages issue adds the rest.
+LETTER_LANGUAGES = {"en": "English"}
 
 
 class TooManyAttempts(PermissionDenied):
@@ -56,6 +66,11 @@ def code_failed(round: Round, client: str) -> None:
 
     ratelimit.record_failure("code-client", client, window=CODE_FAILURE_WINDOW)
     ratelimit.record_failure("code-round", str(round.pk), window=CODE_FAILURE_WINDOW)
+
+
+def codes_can_be_issued(round: Round) -> bool:
+    """The round takes voting codes and has not closed: the rule issue_codes enforces."""
+    return round.allow_code_voting and round.phase not in (Phase.CLOSED, Phase.PUBLISHED)
 
 
 def issue_codes(
@@ -125,7 +140,103 @@ def codes_csv(issued: Sequence[str], round: Round, base_url: str = "") -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["code", "round", "ward", "ballot_url"])
-    url = f"{base_url.rstrip('/')}/rounds/{round.pk}/vote/"
+    url = ballot_url(round, base_url)
     for code in issued:
         writer.writerow([spreadsheet_safe(v) for v in (code, round.pk, round.ward.name, url)])
     return out.getvalue()
+
+
+def ballot_url(round: Round, base_url: str) -> str:
+    """The ballot's public address. Never carries a code: a code in a link ends up in logs."""
+    return f"{base_url.rstrip('/')}/rounds/{round.pk}/vote/"
+
+
+def _qr_symbol(url: str) -> tuple[str, int]:
+    """The QR code for `url` as SVG content and its side, drawn once per file and reused by
+    every letter (`<use href="#qr">`), so 10,000 letters do not repeat it 10,000 times."""
+    import segno
+
+    qr = segno.make(url, error="m")
+    side = int(qr.symbol_size(scale=1)[0])
+    svg = qr.svg_inline(scale=1, dark="#000")
+    inner = re.search(r"<svg[^>]*>(.*)</svg>", svg, re.DOTALL)
+    return (str(inner.group(1)) if inner else ""), side
+
+
+def letters_html(
+    round: Round,
+    issued: Sequence[str],
+    *,
+    base_url: str,
+    polling_place: str = "",
+    language: str = "en",
+) -> str:
+    """Printable letters, one A4 page per code (print CSS in static/css/letters.css)."""
+    if language not in LETTER_LANGUAGES:
+        raise ValidationError("Letters can be printed in English only for now.")
+    url = ballot_url(round, base_url)
+    qr, side = _qr_symbol(url)
+    start = round.voting_start and timezone.localtime(round.voting_start)
+    end = round.voting_end and timezone.localtime(round.voting_end)
+    return render_to_string(
+        "ballots/letters.html",
+        {
+            "round": round,
+            "language": language,
+            "language_name": LETTER_LANGUAGES[language],
+            "budget": format_pence(round.budget_pence),
+            "voting_start": start,
+            "voting_end": end,
+            "ballot_url": url,
+            "stylesheet": base_url.rstrip("/") + static("css/letters.css"),
+            "qr_symbol": mark_safe(qr),  # segno's own SVG paths: nothing typed by anyone
+            "qr_side": side,
+            "polling_place": single_line(polling_place),
+            "letters": issued,  # printed in groups of six: ABCDEF-GHJKLM-NPQRST
+        },
+    )
+
+
+def codes_zip(
+    round: Round,
+    issued: Sequence[str],
+    *,
+    base_url: str,
+    polling_place: str = "",
+    language: str = "en",
+) -> bytes:
+    """One download for the desk: `codes.csv` (as issue_codes writes it) and `letters.html`."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("codes.csv", codes_csv(issued, round, base_url))
+        archive.writestr(
+            "letters.html",
+            letters_html(
+                round, issued, base_url=base_url, polling_place=polling_place, language=language
+            ),
+        )
+    return out.getvalue()
+
+
+def issue_code_letters(
+    round: Round,
+    count: int,
+    *,
+    by: Any,
+    base_url: str,
+    polling_place: str = "",
+    language: str = "en",
+) -> bytes:
+    """Issue `count` codes from the voting desk and answer with their ZIP (codes and letters).
+
+    Only the ward's councillors and staff; at most MAX_CODES_PER_REQUEST a time. The codes leave
+    in the ZIP only: the database keeps their HMACs, the ledger how many and by whom."""
+    require(by, Action.MANAGE_ROUND, round.ward)
+    if count < 1 or count > MAX_CODES_PER_REQUEST:
+        raise ValidationError(f"Issue between 1 and {MAX_CODES_PER_REQUEST:,} codes at a time.")
+    if language not in LETTER_LANGUAGES:
+        raise ValidationError("Letters can be printed in English only for now.")
+    issued = issue_codes(round, count, by=by)
+    return codes_zip(
+        round, issued, base_url=base_url, polling_place=polling_place, language=language
+    )

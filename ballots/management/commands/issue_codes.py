@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import os
 from pathlib import Path
 from typing import Any
@@ -46,38 +45,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Wrote {len(issued)} codes for '{round.title}' to {out}.")
         if options["letters"]:
             letters = Path(options["letters"])
-            letters.write_text(self._letters(round, issued, options["base_url"]), encoding="utf-8")
+            text = services.letters_html(round, issued, base_url=options["base_url"])
+            letters.write_text(text, encoding="utf-8")
             os.chmod(letters, 0o600)
             self.stdout.write(f"Wrote {len(issued)} printable letters to {letters}.")
-
-    def _letters(self, round: Any, issued: list[str], base_url: str) -> str:
-        import segno
-
-        url = f"{base_url.rstrip('/')}/rounds/{round.pk}/vote/"
-        # The QR code links to the ballot only: a code in a link would end up in server logs.
-        qr = segno.make(url, error="m").svg_inline(scale=4)
-        title = html.escape(round.title)
-        pages = []
-        for code in issued:
-            pages.append(
-                f"""<section class="letter">
-<h1>Your vote: {title}</h1>
-<p>You can help decide how {html.escape(round.area_name)}'s community chest is spent.</p>
-<p>Go to <strong>{html.escape(url)}</strong> or scan the code below, choose the projects you
-want, and enter this voting code:</p>
-<p class="code">{code}</p>
-<div class="qr">{qr}</div>
-<p>The code can be used once, online or on paper. You can change an online vote until voting
-closes. Your vote is secret.</p>
-</section>"""
-            )
-        style = (
-            ".letter{page-break-after:always;font:14pt sans-serif;max-width:40em;margin:2em auto}"
-            ".code{font:bold 20pt monospace;letter-spacing:.1em}"
-        )
-        return (
-            f'<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>{title}: '
-            f"voting letters</title><style>{style}</style></head><body>"
-            + "\n".join(pages)
-            + "</body></html>"
-        )

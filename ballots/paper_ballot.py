@@ -1,0 +1,89 @@
+"""The printable paper ballot: every project on the ballot with a short number (1, 2, 3… in the
+order `ballot_projects` gives), its cost, the ballot's rules in plain words and a box for the code.
+
+Paper entry reads those numbers back with `paper_numbers`, never database ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ballots.selection import ballot_projects
+from budgets.models import BallotType, Phase, Proposal, Round
+from wards.access import Action, can
+from wards.money import format_pence
+
+# The ballot is public from voting on, as the online ballot is.
+PUBLIC_PHASES = frozenset({Phase.VOTING, Phase.CLOSED, Phase.PUBLISHED})
+# Before voting, the ward's councillors may print a preview; reviews can still change it.
+PREVIEW_PHASES = frozenset({Phase.PROPOSALS, Phase.REVIEW})
+
+
+def paper_numbers(round: Round) -> dict[int, Proposal]:
+    """Each project on the ballot by its short number on the paper ballot: 1, 2, 3…"""
+    return {number: p for number, p in enumerate(ballot_projects(round), start=1)}
+
+
+def ballot_rules(round: Round) -> list[str]:
+    """How to fill in this round's paper ballot, in plain words, one sentence a line."""
+    budget = format_pence(round.budget_pence)
+    if round.ballot_type == BallotType.KNAPSACK:
+        rules = [
+            "Put a cross (X) in the box next to each project you want funded.",
+            f"Together the projects you choose must cost no more than the budget of {budget}.",
+        ]
+    elif round.ballot_type == BallotType.APPROVAL:
+        low, high = round.min_choices, round.max_choices
+        if low and high:
+            how_many = f"between {low} and {high} projects"
+        elif high:
+            how_many = f"up to {high} projects"
+        elif low:
+            how_many = f"at least {low} projects"
+        else:
+            how_many = "as many projects as you support"
+        rules = [f"Put a cross (X) in the box next to {how_many}."]
+    elif round.ballot_type == BallotType.CUMULATIVE:
+        rules = [
+            f"You have {round.max_points} points. Write in the box next to a project how many "
+            "points you give it: more points for the ones you care about most.",
+            f"All your points together must be no more than {round.max_points}.",
+        ]
+    else:
+        rules = [
+            f"Write 1 in the box next to your favourite project, 2 next to your second choice, "
+            f"and so on, up to {round.max_choices}.",
+            "Use each number once; leave the other boxes empty.",
+        ]
+    return [
+        *rules,
+        "Write the voting code from your letter in the code box. Each code counts once.",
+        "A paper that breaks these rules, or has no valid code, cannot be counted.",
+    ]
+
+
+@dataclass(frozen=True)
+class PaperBallot:
+    round: Round
+    numbers: dict[int, Proposal]
+    rules: list[str]
+    budget: str
+    preview: bool  # not yet final: the ballot can still change before voting opens
+
+
+def paper_ballot(user: Any, round: Round) -> PaperBallot | None:
+    """The paper ballot as `user` may see it, or None (the page is then not found)."""
+    if round.phase in PUBLIC_PHASES:
+        preview = False
+    elif round.phase in PREVIEW_PHASES and can(user, Action.MANAGE_ROUND, round.ward):
+        preview = True
+    else:
+        return None
+    return PaperBallot(
+        round=round,
+        numbers=paper_numbers(round),
+        rules=ballot_rules(round),
+        budget=format_pence(round.budget_pence),
+        preview=preview,
+    )
