@@ -8,12 +8,12 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -188,13 +188,22 @@ def letters_html(
             "voting_start": start,
             "voting_end": end,
             "ballot_url": url,
-            "stylesheet": base_url.rstrip("/") + static("css/letters.css"),
+            # Inline: the file is printed from disk, often with no connection to the site.
+            "letters_css": mark_safe(_letters_css()),  # our own static file, not user input
             "qr_symbol": mark_safe(qr),  # segno's own SVG paths: nothing typed by anyone
             "qr_side": side,
             "polling_place": single_line(polling_place),
             "letters": issued,  # printed in groups of six: ABCDEF-GHJKLM-NPQRST
         },
     )
+
+
+def _letters_css() -> str:
+    from django.contrib.staticfiles import finders
+
+    found = finders.find("css/letters.css")
+    path = found[0] if isinstance(found, list) else found
+    return Path(path).read_text(encoding="utf-8") if path else ""
 
 
 def codes_zip(
