@@ -3,7 +3,8 @@
 Public, so it shows only what the round pages already show anyone: drafts never; turnout in
 people once voting has opened; what a round allocated and left unspent, and which projects it
 funded, only once its result is published (before publication nothing about the result is
-public). A ward's current round is its latest non-draft round (by creation).
+public). A ward's current round is its latest non-draft round (by creation) for the whole ward,
+or, if it has none, for one of its neighbourhoods.
 
 A fixed number of queries whatever the number of wards: the wards, their current rounds
 (one query with a subquery), their results, the voter counts and the funded projects' titles.
@@ -16,7 +17,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Case, Count, OuterRef, Subquery, When
 from openpyxl import Workbook
 
 from ballots.models import Result, Voter
@@ -93,11 +94,12 @@ class Dashboard:
 
 
 def _wards_and_current_rounds() -> tuple[list[Ward], dict[int, Round]]:
-    """Every ward (by name), and each ward's latest non-draft round by ward id."""
+    """Every ward (by name), and each ward's current round by ward id (see the module's notes)."""
     latest = (
         Round.objects.public()
         .filter(ward=OuterRef("pk"))
-        .order_by("-created_at", "-pk")
+        .annotate(ward_wide=Case(When(neighbourhood__isnull=True, then=1), default=0))
+        .order_by("-ward_wide", "-created_at", "-pk")
         .values("pk")[:1]
     )
     wards = list(Ward.objects.order_by("name"))

@@ -185,3 +185,19 @@ def test_queries_do_not_grow_with_the_wards(
             close_and_publish(round)
     with django_assert_max_num_queries(5):
         assert client.get(url).status_code == 200
+
+
+def test_a_ward_wide_round_is_current_before_a_later_neighbourhood_round(
+    client: Client, sparkbrook: Ward
+) -> None:
+    ward_round = make_voting_round(sparkbrook)
+    make_voting_round(
+        sparkbrook,
+        title="Balsall Heath fund",
+        phase=Phase.PROPOSALS,
+        neighbourhood=sparkbrook.neighbourhoods.get(),
+    )
+    assert by_ward(csv_rows(client))["Sparkbrook"]["round"] == ward_round.title
+    ward_round.phase = Phase.DRAFT
+    ward_round.save()
+    assert by_ward(csv_rows(client))["Sparkbrook"]["round"] == "Balsall Heath fund"
