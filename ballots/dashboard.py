@@ -246,6 +246,7 @@ def dashboard_xlsx(dashboard: Dashboard) -> bytes:
     assert sheet is not None
     sheet.title = "Wards"
     sheet.append(list(COLUMNS))
+    sheet.freeze_panes = "A2"
     for r, row in enumerate(export_rows(dashboard), start=2):
         for c, value in enumerate(row, start=1):
             cell = sheet.cell(row=r, column=c)

@@ -136,6 +136,16 @@ def test_drafts_are_never_shown(client: Client, published: Round, sparkbrook: Wa
     assert all("Secret draft round" not in str(c.value) for row in sheet.iter_rows() for c in row)
 
 
+def test_a_councillor_sees_the_public_view_without_their_own_draft(
+    client: Client, councillor_sam: Any, sparkbrook: Ward
+) -> None:
+    make_voting_round(sparkbrook, title="Sam's draft round", phase=Phase.DRAFT)
+    client.force_login(councillor_sam)
+    page = client.get("/dashboard/").content.decode()
+    assert "Sam&#x27;s draft round" not in page and "Sam's draft round" not in page
+    assert "No round yet" in page
+
+
 def test_xlsx_has_the_columns_and_numbers(client: Client, published: Round) -> None:
     response = client.get("/dashboard.xlsx")
     assert response.status_code == 200
