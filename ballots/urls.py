@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ballots import desk_views, views
+from ballots import dashboard_views, desk_views, views
 
 app_name = "ballots"
 urlpatterns = [
@@ -19,6 +19,9 @@ urlpatterns = [
     path("rounds/<int:round_id>/publish/", desk_views.publish, name="publish"),
     path("rounds/<int:round_id>/paper/", desk_views.paper, name="paper"),
     path("rounds/<int:round_id>/paper/<int:batch_id>/", desk_views.paper_batch, name="paper_batch"),
+    path("dashboard/", dashboard_views.city, name="dashboard"),
+    path("dashboard.csv", dashboard_views.city_csv, name="dashboard_csv"),
+    path("dashboard.xlsx", dashboard_views.city_xlsx, name="dashboard_xlsx"),
     path("receipts/", views.receipt_lookup, name="receipt_lookup"),
     path("receipts/<str:code>", views.receipt, name="receipt"),
     path("receipts/<str:code>/", views.receipt),
