@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import random
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -104,7 +105,7 @@ def _seed_clerk(rng: random.Random) -> None:
     from wards.services import grant_role
 
     ward = Ward.objects.get(slug="sparkbrook")
-    clerk, _ = _person("clerk-sparkbrook", rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES))
+    clerk: Any = _person("clerk-sparkbrook", rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES))[0]
     _person("helper-sparkbrook", rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES))
     if not Membership.objects.filter(user=clerk, ward=ward, role=Role.CLERK).exists():
         councillor = Membership.objects.get(user__username="cllr-sparkbrook-1", ward=ward).user
