@@ -30,6 +30,7 @@ KIND_LABELS: dict[str, str] = {
     kinds.PAPER_BATCH_ENTERED: "Paper ballots entered",
     kinds.PAPER_BATCH_ACCEPTED: "Paper batch accepted",
     kinds.PAPER_BATCH_REJECTED: "Paper batch rejected",
+    kinds.ROUND_EARLY_CLOSE_REQUESTED: "Early close requested",
     kinds.ROUND_CLOSED: "Round closed",
     kinds.RESULT_PUBLICATION_REQUESTED: "Result awaiting approval",
     kinds.RESULT_PUBLISHED: "Result published",

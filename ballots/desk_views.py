@@ -62,16 +62,42 @@ def revoke(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def close(request: HttpRequest, round_id: int) -> HttpResponse:
+    """Closing voting, confirmed first; before its end date, asked for with a public reason by
+    one councillor and approved by a second."""
     round = round_or_404(round_id)
-    try:
-        services.close_round(round, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("ballots:voting_desk", round_id=round.pk)
-    messages.success(request, "Voting is closed and the ballots have been counted.")
-    return redirect("ballots:results", round_id=round.pk)
+    require(request.user, Action.MANAGE_ROUND, round.ward)
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "ask":
+                services.request_early_close(
+                    round, by=request.user, reason=request.POST.get("reason", "")
+                )
+                messages.success(
+                    request, "Closing early is asked for. A second councillor must approve it."
+                )
+                return redirect("ballots:voting_desk", round_id=round.pk)
+            if not request.POST.get("confirm"):
+                raise ValidationError("Tick the box to confirm that voting should close now.")
+            services.close_round(round, by=request.user)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+        else:
+            messages.success(request, "Voting is closed and the ballots have been counted.")
+            return redirect("ballots:results", round_id=round.pk)
+    return render(
+        request,
+        "ballots/close.html",
+        {
+            "round": round,
+            "options": services.close_options(request.user, round),
+            "turnout": services.turnout(round),
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
 
 
 @login_required

@@ -19,6 +19,7 @@ import audit
 from audit import kinds
 from ballots.actors import ledger_actor
 from ballots.counting import sha256_hex, shuffled, tally_round
+from ballots.early_close import approve_early_close, closes_early
 from ballots.models import (
     Ballot,
     BallotStatus,
@@ -55,6 +56,8 @@ def close_round(round: Round, *, by: Any = None) -> Result:
                 "Only a round in voting can be closed; this one is in "
                 f"{locked.get_phase_display()}."
             )
+        # Before voting_end a councillor's close needs a second councillor's request first.
+        early = approve_early_close(locked, by)
         # Listed here, marked sealed by forget_casting's rewrite below.
         seal_if_due(locked, force=True, mark=False)
         outcome, ballots_pb, comparison = tally_round(locked)
@@ -94,6 +97,7 @@ def close_round(round: Round, *, by: Any = None) -> Result:
                 # Nothing about the outcome is public before publication: result.published
                 # lists what was selected; here only the hashes bind the result.
                 "turnout": counts,
+                **({"early": early} if early else {}),
             },
         )
         _checkpoint("round closed", locked)
@@ -333,6 +337,7 @@ class DeskActions:
     """What the voting desk offers this person now; the services refuse anything else."""
 
     can_close: bool
+    closes_early: bool  # voting is set to run on: closing needs a reason and a second councillor
     can_issue_codes: bool  # may issue codes and letters (GET /rounds/<id>/codes/)
     can_revoke_codes: bool
     can_enter_paper: bool  # may see and enter paper batches
@@ -356,6 +361,7 @@ def desk_actions(user: Any, round: Round, result: Result | None = None) -> DeskA
     mine = asked and result is not None and _asked_to_publish(user, result)
     return DeskActions(
         can_close=manages and voting,
+        closes_early=closes_early(round),
         can_issue_codes=manages and codes_can_be_issued(round),
         can_revoke_codes=manages and voting,
         can_enter_paper=paper,

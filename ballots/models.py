@@ -304,3 +304,18 @@ class Result(models.Model):
 
     def __str__(self) -> str:
         return f"result of {self.round}"
+
+
+class EarlyCloseRequest(models.Model):
+    """A councillor's request to close voting before its end date; a second councillor of the
+    ward approves it (the request and its public reason are ledger events)."""
+
+    round = models.OneToOneField(Round, on_delete=models.CASCADE, related_name="early_close")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=500)
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"early close of round {self.round_id}"

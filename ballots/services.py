@@ -46,6 +46,12 @@ from ballots.counting import (
     shuffled,
     tally_round,
 )
+from ballots.early_close import (
+    CloseOptions,
+    close_options,
+    closes_early,
+    request_early_close,
+)
 from ballots.eligibility import (
     VOTING_CLOSED,
     VOTING_NOT_OPEN,
@@ -155,6 +161,7 @@ __all__ = [
     "VOTING_CLOSED",
     "VOTING_NOT_OPEN",
     "CastResult",
+    "CloseOptions",
     "Declaration",
     "DeskActions",
     "PaperAccount",
@@ -182,7 +189,9 @@ __all__ = [
     "check_declaration",
     "check_postcode",
     "check_selection",
+    "close_options",
     "close_round",
+    "closes_early",
     "code_attempts_blocked",
     "code_failed",
     "code_format_problem",
@@ -212,6 +221,7 @@ __all__ = [
     "refuse_outside_window",
     "refuse_outside_window_locked",
     "refuse_unless_voting",
+    "request_early_close",
     "result_csv",
     "revoke_code",
     "scrub_unresolved_paper_codes",

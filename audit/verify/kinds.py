@@ -39,6 +39,7 @@ PHASE_KINDS: dict[str, frozenset[str]] = {
     kinds.PAPER_BATCH_REJECTED: frozenset({"voting"}),
     # Also inside the close itself, before round.closed (see check_phase_order).
     kinds.BALLOTS_SEALED: frozenset({"voting"}),
+    kinds.ROUND_EARLY_CLOSE_REQUESTED: frozenset({"voting"}),
     kinds.ROUND_CLOSED: frozenset({"closed"}),
     kinds.RESULT_PUBLICATION_REQUESTED: frozenset({"closed"}),
     kinds.RESULT_PUBLISHED: frozenset({"published"}),

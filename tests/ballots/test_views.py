@@ -362,7 +362,7 @@ def test_voting_desk(
     assert page.status_code == status
     if status == 200:
         html = page.content.decode()
-        assert "Turnout so far: 3" in html and "Close voting and count" in html
+        assert "Turnout so far: 3" in html and "Close voting…" in html
         assert "A Bench" not in html  # no vote counts before close
 
 
@@ -390,12 +390,17 @@ def test_close_and_publish_anonymous(client: Client, counted_round: Round) -> No
     assert Round.objects.get(pk=counted_round.pk).phase == Phase.VOTING
 
 
-def test_close_and_publish_are_post_only(
+def test_publish_is_post_only_and_close_asks_first(
     client: Client, counted_round: Round, councillor_sam: Any
 ) -> None:
     login(client, councillor_sam)
-    for name in ("close", "publish"):
-        assert client.get(reverse(f"ballots:{name}", args=[counted_round.pk])).status_code == 405
+    assert client.get(reverse("ballots:publish", args=[counted_round.pk])).status_code == 405
+    url = reverse("ballots:close", args=[counted_round.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and "I confirm that voting" in page.content.decode()
+    assert client.put(url).status_code == 405
+    unconfirmed = client.post(url)
+    assert unconfirmed.status_code == 400 and "Tick the box" in unconfirmed.content.decode()
     assert Round.objects.get(pk=counted_round.pk).phase == Phase.VOTING
 
 
@@ -403,7 +408,9 @@ def test_councillors_close_and_publish_with_the_buttons(
     client: Client, counted_round: Round, councillor_sam: Any, councillor_sia: Any
 ) -> None:
     login(client, councillor_sam)
-    closed = client.post(reverse("ballots:close", args=[counted_round.pk]), follow=True)
+    closed = client.post(
+        reverse("ballots:close", args=[counted_round.pk]), {"confirm": "1"}, follow=True
+    )
     assert "Voting is closed" in closed.content.decode()
     assert Round.objects.get(pk=counted_round.pk).phase == Phase.CLOSED
     asked = client.post(reverse("ballots:publish", args=[counted_round.pk]), follow=True)

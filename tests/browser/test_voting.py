@@ -77,6 +77,8 @@ def test_councillors_close_and_publish(sparkbrook: Ward, new_page: Any, csp: Any
     page = new_page(sam)
     page.goto(f"/rounds/{round.pk}/voting-desk/")
     assert "Turnout so far: 3" in page.content()
+    page.get_by_role("link", name="Close voting…").click()
+    page.get_by_label(re.compile("I confirm that voting")).check()
     page.get_by_role("button", name="Close voting and count").click()
     page.wait_for_selector("text=Voting is closed")
     assert "Not yet published" in page.content()

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EMITTERS = ["budgets/services/*.py", "wards/postcodes.py", "wards/services.py", "audit/signing.py"]
 # ballots/services.py only re-exports the ballots modules that do the work.
 EMITTERS += [f"ballots/{name}.py" for name in ("casting", "voting_codes", "sealing", "paper")]
+EMITTERS.append("ballots/early_close.py")
 EMITTERS.append("ballots/lifecycle.py")
 DEMO_MODULES = ["budgets/demo.py", "ballots/demo.py", "wards/demo.py"]
 DEMO_MODULES.append("wards/management/commands/seed_demo.py")
