@@ -150,7 +150,7 @@ def paper(request: HttpRequest, round_id: int) -> HttpResponse:
             "form": form,
             "errors": errors,
             "batches": round.paper_batches.prefetch_related("entries"),
-            "projects": services.ballot_projects(round),
+            "numbers": services.paper_numbers(round),
         },
         status=400 if (request.method == "POST" and (errors or form.errors)) else 200,
     )

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from ballots import codes
+from ballots.paper_ballot import paper_numbers, selection_from_numbers
 from ballots.voting_codes import LETTER_LANGUAGES, MAX_CODES_PER_REQUEST
 from budgets.models import BallotType, Round
 from wards.fields import SingleLineField
@@ -46,17 +47,19 @@ class PaperBatchForm(forms.Form):
         self.round = round
         self.fields["ballots"].help_text = {
             BallotType.CUMULATIVE: "The code, a colon, then project=points: "
-            "ABCDEF-GHJKLM-NPQRST: 12=3, 15=2",
+            "ABCDEF-GHJKLM-NPQRST: 1=3, 4=2",
             BallotType.RANKED: "The code, a colon, then project numbers in the voter's order: "
-            "ABCDEF-GHJKLM-NPQRST: 15, 12, 18",
+            "ABCDEF-GHJKLM-NPQRST: 3, 1, 2",
         }.get(
             BallotType(round.ballot_type),
-            "The code, a colon, then the project numbers marked: ABCDEF-GHJKLM-NPQRST: 12, 15, 18",
+            "The code, a colon, then the project numbers marked: ABCDEF-GHJKLM-NPQRST: 1, 3, 4",
         )
 
     def clean_ballots(self) -> list[dict[str, Any]]:
         lines = [line.strip() for line in self.cleaned_data["ballots"].splitlines()]
+        numbers = paper_numbers(self.round)
         parsed: list[dict[str, Any]] = []
+        problems: list[str] = []
         for number, line in enumerate((line for line in lines if line), start=1):
             if ":" not in line:
                 raise forms.ValidationError(
@@ -69,15 +72,21 @@ class PaperBatchForm(forms.Form):
                 for item in items:
                     if "=" not in item:
                         raise forms.ValidationError(
-                            f"Line {number}: write points as project=points, like 12=3."
+                            f"Line {number}: write points as project=points, like 1=3."
                         )
                     pid, n = item.split("=", 1)
                     points[pid.strip()] = n.strip()
-                parsed.append({"code": code.strip(), "points": points})
+                typed: dict[str, Any] = {"code": code.strip(), "points": points}
             elif self.round.ballot_type == BallotType.RANKED:
-                parsed.append({"code": code.strip(), "ranking": items})
+                typed = {"code": code.strip(), "ranking": items}
             else:
-                parsed.append({"code": code.strip(), "projects": items})
+                typed = {"code": code.strip(), "projects": items}
+            try:
+                parsed.append(selection_from_numbers(self.round, typed, numbers))
+            except forms.ValidationError as exc:
+                problems.append(f"Ballot {number}: {' '.join(exc.messages)}")
+        if problems:
+            raise forms.ValidationError(problems)
         return parsed
 
 

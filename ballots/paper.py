@@ -26,6 +26,7 @@ from ballots.models import (
     Voter,
     VotingCode,
 )
+from ballots.paper_ballot import numbers_by_id
 from ballots.sealing import seal_if_due
 from ballots.selection import (
     PB_VOTE_TYPE,
@@ -208,6 +209,7 @@ def paper_differences(batch: PaperBatch) -> list[dict[str, Any]]:
     if len(entries) < 2:
         return []
     second, first = entries
+    numbers = numbers_by_id(batch.round)
     rows: list[dict[str, Any]] = []
     for field in ("issued", "spoilt", "unused", "cast"):
         a, b = getattr(first, field), getattr(second, field)
@@ -218,24 +220,29 @@ def paper_differences(batch: PaperBatch) -> list[dict[str, Any]]:
         rows.append(
             {
                 "what": f"Ballot {i + 1}",
-                "first": _paper_ballot_text(a),
-                "second": _paper_ballot_text(b),
+                "first": _paper_ballot_text(a, numbers),
+                "second": _paper_ballot_text(b, numbers),
                 "same": a == b,
             }
         )
     return rows
 
 
-def _paper_ballot_text(item: Mapping[str, Any] | None) -> str:
-    """'ABCDEF-…: 12, 15' as a clerk typed it, for the side-by-side comparison; only the marks
-    ('12, 15') once the batch is resolved and its codes are no longer kept."""
+def _paper_ballot_text(item: Mapping[str, Any] | None, numbers: Mapping[int, int]) -> str:
+    """'ABCDEF-…: 1, 3' as a clerk typed it, with the paper ballot's numbers (`numbers`: id to
+    number), for the side-by-side comparison; only the marks ('1, 3') once the batch is resolved
+    and its codes are no longer kept."""
     if item is None:
         return "(missing)"
+
+    def number(pid: Any) -> str:
+        return str(numbers.get(int(pid), f"id {pid}"))
+
     selection = item.get("selection") or []
     if isinstance(selection, dict):
-        marks = ", ".join(f"{pid}={n}" for pid, n in selection.items())
+        marks = ", ".join(f"{number(pid)}={n}" for pid, n in selection.items())
     else:
-        marks = ", ".join(str(pid) for pid in selection)
+        marks = ", ".join(number(pid) for pid in selection)
     if "code" not in item:
         return marks
     return f"{item['code']}: {marks}"

@@ -6,8 +6,11 @@ Paper entry reads those numbers back with `paper_numbers`, never database ids.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from django.core.exceptions import ValidationError
 
 from ballots.selection import ballot_projects
 from budgets.models import BallotType, Phase, Proposal, Round
@@ -23,6 +26,45 @@ PREVIEW_PHASES = frozenset({Phase.PROPOSALS, Phase.REVIEW})
 def paper_numbers(round: Round) -> dict[int, Proposal]:
     """Each project on the ballot by its short number on the paper ballot: 1, 2, 3…"""
     return {number: p for number, p in enumerate(ballot_projects(round), start=1)}
+
+
+def _proposal_id(numbers: Mapping[int, Proposal], ref: Any) -> int:
+    text = str(ref).strip()
+    if not text.isdigit() or int(text) not in numbers:
+        raise ValidationError(
+            f"{text or 'an empty mark'} is not a project number on the paper ballot "
+            f"(its projects are numbered 1 to {len(numbers)})."
+        )
+    return numbers[int(text)].pk
+
+
+def selection_from_numbers(
+    round: Round, refs: Mapping[str, Any], numbers: Mapping[int, Proposal] | None = None
+) -> dict[str, Any]:
+    """One paper ballot as typed with the paper ballot's short numbers ("projects", "ranking"
+    or "points" keyed by number), with those numbers replaced by the projects' ids.
+
+    The one place paper numbers become ids. A number that is not on the paper ballot (a database
+    id typed by mistake included) raises ValidationError; nothing is guessed. Pass `numbers`
+    (from `paper_numbers`) when translating many ballots of the same round.
+    """
+    numbers = paper_numbers(round) if numbers is None else numbers
+    out = {
+        key: value for key, value in refs.items() if key not in ("projects", "ranking", "points")
+    }
+    for key in ("projects", "ranking"):
+        if key in refs:
+            out[key] = [_proposal_id(numbers, ref) for ref in refs[key]]
+    if "points" in refs:
+        out["points"] = {
+            str(_proposal_id(numbers, ref)): points for ref, points in refs["points"].items()
+        }
+    return out
+
+
+def numbers_by_id(round: Round) -> dict[int, int]:
+    """The inverse of `paper_numbers`: each ballot project's id to its short number."""
+    return {p.pk: number for number, p in paper_numbers(round).items()}
 
 
 def ballot_rules(round: Round) -> list[str]:

@@ -91,7 +91,13 @@ from ballots.paper import (
     paper_entries_agree,
     scrub_unresolved_paper_codes,
 )
-from ballots.paper_ballot import PaperBallot, ballot_rules, paper_ballot, paper_numbers
+from ballots.paper_ballot import (
+    PaperBallot,
+    ballot_rules,
+    paper_ballot,
+    paper_numbers,
+    selection_from_numbers,
+)
 from ballots.receipts import (
     ReceiptState,
     ReceiptStatus,
@@ -226,6 +232,7 @@ __all__ = [
     "revoke_code",
     "scrub_unresolved_paper_codes",
     "seal_if_due",
+    "selection_from_numbers",
     "sha256_hex",
     "shuffled",
     "tally_round",

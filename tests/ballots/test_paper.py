@@ -88,8 +88,9 @@ def test_disagreeing_entries_are_shown_side_by_side(
     (different,) = [r for r in rows if not r["same"]]
     assert different["what"] == "Ballot 1"
     code = issued_codes[0]
-    assert different["first"] == f"{code}: {ids[0]}"
-    assert different["second"] == f"{code}: {ids[1]}"
+    # The paper ballot's numbers, as the clerks typed them (ids[0] is project 1).
+    assert different["first"] == f"{code}: 1"
+    assert different["second"] == f"{code}: 2"
 
     login(client, councillor_sam)
     page = client.get(reverse("ballots:paper_batch", args=[voting_round.pk, batch.pk]))
@@ -97,7 +98,7 @@ def test_disagreeing_entries_are_shown_side_by_side(
     assert page.status_code == 200
     assert "Entries disagree" in html and "side by side" in html
     row = html[html.index("Ballot 1") :].split("</tr>", 1)[0]
-    assert f"{code}: {ids[0]}</td>" in row and f"{code}: {ids[1]}</td>" in row and "No" in row
+    assert f"{code}: 1</td>" in row and f"{code}: 2</td>" in row and "No" in row
 
     # A third entry that matches the latest one resolves the batch.
     batch = _enter(voting_round, councillor_sam, [{"code": issued_codes[0], "projects": [ids[1]]}])
@@ -382,7 +383,7 @@ def test_a_disagreement_resolved_by_a_later_entry_is_scrubbed_too(
     assert PaperEntry.objects.filter(batch=batch).count() == 3
     _assert_no_clear_code([issued_codes[0], issued_codes[3]])
     rows = services.paper_differences(batch)
-    assert [r["first"] for r in rows if r["what"] == "Ballot 1"] == [str(ids[1])]
+    assert [r["first"] for r in rows if r["what"] == "Ballot 1"] == ["2"]
 
 
 def test_unresolved_batches_keep_no_clear_code_after_close(
@@ -412,9 +413,7 @@ def test_unresolved_batches_keep_no_clear_code_after_close(
     _assert_no_clear_code(typed)
     assert services.scrub_unresolved_paper_codes(voting_round) == 0
     rows = services.paper_differences(disagree)
-    assert [(r["first"], r["second"]) for r in rows if r["what"] == "Ballot 1"] == [
-        (str(ids[0]), str(ids[0]))
-    ]
+    assert [(r["first"], r["second"]) for r in rows if r["what"] == "Ballot 1"] == [("1", "1")]
 
 
 def test_closing_the_round_scrubs_unresolved_batches(
@@ -429,13 +428,14 @@ def test_closing_the_round_scrubs_unresolved_batches(
 
 
 def _form(ids: list[int], codes_: list[str], **extra: Any) -> dict[str, Any]:
+    """The clerk's form: projects by their numbers on the paper ballot (1 is ids[0])."""
     data = {
         "polling_place": "Sparkbrook Library",
         "issued": "5",
         "spoilt": "1",
         "unused": "2",
         "cast": "2",
-        "ballots": f"{codes_[0]}: {ids[0]}, {ids[1]}\n{codes_[1].lower()}: {ids[4]}\n",
+        "ballots": f"{codes_[0]}: 1, 2\n{codes_[1].lower()}: 5\n",
     }
     data.update(extra)
     return data
@@ -465,6 +465,91 @@ def test_paper_pages_double_entry_through_the_forms(
     second = client.post(url, _form(ids, issued_codes), follow=True)
     assert "Accepted" in second.content.decode()
     assert Ballot.objects.filter(channel=Channel.PAPER).count() == 2
+
+
+def test_paper_numbers_become_the_right_projects(
+    client: Client,
+    voting_round: Round,
+    ids: list[int],
+    issued_codes: list[str],
+    councillor_sam: Any,
+    councillor_sia: Any,
+) -> None:
+    url = reverse("ballots:paper", args=[voting_round.pk])
+    login(client, councillor_sam)
+    page = client.get(url).content.decode()
+    # The number → project table beside the form: 1 is the first project on the paper ballot.
+    first_row = page[page.index("Project numbers") :].split("</tr>", 2)[1]
+    assert "<td>1</td>" in first_row and services.paper_numbers(voting_round)[1].title in first_row
+    assert client.post(url, _form(ids, issued_codes)).status_code == 302
+    login(client, councillor_sia)
+    assert client.post(url, _form(ids, issued_codes)).status_code == 302
+    assert PaperBatch.objects.get().status == PaperBatch.Status.ACCEPTED
+    services.close_round(voting_round)
+    votes = voting_round.result.ballots_pb.split("VOTES\n", 1)[1].splitlines()[1:]
+    marked = sorted(sorted(int(p) for p in line.split(";")[1].split(",")) for line in votes)
+    assert marked == sorted([sorted([ids[0], ids[1]]), [ids[4]]])
+
+
+def test_an_unknown_paper_number_is_a_form_error(
+    client: Client,
+    voting_round: Round,
+    ids: list[int],
+    issued_codes: list[str],
+    councillor_sam: Any,
+) -> None:
+    login(client, councillor_sam)
+    url = reverse("ballots:paper", args=[voting_round.pk])
+    typed = f"{issued_codes[0]}: 1, 2\n{issued_codes[1]}: 2, 9\n"
+    response = client.post(url, _form(ids, issued_codes, ballots=typed))
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Ballot 2: 9 is not a project number on the paper ballot" in html
+    assert "numbered 1 to 5" in html
+    assert not PaperBatch.objects.exists()
+
+
+def test_database_ids_are_not_taken_for_paper_numbers(
+    client: Client, sparkbrook: Ward, councillor_sam: Any
+) -> None:
+    # A second round, so its projects' ids (6 and up) are not its paper numbers (1 to 5).
+    make_voting_round(sparkbrook, title="Earlier chest")
+    round = make_voting_round(sparkbrook, title="Later chest")
+    ids, issued = project_ids(round), services.issue_codes(round, 2)
+    assert min(ids) > len(ids)
+    login(client, councillor_sam)
+    url = reverse("ballots:paper", args=[round.pk])
+    typed = f"{issued[0]}: {ids[0]}\n{issued[1]}: 1\n"
+    response = client.post(url, _form(ids, issued, ballots=typed))
+    assert response.status_code == 400
+    assert f"Ballot 1: {ids[0]} is not a project number" in response.content.decode()
+    assert not PaperBatch.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("ballot_type", "typed", "expected"),
+    [
+        ("approval", {"projects": ["3", "1"]}, {"projects": [2, 0]}),
+        ("ranked", {"ranking": ["3", "1", "2"]}, {"ranking": [2, 0, 1]}),
+        ("cumulative", {"points": {"1": "4", "3": "6"}}, {"points": {0: "4", 2: "6"}}),
+    ],
+)
+def test_selection_from_numbers_translates_every_ballot_type(
+    sparkbrook: Ward, ballot_type: str, typed: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    round = make_voting_round(sparkbrook, ballot_type)
+    ids = project_ids(round)
+    got = services.selection_from_numbers(round, {"code": "X", **typed})
+    assert got["code"] == "X"
+    (key,) = expected
+    if key == "points":
+        assert got[key] == {str(ids[i]): n for i, n in expected[key].items()}
+    else:
+        assert got[key] == [ids[i] for i in expected[key]]
+    with pytest.raises(ValidationError, match="0 is not a project number"):
+        services.selection_from_numbers(
+            round, {"code": "X", key: ["0"] if key != "points" else {"0": "1"}}
+        )
 
 
 def test_paper_form_errors_are_summarised(
