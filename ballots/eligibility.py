@@ -186,6 +186,30 @@ def _window_problem(
     return None
 
 
+HELP_DESK_NOT_OPEN = "The help desk opens when voting opens."
+HELP_DESK_CLOSED = "Voting has closed in this round, so the help desk is closed."
+HELP_DESK_NEEDS_CODES = (
+    "This round is not voted on with voting codes, so the help desk cannot take ballots: "
+    "voters sign in on their own account instead."
+)
+
+
+def help_desk_problem(round: Round, now: datetime.datetime | None = None) -> str | None:
+    """Why the help desk cannot take a ballot now, or None.
+
+    The desk takes ballots only while voting is open, and only with voting codes: the voter at
+    the desk is not the signed-in clerk or councillor, and a code is how they prove who they are.
+    """
+    problem = voting_window_problem(round, now)
+    if problem == VOTING_CLOSED:
+        return HELP_DESK_CLOSED
+    if problem is not None:
+        return HELP_DESK_NOT_OPEN
+    if not round.allow_code_voting:
+        return HELP_DESK_NEEDS_CODES
+    return None
+
+
 def refuse_outside_window_locked(round_id: int) -> None:
     """Re-read the round's phase and dates under a shared lock (so a close cannot slip in until
     we commit) and refuse a ballot outside the voting window."""

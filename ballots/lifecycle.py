@@ -20,6 +20,7 @@ from audit import kinds
 from ballots.actors import ledger_actor
 from ballots.counting import sha256_hex, shuffled, tally_round
 from ballots.early_close import approve_early_close, closes_early
+from ballots.eligibility import help_desk_problem
 from ballots.models import (
     Ballot,
     BallotStatus,
@@ -342,6 +343,7 @@ class DeskActions:
     can_revoke_codes: bool
     can_enter_paper: bool  # may see and enter paper batches
     can_add_paper_batch: bool
+    can_run_help_desk: bool  # may open the help desk (GET /rounds/<id>/help-desk/) now
     publishing: bool  # the result awaits publication and this person may take part in it
     can_ask_to_publish: bool
     can_approve_publication: bool
@@ -350,7 +352,7 @@ class DeskActions:
 
 def desk_actions(user: Any, round: Round, result: Result | None = None) -> DeskActions:
     """The voting desk's buttons for `user`, decided by the same rules as close_round,
-    issue_codes, revoke_code, enter_paper_batch and publish_round."""
+    issue_codes, revoke_code, enter_paper_batch, the help desk and publish_round."""
     manages = can(user, Action.MANAGE_ROUND, round.ward)
     paper = can(user, Action.ENTER_PAPER, round.ward)
     voting = voting_open(round)
@@ -366,6 +368,7 @@ def desk_actions(user: Any, round: Round, result: Result | None = None) -> DeskA
         can_revoke_codes=manages and voting,
         can_enter_paper=paper,
         can_add_paper_batch=paper and voting,
+        can_run_help_desk=paper and help_desk_problem(round) is None,
         publishing=publishing,
         can_ask_to_publish=publishing and not asked,
         can_approve_publication=asked and not mine,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ballots import dashboard_views, desk_views, views
+from ballots import dashboard_views, desk_views, help_desk_views, views
 
 app_name = "ballots"
 urlpatterns = [
@@ -13,6 +13,12 @@ urlpatterns = [
     path("rounds/<int:round_id>/result.json", views.result_json, name="result_json"),
     path("rounds/<int:round_id>/result.csv", views.result_csv, name="result_csv"),
     path("rounds/<int:round_id>/voting-desk/", desk_views.voting_desk, name="voting_desk"),
+    path("rounds/<int:round_id>/help-desk/", help_desk_views.help_desk, name="help_desk"),
+    path(
+        "rounds/<int:round_id>/help-desk/receipt/",
+        help_desk_views.help_desk_receipt,
+        name="help_desk_receipt",
+    ),
     path("rounds/<int:round_id>/close/", desk_views.close, name="close"),
     path("rounds/<int:round_id>/codes/", desk_views.issue_codes, name="issue_codes"),
     path("rounds/<int:round_id>/codes/revoke/", desk_views.revoke, name="revoke_code"),

@@ -31,10 +31,12 @@ def round_or_404(round_id: int) -> Round:
     return round
 
 
-def _voting_context(request: HttpRequest, round: Round) -> dict[str, Any]:
-    options = services.voting_options(request.user, round)
+def _voting_context(voter: Any, round: Round, *, help_desk: bool) -> dict[str, Any]:
+    options = services.voting_options(voter, round)
     return {
         "round": round,
+        "help_desk": help_desk,
+        "form_url": reverse("ballots:help_desk" if help_desk else "ballots:vote", args=[round.pk]),
         "projects": services.ballot_projects(round),
         "options": options,
         "signed_in_voter": options.as_resident,
@@ -65,8 +67,21 @@ def vote(request: HttpRequest, round_id: int) -> HttpResponse:
     Confirming carries a one-time token from the review step and answers with a redirect to the
     receipt (POST-redirect-GET): a refresh, back-and-resubmit or double click never casts again.
     """
-    round = round_or_404(round_id)
-    context = _voting_context(request, round)
+    return ballot_page(request, round_or_404(round_id), help_desk=False)
+
+
+def ballot_page(request: HttpRequest, round: Round, *, help_desk: bool) -> HttpResponse:
+    """The ballot's steps, for a voter on their own device and at the help desk alike.
+
+    At the help desk (help_desk_views.py, which checks who may run it) the signed-in person is
+    the clerk or councillor, not the voter: the ballot is offered as to a visitor with a code,
+    the staff member stays signed in, and the receipt is shown once by a page of its own.
+    """
+    # At the desk the voter is never the signed-in account: they vote with their code.
+    voter = None if help_desk else request.user
+    context = _voting_context(voter, round, help_desk=help_desk)
+    if help_desk and (problem := services.help_desk_problem(round)):
+        return render(request, "ballots/help_desk_closed.html", {**context, "problem": problem})
     if problem := services.voting_window_problem(round):
         context["voting_ended"] = problem == services.VOTING_CLOSED
         context["can_see_result"] = services.can_see_result(request.user, round)
@@ -78,18 +93,24 @@ def vote(request: HttpRequest, round_id: int) -> HttpResponse:
     code = request.POST.get("code", "").strip() if request.method == "POST" else ""
     postcode = request.POST.get("postcode", "").strip() if request.method == "POST" else ""
     declaration = _declaration_from_post(request)
-    if request.method == "GET":
+    if request.method == "GET" and help_desk:
+        # A fresh ballot for the next voter: nothing of the last one stays in the session.
+        forget_voter(request)
+    elif request.method == "GET":
         selection = _saved_selection(request, round) or selection
     if request.method == "POST":
         if step == "confirm":
             done = services.cast_token_used(round, request.POST.get("cast_token", ""))
+            if done is not None and help_desk:
+                # Shown once: a resubmitted review page never brings a receipt back.
+                return redirect("ballots:help_desk_receipt", round_id=round.pk)
             if done is not None:
                 return redirect("ballots:cast", round_id=round.pk, token=done)
         try:
             selection = _selection_from_post(round, request)
         except ValidationError as exc:
             errors.extend(exc.messages)
-        if request.POST.get("sign_in"):
+        if request.POST.get("sign_in") and not help_desk:
             # Keep the choices across the sign-in redirect, so nobody has to choose twice.
             _save_selection(request, round, selection)
             return redirect(f"{reverse('login')}?next={request.path}")
@@ -126,7 +147,10 @@ def vote(request: HttpRequest, round_id: int) -> HttpResponse:
                 errors.extend(getattr(exc, "messages", None) or [str(exc)])
             else:
                 _forget_selection(request, round)
-                # A shared or help-desk device must not stay signed in as the voter.
+                if help_desk:
+                    request.session[HELP_DESK_RECEIPT] = {"round": round.pk, "token": token}
+                    return redirect("ballots:help_desk_receipt", round_id=round.pk)
+                # A shared device must not stay signed in as the voter.
                 if request.user.is_authenticated:
                     logout(request)
                 return redirect("ballots:cast", round_id=round.pk, token=token)
@@ -200,6 +224,30 @@ def _save_selection(request: HttpRequest, round: Round, selection: services.Sele
     # An abandoned ballot's choices go with the session: it expires with them, and signing in
     # or reading them back restores the usual lifetime.
     request.session.set_expiry(SAVED_SELECTION_SECONDS)
+
+
+# The receipt waiting to be shown once at the help desk: {"round": id, "token": cast token}.
+HELP_DESK_RECEIPT = "help_desk_receipt"
+# Everything the ballot pages keep in a session about one voter; the help desk clears them all.
+PER_VOTER_SESSION_KEYS = (SAVED_SELECTIONS, HELP_DESK_RECEIPT)
+
+
+def forget_voter(request: HttpRequest) -> None:
+    """Clear every per-voter key from the session (choices kept across a sign-in, a receipt
+    waiting to be shown), so the next person at a shared device finds nothing of the last."""
+    if any(key in request.session for key in PER_VOTER_SESSION_KEYS):
+        for key in PER_VOTER_SESSION_KEYS:
+            request.session.pop(key, None)
+        request.session.set_expiry(None)
+
+
+def take_help_desk_receipt(request: HttpRequest, round: Round) -> services.CastResult | None:
+    """The receipt waiting at this round's help desk, once: taking it clears the voter's keys."""
+    pending = request.session.get(HELP_DESK_RECEIPT)
+    forget_voter(request)
+    if not isinstance(pending, dict) or pending.get("round") != round.pk:
+        return None
+    return services.cast_by_token(round, str(pending.get("token", "")))
 
 
 def _forget_selection(request: HttpRequest, round: Round) -> None:

@@ -98,6 +98,22 @@ def councillor_sia(sparkbrook: Ward) -> Any:
 
 
 @pytest.fixture
+def clerk_cleo(sparkbrook: Ward) -> Any:
+    """A clerk for Sparkbrook: enters paper batches and runs the help desk, nothing else."""
+    user = make_user("cleo", first_name="Cleo", last_name="Clarke")
+    Membership.objects.create(user=user, ward=sparkbrook, role=Role.CLERK)
+    return user
+
+
+@pytest.fixture
+def clerk_ade(aston: Ward) -> Any:
+    """A clerk for Aston: another ward than the voting round's."""
+    user = make_user("ade", first_name="Ade", last_name="Adeyemi")
+    Membership.objects.create(user=user, ward=aston, role=Role.CLERK)
+    return user
+
+
+@pytest.fixture
 def resident_rhys(aston: Ward) -> Any:
     """A resident of Aston: another ward than the voting round's."""
     user = make_user("rhys", first_name="Rhys", last_name="Rahman")
