@@ -6,6 +6,8 @@ Views parse input, call one service, and render; permission checks go through wa
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,7 +20,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from ballots import services
 from ballots.forms import IssueCodesForm, PaperBatchForm
 from ballots.models import PaperBatch, Result
+from ballots.paper_grid import DEFAULT_GRID_ROWS, GridSizeForm, PaperGridForm
 from ballots.views import round_or_404
+from budgets.models import Round
 from wards.access import Action, require
 
 
@@ -118,6 +122,20 @@ def publish(request: HttpRequest, round_id: int) -> HttpResponse:
     return redirect("ballots:results", round_id=round.pk)
 
 
+def _enter_batch(request: HttpRequest, round: Round, data: dict[str, Any]) -> PaperBatch:
+    """One person's entry of a batch from either paper form (typed or ticked): the same service
+    call with the same data, so both are held to the same double-keying."""
+    batch = services.enter_paper_batch(
+        round,
+        polling_place=data["polling_place"],
+        by=request.user,
+        account=services.PaperAccount(data["issued"], data["spoilt"], data["unused"], data["cast"]),
+        ballots=data["ballots"],
+    )
+    messages.success(request, f"Entry saved: {batch.get_status_display().lower()}.")
+    return batch
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def paper(request: HttpRequest, round_id: int) -> HttpResponse:
@@ -126,21 +144,11 @@ def paper(request: HttpRequest, round_id: int) -> HttpResponse:
     form = PaperBatchForm(request.POST or None, round=round)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            batch = services.enter_paper_batch(
-                round,
-                polling_place=data["polling_place"],
-                by=request.user,
-                account=services.PaperAccount(
-                    data["issued"], data["spoilt"], data["unused"], data["cast"]
-                ),
-                ballots=data["ballots"],
-            )
+            batch = _enter_batch(request, round, form.cleaned_data)
         except ValidationError as exc:
             errors.extend(exc.messages)
         else:
-            messages.success(request, f"Entry saved: {batch.get_status_display().lower()}.")
             return redirect("ballots:paper_batch", round_id=round.pk, batch_id=batch.pk)
     return render(
         request,
@@ -153,6 +161,44 @@ def paper(request: HttpRequest, round_id: int) -> HttpResponse:
             "numbers": services.paper_numbers(round),
         },
         status=400 if (request.method == "POST" and (errors or form.errors)) else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def paper_grid(request: HttpRequest, round_id: int) -> HttpResponse:
+    """A paper batch entered on the tick grid: GET ?rows=N lays out N paper ballots, POST enters
+    them exactly as the typed form would."""
+    round = round_or_404(round_id)
+    require(request.user, Action.ENTER_PAPER, round.ward)
+    posted = request.method == "POST"
+    size = GridSizeForm(
+        request.POST if posted else (request.GET if "rows" in request.GET else None), round=round
+    )
+    form: PaperGridForm | None = None
+    errors: list[str] = []
+    if not size.is_bound or size.is_valid():
+        rows = size.cleaned_data["rows"] if size.is_bound else min(DEFAULT_GRID_ROWS, size.limit)
+        form = PaperGridForm(request.POST if posted else None, round=round, rows=rows)
+        if posted and form.is_valid():
+            try:
+                batch = _enter_batch(request, round, form.cleaned_data)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+            else:
+                return redirect("ballots:paper_batch", round_id=round.pk, batch_id=batch.pk)
+    failed = bool(size.errors or errors or (posted and form is not None and form.errors))
+    return render(
+        request,
+        "ballots/paper_grid.html",
+        {
+            "round": round,
+            "size": size,
+            "form": form,
+            "errors": errors,
+            "numbers": services.paper_numbers(round),
+        },
+        status=400 if failed else 200,
     )
 
 

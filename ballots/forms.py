@@ -30,12 +30,19 @@ class ReceiptForm(forms.Form):
 MAX_PAPERS = 1_000_000
 
 
-class PaperBatchForm(forms.Form):
+class PaperAccountForm(forms.Form):
+    """A paper batch's polling place and ballot-paper account, typed or ticked alike."""
+
     polling_place = SingleLineField(max_length=120, label="Polling place")
     issued = forms.IntegerField(min_value=0, max_value=MAX_PAPERS, label="Ballot papers issued")
     spoilt = forms.IntegerField(min_value=0, max_value=MAX_PAPERS, label="Spoilt")
     unused = forms.IntegerField(min_value=0, max_value=MAX_PAPERS, label="Unused")
     cast = forms.IntegerField(min_value=0, max_value=MAX_PAPERS, label="Cast (in the box)")
+
+
+class PaperBatchForm(PaperAccountForm):
+    """A paper batch typed: one line per ballot, its code and the paper ballot's numbers."""
+
     ballots = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
         label="Ballots, one per line",

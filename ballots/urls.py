@@ -24,6 +24,7 @@ urlpatterns = [
     path("rounds/<int:round_id>/codes/revoke/", desk_views.revoke, name="revoke_code"),
     path("rounds/<int:round_id>/publish/", desk_views.publish, name="publish"),
     path("rounds/<int:round_id>/paper/", desk_views.paper, name="paper"),
+    path("rounds/<int:round_id>/paper/grid/", desk_views.paper_grid, name="paper_grid"),
     path("rounds/<int:round_id>/paper/<int:batch_id>/", desk_views.paper_batch, name="paper_batch"),
     path("dashboard/", dashboard_views.city, name="dashboard"),
     path("dashboard.csv", dashboard_views.city_csv, name="dashboard_csv"),

@@ -219,6 +219,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Django's default of 1,000 form fields a request is too few for the paper tick grid (200 paper
+# ballots a page, a field per project each); the size limit (2.5 MB) still bounds every request.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int(
+    "DATA_UPLOAD_MAX_NUMBER_FIELDS", 10_000, minimum=1_000, maximum=100_000
+)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
