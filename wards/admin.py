@@ -120,8 +120,7 @@ class WardSubscriptionAdmin(admin.ModelAdmin):
     list_display = ["pk", "ward", "confirmed_at", "created_at"]
     list_filter = ["ward", ("confirmed_at", admin.EmptyFieldListFilter)]
     search_fields = ["=email"]
-    fields = ["ward", "email", "created_at", "confirmed_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("ward", "email", "created_at", "confirmed_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -154,7 +153,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     ]
     search_fields = ["event_key", "subject"]
     list_select_related = ["subscription__ward"]
-    fields = [
+    fields = readonly_fields = (
         "subscription",
         "kind",
         "event_key",
@@ -166,8 +165,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         "sent_at",
         "failed_at",
         "last_error",
-    ]
-    readonly_fields = fields
+    )
     actions = ["retry"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

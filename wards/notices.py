@@ -73,11 +73,15 @@ def public_url(path: str) -> str:
     return f"{str(settings.PUBLIC_BASE_URL).rstrip('/')}{path}"
 
 
-def confirm_url(subscription: WardSubscription) -> str:
-    token = signing.dumps(
+def confirm_token(subscription: WardSubscription) -> str:
+    """The token of the confirmation link: valid for SUBSCRIPTION_LINK_MAX_AGE."""
+    return signing.dumps(
         {"s": subscription.pk, "k": subscription.secret}, salt=_CONFIRM_SALT, compress=True
     )
-    return public_url(reverse("wards:subscription_confirm", args=[token]))
+
+
+def confirm_url(subscription: WardSubscription) -> str:
+    return public_url(reverse("wards:subscription_confirm", args=[confirm_token(subscription)]))
 
 
 def unsubscribe_url(subscription: WardSubscription) -> str:
@@ -106,11 +110,10 @@ def _read(token: str, salt: str, max_age: datetime.timedelta | None) -> dict[str
 
 def _subscription(data: dict[str, Any]) -> WardSubscription | None:
     """The subscription a verified link names, or None if it is gone (unsubscribed)."""
-    found = (
-        WardSubscription.objects.select_related("ward")
-        .filter(pk=data.get("s") if isinstance(data.get("s"), int) else None)
-        .first()
-    )
+    pk = data.get("s")
+    if not isinstance(pk, int):
+        return None
+    found = WardSubscription.objects.select_related("ward").filter(pk=pk).first()
     if found is None or not constant_time_compare(found.secret, data["k"]):
         return None
     return found
