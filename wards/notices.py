@@ -213,6 +213,8 @@ def confirm(token: str, *, now: datetime.datetime | None = None) -> Ward:
         if locked.confirmed_at is None:
             locked.confirmed_at = now or timezone.now()
             locked.save(update_fields=["confirmed_at"])
+            # A confirmation request still waiting for a retry is needed no more.
+            locked.emails.pending().filter(kind=EmailKind.CONFIRMATION).delete()
     return subscription.ward
 
 

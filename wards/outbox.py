@@ -134,11 +134,10 @@ def deliver(ids: list[int]) -> Tally:
     emails = (
         OutboundEmail.objects.filter(pk__in=ids).select_related("subscription__ward").order_by("pk")
     )
+    # One connection for the batch: one SMTP session (if it cannot open, each send below tries
+    # again and records its own failure); the demo's file backend writes the batch to one file.
     connection = get_connection()
     if isinstance(connection, SMTPBackend):
-        # One SMTP session for the batch. (Opened ahead, the file backend would write the whole
-        # batch into one file.) If it cannot open, each send below tries again and records its
-        # own failure.
         with contextlib.suppress(smtplib.SMTPException, OSError):
             connection.open()
     try:

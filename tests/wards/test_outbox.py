@@ -277,3 +277,13 @@ def test_staff_read_the_outbox_and_retry_failed_emails(
     assert (email.failed_at, email.attempts) == (None, 0)
     _run()
     assert [m.to for m in mail.outbox] == [[ADDRESS]]
+
+
+def test_confirming_drops_a_confirmation_request_still_waiting_for_a_retry(
+    client: Client, sparkbrook: Ward, settings: Any
+) -> None:
+    settings.EMAIL_BACKEND = FAILING
+    client.post("/wards/sparkbrook/subscribe/", {"email": ADDRESS})
+    assert OutboundEmail.objects.pending().count() == 1
+    notices.confirm(notices.confirm_token(WardSubscription.objects.get()))
+    assert not OutboundEmail.objects.exists()

@@ -161,7 +161,9 @@ def test_a_neighbourhood_round_names_its_neighbourhood(
 ) -> None:
     _subscribed(client, sparkbrook)
     heath = sparkbrook.neighbourhoods.get()
-    round = budgets.create_round(sparkbrook, by=councillor_sam, title="Heath fund", neighbourhood=heath)
+    round = budgets.create_round(
+        sparkbrook, by=councillor_sam, title="Heath fund", neighbourhood=heath
+    )
     budgets.change_phase(round, Phase.PROPOSALS, by=councillor_sam)
     notice = OutboundEmail.objects.get(kind=EmailKind.NOTICE)
     assert notice.subject == "Balsall Heath: propose projects for Heath fund"
