@@ -97,6 +97,7 @@ def test_subscribe_confirm_get_notices_and_unsubscribe_with_one_click(
     assert confirmed.redirect_chain[-1][0] == sparkbrook.get_absolute_url()
     assert "You are subscribed" in confirmed.content.decode()
     assert WardSubscription.objects.get().confirmed_at is not None
+    assert "already gets emails" in client.get(link).content.decode()
 
     round = _open_proposals(sparkbrook, councillor_sam)
     mail.outbox.clear()
