@@ -32,6 +32,7 @@ demo: $(VENV)/.installed-app
 	$(PY) -m config.local_settings
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --no-input
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
+	DEBUG=$${DEBUG:-1} $(PY) manage.py send_ward_emails
 	@echo "Serving Community Chest at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 

@@ -5,8 +5,17 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
-from wards.models import Membership, Neighbourhood, Ward, WardPostcode
+from wards.models import (
+    Membership,
+    Neighbourhood,
+    OutboundEmail,
+    OutboundEmailQuerySet,
+    Ward,
+    WardPostcode,
+    WardSubscription,
+)
 from wards.postcodes import import_postcodes, read_postcode_upload
 
 
@@ -101,3 +110,77 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "ward__name"]
     autocomplete_fields = ["ward"]
     raw_id_fields = ["user"]
+
+
+@admin.register(WardSubscription)
+class WardSubscriptionAdmin(admin.ModelAdmin):
+    """Staff can find an address (to answer a request to delete it) and delete it; subscribing
+    and confirming are the resident's own, so nothing is added or edited here."""
+
+    list_display = ["pk", "ward", "confirmed_at", "created_at"]
+    list_filter = ["ward", ("confirmed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=email"]
+    fields = readonly_fields = ("ward", "email", "created_at", "confirmed_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    """The outbox, read-only; failed emails can be sent again once the cause is fixed."""
+
+    list_display = [
+        "pk",
+        "ward",
+        "kind",
+        "event_key",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "failed_at",
+        "last_error",
+    ]
+    list_filter = [
+        "kind",
+        ("sent_at", admin.EmptyFieldListFilter),
+        ("failed_at", admin.EmptyFieldListFilter),
+        "subscription__ward",
+    ]
+    search_fields = ["event_key", "subject"]
+    list_select_related = ["subscription__ward"]
+    fields = readonly_fields = (
+        "subscription",
+        "kind",
+        "event_key",
+        "subject",
+        "body",
+        "created_at",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "failed_at",
+        "last_error",
+    )
+    actions = ["retry"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Ward", ordering="subscription__ward__name")
+    def ward(self, email: OutboundEmail) -> str:
+        return email.subscription.ward.name
+
+    @admin.action(description="Send the selected failed emails again", permissions=["view"])
+    def retry(self, request: HttpRequest, queryset: OutboundEmailQuerySet) -> None:
+        count = queryset.failed().update(failed_at=None, attempts=0, next_attempt_at=timezone.now())
+        messages.success(
+            request, f"{count} failed email(s) queued again: send_ward_emails sends them."
+        )

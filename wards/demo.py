@@ -15,7 +15,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.text import slugify
 
-from wards.models import Membership, Neighbourhood, Role, Ward
+from wards import notices
+from wards.models import Membership, Neighbourhood, Role, Ward, WardSubscription
 
 BIRMINGHAM_WARDS_2011 = [
     "Acocks Green", "Aston", "Bartley Green", "Billesley", "Bordesley Green", "Bournville",
@@ -40,6 +41,10 @@ LAST_NAMES = [
 ]  # fmt: skip
 
 DEMO_RESIDENT_WARDS = ["Sparkbrook", "Acocks Green", "Aston", "Moseley and Kings Heath"]
+# A resident who asked for emails about two wards and confirmed, so the demo rounds' phase changes
+# queue notices for them (make demo sends them as files under var/mail/).
+DEMO_SUBSCRIBER = "subscriber@example.org"
+DEMO_SUBSCRIBED_WARDS = ["Sparkbrook", "Edgbaston"]
 
 
 def demo_password() -> str:
@@ -97,6 +102,7 @@ def seed_wards_and_people(say: Callable[[str], None]) -> None:
             )
             Membership.objects.get_or_create(user=user, ward=ward, role=Role.RESIDENT)
     _seed_clerk(rng)
+    _seed_subscriptions()
 
 
 def _seed_clerk(rng: random.Random) -> None:
@@ -110,6 +116,17 @@ def _seed_clerk(rng: random.Random) -> None:
     if not Membership.objects.filter(user=clerk, ward=ward, role=Role.CLERK).exists():
         councillor = Membership.objects.get(user__username="cllr-sparkbrook-1", ward=ward).user
         grant_role(ward, clerk.get_username(), Role.CLERK, by=councillor)
+
+
+def _seed_subscriptions() -> None:
+    """The demo subscriber, subscribed and confirmed through the same services as the pages."""
+    for name in DEMO_SUBSCRIBED_WARDS:
+        ward = Ward.objects.get(name=name)
+        if WardSubscription.objects.filter(ward=ward, email=DEMO_SUBSCRIBER).exists():
+            continue
+        notices.subscribe(ward, DEMO_SUBSCRIBER)
+        subscription = WardSubscription.objects.get(ward=ward, email=DEMO_SUBSCRIBER)
+        notices.confirm(notices.confirm_token(subscription))
 
 
 def sign_in_help() -> list[str]:

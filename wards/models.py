@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from wards.money import MAX_PENCE, TOO_MUCH
 from wards.text import single_line
@@ -171,3 +174,127 @@ def normalise_postcode(raw: str) -> str:
     if not re.fullmatch(r"[A-Z]{1,2}[0-9][0-9A-Z]?[0-9][A-Z]{2}", compact):
         raise ValueError("Enter a full UK postcode, like B11 1AA.")
     return f"{compact[:-3]} {compact[-3:]}"
+
+
+# --- Email subscriptions -----------------------------------------------------------------------
+# A resident asks for emails about a ward's budget rounds. Nothing is sent to an address until it
+# is confirmed from the link emailed to it (double opt-in); unsubscribing deletes the row and its
+# queued emails. The address is the only personal datum kept, and only while subscribed (or for
+# SUBSCRIPTION_LINK_MAX_AGE while waiting for confirmation: wards.notices).
+
+
+class WardSubscriptionQuerySet(models.QuerySet["WardSubscription"]):
+    def for_ward(self, ward: Ward) -> WardSubscriptionQuerySet:
+        return self.filter(ward=ward)
+
+    def confirmed(self) -> WardSubscriptionQuerySet:
+        return self.filter(confirmed_at__isnull=False)
+
+    def unconfirmed(self) -> WardSubscriptionQuerySet:
+        return self.filter(confirmed_at__isnull=True)
+
+
+class WardSubscription(models.Model):
+    """An email address that wants news of one ward's budget rounds."""
+
+    ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="subscriptions")
+    email = models.EmailField(max_length=254, help_text="Normalised: trimmed, lower case.")
+    # Random, per subscription: signed into the confirm and unsubscribe links, so a link names
+    # this row only (a new subscription after unsubscribing gets new links).
+    secret = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(
+        default=timezone.now, help_text="When it was asked for (again), for the link's life."
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WardSubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["ward__name", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["ward", "email"], name="uq_wardsubscription_ward_email")
+        ]
+
+    def __str__(self) -> str:
+        # Never the address: this string can end up in logs and admin messages.
+        state = "confirmed" if self.confirmed_at else "unconfirmed"
+        return f"Subscription {self.pk} to {self.ward.name} ({state})"
+
+
+class EmailKind(models.TextChoices):
+    CONFIRMATION = "confirmation", "Confirmation request"
+    NOTICE = "notice", "Notice to a subscriber"
+
+
+class OutboundEmailQuerySet(models.QuerySet["OutboundEmail"]):
+    def pending(self) -> OutboundEmailQuerySet:
+        """Not sent yet and not given up on."""
+        return self.filter(sent_at__isnull=True, failed_at__isnull=True)
+
+    def due(self, now: datetime.datetime) -> OutboundEmailQuerySet:
+        return self.pending().filter(next_attempt_at__lte=now)
+
+    def failed(self) -> OutboundEmailQuerySet:
+        return self.filter(failed_at__isnull=False)
+
+    def sent(self) -> OutboundEmailQuerySet:
+        return self.filter(sent_at__isnull=False)
+
+
+class OutboundEmail(models.Model):
+    """One email waiting to go to one subscription, or sent, or given up on (the outbox).
+
+    Queued in the same transaction as whatever it tells of (a phase change), sent by
+    `manage.py send_ward_emails` (wards.outbox), retried with backoff on failure and marked failed,
+    never deleted, when the attempts run out. No address is stored here: it is the subscription's.
+    """
+
+    subscription = models.ForeignKey(
+        WardSubscription, on_delete=models.CASCADE, related_name="emails"
+    )
+    kind = models.CharField(max_length=20, choices=EmailKind.choices)
+    event_key = models.CharField(
+        max_length=100, help_text="What it tells of, e.g. round-12-voting: queued once only."
+    )
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True, help_text="Given up on.")
+    last_error = models.CharField(
+        max_length=300, blank=True, help_text="The last failure, with any address removed."
+    )
+
+    objects = OutboundEmailQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["next_attempt_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "event_key"], name="uq_outboundemail_subscription_event"
+            ),
+            models.CheckConstraint(
+                condition=Q(sent_at__isnull=True) | Q(failed_at__isnull=True),
+                name="ck_outboundemail_sent_or_failed",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(sent_at__isnull=True, failed_at__isnull=True),
+                name="ix_outboundemail_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Email {self.pk} ({self.event_key})"
+
+    @property
+    def status(self) -> str:
+        if self.sent_at is not None:
+            return "sent"
+        if self.failed_at is not None:
+            return "failed"
+        return "pending"

@@ -1,10 +1,11 @@
 """A fixed-window failure counter in the shared cache, keyed on the real client.
 
-Used for failed sign-ins and failed voting-code attempts. The cache is shared (Redis in
-production), so the limit holds across every worker; on Redis a failure is counted with one atomic
-transaction. Only failures count, so a resident who types their code right first time is never
-slowed down. Keys are keyed hashes (HMAC with SECRET_KEY), so no username, address or code sits in
-the cache in clear, and a copy of the cache cannot be reversed by hashing a list of usernames.
+Used for failed sign-ins and failed voting-code attempts, and for forms that send email (sign-up,
+password reset, ward subscriptions). The cache is shared (Redis in production), so the limit holds
+across every worker; on Redis a failure is counted with one atomic transaction. Only failures
+count, so a resident who types their code right first time is never slowed down. Keys are keyed
+hashes (HMAC with SECRET_KEY), so no username, address or code sits in the cache in clear, and a
+copy of the cache cannot be reversed by hashing a list of usernames.
 
 `client_ip` finds the client behind the trusted proxies (setting TRUSTED_PROXY_COUNT) and is the
 only place the rate limits learn who is asking.
@@ -186,3 +187,20 @@ def account_mail_blocked(client: str) -> bool:
 
 def account_mail_attempted(client: str) -> None:
     record_failure("account-mail", client, window=ACCOUNT_MAIL_WINDOW_SECONDS)
+
+
+# --- Ward email subscriptions ------------------------------------------------------------------
+# Every submitted subscribe form counts, valid or not: each may send an email to someone.
+SUBSCRIBE_WINDOW_SECONDS = 60 * 60
+SUBSCRIBE_LIMIT_PER_CLIENT = 10
+
+
+def subscribe_blocked(client: str) -> bool:
+    """Whether this client has submitted too many subscribe forms for now."""
+    return is_limited(
+        "subscribe", client, limit=SUBSCRIBE_LIMIT_PER_CLIENT, window=SUBSCRIBE_WINDOW_SECONDS
+    )
+
+
+def subscribe_attempted(client: str) -> None:
+    record_failure("subscribe", client, window=SUBSCRIBE_WINDOW_SECONDS)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from wards import access, hooks, services
 from wards.access import Action
 from wards.models import Role, Ward
+from wards.subscription_views import SubscribeForm
 
 
 @require_safe
@@ -53,6 +54,7 @@ def ward_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "rounds": hooks.rounds_for(request.user, ward),
             "can_manage": access.can(request.user, Action.MANAGE_ROUND, ward),
             "can_manage_ward": services.may_manage(request.user, ward),
+            "subscribe_form": SubscribeForm(),
         },
     )
 

@@ -19,6 +19,7 @@ from audit import kinds
 from budgets.models import FINISHED_PHASES, PHASE_ORDER, Phase, ProposalStatus, Round, UserLike
 from budgets.services._common import _actor, _clean_reason, _full_clean, _public
 from budgets.services.display import when
+from budgets.services.notices import queue_phase_notice
 from wards import access
 from wards.access import Action
 from wards.models import Role, Ward
@@ -256,6 +257,7 @@ def _set_phase(round: Round, to: str, *, by: UserLike, reason: str) -> Round:
         actor=actor,
         payload={"from": previous, "to": to, "reason": reason, "scheduled": by is None},
     )
+    queue_phase_notice(round)  # emails to the ward's subscribers, in this transaction
     if "settings_frozen_at" in update:
         audit.record(
             kinds.ROUND_SETTINGS_FROZEN,

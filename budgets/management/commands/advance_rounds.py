@@ -9,6 +9,8 @@ that close_round must run. It never moves a round to closed itself. Last, it ret
 reclaiming the old row versions of closed rounds (`reclaim_space`) if that failed at close, and
 deletes expired sessions (`clearsessions`), so choices saved half-way through a ballot go with them,
 and residents' sign-ups left unconfirmed past their link's life (wards.signup.delete_unconfirmed).
+With --send-email it then runs send_ward_emails, so one cron line also sends the notices the phase
+changes queued for ward subscribers.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ class Command(BaseCommand):
             action="store_true",
             help="Exit with status 1 if a due round could not move on (for monitoring).",
         )
+        parser.add_argument(
+            "--send-email",
+            action="store_true",
+            help="Then send the emails queued for ward subscribers (send_ward_emails).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         results = advance_due_rounds(say=self.stdout.write)
@@ -50,5 +57,12 @@ class Command(BaseCommand):
         call_command("clearsessions")
         # Residents' sign-ups never confirmed within their link's life free their usernames.
         signup.delete_unconfirmed()
+        if options["send_email"]:
+            # The notices the phase changes above queued, and any waiting for a retry.
+            try:
+                call_command("send_ward_emails", stdout=self.stdout, stderr=self.stderr)
+            except CommandError as exc:
+                self.stderr.write(str(exc))
+                stuck += 1
         if options["strict"] and stuck:
             raise SystemExit(1)

@@ -1,0 +1,46 @@
+"""What a ward's email subscribers are told when a round moves on (wards.notices queues it).
+
+A round that starts taking proposals, opens voting, closes or publishes its result queues one
+email per confirmed subscriber of its ward, in the phase change's own transaction
+(rounds._set_phase), so the emails exist exactly when the change does; `send_ward_emails` sends
+them. Other phases (draft, review) are not announced. The text is plain and short, with one link:
+the round's page, whose address comes from PUBLIC_BASE_URL.
+"""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+
+from budgets.models import Phase, Round
+from budgets.services.display import when
+from wards import notices
+from wards.money import format_pence
+
+SUBJECTS: dict[str, str] = {
+    Phase.PROPOSALS: "{area}: propose projects for {title}",
+    Phase.VOTING: "{area}: voting is open for {title}",
+    Phase.CLOSED: "{area}: voting has closed for {title}",
+    Phase.PUBLISHED: "{area}: the result of {title} is published",
+}
+
+
+def queue_phase_notice(round: Round) -> int:
+    """Queue the email the round's new phase calls for, if any; how many were queued."""
+    subject = SUBJECTS.get(round.phase)
+    if subject is None:
+        return 0
+    context = {
+        "round": round,
+        "area": round.area_name,
+        "ward": round.ward,
+        "budget": format_pence(round.budget_pence),
+        "url": notices.public_url(round.get_absolute_url()),
+        "proposals_end": when(round.proposals_end) if round.proposals_end else "",
+        "voting_end": when(round.voting_end) if round.voting_end else "",
+    }
+    return notices.queue_ward_notice(
+        round.ward,
+        event_key=f"round-{round.pk}-{round.phase}",
+        subject=subject.format(area=round.area_name, title=round.title),
+        body=render_to_string(f"budgets/email/round_{round.phase}.txt", context),
+    )
