@@ -19,7 +19,7 @@ from audit import kinds
 from audit.models import Event
 from ballots import codes, services
 from ballots.models import VotingCode
-from budgets.models import Phase, Round
+from budgets.models import Phase, PollingPlace, Round
 from tests.ballots.conftest import project_ids
 from tests.conftest import DECLARED, login
 
@@ -47,7 +47,8 @@ def test_a_councillor_downloads_codes_and_letters_and_each_code_votes(
     form = client.get(_url(voting_round))
     assert form.status_code == 200 and 'name="count"' in form.content.decode()
 
-    answer = _issue(client, voting_round, polling_place="Sparkbrook Library")
+    library = PollingPlace.objects.create(round=voting_round, name="Sparkbrook Library")
+    answer = _issue(client, voting_round, polling_place=library.pk)
     assert answer.status_code == 200
     assert answer["Content-Type"] == "application/zip"
     assert answer["Content-Disposition"].startswith("attachment;")
