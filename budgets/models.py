@@ -240,7 +240,10 @@ class Round(models.Model):
             errors["rule"] = (
                 f"The {self.get_rule_display().split(':')[0]} rule cannot count "
                 f"{self.ballot_type} ballots. Choose one of: "
-                + ", ".join(sorted(ALLOWED_RULES.get(self.ballot_type, [])))
+                + ", ".join(
+                    Rule(r).label.split(":")[0]
+                    for r in sorted(ALLOWED_RULES.get(self.ballot_type, []))
+                )
                 + "."
             )
         if self.sat == Sat.CARDINALITY and self.rule not in RULES_WITH_SAT:
