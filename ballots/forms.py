@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 
 from ballots import codes
-from ballots.paper_ballot import paper_numbers, selection_from_numbers
 from ballots.letter_languages import language_choices
+from ballots.paper_ballot import paper_numbers, selection_from_numbers
 from ballots.voting_codes import MAX_CODES_PER_REQUEST, UNKNOWN_LANGUAGE
 from budgets.models import BallotType, PollingPlace, Round
 from wards.fields import SingleLineField

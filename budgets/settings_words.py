@@ -85,8 +85,7 @@ RULES: dict[str, tuple[str, str]] = {
 SATS: dict[str, tuple[str, str]] = {
     Sat.COST: (
         "The money spent on projects they chose",
-        "A voter is better served the more money goes to projects they chose. Suits most "
-        "rounds.",
+        "A voter is better served the more money goes to projects they chose. Suits most rounds.",
     ),
     Sat.CARDINALITY: (
         "How many of their projects are funded",
@@ -131,8 +130,7 @@ HELP_TEXTS: dict[str, str] = {
     "sat": "Only the Equal Shares, Greedy and Most support overall rules use this; the others "
     "always go by money. Leave it as recommended unless you have a reason.",
     "max_points": "Only for 'Share out points' ballots, e.g. 10.",
-    "min_choices": "Only for 'Tick the projects you support' ballots. Leave empty for no "
-    "minimum.",
+    "min_choices": "Only for 'Tick the projects you support' ballots. Leave empty for no minimum.",
     "max_choices": "For 'Tick the projects you support' ballots (leave empty for no limit) and "
     "'Put projects in order' ballots (needed).",
     "min_age": f"{RECOMMENDED['min_age']} (recommended) lets young people take part, as most UK "

@@ -6,35 +6,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('budgets', '0005_proposal_review_min_cost'),
+        ("budgets", "0005_proposal_review_min_cost"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HelpDesk',
+            name="HelpDesk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('where', models.TextField(blank=True, max_length=500)),
-                ('when', models.TextField(blank=True, max_length=500)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('round', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='help_desk', to='budgets.round')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("where", models.TextField(blank=True, max_length=500)),
+                ("when", models.TextField(blank=True, max_length=500)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                (
+                    "round",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="help_desk",
+                        to="budgets.round",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PollingPlace',
+            name="PollingPlace",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('address', models.TextField(blank=True, max_length=500)),
-                ('opening_times', models.TextField(blank=True, help_text="When it is open, in words: 'Saturdays 10:00-16:00 from 5 to 19 December'.", max_length=500)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='polling_places', to='budgets.round')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("address", models.TextField(blank=True, max_length=500)),
+                (
+                    "opening_times",
+                    models.TextField(
+                        blank=True,
+                        help_text="When it is open, in words: 'Saturdays 10:00-16:00 from 5 to 19 December'.",
+                        max_length=500,
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="polling_places",
+                        to="budgets.round",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='ck_polling_place_name_required')],
+                "ordering": ["created_at", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("name", ""), _negated=True),
+                        name="ck_polling_place_name_required",
+                    )
+                ],
             },
         ),
     ]

@@ -107,7 +107,7 @@ def test_an_error_in_the_advanced_settings_opens_them(
 ) -> None:
     login(client, councillor_sam)
     page = body(client.post("/rounds/new/sparkbrook/", {**ROUND_POST, "seal_batch_size": "5"}))
-    assert "<details class=\"details\" open>\n    <summary>Advanced settings" in page
+    assert '<details class="details" open>\n    <summary>Advanced settings' in page
     assert not Round.objects.exists()
 
 
@@ -116,6 +116,8 @@ def test_a_refused_combination_names_rules_in_words(
 ) -> None:
     login(client, councillor_sam)
     page = body(
-        client.post("/rounds/new/sparkbrook/", {**ROUND_POST, "ballot_type": "ranked", "rule": "mes-add1"})
+        client.post(
+            "/rounds/new/sparkbrook/", {**ROUND_POST, "ballot_type": "ranked", "rule": "mes-add1"}
+        )
     )
     assert "cannot count ranked ballots. Choose one of: Greedy." in page
