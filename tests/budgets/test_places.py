@@ -83,12 +83,12 @@ def test_the_help_desk_is_saved_and_shown_on_the_round_page_to_everyone(
             "action": "help_desk",
             "desk-where": "Council House, Victoria Square",
             "desk-when": "Weekdays 9:00-17:00",
-            "desk-phone": "0121 303 1111",
+            "desk-phone": "0121 496 0000",
         },
     )
     assert answer.status_code == 302
     desk = HelpDesk.objects.get(round=proposals_round)
-    assert desk.phone == "0121 303 1111"
+    assert desk.phone == "0121 496 0000"
     event = Event.objects.get(kind=kinds.HELP_DESK_UPDATED)
     assert event.payload["where"] == "Council House, Victoria Square"
     _add(client, proposals_round)
@@ -101,7 +101,7 @@ def test_the_help_desk_is_saved_and_shown_on_the_round_page_to_everyone(
     page = client.get(f"/rounds/{proposals_round.pk}/").content.decode()
     assert "Vote on paper or with help" in page
     assert "Sparkbrook Library" in page and "Saturdays 10:00-16:00" in page
-    assert "Council House, Victoria Square" in page and "0121 303 1111" in page
+    assert "Council House, Victoria Square" in page and "0121 496 0000" in page
     assert _url(proposals_round) not in page  # the councillors' link is theirs only
 
 
