@@ -38,6 +38,8 @@ KIND_LABELS: dict[str, str] = {
     kinds.WARD_POSTCODES_UPDATED: "Ward postcode list updated",
     kinds.ROLE_GRANTED: "Role given",
     kinds.ROLE_REVOKED: "Role taken away",
+    kinds.POLLING_PLACES_UPDATED: "Polling places changed",
+    kinds.HELP_DESK_UPDATED: "Help desk changed",
 }
 
 PHASE_WORDS = {
@@ -193,6 +195,15 @@ def _person(p: Mapping[str, Any]) -> str:
     return f"person {person[:4]}…" if isinstance(person, str) else "someone"
 
 
+def _polling_place(who: str, p: Mapping[str, Any]) -> str:
+    action = _first(p, "action")
+    place = p.get("place")
+    name = _first(place, "name") if isinstance(place, Mapping) else None
+    what = f"the polling place “{name}”" if isinstance(name, str) else "a polling place"
+    verb = {"added": "added", "changed": "changed", "removed": "removed"}.get(str(action))
+    return f"{who} {verb} {what}" if verb else f"{who} changed the round's polling places"
+
+
 def _checkpoint(who: str, p: Mapping[str, Any]) -> str:
     seq = p.get("seq")
     reason = _first(p, "reason")
@@ -227,6 +238,8 @@ SENTENCES: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     kinds.CHECKPOINT_SIGNED: _checkpoint,
     kinds.ROLE_GRANTED: lambda who, p: f"{who} made {_person(p)} a {_role(p)} of the ward",
     kinds.ROLE_REVOKED: lambda who, p: f"{who} removed {_person(p)} as a {_role(p)} of the ward",
+    kinds.POLLING_PLACES_UPDATED: _polling_place,
+    kinds.HELP_DESK_UPDATED: lambda who, p: f"{who} changed the round's help desk details",
 }
 
 

@@ -32,6 +32,8 @@ CHECKPOINT_SIGNED = "checkpoint.signed"
 WARD_POSTCODES_UPDATED = "ward.postcodes_updated"
 ROLE_GRANTED = "role.granted"
 ROLE_REVOKED = "role.revoked"
+POLLING_PLACES_UPDATED = "round.polling_places_updated"
+HELP_DESK_UPDATED = "round.help_desk_updated"
 
 ALL: frozenset[str] = frozenset(
     value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)

@@ -227,7 +227,7 @@ def issue_codes(request: HttpRequest, round_id: int) -> HttpResponse:
     """Issue voting codes: the form, and on POST one ZIP download (codes.csv and letters.html)."""
     round = round_or_404(round_id)
     require(request.user, Action.MANAGE_ROUND, round.ward)
-    form = IssueCodesForm(request.POST or None)
+    form = IssueCodesForm(request.POST or None, round=round)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

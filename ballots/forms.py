@@ -7,9 +7,10 @@ from typing import Any
 from django import forms
 
 from ballots import codes
+from ballots.letter_languages import language_choices
 from ballots.paper_ballot import paper_numbers, selection_from_numbers
-from ballots.voting_codes import LETTER_LANGUAGES, MAX_CODES_PER_REQUEST
-from budgets.models import BallotType, Round
+from ballots.voting_codes import MAX_CODES_PER_REQUEST, UNKNOWN_LANGUAGE
+from budgets.models import BallotType, PollingPlace, Round
 from wards.fields import SingleLineField
 
 
@@ -106,12 +107,26 @@ class IssueCodesForm(forms.Form):
         label="How many codes",
         help_text=f"One letter each; between 1 and {MAX_CODES_PER_REQUEST:,} at a time.",
     )
-    polling_place = SingleLineField(
-        max_length=120,
+    polling_place = forms.ModelChoiceField(
+        queryset=PollingPlace.objects.none(),
         required=False,
-        label="Polling place (optional)",
-        help_text="Printed on every letter as where to vote on paper, e.g. Sparkbrook Library.",
+        empty_label="None: list all the round's polling places",
+        label="Polling place to print first (optional)",
+        help_text="The place these letters' readers live nearest. Every letter lists the "
+        "round's polling places; the one chosen here is printed first and largest.",
     )
     language = forms.ChoiceField(
-        choices=list(LETTER_LANGUAGES.items()), initial="en", label="Language of the letters"
+        choices=language_choices(),
+        initial="en",
+        label="Language of the letters' extra line",
+        help_text="The letter is in English, with one line in this language telling the "
+        "reader they can vote and get help at the help desk.",
+        error_messages={"invalid_choice": UNKNOWN_LANGUAGE},
     )
+
+    def __init__(self, *args: Any, round: Round, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["polling_place"].queryset = round.polling_places.all()  # type: ignore[attr-defined]
+        self.fields["polling_place"].error_messages["invalid_choice"] = (
+            "Choose one of this round's polling places, or none."
+        )

@@ -7,13 +7,14 @@ Paper entry reads those numbers back with `paper_numbers`, never database ids.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
 from ballots.selection import ballot_projects
-from budgets.models import BallotType, Phase, Proposal, Round
+from budgets.models import BallotType, Phase, PollingPlace, Proposal, Round
+from budgets.services import voting_places
 from wards.access import Action, can
 from wards.money import format_pence
 
@@ -112,6 +113,8 @@ class PaperBallot:
     rules: list[str]
     budget: str
     preview: bool  # not yet final: the ballot can still change before voting opens
+    # Where to hand the filled-in paper in: the round's polling places.
+    polling_places: list[PollingPlace] = field(default_factory=list)
 
 
 def paper_ballot(user: Any, round: Round) -> PaperBallot | None:
@@ -128,4 +131,5 @@ def paper_ballot(user: Any, round: Round) -> PaperBallot | None:
         rules=ballot_rules(round),
         budget=format_pence(round.budget_pence),
         preview=preview,
+        polling_places=voting_places(round).polling_places,
     )

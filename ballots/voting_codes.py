@@ -21,10 +21,12 @@ import audit
 from audit import kinds
 from ballots import codes
 from ballots.actors import ledger_actor
+from ballots.letter_languages import LANGUAGES, letter_line
 from ballots.models import (
     VotingCode,
 )
-from budgets.models import Phase, Round
+from budgets.models import Phase, PollingPlace, Round
+from budgets.services import voting_places
 from wards.access import Action, require
 from wards.money import format_pence
 from wards.text import single_line, spreadsheet_safe
@@ -34,8 +36,14 @@ CODE_FAILURE_LIMIT_PER_ROUND = 1000
 CODE_FAILURE_WINDOW = 15 * 60
 # The most codes one request from the voting desk may issue (the command line may issue more).
 MAX_CODES_PER_REQUEST = 10_000
-# The languages a letter can be printed in, by code; the languages issue adds the rest.
-LETTER_LANGUAGES = {"en": "English"}
+# The languages a letter can carry a line in (ballots.letter_languages), by code: the letter
+# itself is in English until the languages issue translates the rest.
+LETTER_LANGUAGES = {code: language.name for code, language in LANGUAGES.items()}
+UNKNOWN_LANGUAGE = (
+    "Letters can carry a line in "
+    + ", ".join(list(LETTER_LANGUAGES.values())[:-1])
+    + f" or {list(LETTER_LANGUAGES.values())[-1]}: choose one of those."
+)
 
 
 class TooManyAttempts(PermissionDenied):
@@ -163,27 +171,48 @@ def _qr_symbol(url: str) -> tuple[str, int]:
     return (str(inner.group(1)) if inner else ""), side
 
 
+def _one_line(text: str) -> str:
+    """A multi-line address or opening time as one printed line: 'Stratford Road, B11 1AA'."""
+    return ", ".join(part.strip(" ,") for part in text.splitlines() if part.strip(" ,"))
+
+
+def _place_words(place: PollingPlace) -> dict[str, str]:
+    return {
+        "name": place.name,
+        "address": _one_line(place.address),
+        "opening_times": _one_line(place.opening_times),
+    }
+
+
 def letters_html(
     round: Round,
     issued: Sequence[str],
     *,
     base_url: str,
-    polling_place: str = "",
+    polling_place: PollingPlace | None = None,
     language: str = "en",
 ) -> str:
-    """Printable letters, one A4 page per code (print CSS in static/css/letters.css)."""
+    """Printable letters, one A4 page per code (print CSS in static/css/letters.css).
+
+    They say where and when to vote on paper (the round's polling places; `polling_place`, one
+    of them, printed first and largest), where to get help (the round's help desk), and carry a
+    line in `language` (ballots.letter_languages)."""
     if language not in LETTER_LANGUAGES:
-        raise ValidationError("Letters can be printed in English only for now.")
+        raise ValidationError(UNKNOWN_LANGUAGE)
+    if polling_place is not None and polling_place.round_id != round.pk:
+        raise ValidationError("That polling place is not one of this round's.")
     url = ballot_url(round, base_url)
     qr, side = _qr_symbol(url)
     start = round.voting_start and timezone.localtime(round.voting_start)
     end = round.voting_end and timezone.localtime(round.voting_end)
+    places = voting_places(round)
+    others = [p for p in places.polling_places if polling_place is None or p.pk != polling_place.pk]
+    desk = places.help_desk
     return render_to_string(
         "ballots/letters.html",
         {
             "round": round,
-            "language": language,
-            "language_name": LETTER_LANGUAGES[language],
+            "line": letter_line(language),
             "budget": format_pence(round.budget_pence),
             "voting_start": start,
             "voting_end": end,
@@ -192,7 +221,15 @@ def letters_html(
             "letters_css": mark_safe(_letters_css()),  # our own static file, not user input
             "qr_symbol": mark_safe(qr),  # segno's own SVG paths: nothing typed by anyone
             "qr_side": side,
-            "polling_place": single_line(polling_place),
+            "chosen_place": _place_words(polling_place) if polling_place else None,
+            "other_places": [_place_words(p) for p in others],
+            "help_desk": {
+                "where": _one_line(desk.where),
+                "when": _one_line(desk.when),
+                "phone": desk.phone,
+            }
+            if desk
+            else None,
             "letters": issued,  # printed in groups of six: ABCDEF-GHJKLM-NPQRST
         },
     )
@@ -211,7 +248,7 @@ def codes_zip(
     issued: Sequence[str],
     *,
     base_url: str,
-    polling_place: str = "",
+    polling_place: PollingPlace | None = None,
     language: str = "en",
 ) -> bytes:
     """One download for the desk: `codes.csv` (as issue_codes writes it) and `letters.html`."""
@@ -233,7 +270,7 @@ def issue_code_letters(
     *,
     by: Any,
     base_url: str,
-    polling_place: str = "",
+    polling_place: PollingPlace | None = None,
     language: str = "en",
 ) -> bytes:
     """Issue `count` codes from the voting desk and answer with their ZIP (codes and letters).
@@ -244,7 +281,9 @@ def issue_code_letters(
     if count < 1 or count > MAX_CODES_PER_REQUEST:
         raise ValidationError(f"Issue between 1 and {MAX_CODES_PER_REQUEST:,} codes at a time.")
     if language not in LETTER_LANGUAGES:
-        raise ValidationError("Letters can be printed in English only for now.")
+        raise ValidationError(UNKNOWN_LANGUAGE)
+    if polling_place is not None and polling_place.round_id != round.pk:
+        raise ValidationError("That polling place is not one of this round's.")
     issued = issue_codes(round, count, by=by)
     return codes_zip(
         round, issued, base_url=base_url, polling_place=polling_place, language=language

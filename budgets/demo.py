@@ -280,6 +280,7 @@ def _seed_round(spec: DemoRound, now: datetime.datetime) -> Round | None:
         **_reachable(_timeline(spec.phase, now), spec.phase, now),
         **spec.settings,
     )
+    _seed_places(round, councillor)
     target = min(PHASE_INDEX[spec.phase], PHASE_INDEX[Phase.VOTING])
     if target < PHASE_INDEX[Phase.PROPOSALS]:
         return round
@@ -294,6 +295,26 @@ def _seed_round(spec: DemoRound, now: datetime.datetime) -> Round | None:
     if target < PHASE_INDEX[Phase.VOTING]:
         return round
     return services.change_phase(round, Phase.VOTING, by=councillor, reason=DEMO_REASON)
+
+
+def _seed_places(round: Round, councillor: Any) -> None:
+    """A polling place and a help desk, as a councillor sets them on the round's places page
+    (the paper batches the ballots seeder enters come from the same library)."""
+    name = round.ward.name
+    services.add_polling_place(
+        round,
+        by=councillor,
+        name=f"{name} Library",
+        address=f"{name}\nBirmingham",
+        opening_times="Saturdays 10:00-16:00 while voting is open",
+    )
+    services.set_help_desk(
+        round,
+        by=councillor,
+        where=f"{name} Library, the community room",
+        when="Weekdays 10:00-16:00 while voting is open",
+        phone="0121 496 0000",  # Ofcom's range for drama: rings nobody
+    )
 
 
 def round_up(x: float) -> int:

@@ -21,15 +21,23 @@ from budgets.models import (
     MAX_TITLE,
     MIN_COST_MESSAGE,
     MIN_COST_PENCE,
-    BallotType,
     Proposal,
     ProposalStatus,
     ReviewDecision,
     Round,
-    Rule,
-    Sat,
 )
 from budgets.services import BALLOT_SETTINGS, PROPOSAL_SORTS, ROUND_FIELDS
+from budgets.settings_words import (
+    ADVANCED,
+    HELP_TEXTS,
+    LABELS,
+    PLAIN_CHOICES,
+    RECOMMENDED,
+    DescribedRadioSelect,
+    descriptions,
+    plain_choices,
+    plain_name,
+)
 from wards.fields import MultiLineField, SingleLineField
 from wards.models import Neighbourhood, Ward
 from wards.money import format_pence, parse_pounds
@@ -62,10 +70,6 @@ class PoundsField(forms.CharField):
             return parse_pounds(text)
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from None
-
-
-def _explain(choices: list[tuple[str, str]]) -> str:
-    return " ".join(f"{label}." for _, label in choices)
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -118,27 +122,9 @@ class RoundForm(forms.ModelForm):
         # (the budget in pounds, the categories one per line).
         fields = [name for name in ROUND_FIELDS if name not in ("budget_pence", "categories")]
         widgets = {name: DateTimeInput() for name in DATE_FIELDS}
-        labels = {
-            "proposals_start": "Proposals open",
-            "proposals_end": "Proposals close",
-            "review_start": "Review starts",
-            "review_end": "Review ends",
-            "voting_start": "Voting opens",
-            "voting_end": "Voting closes",
-            "ballot_type": "Ballot type",
-            "rule": "Counting rule",
-            "sat": "Satisfaction measure",
-            "eligible_live": "People who live in the area may vote",
-            "eligible_work": "People who work in the area may vote",
-            "eligible_study": "People who study in the area may vote",
-            "min_age": "Minimum age to vote",
-        }
-        help_texts = {
-            "ballot_type": _explain(BallotType.choices),
-            "rule": _explain(Rule.choices),
-            "sat": _explain(Sat.choices) + " Only the greedy, optimal and equal-shares rules "
-            "can use cardinality.",
-        }
+        # Plain words for every setting and choice: budgets/settings_words.py.
+        labels = LABELS
+        help_texts = HELP_TEXTS
 
     def __init__(self, *args: Any, ward: Ward, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -151,8 +137,16 @@ class RoundForm(forms.ModelForm):
             self.fields["categories_text"].initial = "\n".join(self.instance.categories)
         else:
             self.fields["budget"].initial = ward.chest_pence
+        self._use_plain_choices()
+        if not self.instance.pk:
+            # New rounds start from the recommended choices (see settings_words.RECOMMENDED).
+            given = kwargs.get("initial") or {}
+            self.initial.update({k: v for k, v in RECOMMENDED.items() if k not in given})
         self.allowed_combinations = [
-            (BallotType(t).label.split(":")[0], ", ".join(sorted(rules)))
+            (
+                plain_name("ballot_type", t),
+                "; ".join(plain_name("rule", r) for r in PLAIN_CHOICES["rule"] if r in rules),
+            )
             for t, rules in ALLOWED_RULES.items()
         ]
         self.frozen = bool(self.instance.settings_frozen_at)
@@ -161,6 +155,23 @@ class RoundForm(forms.ModelForm):
                 if name in self.fields:
                     self.fields[name].disabled = True
             self.fields["budget"].disabled = True
+
+    def _use_plain_choices(self) -> None:
+        """Radio buttons in plain words, with a sentence under each, for the choice fields."""
+        for name in PLAIN_CHOICES:
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.widget = DescribedRadioSelect(descriptions=descriptions(name))
+            field.choices = plain_choices(name)
+
+    @property
+    def advanced_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ADVANCED]
+
+    @property
+    def advanced_open(self) -> bool:
+        """The advanced section starts open when one of its settings has an error."""
+        return any(self[name].errors for name in ADVANCED)
 
     def clean_budget(self) -> int | None:
         pence = self.cleaned_data.get("budget")

@@ -240,7 +240,10 @@ class Round(models.Model):
             errors["rule"] = (
                 f"The {self.get_rule_display().split(':')[0]} rule cannot count "
                 f"{self.ballot_type} ballots. Choose one of: "
-                + ", ".join(sorted(ALLOWED_RULES.get(self.ballot_type, [])))
+                + ", ".join(
+                    Rule(r).label.split(":")[0]
+                    for r in sorted(ALLOWED_RULES.get(self.ballot_type, []))
+                )
                 + "."
             )
         if self.sat == Sat.CARDINALITY and self.rule not in RULES_WITH_SAT:
@@ -484,3 +487,55 @@ class Review(models.Model):
             errors["merged_into"] = "Say which proposal this one duplicates."
         if errors:
             raise ValidationError(errors)
+
+
+# Where and when a round's voters can vote on paper or get help: printed on the letters and the
+# paper ballot and shown on the round's page. Public facts about public places (a library, the
+# council house), never about a person.
+MAX_PLACE_NAME = 120
+MAX_PLACE_TEXT = 500
+MAX_PHONE = 40
+MAX_POLLING_PLACES = 10  # what one A4 letter can list
+
+
+class PollingPlace(models.Model):
+    """One place where a round's voters can vote on paper, and when it is open."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="polling_places")
+    name = models.CharField(max_length=MAX_PLACE_NAME)
+    address = models.TextField(max_length=MAX_PLACE_TEXT, blank=True)
+    opening_times = models.TextField(
+        max_length=MAX_PLACE_TEXT,
+        blank=True,
+        help_text="When it is open, in words: 'Saturdays 10:00-16:00 from 5 to 19 December'.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="ck_polling_place_name_required"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if not (self.name or "").strip():
+            raise ValidationError({"name": "Give the polling place's name."})
+
+
+class HelpDesk(models.Model):
+    """Where, when and how to reach the round's help desk (one per round, every part optional)."""
+
+    round = models.OneToOneField(Round, on_delete=models.CASCADE, related_name="help_desk")
+    where = models.TextField(max_length=MAX_PLACE_TEXT, blank=True)
+    when = models.TextField(max_length=MAX_PLACE_TEXT, blank=True)
+    phone = models.CharField(max_length=MAX_PHONE, blank=True)
+
+    def __str__(self) -> str:
+        return f"Help desk for {self.round}"
+
+    @property
+    def empty(self) -> bool:
+        return not (self.where or self.when or self.phone)

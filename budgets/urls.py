@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from budgets import views
+from budgets import place_views, views
 
 app_name = "budgets"
 urlpatterns = [
@@ -10,6 +10,12 @@ urlpatterns = [
     path("rounds/<int:round_id>/", views.round_detail, name="round"),
     path("rounds/<int:round_id>/edit/", views.round_edit, name="round_edit"),
     path("rounds/<int:round_id>/phase/", views.round_phase, name="round_phase"),
+    path("rounds/<int:round_id>/places/", place_views.round_places, name="round_places"),
+    path(
+        "rounds/<int:round_id>/places/<int:place_id>/",
+        place_views.polling_place_edit,
+        name="polling_place_edit",
+    ),
     path("rounds/<int:round_id>/proposals/", views.proposal_list, name="proposals"),
     path("rounds/<int:round_id>/proposals/new/", views.proposal_new, name="proposal_new"),
     path("proposals/<int:proposal_id>/", views.proposal_detail, name="proposal"),

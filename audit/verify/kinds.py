@@ -27,6 +27,8 @@ PHASE_KINDS: dict[str, frozenset[str]] = {
     kinds.ROUND_CREATED: frozenset({"draft"}),
     kinds.ROUND_UPDATED: _BEFORE_CLOSE,
     kinds.CODES_ISSUED: _BEFORE_CLOSE,
+    kinds.POLLING_PLACES_UPDATED: _BEFORE_CLOSE,
+    kinds.HELP_DESK_UPDATED: _BEFORE_CLOSE,
     kinds.PROPOSAL_SUBMITTED: frozenset({"proposals"}),
     kinds.PROPOSAL_EDITED: frozenset({"proposals"}),
     kinds.PROPOSAL_WITHDRAWN: frozenset({"proposals"}),

@@ -11,7 +11,8 @@ By job, one module each:
 - reviews: councillors' decisions and merges (decide_review dispatches to them);
 - schedule: advance_due_rounds, what `advance_rounds` runs;
 - display: words and dates (when, timeline, phase explanations, the rule table);
-- pages: the round page's flags, so templates decide nothing.
+- pages: the round page's flags, so templates decide nothing;
+- places: the round's polling places and help desk (printed on letters and paper ballots).
 
 `from budgets.services import X` keeps working for every name below.
 """
@@ -36,6 +37,15 @@ from budgets.services.pages import (
     round_page,
     turnout,
     ward_round_cards,
+)
+from budgets.services.places import (
+    VotingPlaces,
+    add_polling_place,
+    change_polling_place,
+    places_editable,
+    remove_polling_place,
+    set_help_desk,
+    voting_places,
 )
 from budgets.services.proposals import (
     PROPOSAL_FIELDS,
@@ -96,11 +106,13 @@ __all__ = [
     "RoundCard",
     "TimelineStep",
     "UserLike",
+    "VotingPlaces",
     "_actor",
     "_check_cost",
     "_clean_reason",
     "_full_clean",
     "_public",
+    "add_polling_place",
     "advance_due_rounds",
     "allowed_rules_text",
     "ballot_summary",
@@ -110,6 +122,7 @@ __all__ = [
     "can_review_now",
     "can_see_round",
     "change_phase",
+    "change_polling_place",
     "create_round",
     "decide_review",
     "due_rounds",
@@ -119,12 +132,15 @@ __all__ = [
     "list_proposals",
     "merge_proposals",
     "next_phase",
+    "places_editable",
     "proposals_open_now",
+    "remove_polling_place",
     "require_can_change_proposal",
     "require_can_propose",
     "require_can_review",
     "review_proposal",
     "round_page",
+    "set_help_desk",
     "settings_editable",
     "submit_proposal",
     "timeline",
@@ -132,6 +148,7 @@ __all__ = [
     "update_round",
     "visible_rounds",
     "voting_blockers",
+    "voting_places",
     "ward_round_cards",
     "when",
     "withdraw_proposal",

@@ -16,6 +16,7 @@ from budgets import access as round_access
 from budgets.hooks import get_turnout
 from budgets.models import MAX_REASON, BallotType, Phase, ProposalStatus, Round, UserLike
 from budgets.services.display import PHASE_EXPLANATIONS, WHAT_NEXT, timeline
+from budgets.services.places import places_editable, voting_places
 from budgets.services.proposals import proposals_open_now
 from budgets.services.rounds import RESULT_PHASES, next_phase, settings_editable, voting_blockers
 from wards import access
@@ -125,4 +126,7 @@ def round_page(user: UserLike, round: Round) -> dict[str, Any]:
         "ballot_summary": ballot_summary(round),
         "eligibility": eligibility_summary(round),
         "max_reason": MAX_REASON,
+        # Where to vote on paper and get help: public, as the letters print it.
+        "in_person": voting_places(round),
+        "can_change_places": can_manage and places_editable(round),
     }

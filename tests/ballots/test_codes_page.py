@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import segno
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
@@ -19,7 +20,7 @@ from audit import kinds
 from audit.models import Event
 from ballots import codes, services
 from ballots.models import VotingCode
-from budgets.models import Phase, Round
+from budgets.models import Phase, PollingPlace, Round
 from tests.ballots.conftest import project_ids
 from tests.conftest import DECLARED, login
 
@@ -47,7 +48,8 @@ def test_a_councillor_downloads_codes_and_letters_and_each_code_votes(
     form = client.get(_url(voting_round))
     assert form.status_code == 200 and 'name="count"' in form.content.decode()
 
-    answer = _issue(client, voting_round, polling_place="Sparkbrook Library")
+    library = PollingPlace.objects.create(round=voting_round, name="Sparkbrook Library")
+    answer = _issue(client, voting_round, polling_place=library.pk)
     assert answer.status_code == 200
     assert answer["Content-Type"] == "application/zip"
     assert answer["Content-Disposition"].startswith("attachment;")
@@ -203,3 +205,115 @@ def test_the_desk_links_to_the_form_only_while_codes_can_be_issued(
     voting_round.refresh_from_db()
     assert _url(voting_round) not in client.get(desk).content.decode()
     assert not services.desk_actions(councillor_sam, voting_round).can_issue_codes
+
+
+# --- where to vote on paper, the help desk and the resident's language -----------------------
+
+
+def _letters(client: Client, round: Round, **data: Any) -> str:
+    answer = _issue(client, round, count=1, **data)
+    assert answer.status_code == 200, answer.content.decode()[:2000]
+    return _zip(answer).read("letters.html").decode("utf-8")
+
+
+def test_letters_list_the_rounds_polling_places_and_help_desk(
+    client: Client, councillor_sam: Any, voting_round: Round
+) -> None:
+    from budgets import services as round_services
+
+    round_services.add_polling_place(
+        voting_round,
+        by=councillor_sam,
+        name="Sparkbrook Library",
+        address="641 Stratford Road\nB11 4EA",
+        opening_times="Saturdays 10:00-16:00 from 5 to 19 December",
+    )
+    hall = round_services.add_polling_place(voting_round, by=councillor_sam, name="Ladypool Hall")
+    round_services.set_help_desk(
+        voting_round, by=councillor_sam, where="Council House", when="Weekdays", phone="0121 303"
+    )
+    login(client, councillor_sam)
+    form = client.get(_url(voting_round)).content.decode()
+    assert f'<option value="{hall.pk}">Ladypool Hall</option>' in form
+
+    every = _letters(client, voting_round)
+    assert "Sparkbrook Library</strong>, 641 Stratford Road, B11 4EA" in every
+    assert "Saturdays 10:00-16:00 from 5 to 19 December" in every
+    assert "Ladypool Hall" in every and '<p class="place-chosen">' not in every
+    assert "Council House" in every and "0121 303" in every and "Weekdays" in every
+
+    chosen = _letters(client, voting_round, polling_place=hall.pk)
+    prominent = re.search(r'<p class="place-chosen">(.*?)</p>', chosen, re.S)
+    assert prominent is not None and "Ladypool Hall" in prominent.group(1)
+    assert "You can also vote at: Sparkbrook Library" in chosen
+
+
+def test_a_round_without_places_says_the_councillors_announce_them(
+    client: Client, councillor_sam: Any, voting_round: Round
+) -> None:
+    login(client, councillor_sam)
+    letters = _letters(client, voting_round)
+    assert "polling places your councillors for Sparkbrook announce" in letters
+    assert "help desk your councillors announce" in letters
+
+
+def test_another_rounds_polling_place_is_a_form_error(
+    client: Client, councillor_sam: Any, voting_round: Round, sparkbrook: Any
+) -> None:
+    other = Round.objects.create(ward=sparkbrook, title="Other", budget_pence=100)
+    elsewhere = PollingPlace.objects.create(round=other, name="Elsewhere")
+    login(client, councillor_sam)
+    answer = _issue(client, voting_round, polling_place=elsewhere.pk)
+    assert answer.status_code == 400
+    assert "Choose one of this round&#x27;s polling places" in answer.content.decode()
+    assert not VotingCode.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "direction", "words"),
+    [
+        ("en", "ltr", "This letter is about how to spend money in your area. You can vote."),
+        ("ur", "rtl", "اردو میں مدد"),
+        ("pa", "ltr", "ਪੰਜਾਬੀ ਵਿੱਚ ਮਦਦ"),
+        ("bn", "ltr", "বাংলায় সাহায্যের"),
+        ("pl", "ltr", "w języku polskim"),
+        ("ar", "rtl", "باللغة العربية"),
+    ],
+)
+def test_the_letter_carries_a_line_in_the_chosen_language(
+    client: Client,
+    councillor_sam: Any,
+    voting_round: Round,
+    language: str,
+    direction: str,
+    words: str,
+) -> None:
+    login(client, councillor_sam)
+    letters = _letters(client, voting_round, language=language)
+    line = re.search(
+        rf'<p class="language" lang="{language}" dir="{direction}">([^<]+)</p>', letters
+    )
+    assert line is not None and words in line.group(1)
+    # The rest of the letter is English, and says so.
+    assert '<html lang="en">' in letters
+
+
+def test_every_language_on_the_form_has_its_line() -> None:
+    from ballots.letter_languages import LANGUAGES, TRANSLATIONS, letter_line
+
+    assert set(LANGUAGES) == set(TRANSLATIONS) == {"en", "ur", "pa", "bn", "pl", "ar"}
+    assert {code for code in LANGUAGES if letter_line(code).direction == "rtl"} == {"ur", "ar"}
+
+
+def test_an_unknown_language_is_refused_with_a_form_error(
+    client: Client, councillor_sam: Any, voting_round: Round
+) -> None:
+    login(client, councillor_sam)
+    answer = _issue(client, voting_round, language="fr")
+    assert answer.status_code == 400
+    text = answer.content.decode()
+    assert "There is a problem" in text
+    assert "Letters can carry a line in English, Urdu, Punjabi, Bengali, Polish or Arabic" in text
+    assert not VotingCode.objects.exists()
+    with pytest.raises(ValidationError, match="Letters can carry a line in"):
+        services.issue_code_letters(voting_round, 1, by=councillor_sam, base_url="", language="fr")

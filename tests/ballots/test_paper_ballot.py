@@ -123,3 +123,15 @@ def test_the_voting_desk_links_to_it(
     login(client, councillor_sam)
     desk = client.get(reverse("ballots:voting_desk", args=[voting_round.pk])).content.decode()
     assert _url(voting_round) in desk
+
+
+def test_the_paper_ballot_says_where_to_hand_it_in(client: Client, voting_round: Round) -> None:
+    from budgets.models import PollingPlace
+
+    assert "Where to hand it in" not in client.get(_url(voting_round)).content.decode()
+    PollingPlace.objects.create(
+        round=voting_round, name="Sparkbrook Library", opening_times="Saturdays 10:00-16:00"
+    )
+    html = client.get(_url(voting_round)).content.decode()
+    assert "Where to hand it in" in html
+    assert "<strong>Sparkbrook Library</strong>. Open: Saturdays 10:00-16:00" in html
