@@ -23,7 +23,9 @@ RECOMMENDED_MARK = " (recommended)"
 # starts new rounds here instead.
 RECOMMENDED: dict[str, Any] = {
     "ballot_type": BallotType.KNAPSACK.value,
-    "rule": Rule.MES.value,
+    # Equal Shares completed by raising every voter's share (add1): as fair as plain Equal Shares,
+    # without leaving much of the chest unspent, which residents notice and dislike.
+    "rule": Rule.MES_ADD1.value,
     "sat": Sat.COST.value,
     "min_age": 16,
     "seal_batch_size": SEAL_BATCH_MIN,
@@ -54,21 +56,21 @@ BALLOT_TYPES: dict[str, tuple[str, str]] = {
 }
 
 RULES: dict[str, tuple[str, str]] = {
-    Rule.MES: (
+    Rule.MES_ADD1: (
         "Equal Shares",
         "Every voter controls an equal share of the budget, so projects wanted by different "
-        "groups all get a fair chance. It can leave some of the money unspent.",
+        "groups all get a fair chance. The shares are raised step by step until as much of "
+        "the budget as possible is spent.",
+    ),
+    Rule.MES: (
+        "Equal Shares, without raising the shares",
+        "Every voter controls an equal share of the budget, as above, but the shares are not "
+        "raised afterwards, so a good part of the money can be left unspent.",
     ),
     Rule.GREEDY: (
         "Greedy",
         "The most popular projects first, until the money runs out. Simple to explain, but "
         "the biggest group of voters can take the whole budget.",
-    ),
-    Rule.MES_ADD1: (
-        "Equal Shares, spending more of the budget",
-        "Equal Shares, with every voter's share raised step by step until as much of the "
-        "budget as possible is spent; money still left goes to the most popular projects "
-        "that fit. This is how Assen and Świecie ran it.",
     ),
     Rule.OPTIMAL: (
         "Most support overall",

@@ -80,17 +80,17 @@ def test_a_round_made_from_the_forms_defaults_gets_the_recommended_choices(
     login(client, councillor_sam)
     page = body(client.get("/rounds/new/sparkbrook/"))
     defaults = {name: checked(page, name) for name in ("ballot_type", "rule", "sat")}
-    assert defaults == {"ballot_type": "knapsack", "rule": "mes", "sat": "cost"}
+    assert defaults == {"ballot_type": "knapsack", "rule": "mes-add1", "sat": "cost"}
     assert 'name="min_age" value="16"' in page and 'name="seal_batch_size" value="25"' in page
     post = {**ROUND_POST, **defaults}
     assert client.post("/rounds/new/sparkbrook/", post).status_code == 302
     round = Round.objects.get()
     assert (round.ballot_type, round.rule, round.sat) == (
         BallotType.KNAPSACK,
-        Rule.MES,
+        Rule.MES_ADD1,
         Sat.COST,
     )
-    assert RECOMMENDED["rule"] == Rule.MES
+    assert RECOMMENDED["rule"] == Rule.MES_ADD1
 
 
 def test_editing_shows_the_rounds_own_choice_not_the_recommendation(
