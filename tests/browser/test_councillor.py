@@ -116,12 +116,26 @@ def test_a_councillor_runs_the_round_with_only_a_browser(
     expect(page.locator("p.lead")).to_contain_text("It lists 3 postcodes.")
     expect(page.get_by_role("row", name="Sparkhill Park")).to_contain_text("1")
 
+    # Where to vote on paper and get help: the letters print it.
+    page.goto(f"/rounds/{round.pk}/")
+    page.get_by_role("link", name="Polling places and help desk").click()
+    page.get_by_label("Name").fill("Sparkbrook Library")
+    page.get_by_label("Address").fill("Stratford Road, B11 1AR")
+    page.get_by_label("When it is open for voting").fill("Saturdays 10:00 to 16:00")
+    page.get_by_role("button", name="Add the polling place").click()
+    expect(page.get_by_role("region", name="Polling places")).to_contain_text("Sparkbrook Library")
+    page.get_by_label("Where").fill("Sparkbrook Library, front desk")
+    page.get_by_role("button", name="Save the help desk").click()
+    expect(page.get_by_role("region", name="Help desk")).to_contain_text("front desk")
+
     # Voting codes and letters: one ZIP download, from the voting desk.
     page.goto(f"/rounds/{round.pk}/")
     page.get_by_role("link", name="Open the voting desk").click()
     page.get_by_role("link", name="Issue codes and print the letters").click()
     page.get_by_label("How many codes").fill("3")
-    page.get_by_label("Polling place (optional)").fill("Sparkbrook Library")
+    page.get_by_label("Polling place to print first (optional)").select_option(
+        label="Sparkbrook Library"
+    )
     with page.expect_download() as info:
         page.get_by_role("button", name="Issue the codes and download the letters").click()
     download = info.value
@@ -134,7 +148,9 @@ def test_a_councillor_runs_the_round_with_only_a_browser(
     assert len(codes) == 3 and len(set(codes)) == 3
     assert len(re.findall(r'<section class="letter[ "]', letters)) == 3
     assert all(code in letters for code in codes)
-    assert letters.count("Sparkbrook Library") == 3
+    # Every letter says where to vote on paper and where to get help.
+    assert letters.count("Stratford Road, B11 1AR") == 3
+    assert letters.count("Sparkbrook Library, front desk") == 3
 
     # The printable paper ballot: projects numbered 1..5 with their costs.
     page.goto(f"/rounds/{round.pk}/voting-desk/")
