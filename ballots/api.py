@@ -22,7 +22,7 @@ from wards.ratelimit import client_ip
 
 def _round(round_id: int) -> Round:
     round = get_object_or_404(Round.objects.select_related("ward"), pk=round_id)
-    if round.phase == Phase.DRAFT:
+    if round.private:
         raise Http404("No such round.")
     return round
 

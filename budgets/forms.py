@@ -30,6 +30,7 @@ from budgets.models import (
     Sat,
 )
 from budgets.services import BALLOT_SETTINGS, PROPOSAL_SORTS, ROUND_FIELDS
+from budgets.services.chest import room_for_new_round
 from wards.fields import MultiLineField, SingleLineField
 from wards.models import Neighbourhood, Ward
 from wards.money import format_pence, parse_pounds
@@ -150,7 +151,11 @@ class RoundForm(forms.ModelForm):
             self.fields["budget"].initial = self.instance.budget_pence
             self.fields["categories_text"].initial = "\n".join(self.instance.categories)
         else:
-            self.fields["budget"].initial = ward.chest_pence
+            # What the ward's chest has left this budget year (create_round enforces it).
+            room = room_for_new_round(ward)
+            self.fields["budget"].initial = room.available_pence or ward.chest_pence
+            if room.held_pence:
+                self.fields["budget"].help_text = room.explain()
         self.allowed_combinations = [
             (BallotType(t).label.split(":")[0], ", ".join(sorted(rules)))
             for t, rules in ALLOWED_RULES.items()

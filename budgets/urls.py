@@ -10,6 +10,7 @@ urlpatterns = [
     path("rounds/<int:round_id>/", views.round_detail, name="round"),
     path("rounds/<int:round_id>/edit/", views.round_edit, name="round_edit"),
     path("rounds/<int:round_id>/phase/", views.round_phase, name="round_phase"),
+    path("rounds/<int:round_id>/cancel/", views.round_cancel, name="round_cancel"),
     path("rounds/<int:round_id>/proposals/", views.proposal_list, name="proposals"),
     path("rounds/<int:round_id>/proposals/new/", views.proposal_new, name="proposal_new"),
     path("proposals/<int:proposal_id>/", views.proposal_detail, name="proposal"),

@@ -59,6 +59,8 @@ def proposals_open_now(round: Round, now: datetime.datetime | None = None) -> bo
 
 def _require_proposals_open(round: Round, now: datetime.datetime | None = None) -> None:
     now = now or timezone.now()
+    if round.phase == Phase.CANCELLED:
+        raise ValidationError("This round was cancelled, so it takes no proposals.")
     if round.phase != Phase.PROPOSALS:
         if PHASE_ORDER.index(round.phase) < PHASE_ORDER.index(Phase.PROPOSALS):
             raise ValidationError("This round is not taking proposals yet.")
