@@ -160,6 +160,11 @@ def _require_proposer_window(user: UserLike, proposal: Proposal, verb: str) -> N
             f"This proposal is {proposal.get_status_display().lower()}, so it cannot be "
             f"{'changed' if verb == 'change' else verb + 'n'} any more."
         )
+    if proposal.round.cancelled:
+        raise ValidationError(
+            f"This round was cancelled, so its proposals cannot be "
+            f"{'changed' if verb == 'change' else verb + 'n'} any more."
+        )
     try:
         _require_proposals_open(proposal.round)
     except ValidationError:
