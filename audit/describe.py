@@ -242,7 +242,9 @@ SENTENCES: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     kinds.ROUND_CANCEL_REQUESTED: lambda who, p: (
         f"{who} asked to cancel the round (a second approval is needed){_reason(p)}"
     ),
-    kinds.ROUND_CANCEL_WITHDRAWN: lambda who, p: f"{who} withdrew their request to cancel the round",
+    kinds.ROUND_CANCEL_WITHDRAWN: lambda who, p: (
+        f"{who} withdrew their request to cancel the round"
+    ),
     kinds.ROUND_CANCELLED: _cancelled,
     kinds.RESULT_PUBLICATION_REQUESTED: lambda who, p: (
         f"{who} asked for the result to be published (a second approval is needed)"

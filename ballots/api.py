@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from ballots import services
 from ballots.models import Result
-from budgets.models import Phase, Round
+from budgets.models import Round
 from wards.ratelimit import client_ip
 
 

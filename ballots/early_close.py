@@ -20,8 +20,7 @@ import audit
 from audit import kinds
 from ballots.actors import ledger_actor
 from ballots.models import EarlyCloseRequest
-from budgets.models import Phase, Round
-from budgets.models import MAX_PUBLIC_REASON
+from budgets.models import MAX_PUBLIC_REASON, Phase, Round
 from budgets.services import two_person, when
 from wards.access import Action, can, require
 

@@ -32,7 +32,7 @@ from ballots.receipts import turnout
 from ballots.sealing import seal_if_due
 from ballots.voting_codes import codes_can_be_issued
 from budgets.models import Phase, Round
-from budgets.services import enter_result_phase
+from budgets.services import cancel_refusal, enter_result_phase
 from wards.access import Action, can, require
 from wards.text import spreadsheet_safe
 
@@ -359,6 +359,7 @@ class DeskActions:
     can_ask_to_publish: bool
     can_approve_publication: bool
     asked_by_you: bool  # this person asked for publication; a second councillor must approve
+    can_cancel: bool  # may open the cancel page (budgets.services.cancelling has the rules)
 
 
 def desk_actions(user: Any, round: Round, result: Result | None = None) -> DeskActions:
@@ -383,6 +384,7 @@ def desk_actions(user: Any, round: Round, result: Result | None = None) -> DeskA
         can_ask_to_publish=publishing and not asked,
         can_approve_publication=asked and not mine,
         asked_by_you=mine,
+        can_cancel=manages and cancel_refusal(round) is None,
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from budgets.models import Phase, Proposal, Round, UserLike
+from budgets.models import Proposal, Round, UserLike
 from wards import access
 from wards.access import Action
 

@@ -92,7 +92,7 @@ SEAL_BATCH_MESSAGE = (
 FINISHED_PHASES: frozenset[str] = frozenset({Phase.CLOSED, Phase.PUBLISHED})
 
 
-# Only those who manage the ward see these: drafts, and drafts cancelled before anyone else saw them.
+# Only those who manage the ward see these: drafts, and drafts cancelled before anyone saw them.
 PRIVATE_ROUNDS = Q(phase=Phase.DRAFT) | Q(phase=Phase.CANCELLED, cancelled_from=Phase.DRAFT)
 
 

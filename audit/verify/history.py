@@ -43,9 +43,10 @@ def check_phase_order(events: Sequence[tuple[int, dict[str, Any]]]) -> tuple[int
     """(line, why) for the first event out of its round's phase order, or None.
 
     A round.cancelled event (before round.closed) ends the round: no phase change and no
-    phase-bound event may follow it. Reads only kinds, round ids and round.phase_changed's from/to. A round whose events begin
-    without round.created (a round made before the ledger, or by a test) is given the phase its
-    first phase change starts from, and the events before it must all fit that one phase.
+    phase-bound event may follow it. Reads only kinds, round ids and round.phase_changed's
+    from/to. A round whose events begin without round.created (a round made before the
+    ledger, or by a test) is given the phase its first phase change starts from, and the events
+    before it must all fit that one phase.
     """
     rounds: dict[int, _RoundPhase] = {}
     for n, event in events:

@@ -19,8 +19,8 @@ NOTABLE_KINDS = frozenset(
 
 # The phase order check (check_phase_order): a round goes draft -> proposals -> review -> voting
 # -> closed -> published, one step at a time, or is cancelled before it closes; and each of these
-# kinds happens only in the phases named (what the services allow). Kinds not listed (checkpoint.signed, code.revoked, ...) may
-# happen in any phase.
+# kinds happens only in the phases named (what the services allow). Kinds not listed
+# (checkpoint.signed, code.revoked, ...) may happen in any phase.
 PHASES = ("draft", "proposals", "review", "voting", "closed", "published")
 # Where round.cancelled leaves a round, off the order above: no phase-bound event may follow.
 CANCELLED = "cancelled"

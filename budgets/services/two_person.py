@@ -40,7 +40,7 @@ def ask(model: type[R], locked: Round, *, by: UserLike, reason: str, already: st
     )
     if not created:
         raise ValidationError(already)
-    return request  # type: ignore[no-any-return]
+    return request
 
 
 def approve(request: R | None, *, by: UserLike, missing: str, yours: str) -> R:
@@ -48,7 +48,7 @@ def approve(request: R | None, *, by: UserLike, missing: str, yours: str) -> R:
     `yours` when the one approving is the one who asked."""
     if request is None:
         raise ValidationError(missing)
-    if request.requested_by_id == by.pk:  # type: ignore[attr-defined]
+    if request.requested_by_id == by.pk:
         raise ValidationError(yours)
     return request
 
@@ -57,11 +57,11 @@ def withdraw(request: R | None, *, by: UserLike, missing: str, not_yours: str) -
     """Delete the request: only the councillor who asked may withdraw it."""
     if request is None:
         raise ValidationError(missing)
-    if request.requested_by_id != by.pk:  # type: ignore[attr-defined]
+    if request.requested_by_id != by.pk:
         raise ValidationError(not_yours)
     request.delete()
     return request
 
 
 def asked_by(request: TwoCouncillorRequest | None, user: UserLike) -> bool:
-    return request is not None and request.requested_by_id == getattr(user, "pk", None)  # type: ignore[attr-defined]
+    return request is not None and request.requested_by_id == getattr(user, "pk", None)

@@ -199,6 +199,8 @@ def test_the_cancel_page_asks_then_a_second_councillor_approves(
 ) -> None:
     url = f"/rounds/{voting_round.pk}/cancel/"
     login(client, councillor_sam)
+    assert url in client.get(f"/rounds/{voting_round.pk}/voting-desk/").text
+    assert url in client.get(f"/rounds/{voting_round.pk}/").text
     page = client.get(url).text
     assert "Voting has opened" in page and "Ask to cancel the round" in page
     assert "I confirm" not in page

@@ -107,9 +107,7 @@ def test_reviews_stop_when_a_round_in_review_is_cancelled(
     services.cancel_round(review_round, by=councillor_sam, reason="Boundary change")
     proposal.refresh_from_db()
     with pytest.raises(ValidationError, match="cancelled"):
-        services.review_proposal(
-            proposal, by=councillor_sam, decision="feasible", reason="Fine"
-        )
+        services.review_proposal(proposal, by=councillor_sam, decision="feasible", reason="Fine")
 
 
 def test_a_phase_change_cannot_cancel(proposals_round: Round, councillor_sam: Any) -> None:

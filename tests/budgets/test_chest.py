@@ -103,7 +103,7 @@ def test_changing_a_budget_or_its_year_is_checked_and_shrinking_always_allowed(
     # The chest was lowered after the rounds were set: a smaller budget is still accepted.
     Ward.objects.filter(pk=sparkbrook.pk).update(chest_pence=5_000_000)
     services.update_round(round, by=councillor_sam, budget_pence=1_000_000)
-    with pytest.raises(ValidationError, match="is £50,000; .* so nothing is left"):
+    with pytest.raises(ValidationError, match=r"is £50,000; .* so nothing is left"):
         services.update_round(round, by=councillor_sam, budget_pence=1_500_000)
     services.update_round(round, by=councillor_sam, title="Renamed")  # budget not touched
     assert Round.objects.get(pk=round.pk).budget_pence == 1_000_000
@@ -140,9 +140,7 @@ def test_the_form_starts_from_what_is_left_and_says_why_it_refuses(
 
 
 @pytest.mark.django_db
-def test_the_api_says_why_it_refuses(
-    client: Client, sparkbrook: Ward, councillor_sam: Any
-) -> None:
+def test_the_api_says_why_it_refuses(client: Client, sparkbrook: Ward, councillor_sam: Any) -> None:
     held = make_round(sparkbrook, Phase.PROPOSALS, budget_pence=8_000_000)
     login(client, councillor_sam)
     body = {"ward": "sparkbrook", "title": "Extra", "budget_pence": 3_000_000}
