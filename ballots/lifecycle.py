@@ -258,7 +258,7 @@ def vacuum_secrecy_tables(rounds: list[int]) -> bool:
                     cursor.execute(f"VACUUM (ANALYZE) {table}")
         except DatabaseError as exc:
             logger.warning(
-                "Reclaiming ballot rows failed (%s); advance_rounds retries after a close",
+                "Reclaiming ballot rows failed (%s); advance_rounds will retry after a close",
                 type(exc).__name__,
             )
             return False

@@ -315,6 +315,10 @@ class Round(models.Model):
             SEAL_BATCH_MIN <= self.seal_batch_size <= SEAL_BATCH_MAX
         ):
             errors["seal_batch_size"] = SEAL_BATCH_MESSAGE
+        if self.phase == Phase.CANCELLED and not (
+            self.cancel_reason and self.cancelled_at and self.cancelled_from in CANCELLABLE_PHASES
+        ):
+            errors["phase"] = "A cancelled round needs its public reason (cancel it with one)."
         if not (self.allow_postcode_voting or self.allow_code_voting):
             errors["allow_code_voting"] = "Allow at least one way to vote."
         pairs = [

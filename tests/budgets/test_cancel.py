@@ -224,3 +224,15 @@ def test_the_api_cancels_and_shows_the_reason(
     assert [r["id"] for r in listed["results"]] == [proposals_round.pk]
     detail = Client().get(f"/api/v1/rounds/{proposals_round.pk}/").json()
     assert detail["phase"] == "cancelled" and detail["cancel_reason"]
+
+
+def test_a_cancelled_round_without_its_reason_is_refused_by_clean_and_the_database(
+    sparkbrook: Ward,
+) -> None:
+    from django.db import IntegrityError, transaction
+
+    round = Round(ward=sparkbrook, title="Odd", budget_pence=100, phase=Phase.CANCELLED)
+    with pytest.raises(ValidationError, match="public reason"):
+        round.full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        round.save()
