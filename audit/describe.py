@@ -32,6 +32,9 @@ KIND_LABELS: dict[str, str] = {
     kinds.PAPER_BATCH_REJECTED: "Paper batch rejected",
     kinds.ROUND_EARLY_CLOSE_REQUESTED: "Early close requested",
     kinds.ROUND_CLOSED: "Round closed",
+    kinds.ROUND_CANCEL_REQUESTED: "Cancellation requested",
+    kinds.ROUND_CANCEL_WITHDRAWN: "Cancellation request withdrawn",
+    kinds.ROUND_CANCELLED: "Round cancelled",
     kinds.RESULT_PUBLICATION_REQUESTED: "Result awaiting approval",
     kinds.RESULT_PUBLISHED: "Result published",
     kinds.CHECKPOINT_SIGNED: "Ledger signed",
@@ -178,6 +181,22 @@ def _closed(who: str, p: Mapping[str, Any]) -> str:
     )
 
 
+def _reason(p: Mapping[str, Any]) -> str:
+    reason = _first(p, "reason")
+    return f": “{reason}”" if isinstance(reason, str) else ""
+
+
+def _cancelled(who: str, p: Mapping[str, Any]) -> str:
+    turnout = p.get("turnout")
+    total = turnout.get("total") if isinstance(turnout, Mapping) else None
+    text = f"{who} cancelled the round"
+    if p.get("second_councillor"):
+        text += ", approving a colleague's request"
+    if isinstance(total, int):
+        text += f" ({_plural(total, 'ballot')} cast, not counted)"
+    return text + _reason(p)
+
+
 def _published(who: str, p: Mapping[str, Any]) -> str:
     n = _count(p, "selected", "funded")
     if n is not None:
@@ -231,6 +250,13 @@ SENTENCES: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     kinds.PAPER_BATCH_ACCEPTED: _batch("accepted"),
     kinds.PAPER_BATCH_REJECTED: _batch("rejected"),
     kinds.ROUND_CLOSED: _closed,
+    kinds.ROUND_CANCEL_REQUESTED: lambda who, p: (
+        f"{who} asked to cancel the round (a second approval is needed){_reason(p)}"
+    ),
+    kinds.ROUND_CANCEL_WITHDRAWN: lambda who, p: (
+        f"{who} withdrew their request to cancel the round"
+    ),
+    kinds.ROUND_CANCELLED: _cancelled,
     kinds.RESULT_PUBLICATION_REQUESTED: lambda who, p: (
         f"{who} asked for the result to be published (a second approval is needed)"
     ),

@@ -16,13 +16,13 @@ from rest_framework.response import Response
 
 from ballots import services
 from ballots.models import Result
-from budgets.models import Phase, Round
+from budgets.models import Round
 from wards.ratelimit import client_ip
 
 
 def _round(round_id: int) -> Round:
     round = get_object_or_404(Round.objects.select_related("ward"), pk=round_id)
-    if round.phase == Phase.DRAFT:
+    if round.private:
         raise Http404("No such round.")
     return round
 

@@ -4,7 +4,8 @@ Public, so it shows only what the round pages already show anyone: drafts never;
 people once voting has opened; what a round allocated and left unspent, and which projects it
 funded, only once its result is published (before publication nothing about the result is
 public). A ward's current round is its latest non-draft round (by creation) for the whole ward,
-or, if it has none, for one of its neighbourhoods.
+or, if it has none, for one of its neighbourhoods; a cancelled round only when the ward has no
+other (it then shows as cancelled, its ballots not counted and its budget out of the totals).
 
 A fixed number of queries whatever the number of wards: the wards, their current rounds
 (one query with a subquery), their results, the voter counts and the funded projects' titles.
@@ -64,6 +65,10 @@ class WardRow:
         return self.online + self.paper
 
     @property
+    def cancelled(self) -> bool:
+        return self.round is not None and self.round.cancelled
+
+    @property
     def unspent_pence(self) -> int | None:
         if self.round is None or self.allocated_pence is None:
             return None
@@ -98,8 +103,11 @@ def _wards_and_current_rounds() -> tuple[list[Ward], dict[int, Round]]:
     latest = (
         Round.objects.public()
         .filter(ward=OuterRef("pk"))
-        .annotate(ward_wide=Case(When(neighbourhood__isnull=True, then=1), default=0))
-        .order_by("-ward_wide", "-created_at", "-pk")
+        .annotate(
+            live=Case(When(phase=Phase.CANCELLED, then=0), default=1),
+            ward_wide=Case(When(neighbourhood__isnull=True, then=1), default=0),
+        )
+        .order_by("-live", "-ward_wide", "-created_at", "-pk")
         .values("pk")[:1]
     )
     wards = list(Ward.objects.order_by("name"))
@@ -183,7 +191,10 @@ def _totals(rows: list[WardRow]) -> CityTotals:
     return CityTotals(
         wards=len(rows),
         with_round=len(with_round),
-        budget_pence=sum(r.round.budget_pence for r in with_round if r.round is not None),
+        # A cancelled round spends nothing: its budget went back to the ward's chest.
+        budget_pence=sum(
+            r.round.budget_pence for r in with_round if r.round is not None and not r.cancelled
+        ),
         online=sum(r.online or 0 for r in rows),
         paper=sum(r.paper or 0 for r in rows),
         published=len(published),

@@ -1,5 +1,6 @@
 """Closing voting before its end date: a councillor asks with a public reason, and a second
-councillor of the ward approves (the close itself). Both steps are ledger events.
+councillor of the ward approves (the close itself). Both steps are ledger events. The
+two-councillor rule itself is budgets.services.two_person's, shared with cancelling a round.
 
 Closing on or after `voting_end` needs one councillor (or the scheduler); closing early from the
 command line (`manage.py close_round`, staff at a terminal) is not held to the two-person rule.
@@ -19,12 +20,11 @@ import audit
 from audit import kinds
 from ballots.actors import ledger_actor
 from ballots.models import EarlyCloseRequest
-from budgets.models import Phase, Round
-from budgets.services import when
+from budgets.models import MAX_PUBLIC_REASON, Phase, Round
+from budgets.services import two_person, when
 from wards.access import Action, can, require
-from wards.text import single_line
 
-MAX_REASON = 500
+MAX_REASON = MAX_PUBLIC_REASON
 
 
 def closes_early(round: Round, now: datetime.datetime | None = None) -> bool:
@@ -47,8 +47,8 @@ class CloseOptions:
 def close_options(user: Any, round: Round) -> CloseOptions:
     manages = can(user, Action.MANAGE_ROUND, round.ward) and round.phase == Phase.VOTING
     early = closes_early(round)
-    request = EarlyCloseRequest.objects.filter(round=round).first() if early else None
-    mine = request is not None and request.requested_by_id == getattr(user, "pk", None)
+    request = two_person.pending(EarlyCloseRequest, round) if early else None
+    mine = two_person.asked_by(request, user)
     return CloseOptions(
         early=early,
         voting_end=round.voting_end,
@@ -62,20 +62,22 @@ def close_options(user: Any, round: Round) -> CloseOptions:
 def request_early_close(round: Round, *, by: Any, reason: str) -> EarlyCloseRequest:
     """Ask to close voting before its end date, with a public reason."""
     require(by, Action.MANAGE_ROUND, round.ward)
-    reason = single_line(reason)[:MAX_REASON]
-    if not reason:
-        raise ValidationError("Give the public reason for closing voting early.")
+    reason = two_person.public_reason(
+        reason, missing="Give the public reason for closing voting early."
+    )
     with transaction.atomic():
         locked = Round.objects.select_for_update().select_related("ward").get(pk=round.pk)
         if locked.phase != Phase.VOTING:
             raise ValidationError("Only a round in voting can be closed.")
         if not closes_early(locked):
             raise ValidationError("Voting has reached its end date: close it without a request.")
-        request, created = EarlyCloseRequest.objects.get_or_create(
-            round=locked, defaults={"requested_by": by, "reason": reason}
+        request = two_person.ask(
+            EarlyCloseRequest,
+            locked,
+            by=by,
+            reason=reason,
+            already="Closing early has already been asked for in this round.",
         )
-        if not created:
-            raise ValidationError("Closing early has already been asked for in this round.")
         audit.record(
             kinds.ROUND_EARLY_CLOSE_REQUESTED,
             ward=locked.ward,
@@ -93,15 +95,12 @@ def approve_early_close(locked: Round, by: Any) -> dict[str, Any] | None:
     approved request as it goes into round.closed's payload. Refuses what the rule forbids."""
     if by is None or not closes_early(locked):
         return None
-    request = EarlyCloseRequest.objects.filter(round=locked).first()
     end = when(locked.voting_end) if locked.voting_end else ""
-    if request is None:
-        raise ValidationError(
-            f"Voting is set to run until {end}. To close it early, ask with a public reason; a "
-            "second councillor of the ward then approves."
-        )
-    if request.requested_by_id == by.pk:
-        raise ValidationError(
-            "A second councillor must approve closing early: you asked for it already."
-        )
+    request = two_person.approve(
+        two_person.pending(EarlyCloseRequest, locked),
+        by=by,
+        missing=f"Voting is set to run until {end}. To close it early, ask with a public reason; "
+        "a second councillor of the ward then approves.",
+        yours="A second councillor must approve closing early: you asked for it already.",
+    )
     return {"reason": request.reason}

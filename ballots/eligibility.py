@@ -162,6 +162,7 @@ def check_declaration(round: Round, declaration: Declaration | None) -> str:
 
 VOTING_CLOSED = "Voting has closed in this round."
 VOTING_NOT_OPEN = "Voting has not opened in this round yet."
+VOTING_CANCELLED = "This round was cancelled, so it takes no votes."
 
 
 def voting_window_problem(round: Round, now: datetime.datetime | None = None) -> str | None:
@@ -177,6 +178,8 @@ def _window_problem(
     now: datetime.datetime | None = None,
 ) -> str | None:
     now = now or timezone.now()
+    if phase == Phase.CANCELLED:
+        return VOTING_CANCELLED
     if phase in (Phase.CLOSED, Phase.PUBLISHED):
         return VOTING_CLOSED
     if phase != Phase.VOTING or (start is not None and now < start):
@@ -244,6 +247,8 @@ def lock_phase(round_id: int) -> str:
 def refuse_unless_voting(phase: str) -> None:
     if phase == Phase.VOTING:
         return
+    if phase == Phase.CANCELLED:
+        raise ValidationError(VOTING_CANCELLED, code="not_voting")
     if phase in (Phase.CLOSED, Phase.PUBLISHED):
         raise ValidationError("Voting has closed in this round.", code="not_voting")
     raise ValidationError("Voting has not opened in this round yet.", code="not_voting")

@@ -33,7 +33,7 @@ from ballots.receipts import turnout
 from ballots.sealing import seal_if_due
 from ballots.voting_codes import codes_can_be_issued
 from budgets.models import Phase, Round
-from budgets.services import enter_result_phase
+from budgets.services import cancel_refusal, enter_result_phase
 from wards.access import Action, can, require
 from wards.text import spreadsheet_safe
 
@@ -52,6 +52,8 @@ def close_round(round: Round, *, by: Any = None) -> Result:
         locked = Round.objects.select_for_update().select_related("ward").get(pk=round.pk)
         if locked.phase in (Phase.CLOSED, Phase.PUBLISHED):
             return Result.objects.get(round=locked)
+        if locked.phase == Phase.CANCELLED:
+            raise ValidationError("This round was cancelled: there is no vote to close.")
         if locked.phase != Phase.VOTING:
             raise ValidationError(
                 "Only a round in voting can be closed; this one is in "
@@ -228,6 +230,17 @@ def reclaim_space(round_id: int | None = None) -> bool:
     rounds = list(pending.values_list("round_id", flat=True))
     if not rounds:
         return True
+    if not vacuum_secrecy_tables(rounds):
+        return False
+    # SQLite: secure_delete already overwrote the deleted rows while closing.
+    Result.objects.filter(round_id__in=rounds).update(space_reclaimed_at=timezone.now())
+    return True
+
+
+def vacuum_secrecy_tables(rounds: list[int]) -> bool:
+    """PostgreSQL: rewrite these rounds' code rows, then VACUUM the secrecy tables (outside any
+    transaction). False, logged without personal data, if it could not run; SQLite: nothing to
+    do (secure_delete overwrote the rows)."""
     if connection.vendor == "postgresql":
         if connection.in_atomic_block:
             return False  # called inside a transaction: advance_rounds will retry
@@ -246,12 +259,10 @@ def reclaim_space(round_id: int | None = None) -> bool:
                     cursor.execute(f"VACUUM (ANALYZE) {table}")
         except DatabaseError as exc:
             logger.warning(
-                "Reclaiming ballot rows after close failed (%s); advance_rounds will retry",
+                "Reclaiming ballot rows failed (%s); advance_rounds will retry after a close",
                 type(exc).__name__,
             )
             return False
-    # SQLite: secure_delete already overwrote the deleted rows while closing.
-    Result.objects.filter(round_id__in=rounds).update(space_reclaimed_at=timezone.now())
     return True
 
 
@@ -280,6 +291,8 @@ def publish_round(round: Round, *, by: Any = None) -> Result:
         locked = Round.objects.select_for_update().select_related("ward").get(pk=round.pk)
         if locked.phase == Phase.PUBLISHED:
             return Result.objects.get(round=locked)
+        if locked.phase == Phase.CANCELLED:
+            raise ValidationError("This round was cancelled: it has no result to publish.")
         if locked.phase != Phase.CLOSED:
             raise ValidationError("Close the round before publishing its result.")
         result = Result.objects.select_for_update().get(round=locked)
@@ -348,6 +361,7 @@ class DeskActions:
     can_ask_to_publish: bool
     can_approve_publication: bool
     asked_by_you: bool  # this person asked for publication; a second councillor must approve
+    can_cancel: bool  # may open the cancel page (budgets.services.cancelling has the rules)
 
 
 def desk_actions(user: Any, round: Round, result: Result | None = None) -> DeskActions:
@@ -373,6 +387,7 @@ def desk_actions(user: Any, round: Round, result: Result | None = None) -> DeskA
         can_ask_to_publish=publishing and not asked,
         can_approve_publication=asked and not mine,
         asked_by_you=mine,
+        can_cancel=manages and cancel_refusal(round) is None,
     )
 
 

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from budgets.models import Round
+from budgets.models import Round, TwoCouncillorRequest
 
 
 class Channel(models.TextChoices):
@@ -306,16 +306,11 @@ class Result(models.Model):
         return f"result of {self.round}"
 
 
-class EarlyCloseRequest(models.Model):
+class EarlyCloseRequest(TwoCouncillorRequest):
     """A councillor's request to close voting before its end date; a second councillor of the
     ward approves it (the request and its public reason are ledger events)."""
 
     round = models.OneToOneField(Round, on_delete=models.CASCADE, related_name="early_close")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    reason = models.CharField(max_length=500)
-    requested_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return f"early close of round {self.round_id}"

@@ -25,6 +25,7 @@ class ReceiptState(models.TextChoices):
     COUNTED = "counted", "Counted"  # included in the count: the round has closed
     REPLACED = "replaced", "Replaced"  # a later ballot from the same voter replaced it
     PENDING = "pending", "Pending"  # stored, to be counted when voting closes
+    NOT_COUNTED = "not_counted", "Not counted"  # the round was cancelled: nothing is counted
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,10 @@ class ReceiptStatus:
     def replaced(self) -> bool:
         return self.status == ReceiptState.REPLACED
 
+    @property
+    def not_counted(self) -> bool:
+        return self.status == ReceiptState.NOT_COUNTED
+
 
 def receipt_status(raw: str) -> ReceiptStatus | None:
     """What happened to the ballot behind a receipt; None if no such receipt exists."""
@@ -55,6 +60,8 @@ def receipt_status(raw: str) -> ReceiptStatus | None:
     round = ballot.round
     if ballot.status == BallotStatus.REPLACED:
         status = ReceiptState.REPLACED
+    elif round.phase == Phase.CANCELLED:
+        status = ReceiptState.NOT_COUNTED
     elif round.phase in (Phase.CLOSED, Phase.PUBLISHED):
         status = ReceiptState.COUNTED
     else:

@@ -53,6 +53,7 @@ from ballots.early_close import (
     request_early_close,
 )
 from ballots.eligibility import (
+    VOTING_CANCELLED,
     VOTING_CLOSED,
     VOTING_NOT_OPEN,
     Declaration,
@@ -165,6 +166,7 @@ __all__ = [
     "SEAL_HOLDING_BACK_SQL",
     "SEAL_INTERVAL",
     "SECRECY_TABLES",
+    "VOTING_CANCELLED",
     "VOTING_CLOSED",
     "VOTING_NOT_OPEN",
     "CastResult",

@@ -26,7 +26,7 @@ from wards.ratelimit import client_ip
 def round_or_404(round_id: int) -> Round:
     """A round by id for any page of this app (desk_views.py too); a draft is not found."""
     round = get_object_or_404(Round.objects.select_related("ward", "neighbourhood"), pk=round_id)
-    if round.phase == Phase.DRAFT:
+    if round.private:  # a draft, or a draft cancelled as such
         raise Http404("No such round.")
     return round
 
@@ -84,6 +84,7 @@ def ballot_page(request: HttpRequest, round: Round, *, help_desk: bool) -> HttpR
         return render(request, "ballots/help_desk_closed.html", {**context, "problem": problem})
     if problem := services.voting_window_problem(round):
         context["voting_ended"] = problem == services.VOTING_CLOSED
+        context["voting_cancelled"] = problem == services.VOTING_CANCELLED
         context["can_see_result"] = services.can_see_result(request.user, round)
         return render(request, "ballots/not_voting.html", context, status=200)
     projects = context["projects"]

@@ -76,9 +76,13 @@ def code_failed(round: Round, client: str) -> None:
     ratelimit.record_failure("code-round", str(round.pk), window=CODE_FAILURE_WINDOW)
 
 
+# No codes are issued once voting has ended, or for a cancelled round.
+CODELESS_PHASES = frozenset({Phase.CLOSED, Phase.PUBLISHED, Phase.CANCELLED})
+
+
 def codes_can_be_issued(round: Round) -> bool:
     """The round takes voting codes and has not closed: the rule issue_codes enforces."""
-    return round.allow_code_voting and round.phase not in (Phase.CLOSED, Phase.PUBLISHED)
+    return round.allow_code_voting and round.phase not in CODELESS_PHASES
 
 
 def issue_codes(
@@ -91,6 +95,8 @@ def issue_codes(
     """
     if count < 1 or count > 200_000:
         raise ValidationError("Issue between 1 and 200,000 codes at a time.")
+    if round.phase == Phase.CANCELLED:
+        raise ValidationError("This round was cancelled; no codes can be issued.")
     if round.phase in (Phase.CLOSED, Phase.PUBLISHED):
         raise ValidationError("This round has closed; no more codes can be issued.")
     if not round.allow_code_voting:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from budgets.models import Phase, Proposal, Round, UserLike
+from budgets.models import Proposal, Round, UserLike
 from wards import access
 from wards.access import Action
 
@@ -28,8 +28,9 @@ def can_review(user: UserLike, round: Round) -> bool:
 
 
 def can_see_round(user: UserLike, round: Round) -> bool:
-    """Draft rounds are seen only by those who manage them; every other phase is public."""
-    return round.phase != Phase.DRAFT or can_manage(user, round)
+    """Draft rounds (and drafts cancelled as such) are seen only by those who manage them;
+    every other round is public."""
+    return not round.private or can_manage(user, round)
 
 
 def _round(round_id: int | str) -> Round:

@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from budgets import access as round_access
 from budgets import services
 from budgets.models import (
-    PHASE_ORDER,
+    Phase,
     Proposal,
     ProposalQuerySet,
     ProposalStatus,
@@ -29,6 +29,7 @@ from budgets.models import (
     RoundQuerySet,
 )
 from budgets.serializers import (
+    CancelSerializer,
     PhaseChangeSerializer,
     ProposalCreateSerializer,
     ProposalDetailSerializer,
@@ -72,9 +73,9 @@ class RoundListCreate(generics.ListCreateAPIView[Round]):
             qs = qs.filter(ward__slug=ward)
         phase = self.request.query_params.get("phase")
         if phase:
-            if phase not in PHASE_ORDER:
+            if phase not in Phase.values:
                 raise ValidationError(
-                    {"phase": "Unknown phase; use one of " + ", ".join(PHASE_ORDER) + "."}
+                    {"phase": "Unknown phase; use one of " + ", ".join(Phase.values) + "."}
                 )
             qs = qs.filter(phase=phase)
         return qs.order_by("-created_at", "-id")
@@ -82,7 +83,7 @@ class RoundListCreate(generics.ListCreateAPIView[Round]):
     @extend_schema(
         parameters=[
             OpenApiParameter("ward", OpenApiTypes.STR, description="A ward's slug."),
-            OpenApiParameter("phase", OpenApiTypes.STR, enum=PHASE_ORDER),
+            OpenApiParameter("phase", OpenApiTypes.STR, enum=Phase.values),
         ]
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -142,6 +143,34 @@ class RoundPhase(APIView):
             by=request.user,
             reason=incoming.validated_data.get("reason", ""),
         )
+        return Response(RoundSerializer(round).data)
+
+
+@extend_schema(
+    tags=["rounds"],
+    request=CancelSerializer,
+    responses={200: RoundSerializer, 202: RoundSerializer},
+)
+class RoundCancel(APIView):
+    """Cancel a round with a public reason: one councillor of the ward before voting opens;
+    once it has, one asks (`ask`, answered 202) and a second approves (`cancel`), or the one who
+    asked withdraws (`withdraw`). The ballots of a cancelled round are never counted."""
+
+    def post(self, request: Request, round_id: int) -> Response:
+        round = round_access.get_round_for(request.user, round_id)
+        incoming = CancelSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        action = incoming.validated_data["action"]
+        reason = incoming.validated_data.get("reason", "")
+        if action == "ask":
+            services.request_cancel(round, by=request.user, reason=reason)
+            round.refresh_from_db()
+            return Response(RoundSerializer(round).data, status=status.HTTP_202_ACCEPTED)
+        if action == "withdraw":
+            services.withdraw_cancel_request(round, by=request.user)
+        else:
+            services.cancel_round(round, by=request.user, reason=reason)
+        round.refresh_from_db()
         return Response(RoundSerializer(round).data)
 
 

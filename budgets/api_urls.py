@@ -8,6 +8,7 @@ urlpatterns = [
     path("rounds/", api.RoundListCreate.as_view(), name="api-rounds"),
     path("rounds/<int:round_id>/", api.RoundDetail.as_view(), name="api-round"),
     path("rounds/<int:round_id>/phase/", api.RoundPhase.as_view(), name="api-round-phase"),
+    path("rounds/<int:round_id>/cancel/", api.RoundCancel.as_view(), name="api-round-cancel"),
     path(
         "rounds/<int:round_id>/proposals/",
         api.RoundProposals.as_view(),

@@ -123,7 +123,9 @@ class DemoRound:
 
 
 DEMO_ROUNDS = [
-    DemoRound("sparkbrook", "Sparkbrook Community Chest 2026", Phase.VOTING, 14),
+    # The ward's chest (£100,000) is shared with Balsall Heath's neighbourhood round below.
+    DemoRound("sparkbrook", "Sparkbrook Community Chest 2026", Phase.VOTING, 14,
+              budget_pence=7_500_000),
     DemoRound(
         "sparkbrook", "Balsall Heath Neighbourhood Fund 2026", Phase.PROPOSALS, 9,
         neighbourhood="balsall-heath", budget_pence=2_500_000,

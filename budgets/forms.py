@@ -27,6 +27,7 @@ from budgets.models import (
     Round,
 )
 from budgets.services import BALLOT_SETTINGS, PROPOSAL_SORTS, ROUND_FIELDS
+from budgets.services.chest import room_for_new_round
 from budgets.settings_words import (
     ADVANCED,
     HELP_TEXTS,
@@ -136,7 +137,11 @@ class RoundForm(forms.ModelForm):
             self.fields["budget"].initial = self.instance.budget_pence
             self.fields["categories_text"].initial = "\n".join(self.instance.categories)
         else:
-            self.fields["budget"].initial = ward.chest_pence
+            # What the ward's chest has left this budget year (create_round enforces it).
+            room = room_for_new_round(ward)
+            self.fields["budget"].initial = room.available_pence or ward.chest_pence
+            if room.held_pence:
+                self.fields["budget"].help_text = room.explain()
         self._use_plain_choices()
         if not self.instance.pk:
             # New rounds start from the recommended choices (see settings_words.RECOMMENDED).

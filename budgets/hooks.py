@@ -18,7 +18,7 @@ with a reason if it cannot close the round yet.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 Closer = Callable[..., Any]
@@ -71,3 +71,37 @@ def unregister_turnout() -> None:
 
 def get_turnout() -> TurnoutCounter | None:
     return _turnout
+
+
+# --- cancelling a round whose voting opened ---------------------------------------------------
+# A cancelled round's ballots are never counted, and nothing may then link a voter or a code to
+# a ballot: that is the ballots app's secrecy machinery. It registers a discarder in
+# BallotsConfig.ready():
+#
+#     from budgets.hooks import register_discarder
+#     register_discarder(ballots.cancelling.discard_casting)
+#
+# budgets.services.cancel_round calls it as `discarder(round)` inside its transaction, holding
+# the round's row lock, while the round is still in voting; it returns the turnout so far
+# ({"online": n, "paper": m, "total": n + m}) for the ledger. Without one (no ballots app) no
+# ballots exist and nothing is discarded.
+
+Discarder = Callable[[Any], Mapping[str, int]]
+
+_discarder: Discarder | None = None
+
+
+def register_discarder(fn: Discarder) -> None:
+    """Register the function that forgets a cancelled round's casting (one per process)."""
+    global _discarder
+    _discarder = fn
+
+
+def unregister_discarder() -> None:
+    """Forget the registered discarder (tests use it to restore the default)."""
+    global _discarder
+    _discarder = None
+
+
+def get_discarder() -> Discarder | None:
+    return _discarder

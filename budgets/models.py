@@ -32,9 +32,19 @@ class Phase(models.TextChoices):
     VOTING = "voting", "Voting"
     CLOSED = "closed", "Closed"
     PUBLISHED = "published", "Published"
+    # Terminal, and off the one-step order: a round can be cancelled from draft up to voting.
+    CANCELLED = "cancelled", "Cancelled"
 
 
-PHASE_ORDER = [p.value for p in Phase]
+# The phases a round lives through in order, one step at a time (cancelled is not a step).
+PHASE_ORDER = [p.value for p in Phase if p != Phase.CANCELLED]
+# Phases a round can be cancelled from: by one councillor before voting opens; with a second
+# councillor's approval once it has (budgets.services.cancelling). A closed round's votes are
+# counted and its result bound in the ledger: from then on only publication goes on.
+CANCELLABLE_PHASES: frozenset[str] = frozenset(
+    {Phase.DRAFT, Phase.PROPOSALS, Phase.REVIEW, Phase.VOTING}
+)
+MAX_PUBLIC_REASON = 500
 
 
 class BallotType(models.TextChoices):
@@ -82,6 +92,10 @@ SEAL_BATCH_MESSAGE = (
 FINISHED_PHASES: frozenset[str] = frozenset({Phase.CLOSED, Phase.PUBLISHED})
 
 
+# Only those who manage the ward see these: drafts, and drafts cancelled before anyone saw them.
+PRIVATE_ROUNDS = Q(phase=Phase.DRAFT) | Q(phase=Phase.CANCELLED, cancelled_from=Phase.DRAFT)
+
+
 class RoundQuerySet(models.QuerySet["Round"]):
     def for_ward(self, ward: Ward) -> RoundQuerySet:
         return self.filter(ward=ward)
@@ -90,8 +104,12 @@ class RoundQuerySet(models.QuerySet["Round"]):
         return self.filter(phase__in=phases)
 
     def public(self) -> RoundQuerySet:
-        """Rounds the public can see: every phase but draft."""
-        return self.exclude(phase=Phase.DRAFT)
+        """Rounds the public can see: every phase but draft (and a draft cancelled as such)."""
+        return self.exclude(PRIVATE_ROUNDS)
+
+    def holding_budget(self) -> RoundQuerySet:
+        """Rounds whose budget comes out of their ward's chest: all but cancelled ones."""
+        return self.exclude(phase=Phase.CANCELLED)
 
     def finished(self) -> RoundQuerySet:
         """Rounds whose voting has ended: closed or published."""
@@ -109,7 +127,7 @@ class RoundQuerySet(models.QuerySet["Round"]):
         managed = Membership.objects.filter(user=user, role=Role.COUNCILLOR)
         if managed.filter(ward__isnull=True).exists():
             return self.all()
-        return self.filter(~Q(phase=Phase.DRAFT) | Q(ward__in=managed.values("ward")))
+        return self.filter(~PRIVATE_ROUNDS | Q(ward__in=managed.values("ward")))
 
 
 class Round(models.Model):
@@ -175,6 +193,14 @@ class Round(models.Model):
     # The VOTING_CODE_KEY id this round's codes and register keys are hashed under, pinned on
     # first use (ballots.codes.pin_code_key) so rotating the key never re-opens a vote.
     code_key_id = models.CharField(max_length=32, blank=True, default="", editable=False)
+    # Set together when the round is cancelled (budgets.services.cancelling); the reason is public.
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cancelled_from = models.CharField(
+        max_length=20, blank=True, default="", editable=False, choices=Phase.choices
+    )
+    cancel_reason = models.CharField(
+        max_length=MAX_PUBLIC_REASON, blank=True, default="", editable=False
+    )
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -204,7 +230,18 @@ class Round(models.Model):
                 | Q(min_choices__lte=models.F("max_choices")),
                 name="ck_round_min_choices_le_max",
             ),
-            models.CheckConstraint(condition=Q(phase__in=PHASE_ORDER), name="ck_round_phase_valid"),
+            models.CheckConstraint(
+                condition=Q(phase__in=Phase.values), name="ck_round_phase_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(phase=Phase.CANCELLED)
+                | (
+                    Q(cancelled_at__isnull=False)
+                    & ~Q(cancel_reason="")
+                    & Q(cancelled_from__in=sorted(CANCELLABLE_PHASES))
+                ),
+                name="ck_round_cancelled_has_reason",
+            ),
         ]
         indexes = [models.Index(fields=["ward", "phase"], name="ix_round_ward_phase")]
 
@@ -229,6 +266,17 @@ class Round(models.Model):
     def finished(self) -> bool:
         """Voting has ended: the round is closed or published (RoundQuerySet.finished)."""
         return self.phase in FINISHED_PHASES
+
+    @property
+    def cancelled(self) -> bool:
+        return self.phase == Phase.CANCELLED
+
+    @property
+    def private(self) -> bool:
+        """Seen only by those who manage the ward (PRIVATE_ROUNDS)."""
+        return self.phase == Phase.DRAFT or (
+            self.phase == Phase.CANCELLED and self.cancelled_from == Phase.DRAFT
+        )
 
     @property
     def settings_frozen(self) -> bool:
@@ -270,6 +318,10 @@ class Round(models.Model):
             SEAL_BATCH_MIN <= self.seal_batch_size <= SEAL_BATCH_MAX
         ):
             errors["seal_batch_size"] = SEAL_BATCH_MESSAGE
+        if self.phase == Phase.CANCELLED and not (
+            self.cancel_reason and self.cancelled_at and self.cancelled_from in CANCELLABLE_PHASES
+        ):
+            errors["phase"] = "A cancelled round needs its public reason (cancel it with one)."
         if not (self.allow_postcode_voting or self.allow_code_voting):
             errors["allow_code_voting"] = "Allow at least one way to vote."
         pairs = [
@@ -539,3 +591,28 @@ class HelpDesk(models.Model):
     @property
     def empty(self) -> bool:
         return not (self.where or self.when or self.phone)
+
+
+class TwoCouncillorRequest(models.Model):
+    """One councillor's request, with a public reason, that a second councillor of the same
+    ward must approve before it takes effect (budgets.services.two_person holds the rule). The
+    concrete models add the round they are about: CancelRequest here, ballots' EarlyCloseRequest."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=MAX_PUBLIC_REASON)
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
+class CancelRequest(TwoCouncillorRequest):
+    """A councillor's request to cancel a round whose voting has opened; a second councillor of
+    the ward approves it (the cancellation), or the requester withdraws it."""
+
+    round = models.OneToOneField(Round, on_delete=models.CASCADE, related_name="cancel_request")
+
+    def __str__(self) -> str:
+        return f"cancellation of round {self.round_id}"

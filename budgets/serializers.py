@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from budgets.models import (
+    MAX_PUBLIC_REASON,
     MAX_REASON,
     MIN_COST_MESSAGE,
     MIN_COST_PENCE,
@@ -79,6 +80,8 @@ class RoundSerializer(serializers.ModelSerializer[Round]):
             "allow_code_voting",
             "seal_batch_size",
             "settings_frozen_at",
+            "cancelled_at",
+            "cancel_reason",
             "created_at",
             "url",
             "proposals_url",
@@ -139,6 +142,17 @@ class RoundWriteSerializer(serializers.Serializer[Any]):
 class PhaseChangeSerializer(serializers.Serializer[Any]):
     phase = serializers.ChoiceField(choices=Phase.choices)
     reason = MultiLineCharField(max_length=MAX_REASON, required=False, allow_blank=True)
+
+
+class CancelSerializer(serializers.Serializer[Any]):
+    """Cancel a round (`cancel`: alone before voting opens, with `reason`; once voting has opened,
+    approving a colleague's request), ask to cancel it once voting has opened (`ask`, with
+    `reason`), or withdraw your own request (`withdraw`)."""
+
+    action = serializers.ChoiceField(choices=["cancel", "ask", "withdraw"], default="cancel")
+    reason = SingleLineCharField(
+        max_length=MAX_PUBLIC_REASON, required=False, allow_blank=True, help_text="Public."
+    )
 
 
 class ReviewSerializer(serializers.ModelSerializer[Review]):

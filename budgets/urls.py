@@ -16,6 +16,7 @@ urlpatterns = [
         place_views.polling_place_edit,
         name="polling_place_edit",
     ),
+    path("rounds/<int:round_id>/cancel/", views.round_cancel, name="round_cancel"),
     path("rounds/<int:round_id>/proposals/", views.proposal_list, name="proposals"),
     path("rounds/<int:round_id>/proposals/new/", views.proposal_new, name="proposal_new"),
     path("proposals/<int:proposal_id>/", views.proposal_detail, name="proposal"),

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from budgets import access as round_access
 from budgets import services
 from budgets.forms import ProposalFilterForm, ProposalForm, ReviewForm, RoundForm, WithdrawForm
-from budgets.models import Phase, Proposal
+from budgets.models import MAX_PUBLIC_REASON, Phase, Proposal
 from wards import access
 from wards.access import Action
 
@@ -37,6 +37,8 @@ def _apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     """Put a service's refusal on the form: field errors where the form has the field."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
+            if field == "budget_pence" and "budget" in form.fields:
+                field = "budget"  # the form edits the budget in pounds
             for error in errors:
                 target = field if field in form.fields else None
                 form.add_error(target, error.messages)
@@ -118,6 +120,60 @@ def round_phase(request: HttpRequest, round_id: int) -> HttpResponse:
     else:
         messages.success(request, f"The round is now in the {Phase(to).label.lower()} phase.")
     return redirect(round)
+
+
+CANCEL_ACTIONS = ("cancel", "ask", "withdraw")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def round_cancel(request: HttpRequest, round_id: int) -> HttpResponse:
+    """Cancelling a round, with a public reason and a confirmation: by one councillor before
+    voting opens; after that asked for by one and approved by a second (or withdrawn)."""
+    round = round_access.get_round_for(request.user, round_id)
+    if response := _signed_in(request):
+        return response
+    round = round_access.get_round_to_manage(request.user, round_id)
+    errors: list[str] = []
+    reason = request.POST.get("reason", "") if request.method == "POST" else ""
+    if request.method == "POST":
+        action = request.POST.get("action", "cancel")
+        try:
+            if action not in CANCEL_ACTIONS:
+                raise ValidationError("Choose to cancel the round, ask to, or withdraw a request.")
+            if action == "ask":
+                services.request_cancel(round, by=request.user, reason=reason)
+                messages.success(
+                    request,
+                    "Cancelling the round is asked for. A second councillor of the ward must "
+                    "approve it.",
+                )
+                return redirect(round)
+            if action == "withdraw":
+                services.withdraw_cancel_request(round, by=request.user)
+                messages.success(request, "Your request to cancel the round is withdrawn.")
+                return redirect(round)
+            if not request.POST.get("confirm"):
+                raise ValidationError("Tick the box to confirm that the round should be cancelled.")
+            services.cancel_round(round, by=request.user, reason=reason)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+        else:
+            messages.success(request, "The round is cancelled.")
+            return redirect(round)
+    options = services.cancel_options(request.user, round)
+    return render(
+        request,
+        "budgets/round_cancel.html",
+        {
+            "round": round,
+            "options": options,
+            "turnout": services.turnout(round) if options.needs_second else None,
+            "errors": errors,
+            "reason": reason,
+            "max_reason": MAX_PUBLIC_REASON,
+        },
+        status=400 if errors else 200,
+    )
 
 
 # --- proposals ----------------------------------------------------------------------------

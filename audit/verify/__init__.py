@@ -28,7 +28,8 @@ What is checked, and how (the encoding is documented in audit/canonical.py):
   -> voting -> closed -> published, one step at a time and never back; proposals are submitted in
   the proposals phase and reviewed in review; ballots and paper batches only while voting;
   ballots are sealed while voting or by the close itself, never after round.closed; round.closed
-  comes once, after voting, and result.published only after it;
+  comes once, after voting, and result.published only after it; round.cancelled (before close)
+  ends a round, and nothing bound to a phase follows it;
 - --ballots/--result check that the published ballots' commitments are exactly the sealed ones
   minus the superseded ones, that re-running the round's rule selects the published projects, and
   that the files match the hashes recorded at close (round.closed) and at publication.

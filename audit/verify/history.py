@@ -10,7 +10,7 @@ from typing import Any
 
 from audit import kinds
 from audit.verify.failures import Failure, UsageError
-from audit.verify.kinds import PHASE_KINDS, PHASES
+from audit.verify.kinds import CANCELLED, PHASE_KINDS, PHASES
 from audit.verify.lines import BLOCK
 
 
@@ -33,6 +33,8 @@ def _phase_rule(kind: str) -> str:
         return "a result is published after round.closed, in the closed then published phase"
     if kind == kinds.ROUND_CREATED:
         return "a round is created once, before anything else happens to it"
+    if kind == kinds.ROUND_CANCELLED:
+        return "a round is cancelled once, before voting closes"
     allowed = [p for p in PHASES if p in PHASE_KINDS[kind]]
     return f"{kind} happens only in the {' or '.join(allowed)} phase"
 
@@ -40,9 +42,11 @@ def _phase_rule(kind: str) -> str:
 def check_phase_order(events: Sequence[tuple[int, dict[str, Any]]]) -> tuple[int, str] | None:
     """(line, why) for the first event out of its round's phase order, or None.
 
-    Reads only kinds, round ids and round.phase_changed's from/to. A round whose events begin
-    without round.created (a round made before the ledger, or by a test) is given the phase its
-    first phase change starts from, and the events before it must all fit that one phase.
+    A round.cancelled event (before round.closed) ends the round: no phase change and no
+    phase-bound event may follow it. Reads only kinds, round ids and round.phase_changed's
+    from/to. A round whose events begin without round.created (a round made before the
+    ledger, or by a test) is given the phase its first phase change starts from, and the events
+    before it must all fit that one phase.
     """
     rounds: dict[int, _RoundPhase] = {}
     for n, event in events:
@@ -97,8 +101,12 @@ def check_phase_order(events: Sequence[tuple[int, dict[str, Any]]]) -> tuple[int
         if fits and kind == kinds.RESULT_PUBLISHED:
             fits = state.closed and not state.published
         if not fits:
+            if state.phase == CANCELLED:
+                return n, f"round {round_id}: {kind} after round.cancelled (a cancelled round ends)"
             return n, f"round {round_id}: {kind} in the {where} phase ({_phase_rule(kind)})"
-        if kind == kinds.ROUND_CLOSED:
+        if kind == kinds.ROUND_CANCELLED:
+            state.phase = CANCELLED
+        elif kind == kinds.ROUND_CLOSED:
             state.closed = True
         elif kind == kinds.RESULT_PUBLISHED:
             state.published = True

@@ -18,10 +18,12 @@ NOTABLE_KINDS = frozenset(
 )
 
 # The phase order check (check_phase_order): a round goes draft -> proposals -> review -> voting
-# -> closed -> published, one step at a time, and each of these kinds happens only in the phases
-# named (what the services allow). Kinds not listed (checkpoint.signed, code.revoked, ...) may
-# happen in any phase.
+# -> closed -> published, one step at a time, or is cancelled before it closes; and each of these
+# kinds happens only in the phases named (what the services allow). Kinds not listed
+# (checkpoint.signed, code.revoked, ...) may happen in any phase.
 PHASES = ("draft", "proposals", "review", "voting", "closed", "published")
+# Where round.cancelled leaves a round, off the order above: no phase-bound event may follow.
+CANCELLED = "cancelled"
 _BEFORE_CLOSE = frozenset(PHASES[:4])
 PHASE_KINDS: dict[str, frozenset[str]] = {
     kinds.ROUND_CREATED: frozenset({"draft"}),
@@ -43,6 +45,10 @@ PHASE_KINDS: dict[str, frozenset[str]] = {
     kinds.BALLOTS_SEALED: frozenset({"voting"}),
     kinds.ROUND_EARLY_CLOSE_REQUESTED: frozenset({"voting"}),
     kinds.ROUND_CLOSED: frozenset({"closed"}),
+    kinds.ROUND_CANCEL_REQUESTED: frozenset({"voting"}),
+    kinds.ROUND_CANCEL_WITHDRAWN: frozenset({"voting"}),
+    # Ends the round: nothing that follows a phase may happen to it afterwards (CANCELLED).
+    kinds.ROUND_CANCELLED: _BEFORE_CLOSE,
     kinds.RESULT_PUBLICATION_REQUESTED: frozenset({"closed"}),
     kinds.RESULT_PUBLISHED: frozenset({"published"}),
 }

@@ -9,6 +9,8 @@ By job, one module each:
   phases the ballots app enters through enter_result_phase);
 - proposals: submit, edit, withdraw and list residents' proposals;
 - reviews: councillors' decisions and merges (decide_review dispatches to them);
+- cancelling: cancel a round with a public reason (a second councillor once voting opened);
+- two_person: the two-councillor rule (ask, approve, withdraw) cancelling and early close share;
 - schedule: advance_due_rounds, what `advance_rounds` runs;
 - display: words and dates (when, timeline, phase explanations, the rule table);
 - pages: the round page's flags, so templates decide nothing;
@@ -22,6 +24,15 @@ from __future__ import annotations
 from budgets.access import can_manage, can_review, can_see_round
 from budgets.models import MIN_COST_PENCE, Round, RoundQuerySet, UserLike
 from budgets.services._common import _actor, _check_cost, _clean_reason, _full_clean, _public
+from budgets.services.cancelling import (
+    CancelOptions,
+    cancel_options,
+    cancel_refusal,
+    cancel_round,
+    needs_second_councillor,
+    request_cancel,
+    withdraw_cancel_request,
+)
 from budgets.services.display import (
     PHASE_EXPLANATIONS,
     WHAT_NEXT,
@@ -103,6 +114,7 @@ __all__ = [
     "ROUND_FIELDS",
     "WHAT_NEXT",
     "Advance",
+    "CancelOptions",
     "RoundCard",
     "TimelineStep",
     "UserLike",
@@ -121,6 +133,9 @@ __all__ = [
     "can_review",
     "can_review_now",
     "can_see_round",
+    "cancel_options",
+    "cancel_refusal",
+    "cancel_round",
     "change_phase",
     "change_polling_place",
     "create_round",
@@ -131,10 +146,12 @@ __all__ = [
     "enter_result_phase",
     "list_proposals",
     "merge_proposals",
+    "needs_second_councillor",
     "next_phase",
     "places_editable",
     "proposals_open_now",
     "remove_polling_place",
+    "request_cancel",
     "require_can_change_proposal",
     "require_can_propose",
     "require_can_review",
@@ -151,5 +168,6 @@ __all__ = [
     "voting_places",
     "ward_round_cards",
     "when",
+    "withdraw_cancel_request",
     "withdraw_proposal",
 ]

@@ -35,6 +35,8 @@ PHASE_EXPLANATIONS: dict[str, str] = {
     Phase.VOTING: "Voting is open on the feasible projects.",
     Phase.CLOSED: "Voting has ended. The votes are being counted.",
     Phase.PUBLISHED: "The result is published.",
+    Phase.CANCELLED: "This round was cancelled. It takes no proposals or votes, and no vote "
+    "cast in it is counted.",
 }
 WHAT_NEXT: dict[str, str] = {
     Phase.DRAFT: "Next, proposals open and residents can put projects forward.",
@@ -43,6 +45,7 @@ WHAT_NEXT: dict[str, str] = {
     Phase.VOTING: "Next, voting closes and the votes are counted by the rule the round set.",
     Phase.CLOSED: "Next, the result is published with an explanation for every project.",
     Phase.PUBLISHED: "This round is finished.",
+    Phase.CANCELLED: "This round is over. The ward's councillors may start a new one.",
 }
 
 
@@ -52,11 +55,12 @@ class TimelineStep:
     label: str
     start: datetime.datetime | None
     end: datetime.datetime | None
-    state: str  # "done", "current" or "upcoming"
+    state: str  # "done", "current", "upcoming", or "skipped" (after a cancellation)
 
 
 def timeline(round: Round) -> list[TimelineStep]:
-    """The round's phases with their dates, for the round page."""
+    """The round's phases with their dates, for the round page. A cancelled round shows the
+    phases it went through as done, the rest as skipped, and then the cancellation as now."""
     dates: dict[str, tuple[str | None, str | None]] = {
         Phase.DRAFT: (None, None),
         Phase.PROPOSALS: ("proposals_start", "proposals_end"),
@@ -65,11 +69,16 @@ def timeline(round: Round) -> list[TimelineStep]:
         Phase.CLOSED: (None, None),
         Phase.PUBLISHED: (None, None),
     }
-    current = PHASE_ORDER.index(round.phase)
+    cancelled = round.phase == Phase.CANCELLED
+    current = PHASE_ORDER.index(round.cancelled_from if cancelled else round.phase)
     steps = []
-    for index, phase in enumerate(Phase):
+    for index, value in enumerate(PHASE_ORDER):
+        phase = Phase(value)
         start, end = dates[phase]
-        state = "done" if index < current else "current" if index == current else "upcoming"
+        if cancelled:
+            state = "done" if index <= current else "skipped"
+        else:
+            state = "done" if index < current else "current" if index == current else "upcoming"
         steps.append(
             TimelineStep(
                 phase=phase.value,
@@ -77,6 +86,16 @@ def timeline(round: Round) -> list[TimelineStep]:
                 start=getattr(round, start) if start else None,
                 end=getattr(round, end) if end else None,
                 state=state,
+            )
+        )
+    if cancelled:
+        steps.append(
+            TimelineStep(
+                phase=Phase.CANCELLED.value,
+                label=Phase.CANCELLED.label,
+                start=round.cancelled_at,
+                end=None,
+                state="current",
             )
         )
     return steps

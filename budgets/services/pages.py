@@ -15,6 +15,7 @@ from django.db.models import Count
 from budgets import access as round_access
 from budgets.hooks import get_turnout
 from budgets.models import MAX_REASON, BallotType, Phase, ProposalStatus, Round, UserLike
+from budgets.services.cancelling import cancel_options
 from budgets.services.display import PHASE_EXPLANATIONS, WHAT_NEXT, timeline
 from budgets.services.places import places_editable, voting_places
 from budgets.services.proposals import proposals_open_now
@@ -66,6 +67,7 @@ class RoundCard:
     phase_label: str
     voting_open: bool
     results_published: bool
+    cancelled: bool  # the card says "Cancelled: <reason>"
 
 
 def ward_round_cards(user: UserLike, ward: Ward) -> list[RoundCard]:
@@ -83,6 +85,7 @@ def ward_round_cards(user: UserLike, ward: Ward) -> list[RoundCard]:
             phase_label=Phase(r.phase).label,
             voting_open=r.phase == Phase.VOTING,
             results_published=r.phase == Phase.PUBLISHED,
+            cancelled=r.cancelled,
         )
         for r in rounds
     ]
@@ -94,6 +97,7 @@ def round_page(user: UserLike, round: Round) -> dict[str, Any]:
     can_manage = round_access.can_manage(user, round)
     following = next_phase(round)
     phase = round.phase
+    cancelling = cancel_options(user, round) if can_manage else None
     return {
         "round": round,
         "phase_label": Phase(phase).label,
@@ -112,7 +116,11 @@ def round_page(user: UserLike, round: Round) -> dict[str, Any]:
         "turnout": turnout(round) if phase == Phase.VOTING else None,
         "has_results": round.finished,
         "results_published": phase == Phase.PUBLISHED,
-        "has_audit_trail": phase != Phase.DRAFT,
+        "has_audit_trail": not round.private,
+        "cancelled": round.cancelled,
+        # A councillor may cancel (or ask to, or approve or withdraw a request) on the cancel page.
+        "can_cancel": cancelling is not None and cancelling.refusal is None,
+        "cancel_request": cancelling.request if cancelling is not None else None,
         "settings_editable": settings_editable(round),
         "next_phase": following if following not in RESULT_PHASES else None,
         "next_phase_label": Phase(following).label if following else "",

@@ -59,6 +59,8 @@ def proposals_open_now(round: Round, now: datetime.datetime | None = None) -> bo
 
 def _require_proposals_open(round: Round, now: datetime.datetime | None = None) -> None:
     now = now or timezone.now()
+    if round.phase == Phase.CANCELLED:
+        raise ValidationError("This round was cancelled, so it takes no proposals.")
     if round.phase != Phase.PROPOSALS:
         if PHASE_ORDER.index(round.phase) < PHASE_ORDER.index(Phase.PROPOSALS):
             raise ValidationError("This round is not taking proposals yet.")
@@ -156,6 +158,11 @@ def _require_proposer_window(user: UserLike, proposal: Proposal, verb: str) -> N
     if proposal.status != ProposalStatus.SUBMITTED:
         raise ValidationError(
             f"This proposal is {proposal.get_status_display().lower()}, so it cannot be "
+            f"{'changed' if verb == 'change' else verb + 'n'} any more."
+        )
+    if proposal.round.cancelled:
+        raise ValidationError(
+            f"This round was cancelled, so its proposals cannot be "
             f"{'changed' if verb == 'change' else verb + 'n'} any more."
         )
     try:

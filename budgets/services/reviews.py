@@ -27,6 +27,8 @@ from wards.models import Role
 def _require_review(by: UserLike, proposal: Proposal) -> None:
     access.require(by, Action.REVIEW, proposal.round.ward)
     round = proposal.round
+    if round.phase == Phase.CANCELLED:
+        raise ValidationError("This round was cancelled, so its proposals are not reviewed.")
     if round.phase != Phase.REVIEW:
         if PHASE_ORDER.index(round.phase) < PHASE_ORDER.index(Phase.REVIEW):
             raise ValidationError("Proposals can be reviewed once the review phase starts.")

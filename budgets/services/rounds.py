@@ -12,17 +12,20 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
 import audit
 from audit import kinds
 from budgets.models import FINISHED_PHASES, PHASE_ORDER, Phase, ProposalStatus, Round, UserLike
 from budgets.services._common import _actor, _clean_reason, _full_clean, _public
+from budgets.services.chest import budget_room, check_budget_fits, lock_ward
 from budgets.services.display import when
 from budgets.services.notices import queue_phase_notice
 from wards import access
 from wards.access import Action
 from wards.models import Role, Ward
+from wards.money import format_pence
 from wards.text import multi_line, single_line
 
 ROUND_FIELDS: tuple[str, ...] = (
@@ -111,12 +114,17 @@ def _pick(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def create_round(ward: Ward, *, by: UserLike, title: str, **fields: Any) -> Round:
-    """A new round in draft. The budget defaults to the ward's whole chest."""
+    """A new round in draft. The budget defaults to what the ward's chest has left for the
+    round's budget year, and may not exceed it (checked under the ward's row lock)."""
     access.require(by, Action.MANAGE_ROUND, ward)
     values = _pick({"title": title, **fields})
-    values.setdefault("budget_pence", ward.chest_pence)
+    ward = lock_ward(ward)
     round = Round(ward=ward, phase=Phase.DRAFT, created_by=by, **values)
+    if "budget_pence" not in values:
+        room = budget_room(ward, round.budget_year)
+        round.budget_pence = room.available_pence or ward.chest_pence
     _full_clean(round)
+    check_budget_fits(round, ward)
     round.save()
     audit.record(
         kinds.ROUND_CREATED,
@@ -136,9 +144,14 @@ def _settings_snapshot(round: Round) -> dict[str, Any]:
 def update_round(round: Round, *, by: UserLike, reason: str = "", **changes: Any) -> Round:
     """Change a round's settings. Ballot settings are refused once voting has opened."""
     access.require(by, Action.MANAGE_ROUND, round.ward)
+    # The ward first, then the round: budgets of one ward's rounds change one at a time.
+    ward = lock_ward(round.ward)
     round = Round.objects.select_for_update().get(pk=round.pk)
+    old_budget, old_year = round.budget_pence, round.budget_year
     reason = _clean_reason(reason, required=False)
     values = _pick(changes)
+    if round.cancelled:
+        raise ValidationError("This round was cancelled, so its settings can no longer change.")
     if round.finished:
         raise ValidationError(
             "Voting in this round has ended, so its settings can no longer change."
@@ -159,6 +172,9 @@ def update_round(round: Round, *, by: UserLike, reason: str = "", **changes: Any
     for name, value in changed.items():
         setattr(round, name, value)
     _full_clean(round)
+    # A smaller budget in the same year is always allowed (a chest lowered later can be met).
+    if round.budget_year != old_year or round.budget_pence > old_budget:
+        check_budget_fits(round, ward)
     round.save()
     audit.record(
         kinds.ROUND_UPDATED,
@@ -186,8 +202,15 @@ def voting_blockers(round: Round) -> list[str]:
             f"{waiting} proposal{'s' if waiting != 1 else ''} still "
             f"{'wait' if waiting != 1 else 'waits'} for a review."
         )
-    if not round.proposals.on_ballot().exists():
+    cheapest = round.proposals.on_ballot().aggregate(cost=Min("cost_pence"))["cost"]
+    if cheapest is None:
         problems.append("No proposal has been found feasible, so the ballot would be empty.")
+    elif cheapest > round.budget_pence:
+        problems.append(
+            "No project on the ballot fits the budget: the cheapest costs "
+            f"{format_pence(cheapest)}, more than the round's budget of "
+            f"{format_pence(round.budget_pence)}. Raise the budget or lower a cost in review."
+        )
     if round.voting_start is not None and round.voting_start > timezone.now():
         problems.append(
             f"Voting is set to open on {when(round.voting_start)}. To open it now, change the "
@@ -214,6 +237,12 @@ def change_phase(round: Round, to: str, *, by: UserLike, reason: str = "") -> Ro
         access.require(by, Action.MANAGE_ROUND, round.ward)
     round = Round.objects.select_for_update().select_related("ward").get(pk=round.pk)
     reason = _clean_reason(reason, required=False)
+    if round.cancelled:
+        raise ValidationError({"phase": "This round was cancelled; it does not move on."})
+    if to == Phase.CANCELLED:
+        raise ValidationError(
+            {"phase": "Cancel a round with a public reason (cancel_round), not a phase change."}
+        )
     if to not in PHASE_ORDER:
         raise ValidationError({"phase": f"There is no phase called {to!r}."})
     if to in RESULT_PHASES:
@@ -290,6 +319,6 @@ def enter_result_phase(round: Round, to: str, *, by: UserLike, reason: str = "")
 
 
 def settings_editable(round: Round) -> bool:
-    """Whether the round's settings page is open: until voting ends (update_round refuses
-    ballot settings from when voting opens, field by field)."""
-    return not round.finished
+    """Whether the round's settings page is open: until voting ends or the round is cancelled
+    (update_round refuses ballot settings from when voting opens, field by field)."""
+    return not round.finished and not round.cancelled

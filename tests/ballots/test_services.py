@@ -713,7 +713,7 @@ def test_a_receipt_goes_from_pending_to_counted_or_replaced(
     services.close_round(voting_round)
     counted = services.receipt_status(second.receipt)
     assert counted.status == services.ReceiptState.COUNTED and counted.counted
-    assert services.ReceiptState.values == ["counted", "replaced", "pending"]
+    assert services.ReceiptState.values == ["counted", "replaced", "pending", "not_counted"]
 
 
 # --- What the voting desk offers -------------------------------------------------------------

@@ -16,6 +16,7 @@ from budgets import hooks
 from budgets.forms import ProposalForm
 from budgets.models import (
     MIN_COST_PENCE,
+    PHASE_ORDER,
     Phase,
     Proposal,
     ProposalStatus,
@@ -208,7 +209,7 @@ def test_without_a_counter_the_round_page_leaves_turnout_out(
     assert "Vote now" in html and "voted so far" not in html
 
 
-@pytest.mark.parametrize("phase", [p.value for p in Phase])
+@pytest.mark.parametrize("phase", PHASE_ORDER)
 def test_the_round_page_shows_each_phase_as_before(
     client: Client, sparkbrook: Ward, councillor_sam: Any, phase: str
 ) -> None:
