@@ -27,6 +27,7 @@ from budgets.hooks import get_discarder
 from budgets.models import CANCELLABLE_PHASES, CancelRequest, Phase, Round, UserLike
 from budgets.services import two_person
 from budgets.services._common import _actor
+from budgets.services.notices import queue_phase_notice
 from wards import access
 from wards.access import Action
 from wards.models import Role
@@ -177,6 +178,8 @@ def cancel_round(round: Round, *, by: UserLike, reason: str = "") -> Round:
             actor=_actor(by, locked.ward, Role.COUNCILLOR),
             payload=payload,
         )
+        if previous != Phase.DRAFT:  # a draft was never public, so nobody is told
+            queue_phase_notice(locked)
         if previous == Phase.VOTING:
             _checkpoint(locked)
     round.phase = locked.phase

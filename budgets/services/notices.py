@@ -21,6 +21,7 @@ SUBJECTS: dict[str, str] = {
     Phase.VOTING: "{area}: voting is open for {title}",
     Phase.CLOSED: "{area}: voting has closed for {title}",
     Phase.PUBLISHED: "{area}: the result of {title} is published",
+    Phase.CANCELLED: "{area}: {title} is cancelled",
 }
 
 
@@ -37,6 +38,7 @@ def queue_phase_notice(round: Round) -> int:
         "url": notices.public_url(round.get_absolute_url()),
         "proposals_end": when(round.proposals_end) if round.proposals_end else "",
         "voting_end": when(round.voting_end) if round.voting_end else "",
+        "reason": round.cancel_reason,
     }
     return notices.queue_ward_notice(
         round.ward,

@@ -60,8 +60,8 @@ def _subscribed(client: Client, ward: Ward, address: str = ADDRESS) -> str:
     return notices.unsubscribe_url(subscription).removeprefix(str(settings.PUBLIC_BASE_URL))
 
 
-def _open_proposals(ward: Ward, councillor: Any, title: str = "Chest 2026") -> Round:
-    round = budgets.create_round(ward, by=councillor, title=title)
+def _open_proposals(ward: Ward, councillor: Any, title: str = "Chest 2026", **fields: Any) -> Round:
+    round = budgets.create_round(ward, by=councillor, title=title, **fields)
     return budgets.change_phase(round, Phase.PROPOSALS, by=councillor)
 
 
@@ -132,7 +132,15 @@ def test_every_announced_phase_queues_one_notice(
     budgets.change_phase(round, Phase.VOTING, by=councillor_sam)
     ballots.close_round(round)
     ballots.publish_round(round)
-    _open_proposals(sparkbrook, councillor_sam, title="Next year")
+    # Next year's chest: this year's is held by the round above.
+    next_year = timezone.now() + datetime.timedelta(days=366)
+    _open_proposals(
+        sparkbrook,
+        councillor_sam,
+        title="Next year",
+        voting_start=next_year,
+        voting_end=next_year + datetime.timedelta(days=14),
+    )
     subjects = set(
         OutboundEmail.objects.filter(kind=EmailKind.NOTICE).values_list("subject", flat=True)
     )
@@ -392,3 +400,23 @@ def test_anyone_may_subscribe(
     _subscribe(client, sparkbrook)
     assert mail.outbox[-1].to == [STORED]
     assert WardSubscription.objects.get().ward == sparkbrook
+
+
+def test_cancelling_a_public_round_tells_subscribers_why_and_a_draft_tells_nobody(
+    client: Client, sparkbrook: Ward, councillor_sam: Any
+) -> None:
+    _subscribed(client, sparkbrook)
+    draft = budgets.create_round(sparkbrook, by=councillor_sam, title="Draft", budget_pence=100)
+    budgets.cancel_round(draft, by=councillor_sam, reason="Made by mistake")
+    assert not OutboundEmail.objects.filter(kind=EmailKind.NOTICE).exists()
+
+    round = _open_proposals(sparkbrook, councillor_sam, budget_pence=100)
+    budgets.cancel_round(
+        round, by=councillor_sam, reason="The council moved the money to flood repair"
+    )
+    mail.outbox.clear()
+    _send()
+    (notice,) = [m for m in mail.outbox if "cancelled" in m.subject]
+    assert notice.subject == "Sparkbrook: Chest 2026 is cancelled"
+    assert "The council moved the money to flood repair" in notice.body
+    assert "will not be counted" not in notice.body
