@@ -32,6 +32,11 @@ CHECKPOINT_SIGNED = "checkpoint.signed"
 WARD_POSTCODES_UPDATED = "ward.postcodes_updated"
 ROLE_GRANTED = "role.granted"
 ROLE_REVOKED = "role.revoked"
+PLEDGE_MADE = "pledge.made"
+PLEDGE_WITHDRAWN = "pledge.withdrawn"
+DELIVERY_UPDATED = "delivery.updated"
+DELIVERY_MILESTONE_SET = "delivery.milestone_set"
+DELIVERY_UNSPENT_RECORDED = "delivery.unspent_recorded"
 
 ALL: frozenset[str] = frozenset(
     value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)

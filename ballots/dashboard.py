@@ -20,6 +20,7 @@ from datetime import datetime
 from django.db.models import Case, Count, OuterRef, Subquery, When
 from openpyxl import Workbook
 
+from ballots import hooks
 from ballots.models import Result, Voter
 from budgets.models import Phase, Proposal, Round
 from wards.models import Ward
@@ -42,6 +43,8 @@ COLUMNS = (
     "voting_start",
     "voting_end",
     "funded_projects",
+    "delivered_projects",
+    "in_progress_projects",
 )
 
 
@@ -56,6 +59,10 @@ class WardRow:
     paper: int | None = None
     allocated_pence: int | None = None
     funded: list[str] | None = None
+    # Funded projects of all the ward's published rounds, by delivery status (None: no app
+    # tracks delivery).
+    delivered: int | None = None
+    in_progress: int | None = None
 
     @property
     def voters(self) -> int | None:
@@ -81,6 +88,9 @@ class CityTotals:
     allocated_pence: int = 0
     unspent_pence: int = 0
     funded: int = 0
+    delivered: int = 0
+    in_progress: int = 0
+    tracks_delivery: bool = False
 
     @property
     def voters(self) -> int:
@@ -147,12 +157,17 @@ def city_dashboard() -> Dashboard:
     phase_of = {r.pk: r.phase for r in current.values()}
     published = {rid: r for rid, r in results.items() if phase_of[rid] == Phase.PUBLISHED}
     funded = _funded_titles(published)
+    # The delivery app's counts, through ballots.hooks (ballots never imports it).
+    delivery = hooks.delivery_counts()
 
     rows: list[WardRow] = []
     for ward in wards:
+        delivered, in_progress = (
+            (None, None) if delivery is None else delivery.get(ward.pk, (0, 0))
+        )
         round = current.get(ward.pk)
         if round is None:
-            rows.append(WardRow(ward=ward))
+            rows.append(WardRow(ward=ward, delivered=delivered, in_progress=in_progress))
             continue
         online = paper = None
         if round.phase == Phase.VOTING:
@@ -172,12 +187,14 @@ def city_dashboard() -> Dashboard:
                 paper=paper,
                 allocated_pence=allocated,
                 funded=funded.get(round.pk),
+                delivered=delivered,
+                in_progress=in_progress,
             )
         )
-    return Dashboard(rows=rows, totals=_totals(rows))
+    return Dashboard(rows=rows, totals=_totals(rows, tracks_delivery=delivery is not None))
 
 
-def _totals(rows: list[WardRow]) -> CityTotals:
+def _totals(rows: list[WardRow], *, tracks_delivery: bool = False) -> CityTotals:
     with_round = [r for r in rows if r.round is not None]
     published = [r for r in with_round if r.allocated_pence is not None]
     return CityTotals(
@@ -190,6 +207,9 @@ def _totals(rows: list[WardRow]) -> CityTotals:
         allocated_pence=sum(r.allocated_pence or 0 for r in published),
         unspent_pence=sum(r.unspent_pence or 0 for r in published),
         funded=sum(len(r.funded or []) for r in published),
+        delivered=sum(r.delivered or 0 for r in rows),
+        in_progress=sum(r.in_progress or 0 for r in rows),
+        tracks_delivery=tracks_delivery,
     )
 
 
@@ -219,6 +239,8 @@ def export_rows(dashboard: Dashboard) -> list[list[object]]:
                 _when(round.voting_start) if round else "",
                 _when(round.voting_end) if round else "",
                 "; ".join(row.funded or []),
+                _blank(row.delivered),
+                _blank(row.in_progress),
             ]
         )
     return out
