@@ -7,7 +7,8 @@ public). A ward's current round is its latest non-draft round (by creation) for 
 or, if it has none, for one of its neighbourhoods.
 
 A fixed number of queries whatever the number of wards: the wards, their current rounds
-(one query with a subquery), their results, the voter counts and the funded projects' titles.
+(one query with a subquery), their results, the voter counts and the funded projects' titles,
+and the delivery counts the delivery app provides through ballots.hooks (one query).
 """
 
 from __future__ import annotations
@@ -162,9 +163,7 @@ def city_dashboard() -> Dashboard:
 
     rows: list[WardRow] = []
     for ward in wards:
-        delivered, in_progress = (
-            (None, None) if delivery is None else delivery.get(ward.pk, (0, 0))
-        )
+        delivered, in_progress = (None, None) if delivery is None else delivery.get(ward.pk, (0, 0))
         round = current.get(ward.pk)
         if round is None:
             rows.append(WardRow(ward=ward, delivered=delivered, in_progress=in_progress))

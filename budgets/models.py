@@ -516,7 +516,9 @@ class Pledge(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["proposal", "person"], name="uq_pledge_proposal_person"),
+            models.UniqueConstraint(
+                fields=["proposal", "person"], name="uq_pledge_proposal_person"
+            ),
             models.CheckConstraint(
                 condition=Q(hours__lte=MAX_PLEDGE_HOURS), name="ck_pledge_hours_at_most_max"
             ),

@@ -14,12 +14,12 @@ from delivery import pages
 
 Reason = inline_serializer("DeliveryReason", fields={"reason": serializers.CharField()})
 
-MILESTONE_FIELDS = {
+MILESTONE_FIELDS: dict[str, serializers.Field] = {
     "title": serializers.CharField(),
     "planned_on": serializers.DateField(),
     "reached_on": serializers.DateField(allow_null=True),
 }
-UPDATE_FIELDS = {
+UPDATE_FIELDS: dict[str, serializers.Field] = {
     "posted_at": serializers.DateTimeField(),
     "posted_by_role": serializers.ChoiceField(["councillor", "clerk", "staff"]),
     "text": serializers.CharField(),
@@ -33,7 +33,7 @@ UPDATE_FIELDS = {
         allow_null=True, help_text="SHA-256 of the published photo, as the ledger records."
     ),
 }
-PROJECT_FIELDS = {
+PROJECT_FIELDS: dict[str, serializers.Field] = {
     "proposal": serializers.IntegerField(),
     "title": serializers.CharField(),
     "cost_pence": serializers.IntegerField(help_text="The cost on the ballot."),

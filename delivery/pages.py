@@ -24,8 +24,7 @@ from delivery.services import funded_ids, published_result
 from wards.access import Action, can
 from wards.models import Ward
 
-
-STATUS_TAGS = {
+STATUS_TAGS: dict[str, str] = {
     Status.DELIVERED: "tag tag-ok",
     Status.IN_PROGRESS: "tag tag-feasible",
     Status.CANCELLED: "tag tag-warn",

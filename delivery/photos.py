@@ -104,9 +104,7 @@ def clean_photo(upload: Any) -> CleanPhoto:
     """Check an uploaded file and re-encode it as a plain JPEG (see the module's notes)."""
     image = _decode(_read(upload))
     image = _upright(image)
-    if image.mode in ("RGBA", "LA", "PA") or (
-        image.mode == "P" and "transparency" in image.info
-    ):
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         background = Image.new("RGB", image.size, (255, 255, 255))
         background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
         rgb = background

@@ -212,7 +212,9 @@ def post_update(
     if len(alt) > MAX_PHOTO_ALT:
         raise ValidationError({"photo_alt": f"Keep the description to {MAX_PHOTO_ALT} characters."})
     if photo is not None and not alt:
-        raise ValidationError({"photo_alt": "Describe the photo in a few words for screen readers."})
+        raise ValidationError(
+            {"photo_alt": "Describe the photo in a few words for screen readers."}
+        )
     _rate_limit(by)
     # Decode and re-encode before any transaction: slow work, and a refusal writes nothing.
     clean = photos.clean_photo(photo) if photo is not None else None
@@ -300,6 +302,7 @@ def set_milestone(
                     {"title": f"Keep the title to {MAX_MILESTONE_TITLE} characters or fewer."}
                 )
             planned = _date(planned_on, "planned_on", required=True)
+            assert planned is not None  # required
             if delivery.milestones.count() >= MAX_MILESTONES:
                 raise ValidationError(f"A project can have at most {MAX_MILESTONES} milestones.")
             milestone = Milestone.objects.create(
@@ -374,6 +377,10 @@ def record_unspent(
             ward=locked.ward,
             round=locked,
             actor=ledger_actor(by, locked.ward),
-            payload={"decision": decision, "amount_pence": amount, "note_sha256": _sha256(clean_note)},
+            payload={
+                "decision": decision,
+                "amount_pence": amount,
+                "note_sha256": _sha256(clean_note),
+            },
         )
     return unspent

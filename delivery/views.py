@@ -197,6 +197,8 @@ def unspent(request: HttpRequest, round_id: int) -> HttpResponse:
                 messages.success(request, "What became of the unspent money is published.")
                 return redirect("delivery:overview", round_id=round.pk)
     return _form_page(
-        request, "delivery/unspent.html", {"round": round, "summary": summary, "form": form},
+        request,
+        "delivery/unspent.html",
+        {"round": round, "summary": summary, "form": form},
         status=status,
     )

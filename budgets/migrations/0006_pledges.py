@@ -8,26 +8,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('budgets', '0005_proposal_review_min_cost'),
+        ("budgets", "0005_proposal_review_min_cost"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Pledge',
+            name="Pledge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('hours', models.PositiveIntegerField(default=0, help_text='Volunteer hours promised in all.', validators=[django.core.validators.MaxValueValidator(200, message='Pledge between 0 and 200 hours.')])),
-                ('in_kind', models.CharField(blank=True, help_text="Help in kind, e.g. 'tools', 'a van'.", max_length=200)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pledges', to=settings.AUTH_USER_MODEL)),
-                ('proposal', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pledges', to='budgets.proposal')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "hours",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Volunteer hours promised in all.",
+                        validators=[
+                            django.core.validators.MaxValueValidator(
+                                200, message="Pledge between 0 and 200 hours."
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "in_kind",
+                    models.CharField(
+                        blank=True, help_text="Help in kind, e.g. 'tools', 'a van'.", max_length=200
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pledges",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "proposal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pledges",
+                        to="budgets.proposal",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('proposal', 'person'), name='uq_pledge_proposal_person'), models.CheckConstraint(condition=models.Q(('hours__lte', 200)), name='ck_pledge_hours_at_most_max'), models.CheckConstraint(condition=models.Q(('hours__gt', 0), models.Q(('in_kind', ''), _negated=True), _connector='OR'), name='ck_pledge_offers_something')],
+                "ordering": ["created_at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("proposal", "person"), name="uq_pledge_proposal_person"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("hours__lte", 200)), name="ck_pledge_hours_at_most_max"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("hours__gt", 0),
+                            models.Q(("in_kind", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="ck_pledge_offers_something",
+                    ),
+                ],
             },
         ),
     ]

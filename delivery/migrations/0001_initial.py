@@ -8,118 +8,336 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('budgets', '0006_pledges'),
+        ("budgets", "0006_pledges"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('not_started', 'Not started'), ('in_progress', 'In progress'), ('delivered', 'Delivered'), ('cancelled', 'Cancelled')], default='not_started', max_length=20)),
-                ('cancelled_reason', models.TextField(blank=True, max_length=2000)),
-                ('spent_pence', models.PositiveBigIntegerField(default=0, help_text='Money spent to date, in pence.', validators=[django.core.validators.MaxValueValidator(100000000000, message='Enter an amount up to £1,000,000,000.')])),
-                ('final_cost_pence', models.PositiveBigIntegerField(blank=True, help_text='What the project cost in the end, in pence, once known.', null=True, validators=[django.core.validators.MaxValueValidator(100000000000, message='Enter an amount up to £1,000,000,000.')])),
-                ('hours_delivered', models.PositiveIntegerField(default=0, help_text="Volunteer hours given, the sum of the updates' hours.")),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('proposal', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='delivery', to='budgets.proposal')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deliveries', to='budgets.round')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("not_started", "Not started"),
+                            ("in_progress", "In progress"),
+                            ("delivered", "Delivered"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="not_started",
+                        max_length=20,
+                    ),
+                ),
+                ("cancelled_reason", models.TextField(blank=True, max_length=2000)),
+                (
+                    "spent_pence",
+                    models.PositiveBigIntegerField(
+                        default=0,
+                        help_text="Money spent to date, in pence.",
+                        validators=[
+                            django.core.validators.MaxValueValidator(
+                                100000000000, message="Enter an amount up to £1,000,000,000."
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "final_cost_pence",
+                    models.PositiveBigIntegerField(
+                        blank=True,
+                        help_text="What the project cost in the end, in pence, once known.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MaxValueValidator(
+                                100000000000, message="Enter an amount up to £1,000,000,000."
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "hours_delivered",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Volunteer hours given, the sum of the updates' hours."
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "proposal",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="delivery",
+                        to="budgets.proposal",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deliveries",
+                        to="budgets.round",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['round', 'proposal'],
+                "ordering": ["round", "proposal"],
             },
         ),
         migrations.CreateModel(
-            name='Milestone',
+            name="Milestone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=120)),
-                ('planned_on', models.DateField()),
-                ('reached_on', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('delivery', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='milestones', to='delivery.delivery')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=120)),
+                ("planned_on", models.DateField()),
+                ("reached_on", models.DateField(blank=True, null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "delivery",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="milestones",
+                        to="delivery.delivery",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['planned_on', 'id'],
+                "ordering": ["planned_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Unspent',
+            name="Unspent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decision', models.CharField(choices=[('carried_over', "Carried over to next year's chest"), ('returned', 'Returned to the council')], max_length=20)),
-                ('amount_pence', models.PositiveBigIntegerField(validators=[django.core.validators.MaxValueValidator(100000000000, message='Enter an amount up to £1,000,000,000.')])),
-                ('note', models.TextField(blank=True, max_length=2000)),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('round', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='unspent', to='budgets.round')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("carried_over", "Carried over to next year's chest"),
+                            ("returned", "Returned to the council"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "amount_pence",
+                    models.PositiveBigIntegerField(
+                        validators=[
+                            django.core.validators.MaxValueValidator(
+                                100000000000, message="Enter an amount up to £1,000,000,000."
+                            )
+                        ]
+                    ),
+                ),
+                ("note", models.TextField(blank=True, max_length=2000)),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "round",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="unspent",
+                        to="budgets.round",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Update',
+            name="Update",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(max_length=2000)),
-                ('status', models.CharField(blank=True, choices=[('not_started', 'Not started'), ('in_progress', 'In progress'), ('delivered', 'Delivered'), ('cancelled', 'Cancelled')], help_text='The status set, if changed.', max_length=20)),
-                ('spent_pence', models.PositiveBigIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(100000000000, message='Enter an amount up to £1,000,000,000.')])),
-                ('final_cost_pence', models.PositiveBigIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(100000000000, message='Enter an amount up to £1,000,000,000.')])),
-                ('hours_delivered', models.PositiveIntegerField(default=0, validators=[django.core.validators.MaxValueValidator(5000, message='Report between 0 and 5,000 volunteer hours in one update.')])),
-                ('photo', models.FileField(blank=True, max_length=200, upload_to='delivery/')),
-                ('photo_sha256', models.CharField(blank=True, max_length=64)),
-                ('photo_alt', models.CharField(blank=True, max_length=200)),
-                ('photo_width', models.PositiveIntegerField(blank=True, null=True)),
-                ('photo_height', models.PositiveIntegerField(blank=True, null=True)),
-                ('posted_as', models.CharField(help_text="The poster's role: what the page says.", max_length=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('delivery', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='updates', to='delivery.delivery')),
-                ('posted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(max_length=2000)),
+                (
+                    "status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("not_started", "Not started"),
+                            ("in_progress", "In progress"),
+                            ("delivered", "Delivered"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        help_text="The status set, if changed.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "spent_pence",
+                    models.PositiveBigIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MaxValueValidator(
+                                100000000000, message="Enter an amount up to £1,000,000,000."
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "final_cost_pence",
+                    models.PositiveBigIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MaxValueValidator(
+                                100000000000, message="Enter an amount up to £1,000,000,000."
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "hours_delivered",
+                    models.PositiveIntegerField(
+                        default=0,
+                        validators=[
+                            django.core.validators.MaxValueValidator(
+                                5000,
+                                message="Report between 0 and 5,000 volunteer hours in one update.",
+                            )
+                        ],
+                    ),
+                ),
+                ("photo", models.FileField(blank=True, max_length=200, upload_to="delivery/")),
+                ("photo_sha256", models.CharField(blank=True, max_length=64)),
+                ("photo_alt", models.CharField(blank=True, max_length=200)),
+                ("photo_width", models.PositiveIntegerField(blank=True, null=True)),
+                ("photo_height", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "posted_as",
+                    models.CharField(
+                        help_text="The poster's role: what the page says.", max_length=20
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "delivery",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="updates",
+                        to="delivery.delivery",
+                    ),
+                ),
+                (
+                    "posted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='delivery',
-            constraint=models.CheckConstraint(condition=models.Q(('spent_pence__lte', 100000000000)), name='ck_delivery_spent_at_most_max'),
+            model_name="delivery",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("spent_pence__lte", 100000000000)),
+                name="ck_delivery_spent_at_most_max",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='delivery',
-            constraint=models.CheckConstraint(condition=models.Q(('final_cost_pence__isnull', True), ('final_cost_pence__lte', 100000000000), _connector='OR'), name='ck_delivery_final_cost_at_most_max'),
+            model_name="delivery",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("final_cost_pence__isnull", True),
+                    ("final_cost_pence__lte", 100000000000),
+                    _connector="OR",
+                ),
+                name="ck_delivery_final_cost_at_most_max",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='delivery',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['not_started', 'in_progress', 'delivered', 'cancelled'])), name='ck_delivery_status_valid'),
+            model_name="delivery",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["not_started", "in_progress", "delivered", "cancelled"])
+                ),
+                name="ck_delivery_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='delivery',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'cancelled'), _negated=True), models.Q(('cancelled_reason', ''), _negated=True), _connector='OR'), name='ck_delivery_cancelled_has_reason'),
+            model_name="delivery",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "cancelled"), _negated=True),
+                    models.Q(("cancelled_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="ck_delivery_cancelled_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='milestone',
-            constraint=models.CheckConstraint(condition=models.Q(('title', ''), _negated=True), name='ck_milestone_title_required'),
+            model_name="milestone",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("title", ""), _negated=True), name="ck_milestone_title_required"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='unspent',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_pence__lte', 100000000000)), name='ck_unspent_at_most_max'),
+            model_name="unspent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount_pence__lte", 100000000000)),
+                name="ck_unspent_at_most_max",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='unspent',
-            constraint=models.CheckConstraint(condition=models.Q(('decision__in', ['carried_over', 'returned'])), name='ck_unspent_decision_valid'),
+            model_name="unspent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("decision__in", ["carried_over", "returned"])),
+                name="ck_unspent_decision_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='update',
-            constraint=models.CheckConstraint(condition=models.Q(('text', ''), _negated=True), name='ck_update_text_required'),
+            model_name="update",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("text", ""), _negated=True), name="ck_update_text_required"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='update',
-            constraint=models.CheckConstraint(condition=models.Q(('hours_delivered__lte', 5000)), name='ck_update_hours_at_most_max'),
+            model_name="update",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("hours_delivered__lte", 5000)),
+                name="ck_update_hours_at_most_max",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='update',
-            constraint=models.CheckConstraint(condition=models.Q(('photo', ''), models.Q(('photo_sha256', ''), _negated=True), _connector='OR'), name='ck_update_photo_has_hash'),
+            model_name="update",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("photo", ""), models.Q(("photo_sha256", ""), _negated=True), _connector="OR"
+                ),
+                name="ck_update_photo_has_hash",
+            ),
         ),
     ]

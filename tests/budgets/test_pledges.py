@@ -117,7 +117,9 @@ def test_only_a_resident_of_the_ward_may_pledge(
 
 
 @pytest.mark.parametrize("who", PERSONAS)
-def test_wrong_methods(client: Client, proposal: Proposal, who: str, request: pytest.FixtureRequest) -> None:
+def test_wrong_methods(
+    client: Client, proposal: Proposal, who: str, request: pytest.FixtureRequest
+) -> None:
     _as(client, who, request)
     assert client.put(_url(proposal)).status_code == 405
     assert client.delete(_url(proposal)).status_code == 405
@@ -165,9 +167,7 @@ def test_the_service_refuses_what_the_form_would(proposal: Proposal, resident_al
     assert not Pledge.objects.exists()
 
 
-@pytest.mark.parametrize(
-    "status", [ProposalStatus.WITHDRAWN, ProposalStatus.NOT_FEASIBLE]
-)
+@pytest.mark.parametrize("status", [ProposalStatus.WITHDRAWN, ProposalStatus.NOT_FEASIBLE])
 def test_no_pledge_to_a_proposal_that_does_not_stand(
     client: Client, proposal: Proposal, resident_alice: Any, status: str
 ) -> None:

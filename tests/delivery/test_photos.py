@@ -95,8 +95,9 @@ def test_a_truncated_image_is_refused() -> None:
     with pytest.raises(ValidationError, match="could not be read whole"):
         photos.clean_photo(upload(whole[: len(whole) // 2], "cut.png"))
     jpeg = image_bytes("JPEG", (400, 300))
-    with pytest.raises(ValidationError, match="could not be read whole|JPEG, PNG or WebP"):
-        photos.clean_photo(upload(jpeg[:200], "cut.jpg"))
+    for cut in (200, len(jpeg) // 2, len(jpeg) - 10):
+        with pytest.raises(ValidationError, match="could not be read whole"):
+            photos.clean_photo(upload(jpeg[:cut], "cut.jpg"))
 
 
 def test_an_empty_file_is_refused() -> None:
@@ -119,7 +120,9 @@ def _png_header_only(width: int, height: int) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     idat = zlib.compress(b"\x00" * 1024)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
 
 
 @pytest.mark.parametrize("side", [7000, 20_000, 100_000])
