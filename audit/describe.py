@@ -43,6 +43,11 @@ KIND_LABELS: dict[str, str] = {
     kinds.ROLE_REVOKED: "Role taken away",
     kinds.POLLING_PLACES_UPDATED: "Polling places changed",
     kinds.HELP_DESK_UPDATED: "Help desk changed",
+    kinds.PLEDGE_MADE: "Help pledged",
+    kinds.PLEDGE_WITHDRAWN: "Pledge withdrawn",
+    kinds.DELIVERY_UPDATED: "Delivery update",
+    kinds.DELIVERY_MILESTONE_SET: "Delivery milestone",
+    kinds.DELIVERY_UNSPENT_RECORDED: "Unspent money recorded",
 }
 
 PHASE_WORDS = {
@@ -232,6 +237,53 @@ def _checkpoint(who: str, p: Mapping[str, Any]) -> str:
     return text + (f" ({reason})" if isinstance(reason, str) else "")
 
 
+def _pledge(who: str, p: Mapping[str, Any]) -> str:
+    hours = _count(p, "hours")
+    help_words = []
+    if hours:
+        help_words.append(_plural(hours, "volunteer hour"))
+    if p.get("in_kind"):
+        help_words.append("help in kind")
+    what = " and ".join(help_words) or "help"
+    return f"{who} pledged {what} to {_proposal(p)}"
+
+
+STATUS_WORDS = {
+    "not_started": "not started",
+    "in_progress": "in progress",
+    "delivered": "delivered",
+    "cancelled": "cancelled",
+}
+
+
+def _delivery(who: str, p: Mapping[str, Any]) -> str:
+    text = f"{who} posted a delivery update on {_proposal(p)}"
+    status = _first(p, "status")
+    if isinstance(status, str):
+        text += f": {STATUS_WORDS.get(status, status.replace('_', ' '))}"
+    if p.get("photo_sha256"):
+        text += " (with a photo)"
+    return text
+
+
+def _milestone(who: str, p: Mapping[str, Any]) -> str:
+    title = _first(p, "milestone")
+    what = f"the milestone “{title}”" if isinstance(title, str) else "a milestone"
+    done = " as reached" if p.get("reached_on") else ""
+    return f"{who} recorded {what}{done} for {_proposal(p)}"
+
+
+def _unspent(who: str, p: Mapping[str, Any]) -> str:
+    amount = _first(p, "amount_pence")
+    how = {"carried_over": "carried over to next year's chest", "returned": "returned"}
+    decision = how.get(str(p.get("decision")), "accounted for")
+    if isinstance(amount, int) and not isinstance(amount, bool):
+        pounds, pence = divmod(amount, 100)
+        money = f"£{pounds:,}" + (f".{pence:02d}" if pence else "")
+        return f"{who} recorded that {money} left unspent was {decision}"
+    return f"{who} recorded what became of the money left unspent"
+
+
 SENTENCES: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     kinds.ROUND_CREATED: _round_created,
     kinds.ROUND_UPDATED: _round_updated,
@@ -266,6 +318,11 @@ SENTENCES: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     kinds.ROLE_REVOKED: lambda who, p: f"{who} removed {_person(p)} as a {_role(p)} of the ward",
     kinds.POLLING_PLACES_UPDATED: _polling_place,
     kinds.HELP_DESK_UPDATED: lambda who, p: f"{who} changed the round's help desk details",
+    kinds.PLEDGE_MADE: _pledge,
+    kinds.PLEDGE_WITHDRAWN: lambda who, p: f"{who} withdrew a pledge of help to {_proposal(p)}",
+    kinds.DELIVERY_UPDATED: _delivery,
+    kinds.DELIVERY_MILESTONE_SET: _milestone,
+    kinds.DELIVERY_UNSPENT_RECORDED: _unspent,
 }
 
 

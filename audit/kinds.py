@@ -37,6 +37,11 @@ ROLE_GRANTED = "role.granted"
 ROLE_REVOKED = "role.revoked"
 POLLING_PLACES_UPDATED = "round.polling_places_updated"
 HELP_DESK_UPDATED = "round.help_desk_updated"
+PLEDGE_MADE = "pledge.made"
+PLEDGE_WITHDRAWN = "pledge.withdrawn"
+DELIVERY_UPDATED = "delivery.updated"
+DELIVERY_MILESTONE_SET = "delivery.milestone_set"
+DELIVERY_UNSPENT_RECORDED = "delivery.unspent_recorded"
 
 ALL: frozenset[str] = frozenset(
     value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)

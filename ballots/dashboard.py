@@ -8,7 +8,8 @@ or, if it has none, for one of its neighbourhoods; a cancelled round only when t
 other (it then shows as cancelled, its ballots not counted and its budget out of the totals).
 
 A fixed number of queries whatever the number of wards: the wards, their current rounds
-(one query with a subquery), their results, the voter counts and the funded projects' titles.
+(one query with a subquery), their results, the voter counts and the funded projects' titles,
+and the delivery counts the delivery app provides through ballots.hooks (one query).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from datetime import datetime
 from django.db.models import Case, Count, OuterRef, Subquery, When
 from openpyxl import Workbook
 
+from ballots import hooks
 from ballots.models import Result, Voter
 from budgets.models import Phase, Proposal, Round
 from wards.models import Ward
@@ -43,6 +45,8 @@ COLUMNS = (
     "voting_start",
     "voting_end",
     "funded_projects",
+    "delivered_projects",
+    "in_progress_projects",
 )
 
 
@@ -57,6 +61,10 @@ class WardRow:
     paper: int | None = None
     allocated_pence: int | None = None
     funded: list[str] | None = None
+    # Funded projects of all the ward's published rounds, by delivery status (None: no app
+    # tracks delivery).
+    delivered: int | None = None
+    in_progress: int | None = None
 
     @property
     def voters(self) -> int | None:
@@ -86,6 +94,9 @@ class CityTotals:
     allocated_pence: int = 0
     unspent_pence: int = 0
     funded: int = 0
+    delivered: int = 0
+    in_progress: int = 0
+    tracks_delivery: bool = False
 
     @property
     def voters(self) -> int:
@@ -155,12 +166,15 @@ def city_dashboard() -> Dashboard:
     phase_of = {r.pk: r.phase for r in current.values()}
     published = {rid: r for rid, r in results.items() if phase_of[rid] == Phase.PUBLISHED}
     funded = _funded_titles(published)
+    # The delivery app's counts, through ballots.hooks (ballots never imports it).
+    delivery = hooks.delivery_counts()
 
     rows: list[WardRow] = []
     for ward in wards:
+        delivered, in_progress = (None, None) if delivery is None else delivery.get(ward.pk, (0, 0))
         round = current.get(ward.pk)
         if round is None:
-            rows.append(WardRow(ward=ward))
+            rows.append(WardRow(ward=ward, delivered=delivered, in_progress=in_progress))
             continue
         online = paper = None
         if round.phase == Phase.VOTING:
@@ -180,12 +194,14 @@ def city_dashboard() -> Dashboard:
                 paper=paper,
                 allocated_pence=allocated,
                 funded=funded.get(round.pk),
+                delivered=delivered,
+                in_progress=in_progress,
             )
         )
-    return Dashboard(rows=rows, totals=_totals(rows))
+    return Dashboard(rows=rows, totals=_totals(rows, tracks_delivery=delivery is not None))
 
 
-def _totals(rows: list[WardRow]) -> CityTotals:
+def _totals(rows: list[WardRow], *, tracks_delivery: bool = False) -> CityTotals:
     with_round = [r for r in rows if r.round is not None]
     published = [r for r in with_round if r.allocated_pence is not None]
     return CityTotals(
@@ -201,6 +217,9 @@ def _totals(rows: list[WardRow]) -> CityTotals:
         allocated_pence=sum(r.allocated_pence or 0 for r in published),
         unspent_pence=sum(r.unspent_pence or 0 for r in published),
         funded=sum(len(r.funded or []) for r in published),
+        delivered=sum(r.delivered or 0 for r in rows),
+        in_progress=sum(r.in_progress or 0 for r in rows),
+        tracks_delivery=tracks_delivery,
     )
 
 
@@ -230,6 +249,8 @@ def export_rows(dashboard: Dashboard) -> list[list[object]]:
                 _when(round.voting_start) if round else "",
                 _when(round.voting_end) if round else "",
                 "; ".join(row.funded or []),
+                _blank(row.delivered),
+                _blank(row.in_progress),
             ]
         )
     return out

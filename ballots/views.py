@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from ballots import charts, services
+from ballots import charts, hooks, services
 from ballots.forms import ReceiptForm
 from ballots.models import Result
 from budgets.models import BallotType, Phase, Round
@@ -374,6 +374,8 @@ def results(request: HttpRequest, round_id: int) -> HttpResponse:
                 "total": result.online_turnout + result.paper_turnout,
             },
             "can_manage": can(request.user, Action.MANAGE_ROUND, round.ward),
+            # What became of the money, from the delivery app through ballots.hooks.
+            "sections": hooks.result_sections(request.user, round),
         },
     )
 

@@ -616,3 +616,57 @@ class CancelRequest(TwoCouncillorRequest):
 
     def __str__(self) -> str:
         return f"cancellation of round {self.round_id}"
+
+
+# --- Co-production: residents' pledges of help ---------------------------------------------------
+# A pledge is a promise of volunteer time or help in kind, never a vote: nothing that counts
+# ballots reads it. The bounds keep an absurd promise (a million hours) off the page.
+MAX_PLEDGE_HOURS = 200
+MAX_IN_KIND = 200
+PLEDGE_HOURS_MESSAGE = f"Pledge between 0 and {MAX_PLEDGE_HOURS} hours."
+
+
+class Pledge(models.Model):
+    """One resident's pledge of volunteer hours and/or help in kind to a proposal (one per
+    person per proposal; pledging again replaces it, withdrawing deletes it: the ledger keeps
+    both)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="pledges")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pledges"
+    )
+    hours = models.PositiveIntegerField(
+        default=0,
+        validators=[MaxValueValidator(MAX_PLEDGE_HOURS, message=PLEDGE_HOURS_MESSAGE)],
+        help_text="Volunteer hours promised in all.",
+    )
+    in_kind = models.CharField(
+        max_length=MAX_IN_KIND, blank=True, help_text="Help in kind, e.g. 'tools', 'a van'."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "person"], name="uq_pledge_proposal_person"
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__lte=MAX_PLEDGE_HOURS), name="ck_pledge_hours_at_most_max"
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__gt=0) | ~Q(in_kind=""), name="ck_pledge_offers_something"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"pledge to {self.proposal_id}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.hours is not None and not 0 <= self.hours <= MAX_PLEDGE_HOURS:
+            errors["hours"] = PLEDGE_HOURS_MESSAGE
+        if not self.hours and not (self.in_kind or "").strip():
+            errors["hours"] = "Pledge some hours, or say what help in kind you can give."
+        if errors:
+            raise ValidationError(errors)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from budgets import place_views, views
+from budgets import place_views, pledge_views, views
 
 app_name = "budgets"
 urlpatterns = [
@@ -25,4 +25,10 @@ urlpatterns = [
         "proposals/<int:proposal_id>/withdraw/", views.proposal_withdraw, name="proposal_withdraw"
     ),
     path("proposals/<int:proposal_id>/review/", views.proposal_review, name="proposal_review"),
+    path("proposals/<int:proposal_id>/pledge/", pledge_views.pledge, name="pledge"),
+    path(
+        "proposals/<int:proposal_id>/pledge/withdraw/",
+        pledge_views.pledge_withdraw,
+        name="pledge_withdraw",
+    ),
 ]

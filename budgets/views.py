@@ -20,6 +20,7 @@ from budgets import access as round_access
 from budgets import services
 from budgets.forms import ProposalFilterForm, ProposalForm, ReviewForm, RoundForm, WithdrawForm
 from budgets.models import MAX_PUBLIC_REASON, Phase, Proposal
+from budgets.services.pledges import pledge_panel
 from wards import access
 from wards.access import Action
 
@@ -249,6 +250,7 @@ def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
             "merged_from": proposal.merged_from.all(),
             "can_change": services.can_change_proposal(request.user, proposal),
             "can_review": services.can_review_now(request.user, proposal),
+            "pledges": pledge_panel(request.user, proposal),
         },
     )
 

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "wards",
     "budgets",
     "ballots",
+    "delivery",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +156,11 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Photos on delivery updates (re-encoded, no EXIF or location: delivery/photos.py). The app
+# serves them itself only with DEBUG on (make demo); in production the web server (nginx) serves
+# MEDIA_ROOT at MEDIA_URL, as the README shows.
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", "") or VAR_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

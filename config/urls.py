@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -59,12 +60,18 @@ urlpatterns = [
     path("api/v1/", include("budgets.api_urls")),
     path("api/v1/", include("ballots.api_urls")),
     path("api/v1/", include("audit.api_urls")),
+    path("api/v1/", include("delivery.api_urls")),
     # Pages: budgets answers /rounds/<id>/ and /proposals/<id>/, ballots the voting, receipt and
     # result pages and round downloads, audit the ledger downloads and audit pages.
     path("", include("budgets.urls")),
     path("", include("ballots.urls")),
     path("", include("audit.urls")),
+    path("", include("delivery.urls")),
 ]
+
+# Delivery photos: served by the app only with DEBUG on (the demo); production's web server
+# serves MEDIA_ROOT itself (README, "Photos").
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 if settings.BENCH_ENDPOINTS:
     from config.bench import insert_one_row

@@ -24,6 +24,10 @@ class Action(enum.Enum):
     ENTER_PAPER = "enter_paper"
     AUDIT = "audit"
     MANAGE_WARD = "manage_ward"  # the ward's team (clerks) and its postcode list
+    # Post delivery updates on funded projects: status, milestones, spending, photos.
+    UPDATE_DELIVERY = "update_delivery"
+    # Pledge volunteer hours or in-kind help to a proposal (a promise, never a vote).
+    PLEDGE = "pledge"
 
 
 ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
@@ -35,9 +39,19 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     Action.ENTER_PAPER: frozenset({Role.COUNCILLOR, Role.CLERK}),
     Action.AUDIT: frozenset({Role.AUDITOR, Role.COUNCILLOR}),
     Action.MANAGE_WARD: frozenset({Role.COUNCILLOR}),
+    # Clerks report on the ground as well as councillors: what was built, spent and when.
+    Action.UPDATE_DELIVERY: frozenset({Role.COUNCILLOR, Role.CLERK}),
+    Action.PLEDGE: frozenset({Role.RESIDENT}),
 }
 STAFF_ACTIONS = frozenset(
-    {Action.MANAGE_ROUND, Action.REVIEW, Action.ENTER_PAPER, Action.AUDIT, Action.MANAGE_WARD}
+    {
+        Action.MANAGE_ROUND,
+        Action.REVIEW,
+        Action.ENTER_PAPER,
+        Action.AUDIT,
+        Action.MANAGE_WARD,
+        Action.UPDATE_DELIVERY,
+    }
 )
 
 REFUSALS: dict[Action, str] = {
@@ -48,6 +62,8 @@ REFUSALS: dict[Action, str] = {
     Action.ENTER_PAPER: "Only councillors or clerks for {ward} can enter paper ballots.",
     Action.AUDIT: "Only auditors and councillors for {ward} can see this.",
     Action.MANAGE_WARD: "Only councillors for {ward} can manage its team and postcode list.",
+    Action.UPDATE_DELIVERY: "Only councillors or clerks for {ward} can report on its projects.",
+    Action.PLEDGE: "Only residents of {ward} can pledge help to its projects.",
 }
 
 

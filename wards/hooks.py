@@ -13,7 +13,8 @@ one, the ward page lists no rounds.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from wards.models import Ward
@@ -40,3 +41,38 @@ def rounds_for(user: Any, ward: Ward) -> list[Any]:
     if _round_lister is None:
         return []
     return list(_round_lister(user, ward))
+
+
+# --- Sections of the ward page --------------------------------------------------------------
+# Apps above wards add whole sections to the ward page (the delivery app: what each past round
+# funded and delivered). A provider is called as `provider(user, ward)` and returns a
+# PageSection (a template to include and the context it reads) or None to show nothing.
+
+
+@dataclass(frozen=True)
+class PageSection:
+    """A block of a page another app renders: `template`, included with `data` in its context."""
+
+    template: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+SectionProvider = Callable[[Any, Ward], PageSection | None]
+
+_ward_sections: list[SectionProvider] = []
+
+
+def register_ward_section(fn: SectionProvider) -> None:
+    """Add a section provider to the ward page (once each; in registration order)."""
+    if fn not in _ward_sections:
+        _ward_sections.append(fn)
+
+
+def unregister_ward_section(fn: SectionProvider) -> None:
+    if fn in _ward_sections:
+        _ward_sections.remove(fn)
+
+
+def ward_sections(user: Any, ward: Ward) -> list[PageSection]:
+    """The extra sections of this ward's page for this user, in registration order."""
+    return [s for fn in _ward_sections if (s := fn(user, ward)) is not None]

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache, caches
+from django.core.exceptions import PermissionDenied
 from django.utils.crypto import salted_hmac
 
 UNKNOWN_CLIENT = "unknown"
@@ -204,3 +205,19 @@ def subscribe_blocked(client: str) -> bool:
 
 def subscribe_attempted(client: str) -> None:
     record_failure("subscribe", client, window=SUBSCRIBE_WINDOW_SECONDS)
+
+
+# --- Actions a signed-in person repeats (pledges, delivery updates) ------------------------------
+class TooManyActions(PermissionDenied):
+    """Refused by a rate limit on an action; pages and the API answer 429."""
+
+    status_code = 429
+
+
+def take_action(scope: str, subject: str, *, limit: int, window: int, what: str) -> None:
+    """Count one `scope` action by `subject` (an account); raise TooManyActions, saying `what`
+    was limited, once `limit` actions fall in one window. Every attempt counts, valid or not."""
+    if is_limited(scope, subject, limit=limit, window=window):
+        minutes = max(1, window // 60)
+        raise TooManyActions(f"Too many {what}: try again in up to {minutes} minutes.")
+    record_failure(scope, subject, window=window)

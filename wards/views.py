@@ -52,6 +52,8 @@ def ward_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "roles": access.roles_in(request.user, ward),
             # Provided by the budgets app through wards.hooks: wards never imports budgets.
             "rounds": hooks.rounds_for(request.user, ward),
+            # Sections other apps add (the delivery app's history of past rounds), likewise.
+            "sections": hooks.ward_sections(request.user, ward),
             "can_manage": access.can(request.user, Action.MANAGE_ROUND, ward),
             "can_manage_ward": services.may_manage(request.user, ward),
             "subscribe_form": SubscribeForm(),

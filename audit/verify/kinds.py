@@ -51,6 +51,10 @@ PHASE_KINDS: dict[str, frozenset[str]] = {
     kinds.ROUND_CANCELLED: _BEFORE_CLOSE,
     kinds.RESULT_PUBLICATION_REQUESTED: frozenset({"closed"}),
     kinds.RESULT_PUBLISHED: frozenset({"published"}),
+    # What became of the money: reported only once the result (what was funded) is public.
+    kinds.DELIVERY_UPDATED: frozenset({"published"}),
+    kinds.DELIVERY_MILESTONE_SET: frozenset({"published"}),
+    kinds.DELIVERY_UNSPENT_RECORDED: frozenset({"published"}),
 }
 NOTABLE_KINDS |= {kind.encode() for kind in PHASE_KINDS} | {kinds.ROUND_PHASE_CHANGED.encode()}
 # The block search looks for these prefixes (fewer passes over each block than one per kind).
@@ -62,5 +66,6 @@ NOTABLE_PREFIXES = (
     b"proposal.",
     b"paper_batch.",
     b"codes.",
+    b"delivery.",
 )
 assert all(any(k.startswith(p) for p in NOTABLE_PREFIXES) for k in NOTABLE_KINDS)

@@ -24,8 +24,10 @@ EMITTERS = ["budgets/services/*.py", "wards/postcodes.py", "wards/services.py", 
 EMITTERS += [f"ballots/{name}.py" for name in ("casting", "voting_codes", "sealing", "paper")]
 EMITTERS.append("ballots/early_close.py")
 EMITTERS.append("ballots/lifecycle.py")
+EMITTERS.append("delivery/services.py")
 DEMO_MODULES = ["budgets/demo.py", "ballots/demo.py", "wards/demo.py"]
 DEMO_MODULES.append("wards/management/commands/seed_demo.py")
+DEMO_MODULES.append("delivery/demo.py")
 
 
 def kinds_the_services_emit() -> set[str]:
@@ -96,6 +98,25 @@ def test_seed_demo_is_idempotent_walkable_and_a_real_history() -> None:
     assert Result.objects.get(round=edgbaston).published_at is not None
     # Every phase of the lifecycle; the demo cancels no round.
     assert set(Round.objects.values_list("phase", flat=True)) == set(PHASE_ORDER)
+    _the_published_round_has_delivery_records(edgbaston)
+
+
+def _the_published_round_has_delivery_records(round: Round) -> None:
+    """Edgbaston's funded projects: pledges, milestones, spending, hours and photos."""
+    from django.core.files.storage import default_storage
+
+    from budgets.models import Pledge
+    from delivery import pages
+
+    summary = pages.round_delivery(round)
+    assert summary is not None and summary.projects
+    assert summary.delivered >= 1 and summary.in_progress >= 1
+    assert summary.unspent is not None
+    assert summary.pledged_hours > 0 and summary.hours_delivered > 0
+    photos = [u for p in summary.projects for u in p.updates if u.photo]
+    assert photos and all(default_storage.exists(u.photo.name) for u in photos)
+    assert any(p.milestones for p in summary.projects)
+    assert Pledge.objects.filter(proposal__round=round).exists()
 
 
 def _the_ledger_is_the_services_history_in_phase_order() -> None:
