@@ -38,6 +38,9 @@ KIND_LABELS: dict[str, str] = {
     kinds.WARD_POSTCODES_UPDATED: "Ward postcode list updated",
     kinds.ROLE_GRANTED: "Role given",
     kinds.ROLE_REVOKED: "Role taken away",
+    kinds.COMMENT_HIDDEN: "Comment hidden",
+    kinds.PROPOSAL_HIDDEN: "Proposal text hidden",
+    kinds.REPORTS_DISMISSED: "Reports dismissed",
 }
 
 PHASE_WORDS = {
@@ -193,6 +196,29 @@ def _person(p: Mapping[str, Any]) -> str:
     return f"person {person[:4]}…" if isinstance(person, str) else "someone"
 
 
+def _hidden(what: str) -> Callable[[str, Mapping[str, Any]], str]:
+    def sentence(who: str, p: Mapping[str, Any]) -> str:
+        if what == "comment":
+            cid = _first(p, "comment")
+            thing = f"comment #{cid}" if cid is not None else "a comment"
+            pid = _first(p, "proposal")
+            thing += f" on proposal #{pid}" if pid is not None else ""
+        else:
+            thing = f"the text of {_proposal(p)}"
+        reason = _first(p, "reason")
+        return f"{who} hid {thing}" + (f": {reason}" if isinstance(reason, str) else "")
+
+    return sentence
+
+
+def _dismissed(who: str, p: Mapping[str, Any]) -> str:
+    n = _count(p, "reports")
+    reports = _plural(n, "report") if n is not None else "reports"
+    cid = _first(p, "comment")
+    thing = f"comment #{cid}" if cid is not None else _proposal(p)
+    return f"{who} dismissed {reports} about {thing} and left it as it was"
+
+
 def _checkpoint(who: str, p: Mapping[str, Any]) -> str:
     seq = p.get("seq")
     reason = _first(p, "reason")
@@ -227,6 +253,9 @@ SENTENCES: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     kinds.CHECKPOINT_SIGNED: _checkpoint,
     kinds.ROLE_GRANTED: lambda who, p: f"{who} made {_person(p)} a {_role(p)} of the ward",
     kinds.ROLE_REVOKED: lambda who, p: f"{who} removed {_person(p)} as a {_role(p)} of the ward",
+    kinds.COMMENT_HIDDEN: _hidden("comment"),
+    kinds.PROPOSAL_HIDDEN: _hidden("proposal"),
+    kinds.REPORTS_DISMISSED: _dismissed,
 }
 
 

@@ -32,6 +32,9 @@ CHECKPOINT_SIGNED = "checkpoint.signed"
 WARD_POSTCODES_UPDATED = "ward.postcodes_updated"
 ROLE_GRANTED = "role.granted"
 ROLE_REVOKED = "role.revoked"
+COMMENT_HIDDEN = "comment.hidden"
+PROPOSAL_HIDDEN = "proposal.hidden"
+REPORTS_DISMISSED = "reports.dismissed"
 
 ALL: frozenset[str] = frozenset(
     value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)

@@ -484,3 +484,10 @@ class Review(models.Model):
             errors["merged_into"] = "Say which proposal this one duplicates."
         if errors:
             raise ValidationError(errors)
+
+
+# Discussion and moderation live in their own module; importing them here registers them with
+# the budgets app (and lets `from budgets.models import Comment` work like the others).
+from budgets.models_discussion import Comment as Comment  # noqa: E402
+from budgets.models_discussion import ProposalHiding as ProposalHiding  # noqa: E402
+from budgets.models_discussion import Report as Report  # noqa: E402

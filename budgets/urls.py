@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from budgets import views
+from budgets import views, views_discussion
 
 app_name = "budgets"
 urlpatterns = [
@@ -18,4 +18,37 @@ urlpatterns = [
         "proposals/<int:proposal_id>/withdraw/", views.proposal_withdraw, name="proposal_withdraw"
     ),
     path("proposals/<int:proposal_id>/review/", views.proposal_review, name="proposal_review"),
+    # The discussion on a proposal, and its moderation (budgets/views_discussion.py).
+    path(
+        "proposals/<int:proposal_id>/comments/new/",
+        views_discussion.comment_new,
+        name="comment_new",
+    ),
+    path("comments/<int:comment_id>/edit/", views_discussion.comment_edit, name="comment_edit"),
+    path(
+        "comments/<int:comment_id>/delete/", views_discussion.comment_delete, name="comment_delete"
+    ),
+    path(
+        "comments/<int:comment_id>/report/", views_discussion.comment_report, name="comment_report"
+    ),
+    path(
+        "proposals/<int:proposal_id>/report/",
+        views_discussion.proposal_report,
+        name="proposal_report",
+    ),
+    path(
+        "comments/<int:comment_id>/moderate/",
+        views_discussion.comment_moderate,
+        name="comment_moderate",
+    ),
+    path(
+        "proposals/<int:proposal_id>/moderate/",
+        views_discussion.proposal_moderate,
+        name="proposal_moderate",
+    ),
+    path(
+        "wards/<slug:ward_slug>/moderation/",
+        views_discussion.moderation_queue,
+        name="moderation",
+    ),
 ]

@@ -24,6 +24,8 @@ class Action(enum.Enum):
     ENTER_PAPER = "enter_paper"
     AUDIT = "audit"
     MANAGE_WARD = "manage_ward"  # the ward's team (clerks) and its postcode list
+    COMMENT = "comment"  # join the discussion of the ward's proposals
+    MODERATE = "moderate"  # hide reported comments and proposals, or dismiss the reports
 
 
 ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
@@ -35,9 +37,24 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     Action.ENTER_PAPER: frozenset({Role.COUNCILLOR, Role.CLERK}),
     Action.AUDIT: frozenset({Role.AUDITOR, Role.COUNCILLOR}),
     Action.MANAGE_WARD: frozenset({Role.COUNCILLOR}),
+    # The discussion is about how this ward's money is spent: its residents (the people who may
+    # propose and vote) and its councillors (who answer questions) take part; residents of other
+    # wards read it but do not join in, which also keeps out drive-by brigading. Clerks keep
+    # their narrow desk role; staff are not a ward's voice.
+    Action.COMMENT: frozenset({Role.RESIDENT, Role.COUNCILLOR}),
+    # Hiding is a public decision in the councillors' name ("hidden by the ward's councillors"),
+    # so it is theirs (and staff's), not the clerks'.
+    Action.MODERATE: frozenset({Role.COUNCILLOR}),
 }
 STAFF_ACTIONS = frozenset(
-    {Action.MANAGE_ROUND, Action.REVIEW, Action.ENTER_PAPER, Action.AUDIT, Action.MANAGE_WARD}
+    {
+        Action.MANAGE_ROUND,
+        Action.REVIEW,
+        Action.ENTER_PAPER,
+        Action.AUDIT,
+        Action.MANAGE_WARD,
+        Action.MODERATE,
+    }
 )
 
 REFUSALS: dict[Action, str] = {
@@ -48,6 +65,8 @@ REFUSALS: dict[Action, str] = {
     Action.ENTER_PAPER: "Only councillors or clerks for {ward} can enter paper ballots.",
     Action.AUDIT: "Only auditors and councillors for {ward} can see this.",
     Action.MANAGE_WARD: "Only councillors for {ward} can manage its team and postcode list.",
+    Action.COMMENT: "Only residents and councillors of {ward} can join its discussions.",
+    Action.MODERATE: "Only councillors for {ward} can moderate its discussions.",
 }
 
 

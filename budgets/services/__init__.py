@@ -11,7 +11,9 @@ By job, one module each:
 - reviews: councillors' decisions and merges (decide_review dispatches to them);
 - schedule: advance_due_rounds, what `advance_rounds` runs;
 - display: words and dates (when, timeline, phase explanations, the rule table);
-- pages: the round page's flags, so templates decide nothing.
+- pages: the round page's flags, so templates decide nothing;
+- discussion: residents' comments and replies on proposals, and the thread as pages show it;
+- moderation: reports, and the councillors' decisions to hide or dismiss (ledger events).
 
 `from budgets.services import X` keeps working for every name below.
 """
@@ -21,6 +23,25 @@ from __future__ import annotations
 from budgets.access import can_manage, can_review, can_see_round
 from budgets.models import MIN_COST_PENCE, Round, RoundQuerySet, UserLike
 from budgets.services._common import _actor, _check_cost, _clean_reason, _full_clean, _public
+from budgets.services.discussion import (
+    DISCUSSION_PHASES,
+    EDIT_WINDOW,
+    CommentRow,
+    TooManyPosts,
+    can_comment,
+    comment_count,
+    comment_id,
+    delete_comment,
+    discussion_open,
+    display_name,
+    edit_comment,
+    post_comment,
+    require_can_comment,
+    require_can_delete,
+    require_can_edit,
+    thread_rows,
+    threads,
+)
 from budgets.services.display import (
     PHASE_EXPLANATIONS,
     WHAT_NEXT,
@@ -28,6 +49,23 @@ from budgets.services.display import (
     allowed_rules_text,
     timeline,
     when,
+)
+from budgets.services.moderation import (
+    Decision,
+    QueueItem,
+    can_moderate,
+    dismiss_reports,
+    hide_comment,
+    hide_proposal,
+    moderate,
+    moderation_queue,
+    proposal_hiding,
+    queue_item,
+    report_comment,
+    report_proposal,
+    require_can_moderate,
+    text_sha256,
+    waiting_count,
 )
 from budgets.services.pages import (
     RoundCard,
@@ -81,6 +119,8 @@ def visible_rounds(user: UserLike) -> RoundQuerySet:
 
 __all__ = [
     "BALLOT_SETTINGS",
+    "DISCUSSION_PHASES",
+    "EDIT_WINDOW",
     "MIN_COST_PENCE",
     "NEXT_PHASE",
     "PHASE_DEADLINE",
@@ -93,8 +133,12 @@ __all__ = [
     "ROUND_FIELDS",
     "WHAT_NEXT",
     "Advance",
+    "CommentRow",
+    "Decision",
+    "QueueItem",
     "RoundCard",
     "TimelineStep",
+    "TooManyPosts",
     "UserLike",
     "_actor",
     "_check_cost",
@@ -105,33 +149,59 @@ __all__ = [
     "allowed_rules_text",
     "ballot_summary",
     "can_change_proposal",
+    "can_comment",
     "can_manage",
+    "can_moderate",
     "can_review",
     "can_review_now",
     "can_see_round",
     "change_phase",
+    "comment_count",
+    "comment_id",
     "create_round",
     "decide_review",
+    "delete_comment",
+    "discussion_open",
+    "dismiss_reports",
+    "display_name",
     "due_rounds",
+    "edit_comment",
     "edit_proposal",
     "eligibility_summary",
     "enter_result_phase",
+    "hide_comment",
+    "hide_proposal",
     "list_proposals",
     "merge_proposals",
+    "moderate",
+    "moderation_queue",
     "next_phase",
+    "post_comment",
+    "proposal_hiding",
     "proposals_open_now",
+    "queue_item",
+    "report_comment",
+    "report_proposal",
     "require_can_change_proposal",
+    "require_can_comment",
+    "require_can_delete",
+    "require_can_edit",
+    "require_can_moderate",
     "require_can_propose",
     "require_can_review",
     "review_proposal",
     "round_page",
     "settings_editable",
     "submit_proposal",
+    "text_sha256",
+    "thread_rows",
+    "threads",
     "timeline",
     "turnout",
     "update_round",
     "visible_rounds",
     "voting_blockers",
+    "waiting_count",
     "ward_round_cards",
     "when",
     "withdraw_proposal",
