@@ -71,7 +71,10 @@ def comment_new(request: HttpRequest, proposal_id: int) -> HttpResponse:
         return _refused(request, exc, proposal)
     wanted = services.comment_id(request.POST.get("parent") or request.GET.get("reply_to"))
     reply_to = Comment.objects.filter(pk=wanted, proposal=proposal).first() if wanted else None
-    form = CommentForm(request.POST or None, initial={"parent": reply_to.pk if reply_to else None})
+    form = CommentForm(
+        request.POST if request.method == "POST" else None,
+        initial={"parent": reply_to.pk if reply_to else None},
+    )
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -117,7 +120,9 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = round_access.get_comment_for(request.user, comment_id)
     if response := _author_gate(request, comment, "change"):
         return response
-    form = CommentEditForm(request.POST or None, initial={"body": comment.body})
+    form = CommentEditForm(
+        request.POST if request.method == "POST" else None, initial={"body": comment.body}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.edit_comment(comment, by=request.user, body=form.cleaned_data["body"])
@@ -153,7 +158,7 @@ def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 
 def _report_page(request: HttpRequest, proposal: Proposal, comment: Comment | None) -> HttpResponse:
-    form = ReportForm(request.POST or None)
+    form = ReportForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
         values = {
@@ -228,7 +233,7 @@ def _moderate_page(
     if hidden or (comment is not None and comment.is_deleted):
         messages.error(request, "That is no longer shown, so there is nothing to decide.")
         return redirect("budgets:moderation", ward_slug=ward.slug)
-    form = ModerationForm(request.POST or None)
+    form = ModerationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             done = services.moderate(
