@@ -26,7 +26,10 @@ class CommentSerializer(serializers.Serializer[Any]):
     """One comment as everyone sees it (budgets.services.discussion.CommentRow)."""
 
     id = serializers.IntegerField()
-    parent = serializers.IntegerField(allow_null=True, help_text="The comment this replies to.")
+    # Not "parent": every DRF field already has a `parent` (its serializer).
+    reply_to = serializers.IntegerField(
+        source="parent", allow_null=True, help_text="The comment this replies to, if any."
+    )
     author = serializers.CharField(help_text="A display name (a username), never an address.")
     author_role = serializers.CharField(help_text="Resident or Councillor.")
     state = serializers.ChoiceField(choices=["shown", "hidden", "deleted"])
@@ -46,7 +49,7 @@ class ThreadSerializer(CommentSerializer):
 
 class CommentCreateSerializer(serializers.Serializer[Any]):
     body = MultiLineCharField(max_length=MAX_COMMENT, help_text="Plain text.")
-    parent = serializers.IntegerField(
+    reply_to = serializers.IntegerField(
         required=False,
         allow_null=True,
         min_value=1,
@@ -80,7 +83,7 @@ class ProposalComments(generics.GenericAPIView[Any]):
             proposal,
             by=request.user,
             body=incoming.validated_data["body"],
-            parent=incoming.validated_data.get("parent"),
+            parent=incoming.validated_data.get("reply_to"),
             client=client_ip(request),
         )
         rows = services.thread_rows(proposal, [comment], request.user)

@@ -24,7 +24,7 @@ class CommentForm(forms.Form):
         help_text=f"Plain text, up to {MAX_COMMENT:,} characters. It is shown with your username. "
         "You can change it for 15 minutes after posting, and delete it at any time.",
     )
-    parent = forms.IntegerField(
+    reply_to = forms.IntegerField(
         required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1
     )
 

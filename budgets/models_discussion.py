@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from wards.models import Ward
+
 # The longest comment, in characters after cleaning (wards.text.multi_line).
 MAX_COMMENT = 2000
 # The longest public reason for hiding: short enough that "Hidden by the ward's councillors:
@@ -45,7 +47,7 @@ class CommentQuerySet(models.QuerySet["Comment"]):
     def top_level(self) -> CommentQuerySet:
         return self.filter(parent__isnull=True)
 
-    def for_ward(self, ward: object) -> CommentQuerySet:
+    def for_ward(self, ward: Ward) -> CommentQuerySet:
         return self.filter(proposal__round__ward=ward)
 
 
@@ -157,7 +159,7 @@ class ReportQuerySet(models.QuerySet["Report"]):
     def open(self) -> ReportQuerySet:
         return self.filter(resolution=Resolution.OPEN)
 
-    def for_ward(self, ward: object) -> ReportQuerySet:
+    def for_ward(self, ward: Ward) -> ReportQuerySet:
         return self.filter(proposal__round__ward=ward)
 
     def about_proposal_itself(self) -> ReportQuerySet:

@@ -69,11 +69,11 @@ def comment_new(request: HttpRequest, proposal_id: int) -> HttpResponse:
         services.require_can_comment(request.user, proposal)
     except ValidationError as exc:
         return _refused(request, exc, proposal)
-    wanted = services.comment_id(request.POST.get("parent") or request.GET.get("reply_to"))
+    wanted = services.comment_id(request.POST.get("reply_to") or request.GET.get("reply_to"))
     reply_to = Comment.objects.filter(pk=wanted, proposal=proposal).first() if wanted else None
     form = CommentForm(
         request.POST if request.method == "POST" else None,
-        initial={"parent": reply_to.pk if reply_to else None},
+        initial={"reply_to": reply_to.pk if reply_to else None},
     )
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -82,7 +82,7 @@ def comment_new(request: HttpRequest, proposal_id: int) -> HttpResponse:
                 proposal,
                 by=request.user,
                 body=form.cleaned_data["body"],
-                parent=form.cleaned_data.get("parent"),
+                parent=form.cleaned_data.get("reply_to"),
                 client=client_ip(request),
             )
         except services.TooManyPosts as exc:

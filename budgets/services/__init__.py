@@ -13,7 +13,8 @@ By job, one module each:
 - display: words and dates (when, timeline, phase explanations, the rule table);
 - pages: the round page's flags, so templates decide nothing;
 - discussion: residents' comments and replies on proposals, and the thread as pages show it;
-- moderation: reports, and the councillors' decisions to hide or dismiss (ledger events).
+- reports: anyone asks the ward's councillors to look at a comment or a proposal;
+- moderation: the councillors' decisions to hide or dismiss (ledger events), and their queue.
 
 `from budgets.services import X` keeps working for every name below.
 """
@@ -61,8 +62,6 @@ from budgets.services.moderation import (
     moderation_queue,
     proposal_hiding,
     queue_item,
-    report_comment,
-    report_proposal,
     require_can_moderate,
     text_sha256,
     waiting_count,
@@ -87,6 +86,7 @@ from budgets.services.proposals import (
     submit_proposal,
     withdraw_proposal,
 )
+from budgets.services.reports import report_comment, report_proposal
 from budgets.services.reviews import (
     REVIEW_STATUS,
     can_review_now,

@@ -140,9 +140,9 @@ def _parent(proposal: Proposal, parent: Comment | int | None) -> Comment | None:
         else None
     )
     if found is None:
-        raise ValidationError({"parent": "There is no such comment on this proposal."})
+        raise ValidationError({"reply_to": "There is no such comment on this proposal."})
     if found.parent_id is not None:
-        raise ValidationError({"parent": "Reply to the comment that started the conversation."})
+        raise ValidationError({"reply_to": "Reply to the comment that started the conversation."})
     if found.is_deleted or found.is_hidden:
         raise ValidationError(
             {"parent": "That comment is no longer shown, so it takes no replies."}
@@ -277,6 +277,7 @@ class CommentRow:
     hidden_reason: str
     created_at: datetime.datetime
     edited: bool
+    by_councillor: bool = False
     can_edit: bool = False
     can_delete: bool = False
     can_reply: bool = False
@@ -326,6 +327,7 @@ def _row(
         hidden_reason=comment.hidden_reason,
         created_at=comment.created_at,
         edited=comment.edited_at is not None,
+        by_councillor=state != "deleted" and comment.author_role == Role.COUNCILLOR,
         can_edit=mine and may_post and now - comment.created_at <= EDIT_WINDOW,
         can_delete=mine,
         can_reply=may_post and state == "shown" and comment.parent_id is None,

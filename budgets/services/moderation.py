@@ -1,11 +1,6 @@
-"""Reports and moderation: anyone reports a comment or a proposal; the ward's councillors (and
-staff) hide it with a public reason, or dismiss the reports.
+"""Moderation: the ward's councillors (and staff) hide a reported comment or proposal with a
+public reason, or dismiss the reports (reporting itself is budgets.services.reports).
 
-- Reporting is open to everyone who can see the round, signed in or not: a resident who meets
-  abuse should not need an account to say so. Abuse of reporting is held back by rate limits
-  (wards.ratelimit: per account and per client, and a lower limit for anonymous visitors) and by
-  one open report per person per item. Reports are never public and never name the reporter,
-  not even to the councillors.
 - Hiding is never silent: the item's place says "Hidden by the ward's councillors: <reason>".
   The ledger records the decision (`comment.hidden`, `proposal.hidden`) with the public reason
   and `text_sha256`, a salted SHA-256 of the hidden text (never the text: see text_sha256), and
@@ -27,18 +22,16 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 import audit
 from audit import kinds
-from budgets.access import can_see_round
 from budgets.models import Proposal, UserLike
 from budgets.models_discussion import (
     MAX_HIDE_REASON,
-    MAX_REPORT_DETAIL,
     Comment,
     ProposalHiding,
     Report,
@@ -46,11 +39,11 @@ from budgets.models_discussion import (
     Resolution,
 )
 from budgets.services._common import _actor
-from budgets.services.discussion import TooManyPosts, hidden_notice
-from wards import access, ratelimit
+from budgets.services.discussion import hidden_notice
+from wards import access
 from wards.access import Action
 from wards.models import Role, Ward
-from wards.text import multi_line, single_line
+from wards.text import single_line
 
 # The proposal fields hiding a proposal takes off display (its title stays: see ProposalHiding).
 HIDDEN_PROPOSAL_FIELDS = ("summary", "description", "location", "delivery_partner")
@@ -82,99 +75,6 @@ def proposal_text(fields: dict[str, str]) -> str:
 
 def proposal_hiding(proposal: Proposal) -> ProposalHiding | None:
     return ProposalHiding.objects.filter(proposal=proposal).first()
-
-
-# --- reporting -------------------------------------------------------------------------------
-
-
-def _clean_report(reason: str, detail: str) -> tuple[str, str]:
-    if reason not in ReportReason.values:
-        raise ValidationError({"reason": "Choose why you are reporting it."})
-    text = multi_line(detail)
-    if len(text) > MAX_REPORT_DETAIL:
-        raise ValidationError(
-            {"detail": f"Keep the details to {MAX_REPORT_DETAIL:,} characters or fewer."}
-        )
-    return reason, text
-
-
-def _signed_in(user: UserLike) -> bool:
-    return user is not None and user.is_authenticated and user.is_active
-
-
-def _file_report(
-    proposal: Proposal,
-    comment: Comment | None,
-    *,
-    by: UserLike,
-    reason: str,
-    detail: str,
-    client: str,
-) -> Report:
-    if not can_see_round(by, proposal.round):
-        raise PermissionDenied("There is nothing to report here.")
-    reason, detail = _clean_report(reason, detail)
-    reporter = by if _signed_in(by) else None
-    reporter_id = reporter.pk if reporter is not None else None
-    if reporter is not None:
-        already = Report.objects.open().filter(reporter=reporter, proposal=proposal)
-        already = already.filter(comment=comment) if comment else already.filter(comment=None)
-        if already.exists():
-            raise ValidationError(
-                "You have already reported this. The ward's councillors will look at it."
-            )
-    if ratelimit.report_blocked(reporter_id, client):
-        raise TooManyPosts("You have sent a lot of reports in a short time. Please wait a while.")
-    try:
-        with transaction.atomic():
-            report = Report.objects.create(
-                proposal=proposal, comment=comment, reporter=reporter, reason=reason, detail=detail
-            )
-    except IntegrityError:  # the same person, twice at once
-        raise ValidationError(
-            "You have already reported this. The ward's councillors will look at it."
-        ) from None
-    ratelimit.report_made(reporter_id, client)
-    return report
-
-
-@transaction.atomic
-def report_comment(
-    comment: Comment,
-    *,
-    by: UserLike,
-    reason: str,
-    detail: str = "",
-    client: str = ratelimit.UNKNOWN_CLIENT,
-) -> Report:
-    """Ask the ward's councillors to look at a comment (anyone may; see the module's notes)."""
-    try:
-        comment = Comment.objects.select_related("proposal__round__ward").get(pk=comment.pk)
-    except Comment.DoesNotExist:
-        raise ValidationError("That comment has been deleted.") from None
-    if comment.is_deleted:
-        raise ValidationError("That comment has been deleted.")
-    if comment.is_hidden:
-        raise ValidationError("The ward's councillors have already hidden that comment.")
-    return _file_report(
-        comment.proposal, comment, by=by, reason=reason, detail=detail, client=client
-    )
-
-
-@transaction.atomic
-def report_proposal(
-    proposal: Proposal,
-    *,
-    by: UserLike,
-    reason: str,
-    detail: str = "",
-    client: str = ratelimit.UNKNOWN_CLIENT,
-) -> Report:
-    """Ask the ward's councillors to look at a proposal's text (anyone may)."""
-    proposal = Proposal.objects.select_related("round__ward").get(pk=proposal.pk)
-    if proposal_hiding(proposal) is not None:
-        raise ValidationError("The ward's councillors have already hidden that proposal's text.")
-    return _file_report(proposal, None, by=by, reason=reason, detail=detail, client=client)
 
 
 # --- deciding ----------------------------------------------------------------------------------

@@ -137,14 +137,14 @@ def test_a_reply_from_the_page(client: Client, comment: Comment, councillor_sam:
     url = f"/proposals/{comment.proposal_id}/comments/new/"
     form = client.get(f"{url}?reply_to={comment.pk}")
     assert "Reply to a comment" in text(form) and "Please light the alley" in text(form)
-    client.post(url, {"body": "We will ask highways.", "parent": comment.pk})
+    client.post(url, {"body": "We will ask highways.", "reply_to": comment.pk})
     reply = Comment.objects.get(parent=comment)
     assert reply.author_role == "councillor"
     assert "Councillor</span>" in text(client.get(f"/proposals/{comment.proposal_id}/"))
     # Junk in the reply's id never gets as far as the database.
     for junk in ("abc", "99999999999999999999999", "-1", "1e3"):
         assert client.get(f"{url}?reply_to={junk}").status_code == 200
-        response = client.post(url, {"body": "x", "parent": junk})
+        response = client.post(url, {"body": "x", "reply_to": junk})
         assert response.status_code == 200 and "problem" in text(response)
 
 
@@ -406,8 +406,9 @@ def test_api_posting(as_persona: Any, persona: str, proposal: Proposal) -> None:
 @pytest.mark.parametrize(
     ("payload", "field"),
     [({}, "body"), ({"body": ""}, "body"), ({"body": "x" * 2001}, "body"),
-     ({"body": ["a"]}, "body"), ({"body": "ok", "parent": "x"}, "parent"),
-     ({"body": "ok", "parent": 2**70}, "parent"), ({"body": "ok", "parent": 999}, "parent")],
+     ({"body": ["a"]}, "body"), ({"body": "ok", "reply_to": "x"}, "reply_to"),
+     ({"body": "ok", "reply_to": 2**70}, "reply_to"),
+     ({"body": "ok", "reply_to": 999}, "reply_to")],
 )  # fmt: skip
 def test_api_refuses_bad_input_with_a_reason(
     client: Client, proposal: Proposal, resident_alice: Any, payload: dict, field: str

@@ -394,3 +394,20 @@ def test_moderation_continues_after_the_round_is_published(
     Round.objects.filter(pk=proposal.round_id).update(phase=Phase.PUBLISHED)
     services.hide_comment(comment, by=councillor_sam, reason="Abuse.")
     assert Event.objects.filter(kind="comment.hidden").count() == 1
+
+
+def test_the_audit_pages_say_what_was_hidden_in_plain_words() -> None:
+    from audit.describe import describe
+
+    hidden = {"proposal": 7, "comment": 31, "reason": "Abuse.", "text_sha256": "ab" * 32}
+    assert describe("comment.hidden", hidden, "councillor", "3f2a9c") == (
+        "Councillor 3f2a… hid comment #31 on proposal #7: Abuse."
+    )
+    proposal = {"proposal": 7, "title": "Lights", "reason": "Insults."}
+    assert describe("proposal.hidden", proposal, "staff", "9d0e1f") == (
+        "Staff 9d0e… hid the text of proposal #7 “Lights”: Insults."
+    )
+    dismissed = {"proposal": 7, "comment": None, "reports": 2}
+    assert describe("reports.dismissed", dismissed, "councillor", "3f2a9c") == (
+        "Councillor 3f2a… dismissed 2 reports about proposal #7 and left it as it was"
+    )
