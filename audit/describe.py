@@ -48,6 +48,9 @@ KIND_LABELS: dict[str, str] = {
     kinds.DELIVERY_UPDATED: "Delivery update",
     kinds.DELIVERY_MILESTONE_SET: "Delivery milestone",
     kinds.DELIVERY_UNSPENT_RECORDED: "Unspent money recorded",
+    kinds.COMMENT_HIDDEN: "Comment hidden",
+    kinds.PROPOSAL_HIDDEN: "Proposal text hidden",
+    kinds.REPORTS_DISMISSED: "Reports dismissed",
 }
 
 PHASE_WORDS = {
@@ -228,6 +231,29 @@ def _polling_place(who: str, p: Mapping[str, Any]) -> str:
     return f"{who} {verb} {what}" if verb else f"{who} changed the round's polling places"
 
 
+def _hidden(what: str) -> Callable[[str, Mapping[str, Any]], str]:
+    def sentence(who: str, p: Mapping[str, Any]) -> str:
+        if what == "comment":
+            cid = _first(p, "comment")
+            thing = f"comment #{cid}" if cid is not None else "a comment"
+            pid = _first(p, "proposal")
+            thing += f" on proposal #{pid}" if pid is not None else ""
+        else:
+            thing = f"the text of {_proposal(p)}"
+        reason = _first(p, "reason")
+        return f"{who} hid {thing}" + (f": {reason}" if isinstance(reason, str) else "")
+
+    return sentence
+
+
+def _dismissed(who: str, p: Mapping[str, Any]) -> str:
+    n = _count(p, "reports")
+    reports = _plural(n, "report") if n is not None else "reports"
+    cid = _first(p, "comment")
+    thing = f"comment #{cid}" if cid is not None else _proposal(p)
+    return f"{who} dismissed {reports} about {thing} and left it as it was"
+
+
 def _checkpoint(who: str, p: Mapping[str, Any]) -> str:
     seq = p.get("seq")
     reason = _first(p, "reason")
@@ -323,6 +349,9 @@ SENTENCES: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     kinds.DELIVERY_UPDATED: _delivery,
     kinds.DELIVERY_MILESTONE_SET: _milestone,
     kinds.DELIVERY_UNSPENT_RECORDED: _unspent,
+    kinds.COMMENT_HIDDEN: _hidden("comment"),
+    kinds.PROPOSAL_HIDDEN: _hidden("proposal"),
+    kinds.REPORTS_DISMISSED: _dismissed,
 }
 
 

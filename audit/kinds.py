@@ -42,6 +42,9 @@ PLEDGE_WITHDRAWN = "pledge.withdrawn"
 DELIVERY_UPDATED = "delivery.updated"
 DELIVERY_MILESTONE_SET = "delivery.milestone_set"
 DELIVERY_UNSPENT_RECORDED = "delivery.unspent_recorded"
+COMMENT_HIDDEN = "comment.hidden"
+PROPOSAL_HIDDEN = "proposal.hidden"
+REPORTS_DISMISSED = "reports.dismissed"
 
 ALL: frozenset[str] = frozenset(
     value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from budgets.models import Proposal, Round, UserLike
+from budgets.models import Comment, Proposal, Round, UserLike
 from wards import access
 from wards.access import Action
 
@@ -75,3 +75,16 @@ def get_proposal_to_review(user: UserLike, proposal_id: int | str) -> Proposal:
     proposal = get_proposal_for(user, proposal_id)
     access.require(user, Action.REVIEW, proposal.round.ward)
     return proposal
+
+
+def get_comment_for(user: UserLike, comment_id: int | str) -> Comment:
+    """The comment, or Http404 unless it exists and this user may see its round."""
+    try:
+        comment = Comment.objects.select_related(
+            "proposal__round__ward", "proposal__round__neighbourhood", "author"
+        ).get(pk=int(comment_id))
+    except (Comment.DoesNotExist, TypeError, ValueError):
+        raise Http404("No such comment.") from None
+    if not can_see_round(user, comment.proposal.round):
+        raise Http404("No such comment.")
+    return comment

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from budgets import api
+from budgets import api, api_discussion
 
 urlpatterns = [
     path("rounds/", api.RoundListCreate.as_view(), name="api-rounds"),
@@ -19,5 +19,10 @@ urlpatterns = [
         "proposals/<int:proposal_id>/review/",
         api.ProposalReview.as_view(),
         name="api-proposal-review",
+    ),
+    path(
+        "proposals/<int:proposal_id>/comments/",
+        api_discussion.ProposalComments.as_view(),
+        name="api-proposal-comments",
     ),
 ]

@@ -17,5 +17,7 @@ class BudgetsConfig(AppConfig):
     def seed_demo(self, say: Callable[[str], None]) -> None:
         """Demo rounds in every phase (see budgets/demo.py for which ward has which)."""
         from budgets.demo import seed
+        from budgets.demo_discussion import seed as seed_discussion
 
         seed(say)
+        seed_discussion(say)

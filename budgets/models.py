@@ -670,3 +670,10 @@ class Pledge(models.Model):
             errors["hours"] = "Pledge some hours, or say what help in kind you can give."
         if errors:
             raise ValidationError(errors)
+
+
+# Discussion and moderation live in their own module; importing them here registers them with
+# the budgets app (and lets `from budgets.models import Comment` work like the others).
+from budgets.models_discussion import Comment as Comment  # noqa: E402
+from budgets.models_discussion import ProposalHiding as ProposalHiding  # noqa: E402
+from budgets.models_discussion import Report as Report  # noqa: E402

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from budgets import place_views, pledge_views, views
+from budgets import place_views, pledge_views, views, views_discussion
 
 app_name = "budgets"
 urlpatterns = [
@@ -30,5 +30,38 @@ urlpatterns = [
         "proposals/<int:proposal_id>/pledge/withdraw/",
         pledge_views.pledge_withdraw,
         name="pledge_withdraw",
+    ),
+    # The discussion on a proposal, and its moderation (budgets/views_discussion.py).
+    path(
+        "proposals/<int:proposal_id>/comments/new/",
+        views_discussion.comment_new,
+        name="comment_new",
+    ),
+    path("comments/<int:comment_id>/edit/", views_discussion.comment_edit, name="comment_edit"),
+    path(
+        "comments/<int:comment_id>/delete/", views_discussion.comment_delete, name="comment_delete"
+    ),
+    path(
+        "comments/<int:comment_id>/report/", views_discussion.comment_report, name="comment_report"
+    ),
+    path(
+        "proposals/<int:proposal_id>/report/",
+        views_discussion.proposal_report,
+        name="proposal_report",
+    ),
+    path(
+        "comments/<int:comment_id>/moderate/",
+        views_discussion.comment_moderate,
+        name="comment_moderate",
+    ),
+    path(
+        "proposals/<int:proposal_id>/moderate/",
+        views_discussion.proposal_moderate,
+        name="proposal_moderate",
+    ),
+    path(
+        "wards/<slug:ward_slug>/moderation/",
+        views_discussion.moderation_queue,
+        name="moderation",
     ),
 ]

@@ -238,6 +238,9 @@ def proposal_new(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @require_safe
 def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    # The discussion's pages reuse this module's helpers, so their module is imported here.
+    from budgets.views_discussion import discussion_context
+
     proposal = round_access.get_proposal_for(request.user, proposal_id)
     round = proposal.round
     return render(
@@ -251,6 +254,7 @@ def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
             "can_change": services.can_change_proposal(request.user, proposal),
             "can_review": services.can_review_now(request.user, proposal),
             "pledges": pledge_panel(request.user, proposal),
+            **discussion_context(request, proposal),
         },
     )
 

@@ -28,6 +28,8 @@ class Action(enum.Enum):
     UPDATE_DELIVERY = "update_delivery"
     # Pledge volunteer hours or in-kind help to a proposal (a promise, never a vote).
     PLEDGE = "pledge"
+    COMMENT = "comment"  # join the discussion of the ward's proposals
+    MODERATE = "moderate"  # hide reported comments and proposals, or dismiss the reports
 
 
 ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
@@ -42,6 +44,14 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     # Clerks report on the ground as well as councillors: what was built, spent and when.
     Action.UPDATE_DELIVERY: frozenset({Role.COUNCILLOR, Role.CLERK}),
     Action.PLEDGE: frozenset({Role.RESIDENT}),
+    # The discussion is about how this ward's money is spent: its residents (the people who may
+    # propose and vote) and its councillors (who answer questions) take part; residents of other
+    # wards read it but do not join in, which also keeps out drive-by brigading. Clerks keep
+    # their narrow desk role; staff are not a ward's voice.
+    Action.COMMENT: frozenset({Role.RESIDENT, Role.COUNCILLOR}),
+    # Hiding is a public decision in the councillors' name ("hidden by the ward's councillors"),
+    # so it is theirs (and staff's), not the clerks'.
+    Action.MODERATE: frozenset({Role.COUNCILLOR}),
 }
 STAFF_ACTIONS = frozenset(
     {
@@ -51,6 +61,7 @@ STAFF_ACTIONS = frozenset(
         Action.AUDIT,
         Action.MANAGE_WARD,
         Action.UPDATE_DELIVERY,
+        Action.MODERATE,
     }
 )
 
@@ -64,6 +75,8 @@ REFUSALS: dict[Action, str] = {
     Action.MANAGE_WARD: "Only councillors for {ward} can manage its team and postcode list.",
     Action.UPDATE_DELIVERY: "Only councillors or clerks for {ward} can report on its projects.",
     Action.PLEDGE: "Only residents of {ward} can pledge help to its projects.",
+    Action.COMMENT: "Only residents and councillors of {ward} can join its discussions.",
+    Action.MODERATE: "Only councillors for {ward} can moderate its discussions.",
 }
 
 

@@ -221,3 +221,64 @@ def take_action(scope: str, subject: str, *, limit: int, window: int, what: str)
         minutes = max(1, window // 60)
         raise TooManyActions(f"Too many {what}: try again in up to {minutes} minutes.")
     record_failure(scope, subject, window=window)
+
+
+# --- Discussion -------------------------------------------------------------------------------
+# Every comment posted and every report made counts (not only failures): these limits stop a
+# flood, and are far above what a person taking part in a discussion needs. Counted per account
+# and per client, so neither many accounts behind one address nor one account from many
+# addresses gets round them. Anonymous reports count per client only, against a lower limit.
+DISCUSSION_WINDOW_SECONDS = 15 * 60
+COMMENT_LIMIT_PER_USER = 10
+COMMENT_LIMIT_PER_CLIENT = 20
+REPORT_LIMIT_PER_USER = 10
+REPORT_LIMIT_PER_CLIENT = 20
+REPORT_LIMIT_ANONYMOUS_CLIENT = 5
+
+
+def _discussion_limited(
+    scope: str, user_key: str | None, client: str, limits: tuple[int, int]
+) -> bool:
+    per_user, per_client = limits
+    window = DISCUSSION_WINDOW_SECONDS
+    if user_key is not None and is_limited(
+        f"{scope}-user", user_key, limit=per_user, window=window
+    ):
+        return True
+    return is_limited(f"{scope}-client", client, limit=per_client, window=window)
+
+
+def _discussion_count(scope: str, user_key: str | None, client: str) -> None:
+    window = DISCUSSION_WINDOW_SECONDS
+    if user_key is not None:
+        record_failure(f"{scope}-user", user_key, window=window)
+    record_failure(f"{scope}-client", client, window=window)
+
+
+def comment_blocked(user_id: int, client: str) -> bool:
+    """Whether this account or client has posted too many comments for now."""
+    limits = (COMMENT_LIMIT_PER_USER, COMMENT_LIMIT_PER_CLIENT)
+    return _discussion_limited("comment", str(user_id), client, limits)
+
+
+def comment_posted(user_id: int, client: str) -> None:
+    _discussion_count("comment", str(user_id), client)
+
+
+def report_blocked(user_id: int | None, client: str) -> bool:
+    """Whether this account (None: an anonymous visitor) or client has reported too much."""
+    if user_id is None:
+        return is_limited(
+            "report-anon-client",
+            client,
+            limit=REPORT_LIMIT_ANONYMOUS_CLIENT,
+            window=DISCUSSION_WINDOW_SECONDS,
+        )
+    limits = (REPORT_LIMIT_PER_USER, REPORT_LIMIT_PER_CLIENT)
+    return _discussion_limited("report", str(user_id), client, limits)
+
+
+def report_made(user_id: int | None, client: str) -> None:
+    if user_id is None:
+        record_failure("report-anon-client", client, window=DISCUSSION_WINDOW_SECONDS)
+    _discussion_count("report", None if user_id is None else str(user_id), client)

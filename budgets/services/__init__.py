@@ -15,6 +15,9 @@ By job, one module each:
 - display: words and dates (when, timeline, phase explanations, the rule table);
 - pages: the round page's flags, so templates decide nothing;
 - places: the round's polling places and help desk (printed on letters and paper ballots).
+- discussion: residents' comments and replies on proposals, and the thread as pages show it;
+- reports: anyone asks the ward's councillors to look at a comment or a proposal;
+- moderation: the councillors' decisions to hide or dismiss (ledger events), and their queue.
 
 `from budgets.services import X` keeps working for every name below.
 """
@@ -33,6 +36,25 @@ from budgets.services.cancelling import (
     request_cancel,
     withdraw_cancel_request,
 )
+from budgets.services.discussion import (
+    DISCUSSION_PHASES,
+    EDIT_WINDOW,
+    CommentRow,
+    TooManyPosts,
+    can_comment,
+    comment_count,
+    comment_id,
+    delete_comment,
+    discussion_open,
+    display_name,
+    edit_comment,
+    post_comment,
+    require_can_comment,
+    require_can_delete,
+    require_can_edit,
+    thread_rows,
+    threads,
+)
 from budgets.services.display import (
     PHASE_EXPLANATIONS,
     WHAT_NEXT,
@@ -40,6 +62,21 @@ from budgets.services.display import (
     allowed_rules_text,
     timeline,
     when,
+)
+from budgets.services.moderation import (
+    Decision,
+    QueueItem,
+    can_moderate,
+    dismiss_reports,
+    hide_comment,
+    hide_proposal,
+    moderate,
+    moderation_queue,
+    proposal_hiding,
+    queue_item,
+    require_can_moderate,
+    text_sha256,
+    waiting_count,
 )
 from budgets.services.pages import (
     RoundCard,
@@ -70,6 +107,7 @@ from budgets.services.proposals import (
     submit_proposal,
     withdraw_proposal,
 )
+from budgets.services.reports import report_comment, report_proposal
 from budgets.services.reviews import (
     REVIEW_STATUS,
     can_review_now,
@@ -102,6 +140,8 @@ def visible_rounds(user: UserLike) -> RoundQuerySet:
 
 __all__ = [
     "BALLOT_SETTINGS",
+    "DISCUSSION_PHASES",
+    "EDIT_WINDOW",
     "MIN_COST_PENCE",
     "NEXT_PHASE",
     "PHASE_DEADLINE",
@@ -115,8 +155,12 @@ __all__ = [
     "WHAT_NEXT",
     "Advance",
     "CancelOptions",
+    "CommentRow",
+    "Decision",
+    "QueueItem",
     "RoundCard",
     "TimelineStep",
+    "TooManyPosts",
     "UserLike",
     "VotingPlaces",
     "_actor",
@@ -129,7 +173,9 @@ __all__ = [
     "allowed_rules_text",
     "ballot_summary",
     "can_change_proposal",
+    "can_comment",
     "can_manage",
+    "can_moderate",
     "can_review",
     "can_review_now",
     "can_see_round",
@@ -138,21 +184,41 @@ __all__ = [
     "cancel_round",
     "change_phase",
     "change_polling_place",
+    "comment_count",
+    "comment_id",
     "create_round",
     "decide_review",
+    "delete_comment",
+    "discussion_open",
+    "dismiss_reports",
+    "display_name",
     "due_rounds",
+    "edit_comment",
     "edit_proposal",
     "eligibility_summary",
     "enter_result_phase",
+    "hide_comment",
+    "hide_proposal",
     "list_proposals",
     "merge_proposals",
+    "moderate",
+    "moderation_queue",
     "needs_second_councillor",
     "next_phase",
     "places_editable",
+    "post_comment",
+    "proposal_hiding",
     "proposals_open_now",
+    "queue_item",
     "remove_polling_place",
+    "report_comment",
+    "report_proposal",
     "request_cancel",
     "require_can_change_proposal",
+    "require_can_comment",
+    "require_can_delete",
+    "require_can_edit",
+    "require_can_moderate",
     "require_can_propose",
     "require_can_review",
     "review_proposal",
@@ -160,12 +226,16 @@ __all__ = [
     "set_help_desk",
     "settings_editable",
     "submit_proposal",
+    "text_sha256",
+    "thread_rows",
+    "threads",
     "timeline",
     "turnout",
     "update_round",
     "visible_rounds",
     "voting_blockers",
     "voting_places",
+    "waiting_count",
     "ward_round_cards",
     "when",
     "withdraw_cancel_request",

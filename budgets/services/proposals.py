@@ -16,6 +16,7 @@ from budgets.models import (
     PHASE_ORDER,
     Phase,
     Proposal,
+    ProposalHiding,
     ProposalQuerySet,
     ProposalStatus,
     Round,
@@ -164,6 +165,12 @@ def _require_proposer_window(user: UserLike, proposal: Proposal, verb: str) -> N
         raise ValidationError(
             f"This round was cancelled, so its proposals cannot be "
             f"{'changed' if verb == 'change' else verb + 'n'} any more."
+        )
+    if verb == "change" and ProposalHiding.objects.filter(proposal=proposal).exists():
+        # Its summary and description now carry the councillors' notice; the hash in the ledger
+        # refers to the text they hid.
+        raise ValidationError(
+            "The ward's councillors hid this proposal's text, so it cannot change."
         )
     try:
         _require_proposals_open(proposal.round)

@@ -52,3 +52,23 @@ def test_seed_takes_every_round_as_far_as_voting_and_is_idempotent() -> None:
     assert edgbaston.voting_start <= timezone.now() < edgbaston.voting_end
     assert WardPostcode.objects.filter(ward__slug="sparkbrook").count() >= 10
     assert any("Budget rounds:" in line for line in lines)
+
+
+def test_the_demo_discussion_has_one_hidden_comment_made_by_the_services() -> None:
+    from budgets.models import Comment
+
+    lines: list[str] = []
+    seed_wards_and_people(lines.append)
+    config = apps.get_app_config("budgets")
+    config.seed_demo(lines.append)  # type: ignore[attr-defined]
+    spark = Round.objects.get(ward__slug="sparkbrook", title="Sparkbrook Community Chest 2026")
+    comments = Comment.objects.filter(proposal__round=spark)
+    assert comments.count() == 4 and comments.filter(parent__isnull=False).count() == 1
+    hidden = comments.get(hidden_at__isnull=False)
+    assert hidden.hidden_reason.startswith("It named a private household")
+    event = Event.objects.get(kind="comment.hidden")
+    assert event.round_id == spark.pk and event.payload["comment"] == hidden.pk
+    assert "number 12" not in event.body
+    config.seed_demo(lines.append)  # type: ignore[attr-defined]
+    assert Comment.objects.count() == 4 and Event.objects.filter(kind="comment.hidden").count() == 1
+    assert any("one hidden" in line for line in lines)

@@ -1,0 +1,72 @@
+"""Forms for the discussion and its moderation. They parse and explain; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from budgets.models_discussion import (
+    MAX_COMMENT,
+    MAX_HIDE_REASON,
+    MAX_REPORT_DETAIL,
+    ReportReason,
+)
+from budgets.services.moderation import Decision
+from wards.fields import MultiLineField, SingleLineField
+
+
+class CommentForm(forms.Form):
+    body = MultiLineField(
+        label="Your comment",
+        max_length=MAX_COMMENT,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=f"Plain text, up to {MAX_COMMENT:,} characters. It is shown with your username. "
+        "You can change it for 15 minutes after posting, and delete it at any time.",
+    )
+    reply_to = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1
+    )
+
+
+class CommentEditForm(forms.Form):
+    body = MultiLineField(
+        label="Your comment",
+        max_length=MAX_COMMENT,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=f"Plain text, up to {MAX_COMMENT:,} characters.",
+    )
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Why should the ward's councillors look at this?",
+        choices=ReportReason.choices,
+        widget=forms.RadioSelect,
+    )
+    detail = MultiLineField(
+        label="Anything they should know",
+        required=False,
+        max_length=MAX_REPORT_DETAIL,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Only the ward's councillors see this. Your name is never shown to anyone.",
+    )
+
+
+class ModerationForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Your decision", choices=Decision.CHOICES, widget=forms.RadioSelect
+    )
+    reason = SingleLineField(
+        label="Public reason for hiding it",
+        required=False,
+        max_length=MAX_HIDE_REASON,
+        help_text="Shown in its place: “Hidden by the ward's councillors: <your reason>”, and "
+        f"recorded in the public ledger. Up to {MAX_HIDE_REASON} characters.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == Decision.HIDE and not data.get("reason"):
+            self.add_error("reason", "Give the reason for hiding it; it is shown publicly.")
+        return data
