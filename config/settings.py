@@ -276,6 +276,8 @@ SPECTACULAR_SETTINGS = {
         "ProposalStatusEnum": "budgets.models.ProposalStatus",
         "ReceiptStatusEnum": ["counted", "replaced", "pending"],
         "PaperBatchStatusEnum": "ballots.models.PaperBatch.Status",
+        "ReviewDecisionEnum": "budgets.models.ReviewDecision",
+        "UnspentMoneyDecisionEnum": ["carried_over", "returned"],
     },
 }
 

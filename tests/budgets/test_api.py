@@ -236,3 +236,14 @@ def test_the_schema_documents_the_budgets_api(client: Client) -> None:
         "/api/v1/rounds/{round_id}/phase/",
     ):
         assert path in schema  # fmt: skip
+
+
+def test_the_schema_is_generated_without_a_warning(tmp_path: Any) -> None:
+    """A warning here is also a `check --deploy` warning, which fails CI: two choice fields of
+    the same name (a review's and unspent money's "decision") must get distinct enum names."""
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yml"
+    call_command("spectacular", "--fail-on-warn", "--file", str(out))
+    schema = out.read_text()
+    assert "ReviewDecisionEnum" in schema and "UnspentMoneyDecisionEnum" in schema
