@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from budgets.models import Proposal, Review, Round
+from budgets.models import Comment, Proposal, Report, Review, Round
 
 
 class ProposalInline(admin.TabularInline):
@@ -70,3 +70,44 @@ class ProposalAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class _DiscussionAdmin(admin.ModelAdmin):
+    """Staff look, never edit: hiding goes through the moderation page (a public reason and a
+    ledger event), and a hidden text must stay as it was, since the ledger holds its hash."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Comment)
+class CommentAdmin(_DiscussionAdmin):
+    list_display = [
+        "id",
+        "proposal",
+        "author",
+        "author_role",
+        "created_at",
+        "deleted_at",
+        "hidden_at",
+    ]
+    list_filter = ["author_role", "proposal__round__ward"]
+    search_fields = ["author__username", "proposal__title"]
+    readonly_fields = [f.name for f in Comment._meta.fields]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # An erasure request can remove a comment; one the councillors hid is the record of
+        # their public decision (its hash is in the ledger) and stays.
+        if obj is not None and obj.hidden_at is not None:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(Report)
+class ReportAdmin(_DiscussionAdmin):
+    list_display = ["id", "proposal", "comment", "reason", "created_at", "resolution"]
+    list_filter = ["reason", "resolution", "proposal__round__ward"]
+    readonly_fields = [f.name for f in Report._meta.fields]
