@@ -25,8 +25,9 @@ def test_staff_read_comments_but_cannot_change_them(client: Client, db: Any) -> 
 
 
 def test_a_hidden_comment_cannot_be_deleted_in_the_admin(client: Client, db: Any) -> None:
-    from budgets.admin import CommentAdmin
     from django.contrib import admin
+
+    from budgets.admin import CommentAdmin
 
     staff = _staff(client)
     model_admin = CommentAdmin(Comment, admin.site)
