@@ -105,12 +105,12 @@ class MesEngine:
             same = len(u) == 0 or bool((u == u[0]).all())
             self.scalar_u.append(float(u[0]) if same and len(u) else None)
             self.total_u.append(int(u.sum()))
-            if same:
-                values, index = u[:1], np.zeros(len(u), dtype=np.int64)
+            if same:  # one value: a read-only view of zeros, no allocation
+                values, index = u[:1], np.broadcast_to(np.int64(0), (len(u),))
             else:
                 values, index = np.unique(u, return_inverse=True)
             self.u_values.append(values)
-            self.u_index.append(index.astype(np.int64))
+            self.u_index.append(index if same else index.astype(np.int64))
         # Projects MES considers: positive satisfaction and positive cost. Supported free projects
         # are funded at once (as pabutools does); unsupported ones never.
         self.candidates = [j for j in range(m) if self.total_u[j] > 0 and matrix.costs[j] > 0]
@@ -244,8 +244,12 @@ class _Run:
             scaled = np.array(
                 [rho.numerator * (denominator // rho.denominator) for rho in rhos], dtype=object
             )
-            spent = history[:, [r + 1 for r in paid_in]].astype(object).dot(scaled).tolist()
-            budgets = [max(0, start_num - int(x)) for x in spent]
+            # A voter pays in a few rounds only: sum the nonzero terms, not a dense dot product.
+            rows, cols = np.nonzero(history[:, [r + 1 for r in paid_in]])
+            terms = scaled[cols] * history[rows, np.asarray(paid_in, dtype=np.int64)[cols] + 1]
+            spent = np.zeros(len(us), dtype=object)
+            np.add.at(spent, rows, terms)
+            budgets = [max(0, start_num - int(x)) for x in spent.tolist()]
         else:
             budgets = [start_num] * len(us)
         return budgets, denominator, us, [int(c) for c in count_list]
