@@ -146,7 +146,7 @@ def _numeric_indices(joined: str, pids: list[str], size: int) -> np.ndarray | No
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            values = np.fromstring(joined, dtype=np.int64, sep=",")  # type: ignore[call-overload]
+            values = np.fromstring(joined, dtype=np.int64, sep=",")
         except ValueError:
             return None
     if len(values) != size or (len(values) and (values.min() < 0)):
