@@ -213,7 +213,7 @@ class _Run:
         for r in range(rounds):
             w = self.r_project[r]
             scratch[self.sup[w]] = self.u_int[w]
-            columns.append(scratch[sup].copy())
+            columns.append(scratch[sup])  # fancy indexing copies
             scratch[self.sup[w]] = 0
         extra = self.extra is not None and self.extra.project == j
         weights = self.mult_int[sup].tolist() if extra and self.mult_int is not None else None
