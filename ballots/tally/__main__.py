@@ -45,10 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--votes-needed",
         choices=["auto", "always", "never"],
-        default="auto",
+        default="never",
         help="compute how many more votes each unfunded project needed (greedy, mes): re-runs "
-        "the rule; 'auto' (default) always does it for greedy, and for mes when the file has at "
-        "most 200,000 voter-project pairs (larger files take seconds)",
+        "the rule, so only when asked: 'always'; 'auto' does it for greedy, and for mes when "
+        "the file has at most 200,000 voter-project pairs (larger files take seconds); "
+        "'never' (default) leaves it out and says how to ask",
     )
     return parser
 
@@ -75,6 +76,8 @@ def _table(result: Result, money: Money) -> str:
     for row in rows:
         cells = [row[k].ljust(widths[k]) if k == 1 else row[k].rjust(widths[k]) for k in range(6)]
         lines.append("  ".join(cells) + "  " + row[6])
+    if isinstance(result.details.get("votes_needed"), str):
+        lines.append(f"more votes needed: {result.details['votes_needed']}")
     if result.ties:
         lines.append("ties that decided an outcome:")
         lines.extend(f"  between {', '.join(t['between'])}: {t['reason']}" for t in result.ties)
@@ -119,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         want = args.votes_needed == "always" or (
             args.votes_needed == "auto"
-            and (args.rule == "greedy" or len(profile.ballots) * len(instance.projects) <= 200_000)
+            and (args.rule == "greedy" or len(profile) * len(instance.projects) <= 200_000)
         )
         result = tally(
             instance, profile, args.rule, args.sat, unit=args.unit, votes_needed=want, check=False

@@ -22,6 +22,7 @@ belong in one place.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -104,9 +105,12 @@ class MesEngine:
             same = len(u) == 0 or bool((u == u[0]).all())
             self.scalar_u.append(float(u[0]) if same and len(u) else None)
             self.total_u.append(int(u.sum()))
-            values, index = np.unique(u, return_inverse=True)
+            if same:  # one value: a read-only view of zeros, no allocation
+                values, index = u[:1], np.broadcast_to(np.int64(0), (len(u),))
+            else:
+                values, index = np.unique(u, return_inverse=True)
             self.u_values.append(values)
-            self.u_index.append(index.astype(np.int64))
+            self.u_index.append(index if same else index.astype(np.int64))
         # Projects MES considers: positive satisfaction and positive cost. Supported free projects
         # are funded at once (as pabutools does); unsupported ones never.
         self.candidates = [j for j in range(m) if self.total_u[j] > 0 and matrix.costs[j] > 0]
@@ -194,16 +198,22 @@ class _Run:
             self.r_exact[r] = value
         return value
 
-    def _groups(self, j: int, rounds: int) -> tuple[list[Fraction], list[int], list[int]]:
+    def _groups(self, j: int, rounds: int) -> tuple[list[int], int, list[int], list[int]]:
         """Supporters of j, as of the start of round `rounds`, grouped by payment history:
-        exact budgets, satisfactions from j, head counts."""
+        exact budgets as numerators over one common denominator (returned second),
+        satisfactions from j, head counts.
+
+        A voter's budget after any rounds is max(0, start - sum of rho_r * u_r over the rounds
+        they paid in): payments never go negative, so once a budget reaches 0 it stays there.
+        With every round's exact rho over one common denominator that is integer arithmetic,
+        one dot product per group, instead of a Fraction operation per group and round."""
         sup = self.sup[j]
         columns = [self.u_int[j]]
         scratch = self.scratch
         for r in range(rounds):
             w = self.r_project[r]
             scratch[self.sup[w]] = self.u_int[w]
-            columns.append(scratch[sup].copy())
+            columns.append(scratch[sup])  # fancy indexing copies
             scratch[self.sup[w]] = 0
         extra = self.extra is not None and self.extra.project == j
         weights = self.mult_int[sup].tolist() if extra and self.mult_int is not None else None
@@ -213,44 +223,58 @@ class _Run:
             keys = zip(*(c.tolist() for c in columns), strict=True)
             for k, key in enumerate(keys):
                 tally[key] = tally.get(key, 0) + (1 if weights is None else weights[k])
-            rows_list = list(tally)
+            history = np.array(list(tally), dtype=np.int64).reshape(len(tally), len(columns))
             count_list = list(tally.values())
         else:
-            history = np.stack(columns, axis=1)
-            rows, inverse = np.unique(history, axis=0, return_inverse=True)
-            inverse = inverse.reshape(-1)
+            history, inverse = _unique_rows(
+                columns, [self.scalar_u[j] is not None] + [self._flat(r) for r in range(rounds)]
+            )
             if weights is None or self.mult_int is None:
-                counts = np.bincount(inverse, minlength=len(rows))
+                counts = np.bincount(inverse, minlength=len(history))
             else:
-                counts = np.bincount(inverse, weights=self.mult_int[sup], minlength=len(rows))
-            rows_list = [tuple(row) for row in rows.tolist()]
+                counts = np.bincount(inverse, weights=self.mult_int[sup], minlength=len(history))
             count_list = counts.astype(np.int64).tolist()
-        budgets = []
+        us = history[:, 0].tolist()
+        paid_in = [r for r in range(rounds) if history[:, r + 1].any()]
+        rhos = [self.exact_round_rho(r) for r in paid_in]
         start = Fraction(self.start)
-        for row in rows_list:
-            budget = start
-            for r, u in enumerate(row[1:]):
-                if u:
-                    pay = self.exact_round_rho(r) * u
-                    budget = budget - pay if pay < budget else Fraction(0)
-            budgets.append(budget)
-        return budgets, [row[0] for row in rows_list], [int(c) for c in count_list]
+        denominator = math.lcm(start.denominator, *(rho.denominator for rho in rhos))
+        start_num = start.numerator * (denominator // start.denominator)
+        if rhos:
+            scaled = np.array(
+                [rho.numerator * (denominator // rho.denominator) for rho in rhos], dtype=object
+            )
+            # A voter pays in a few rounds only: sum the nonzero terms, not a dense dot product.
+            rows, cols = np.nonzero(history[:, [r + 1 for r in paid_in]])
+            terms = scaled[cols] * history[rows, np.asarray(paid_in, dtype=np.int64)[cols] + 1]
+            spent = np.zeros(len(us), dtype=object)
+            np.add.at(spent, rows, terms)
+            budgets = [max(0, start_num - int(x)) for x in spent.tolist()]
+        else:
+            budgets = [start_num] * len(us)
+        return budgets, denominator, us, [int(c) for c in count_list]
+
+    def _flat(self, r: int) -> bool:
+        """Whether every supporter of round r's winner has the same satisfaction from it."""
+        return self.scalar_u[self.r_project[r]] is not None
 
     def _exact_rho(self, j: int, rounds: int) -> Fraction | None:
         """Exact rho at which j's supporters pay its cost at round `rounds`, or None if they
-        cannot."""
-        budgets, us, counts = self._groups(j, rounds)
-        cost = self.e.matrix.costs[j]
-        available = sum((n * b for n, b in zip(counts, budgets, strict=True)), Fraction(0))
-        if available < cost:
+        cannot. (Budgets are numerators over `d`; rho is `level / (denom * d)`.)"""
+        budgets, d, us, counts = self._groups(j, rounds)
+        cost = self.e.matrix.costs[j] * d
+        if sum(n * b for n, b in zip(counts, budgets, strict=True)) < cost:
             return None
-        order = sorted(range(len(budgets)), key=lambda g: budgets[g] / us[g])
-        paid = Fraction(0)
+        if len(set(us)) <= 1:
+            order = sorted(range(len(budgets)), key=budgets.__getitem__)
+        else:
+            order = sorted(range(len(budgets)), key=lambda g: Fraction(budgets[g], us[g]))
+        paid = 0
         denom = sum(n * u for n, u in zip(counts, us, strict=True))
         for g in order:
-            rho = (cost - paid) / denom
-            if rho * us[g] <= budgets[g]:
-                return rho
+            level = cost - paid
+            if level * us[g] <= budgets[g] * denom:
+                return Fraction(level, denom * d)
             paid += counts[g] * budgets[g]
             denom -= counts[g] * us[g]
         raise AssertionError("unreachable: available >= cost")
@@ -259,13 +283,17 @@ class _Run:
         return self._exact_rho(j, len(self.r_project))
 
     def exact_max_payment(self, r: int) -> Fraction:
-        budgets, us, _ = self._groups(self.r_project[r], r)
+        budgets, d, us, _ = self._groups(self.r_project[r], r)
         rho = self.exact_round_rho(r)
-        return max((min(rho * u, b) for b, u in zip(budgets, us, strict=True)), default=Fraction(0))
+        best = max(
+            (min(rho * u, Fraction(b, d)) for b, u in zip(budgets, us, strict=True)),
+            default=Fraction(0),
+        )
+        return best
 
     def exact_left(self, j: int) -> Fraction:
-        budgets, _, counts = self._groups(j, len(self.r_project))
-        return sum((c * b for b, c in zip(budgets, counts, strict=True)), Fraction(0))
+        budgets, d, _, counts = self._groups(j, len(self.r_project))
+        return Fraction(sum(c * b for b, c in zip(budgets, counts, strict=True)), d)
 
     # ---- float fast path -------------------------------------------------------------------
     def float_rho(self, j: int) -> float | None:
@@ -432,3 +460,28 @@ class _Run:
             total_paid=total_paid,
             run=self if self.record else None,
         )
+
+
+def _unique_rows(columns: list[IntArray], flat: list[bool]) -> tuple[IntArray, IntArray]:
+    """`np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)`, fast: each row is
+    coded as one exact int64 (mixed radix over the columns' distinct values, re-numbered before
+    it could overflow) and those are made unique. `flat[c]`: column c holds only 0 and one
+    other value. Rows come out in the same order as `np.unique`'s (lexicographic)."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    bound = 1
+    for column, is_flat in zip(columns, flat, strict=True):
+        if is_flat:
+            code, radix = (column != 0).astype(np.int64), 2
+            if column.any() and column[column != 0][0] < 0:
+                code = 1 - code  # a negative value sorts before 0
+        else:
+            values, code = np.unique(column, return_inverse=True)
+            code, radix = code.reshape(-1).astype(np.int64), max(len(values), 1)
+        if bound * radix >= 2**62:
+            kept, key = np.unique(key, return_inverse=True)
+            key, bound = key.reshape(-1).astype(np.int64), max(len(kept), 1)
+        key = key * radix + code
+        bound *= radix
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    history = np.stack([column[first] for column in columns], axis=1)
+    return history, inverse.reshape(-1)

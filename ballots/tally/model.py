@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from .errors import InvalidBallotError, InvalidInstanceError
 
@@ -106,6 +106,8 @@ class Profile:
     _matrix_cache: dict[int, ProfileMatrix] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # Ballots read in bulk are made on first use of `ballots` (see `defer_ballots`).
+    _deferred: DeferredBallots | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.vote_type not in VOTE_TYPES:
@@ -114,7 +116,18 @@ class Profile:
             )
 
     def __len__(self) -> int:
-        return len(self.ballots)
+        deferred = self.__dict__.get("_deferred")
+        return len(deferred) if deferred is not None else len(self.ballots)
+
+    def defer_ballots(self, deferred: DeferredBallots) -> None:
+        """Make the `Ballot` objects only when `ballots` is first read (the rules never need
+        them once the matrix is cached)."""
+        self.__dict__["_deferred"] = deferred
+
+    def cache_matrix(self, instance: Instance, matrix: ProfileMatrix) -> None:
+        """Use `matrix` as this profile compiled over `instance` (a bulk reader built it)."""
+        self._matrix_cache.clear()
+        self._matrix_cache[id(instance)] = matrix
 
     @classmethod
     def from_approvals(cls, approvals: Mapping[Any, Iterable[Any]], **limits: int) -> Profile:
@@ -163,6 +176,34 @@ class Profile:
             self._matrix_cache.clear()
             self._matrix_cache[key] = cached
         return cached
+
+
+class DeferredBallots(Protocol):
+    """What `Profile.defer_ballots` takes: the number of ballots, and a call that makes them."""
+
+    def __len__(self) -> int: ...
+
+    def __call__(self) -> list[Ballot]: ...
+
+
+def _get_ballots(self: Profile) -> list[Ballot]:
+    deferred = self.__dict__.get("_deferred")
+    if deferred is not None:
+        self.__dict__["_ballots"] = deferred()
+        self.__dict__["_deferred"] = None
+    ballots: list[Ballot] = self.__dict__["_ballots"]
+    return ballots
+
+
+def _set_ballots(self: Profile, ballots: list[Ballot]) -> None:
+    self.__dict__["_ballots"] = ballots
+    self.__dict__["_deferred"] = None
+
+
+# `ballots` stays a dataclass field (init, eq and repr use it) but is read through a property,
+# so ballots read in bulk are made only when asked for. Set after the class: a property in the
+# class body would be taken for the field's default.
+setattr(Profile, "ballots", property(_get_ballots, _set_ballots))  # noqa: B010
 
 
 def check_ballot(instance: Instance, profile: Profile, ballot: Ballot) -> str | None:

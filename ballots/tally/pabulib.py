@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, cast
 
@@ -82,8 +82,7 @@ def _lines(text: str) -> list[str]:
     return lines
 
 
-def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    lines = _lines(text)
+def _rows(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(lines, delimiter=";", strict=True)
     while True:
         try:
@@ -98,8 +97,43 @@ def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
 
 def read_pb(source: Source) -> tuple[Instance, Profile]:
     """Read a Pabulib file: a path, the file's text (anything containing a newline), bytes or an
-    open file. Returns the instance and the profile; raises `PabulibFormatError` naming the line."""
+    open file. Returns the instance and the profile; raises `PabulibFormatError` naming the line.
+
+    Approval ballots are read in bulk when the VOTES section is plain (the last section, no
+    quoting, no blank or odd lines, every ballot valid): straight into the arrays the rules count
+    from, with each `Ballot` object made only if someone asks for it. Anything else, and every
+    error, goes through the line-by-line reader, so results and messages are the same."""
     text = _read_text(source)
+    read = None
+    if "\n" in text:
+        try:
+            read = _read_lines(_head_lines(text, ends := [0]), bulk=(text, ends))
+        except TallyError:
+            read = None  # the line reader finds the same problem, or the first in file order
+    if read is None:
+        read = _read_lines(_lines(text), bulk=None)
+        assert read is not None
+    return read
+
+
+def _head_lines(text: str, ends: list[int]) -> Iterator[str]:
+    """The lines of `text` one at a time, as `_lines` splits them; `ends[0]` is where the text
+    after the last line given out begins."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        ends[0] = end + 1
+        yield text[start:end].removesuffix("\r")
+        start = end + 1
+
+
+def _read_lines(
+    lines: Iterable[str], bulk: tuple[str, list[int]] | None
+) -> tuple[Instance, Profile] | None:
+    """The line-by-line reader; with `bulk` (the text, and where `lines` stopped), hands a
+    trailing VOTES section to `_bulk.bulk_votes` instead, and returns None if that declines (the
+    caller then reads the file line by line)."""
     section = ""
     header: list[str] = []
     header_line = 0
@@ -111,7 +145,8 @@ def read_pb(source: Source) -> tuple[Instance, Profile]:
     expect_header = False
     header_projects: list[str] = []
     header_votes: list[str] = []
-    for line, row in _rows(text):
+    bulk_start = -1
+    for line, row in _rows(lines):
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         first = row[0].strip().lower()
@@ -146,6 +181,9 @@ def read_pb(source: Source) -> tuple[Instance, Profile]:
                         raise PabulibFormatError(f"the VOTES header has no {needed!r} column", line)
             if len(set(header)) != len(header):
                 raise PabulibFormatError("the header names a column twice", line)
+            if bulk and section == "votes" and "meta" in seen and "projects" in seen:
+                bulk_start = bulk[1][0]  # the rows after the header: text[bulk_start:]
+                break
             continue
         if section == "":
             raise PabulibFormatError(
@@ -167,7 +205,9 @@ def read_pb(source: Source) -> tuple[Instance, Profile]:
             raw_projects.append((line, row))
         else:
             raw_votes.append((line, row))
-    last_line = len(_lines(text))
+    if bulk and bulk_start < 0:
+        return None
+    last_line = len(lines) if isinstance(lines, list) else 0  # (bulk: errors are read again)
     for name in _SECTIONS:
         if name not in seen:
             raise PabulibFormatError(f"the file has no {name.upper()} section", last_line)
@@ -191,6 +231,12 @@ def read_pb(source: Source) -> tuple[Instance, Profile]:
     projects = _parse_projects(raw_projects, header_projects)
     instance = Instance(budget, projects, meta)
     profile = Profile(cast(VoteType, vote_type), [], **limits)
+    if bulk:
+        from ._bulk import bulk_votes
+
+        if not bulk_votes(bulk[0][bulk_start:], header_votes, instance, profile):
+            return None
+        return instance, profile
     profile.ballots = _parse_votes(raw_votes, header_votes, instance, profile)
     return instance, profile
 
