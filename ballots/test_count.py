@@ -43,6 +43,7 @@ from django.db import transaction
 import audit
 from audit import kinds
 from audit.canonical import ballot_commitment
+from audit.describe import when
 from audit.models import Event
 from ballots.actors import ledger_actor
 from ballots.counting import build_profile, sha256_hex, tally_round
@@ -70,7 +71,7 @@ class _RollBack(Exception):
 @dataclass(frozen=True)
 class TestCount:
     passed: bool
-    at: str  # the ledger event's time (ISO)
+    at: str  # the ledger event's time, in words
     deck_sha256: str
     expected: list[str]
     selected: list[str]
@@ -170,6 +171,14 @@ def _count_deck(round: Round, chosen: list[Proposal]) -> tuple[str, list[str]]:
     return found["pb"], found["selected"]
 
 
+BEFORE_VOTING = (Phase.DRAFT, Phase.PROPOSALS, Phase.REVIEW)
+
+
+def test_count_runs(round: Round) -> bool:
+    """Whether a test count can run now: before voting opens, in a round not cancelled."""
+    return round.phase in BEFORE_VOTING and not round.cancelled
+
+
 def run_test_count(round: Round, *, by: Any = None, scheduled: bool = False) -> TestCount:
     """Count the round's test deck and record the outcome in the ledger (passed or failed).
 
@@ -183,7 +192,7 @@ def run_test_count(round: Round, *, by: Any = None, scheduled: bool = False) -> 
         locked = Round.objects.select_for_update().select_related("ward").get(pk=round.pk)
         if locked.cancelled:
             raise ValidationError("This round was cancelled: there is no vote to test.")
-        if locked.phase not in (Phase.DRAFT, Phase.PROPOSALS, Phase.REVIEW):
+        if not test_count_runs(locked):
             raise ValidationError("The test count runs before voting opens; it has opened.")
         rule = locked.rule if locked.ballot_type != BallotType.RANKED else "greedy"
         payload: dict[str, Any] = {
@@ -237,7 +246,7 @@ def _as_test_count(event: Event, *, current: bool) -> TestCount:
     p = event.payload
     return TestCount(
         passed=event.kind == kinds.ROUND_TEST_COUNT_PASSED,
-        at=event.at,
+        at=when(event.at),
         deck_sha256=p.get("deck_sha256", ""),
         expected=list(p.get("expected", [])),
         selected=list(p.get("selected", [])),

@@ -3,6 +3,8 @@ counting path and rolled back, recorded in the ledger; voting opens only after i
 
 from __future__ import annotations
 
+import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +12,9 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
 
 from audit import kinds
 from audit.models import Event
@@ -18,6 +23,7 @@ from ballots.models import Ballot, Participation, Voter
 from budgets import services as budget_services
 from budgets.models import ALLOWED_RULES, RULES_WITH_SAT, BallotType, Phase, Round
 from tests.ballots.conftest import make_voting_round
+from tests.conftest import login
 from wards.models import Ward
 
 REPO = Path(__file__).resolve().parents[2]
@@ -200,6 +206,78 @@ def test_an_auditor_recounts_the_deck_from_the_ledger(
         capture_output=True, text=True, cwd=REPO, check=False,
     )
     assert run.returncode == 0, run.stderr
-    import json
-
     assert sorted(json.loads(run.stdout)["selected"]) == event.payload["selected"]
+
+
+# --- the voting desk's button and the command ---------------------------------------------------
+
+
+def _url(round: Round) -> str:
+    return reverse("ballots:test_count", args=[round.pk])
+
+
+def test_a_councillor_runs_it_from_the_voting_desk(
+    client: Client, councillor_sam: Any, sparkbrook: Ward
+) -> None:
+    round = review_round(sparkbrook)
+    login(client, councillor_sam)
+    desk = client.get(reverse("ballots:voting_desk", args=[round.pk])).content.decode()
+    assert "Run the test count" in desk and "No test count has run yet" in desk
+    page = client.post(_url(round), follow=True).content.decode()
+    event = recorded_counts(round)[-1]
+    assert "Test count passed on" in page
+    assert event.payload["deck_sha256"] in page
+    assert event.actor_role == "councillor"
+    # The round page links to the desk while in review.
+    detail = client.get(reverse("budgets:round", args=[round.pk])).content.decode()
+    assert reverse("ballots:voting_desk", args=[round.pk]) in detail
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "resident_alice", "clerk_cleo", "councillor_bob"])
+def test_only_the_ward_s_councillors_run_it(
+    client: Client, request: pytest.FixtureRequest, persona: str, sparkbrook: Ward
+) -> None:
+    round = review_round(sparkbrook)
+    if persona != "anonymous":
+        login(client, request.getfixturevalue(persona))
+    response = client.post(_url(round))
+    if persona == "anonymous":
+        assert response.status_code == 302 and "login" in response["Location"]
+    else:
+        assert response.status_code == 403
+    assert recorded_counts(round) == []
+
+
+def test_wrong_method_and_wrong_phase(
+    client: Client, councillor_sam: Any, sparkbrook: Ward
+) -> None:
+    round = review_round(sparkbrook)
+    login(client, councillor_sam)
+    assert client.get(_url(round)).status_code == 405
+    voting = make_voting_round(sparkbrook, title="Already voting")
+    page = client.post(_url(voting), follow=True).content.decode()
+    assert "before voting opens" in page
+    assert "Run the test count" not in page
+    assert recorded_counts(voting) == []
+
+
+def test_the_command(sparkbrook: Ward, monkeypatch: pytest.MonkeyPatch) -> None:
+    round = review_round(sparkbrook)
+    out = io.StringIO()
+    call_command("test_count", str(round.pk), stdout=out)
+    assert "Test count passed" in out.getvalue()
+    assert recorded_counts(round)[-1].actor_role == "staff"
+    from ballots import tally as core
+
+    real = core.tally
+
+    def funds_everything(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        result.selected = [getattr(p, "id", p) for p in args[0].projects]
+        return result
+
+    monkeypatch.setattr(core, "tally", funds_everything)
+    with pytest.raises(CommandError, match="FAILED.*funded"):
+        call_command("test_count", str(round.pk), stdout=io.StringIO())
+    with pytest.raises(CommandError, match="no round"):
+        call_command("test_count", "999999", stdout=io.StringIO())
