@@ -50,6 +50,7 @@ from ballots.counting import build_profile, sha256_hex, tally_round
 from ballots.models import Ballot, BallotStatus, Channel
 from ballots.selection import PB_VOTE_TYPE
 from budgets.models import BallotType, Phase, Proposal, Round
+from budgets.services import next_phase
 from wards.access import Action, require
 
 DECK_VOTERS = 5
@@ -282,7 +283,11 @@ def test_count_problem(round: Round) -> str | None:
 
 def ensure_test_count(round: Round, *, by: Any = None) -> None:
     """Before voting opens: run the test count unless one passed on the present settings.
-    `by=None` is the scheduler (advance_rounds)."""
+    `by=None` is the scheduler (advance_rounds). Does nothing unless voting is the round's next
+    phase (the phase change then refuses with its own reason)."""
+    round = Round.objects.select_related("ward").get(pk=round.pk)
+    if round.cancelled or next_phase(round) != Phase.VOTING:
+        return
     last = last_test_count(round)
     if last is not None and last.passed and last.current:
         return

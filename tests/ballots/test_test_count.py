@@ -281,3 +281,11 @@ def test_the_command(sparkbrook: Ward, monkeypatch: pytest.MonkeyPatch) -> None:
         call_command("test_count", str(round.pk), stdout=io.StringIO())
     with pytest.raises(CommandError, match="no round"):
         call_command("test_count", "999999", stdout=io.StringIO())
+
+
+def test_a_refused_phase_change_runs_no_test_count(sparkbrook: Ward) -> None:
+    round = review_round(sparkbrook)
+    Round.objects.filter(pk=round.pk).update(phase=Phase.PROPOSALS)
+    with pytest.raises(ValidationError, match="one step at a time"):
+        budget_services.change_phase(round, Phase.VOTING, by=None)
+    assert recorded_counts(round) == []

@@ -24,6 +24,7 @@ EMITTERS = ["budgets/services/*.py", "wards/postcodes.py", "wards/services.py", 
 EMITTERS += [f"ballots/{name}.py" for name in ("casting", "voting_codes", "sealing", "paper")]
 EMITTERS.append("ballots/early_close.py")
 EMITTERS.append("ballots/lifecycle.py")
+EMITTERS.append("ballots/test_count.py")
 EMITTERS.append("delivery/services.py")
 DEMO_MODULES = ["budgets/demo.py", "ballots/demo.py", "wards/demo.py"]
 DEMO_MODULES.append("wards/management/commands/seed_demo.py")
