@@ -289,3 +289,19 @@ def test_a_refused_phase_change_runs_no_test_count(sparkbrook: Ward) -> None:
     with pytest.raises(ValidationError, match="one step at a time"):
         budget_services.change_phase(round, Phase.VOTING, by=None)
     assert recorded_counts(round) == []
+
+
+def test_the_verifier_checks_and_recounts_the_decks(
+    client: Client, sparkbrook: Ward, tmp_path: Path, capsys: Any
+) -> None:
+    from audit.verify import main
+    from tests.audit.conftest import fetch
+
+    round = review_round(sparkbrook, BallotType.APPROVAL, rule="phragmen")
+    tc.run_test_count(round)
+    ledger = tmp_path / "ledger.jsonl"
+    ledger.write_bytes(fetch(client, "/audit/ledger.jsonl"))
+    assert main([str(ledger)]) == 0
+    out = capsys.readouterr().out
+    assert "1 test count deck(s) match their recorded SHA-256" in out
+    assert "1 passed deck(s) re-counted to the recorded selection" in out
