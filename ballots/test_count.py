@@ -46,7 +46,7 @@ from audit.canonical import ballot_commitment
 from audit.describe import when
 from audit.models import Event
 from ballots.actors import ledger_actor
-from ballots.counting import build_profile, sha256_hex, tally_round
+from ballots.counting import ballots_pb, sha256_hex, tally_round
 from ballots.models import Ballot, BallotStatus, Channel
 from ballots.selection import PB_VOTE_TYPE
 from budgets.models import BallotType, Phase, Proposal, Round
@@ -56,8 +56,15 @@ from wards.access import Action, require
 DECK_VOTERS = 5
 # What the count depends on: a change to any of these, or to the projects on the ballot or their
 # costs, means the last test count no longer speaks for the round.
-COUNTED_SETTINGS = ("budget_pence", "ballot_type", "rule", "sat", "max_points")
-COUNTED_SETTINGS += ("min_choices", "max_choices")
+COUNTED_SETTINGS = (
+    "budget_pence",
+    "ballot_type",
+    "rule",
+    "sat",
+    "max_points",
+    "min_choices",
+    "max_choices",
+)
 TEST_COUNT_KINDS = (kinds.ROUND_TEST_COUNT_PASSED, kinds.ROUND_TEST_COUNT_FAILED)
 
 
@@ -160,10 +167,8 @@ def _count_deck(round: Round, chosen: list[Proposal]) -> tuple[str, list[str]]:
                     selection=selection,
                     commitment=ballot_commitment(receipt, vote_type, selection),
                 )
-            from ballots import tally as core
-
             # The deck file in a fixed order (its hash is recorded); the count as close runs it.
-            found["pb"] = core.dumps_pb(*build_profile(round, shuffle=False))
+            found["pb"] = ballots_pb(round)
             outcome, _, _ = tally_round(round)
             found["selected"] = sorted(str(pid) for pid in outcome["selected"])
             raise _RollBack
@@ -207,7 +212,9 @@ def run_test_count(round: Round, *, by: Any = None, scheduled: bool = False) -> 
             deck_pb, selected = _count_deck(locked, chosen)
         except TestCountFailed as exc:
             expected, selected, deck_pb, reason = [], [], "", str(exc)
-        except Exception as exc:  # noqa: BLE001 - any fault in counting fails the test count
+        except Exception as exc:
+            # Whatever goes wrong in counting is the fault the test count exists to find: it is
+            # recorded as the failure (the deck's savepoint is already rolled back), not raised.
             expected, selected, deck_pb = [], [], ""
             reason = f"The count stopped with an error ({type(exc).__name__}: {exc})."
         else:

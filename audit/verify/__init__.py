@@ -47,7 +47,8 @@ The modules, by job (a run goes cli -> scan -> the other checks):
 - kinds: which event kinds are read, and in which phases each may happen;
 - history: the phase order of every round, and --previous;
 - keys: --key; checkpoints: checkpoint.signed events, --checkpoints, --require-signed;
-- seals: sealed batch sizes; decks: the test counts' decks; recount: --ballots/--result, re-running the rule;
+- seals: sealed batch sizes; decks: the test counts' decks;
+- recount: --ballots/--result, re-running the rule;
 - failures: Failure (exit 1) and UsageError (exit 2).
 What other code imports is re-exported here, so `from audit.verify import main` keeps working.
 """

@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from audit import kinds
-from audit.verify.decks import check_test_decks
 from audit.verify.checkpoints import (
     check_checkpoint_events,
     check_checkpoints_file,
     covered_through,
     load_checkpoints,
 )
+from audit.verify.decks import check_test_decks
 from audit.verify.failures import EXIT_BAD, EXIT_OK, EXIT_USAGE, Failure, UsageError
 from audit.verify.history import check_previous
 from audit.verify.keys import load_public_key

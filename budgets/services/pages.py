@@ -127,8 +127,7 @@ def round_page(user: UserLike, round: Round) -> dict[str, Any]:
         "next_phase_opens_voting": following == Phase.VOTING,
         "blockers": voting_blockers(round) if can_manage and phase == Phase.REVIEW else [],
         # In review too: the desk runs the test count before voting opens.
-        "can_open_voting_desk": can_manage
-        and phase in (Phase.REVIEW, Phase.VOTING, Phase.CLOSED),
+        "can_open_voting_desk": can_manage and phase in (Phase.REVIEW, Phase.VOTING, Phase.CLOSED),
         # A clerk has no voting desk (closing and publishing are councillors'), only paper entry.
         "can_enter_paper_only": not can_manage
         and phase == Phase.VOTING

@@ -151,9 +151,7 @@ def test_the_scheduler_runs_it_when_missing(sparkbrook: Ward) -> None:
     assert events[0].actor_role == "system"
 
 
-def test_changing_settings_or_costs_invalidates_it(
-    sparkbrook: Ward, councillor_sam: Any
-) -> None:
+def test_changing_settings_or_costs_invalidates_it(sparkbrook: Ward, councillor_sam: Any) -> None:
     round = review_round(sparkbrook)
     tc.run_test_count(round)
     assert tc.test_count_problem(round) is None
@@ -187,11 +185,14 @@ def test_only_before_voting(sparkbrook: Ward) -> None:
         tc.run_test_count(round)
 
 
-@pytest.mark.parametrize(("ballot_type", "rule", "sat"), [
-    (BallotType.KNAPSACK, "mes-add1", "cost"),
-    (BallotType.CUMULATIVE, "greedy", "cardinality"),
-    (BallotType.RANKED, "greedy", "cost"),
-])
+@pytest.mark.parametrize(
+    ("ballot_type", "rule", "sat"),
+    [
+        (BallotType.KNAPSACK, "mes-add1", "cost"),
+        (BallotType.CUMULATIVE, "greedy", "cardinality"),
+        (BallotType.RANKED, "greedy", "cost"),
+    ],
+)
 def test_an_auditor_recounts_the_deck_from_the_ledger(
     sparkbrook: Ward, tmp_path: Path, ballot_type: str, rule: str, sat: str
 ) -> None:
@@ -201,9 +202,21 @@ def test_an_auditor_recounts_the_deck_from_the_ledger(
     deck = tmp_path / "deck.pb"
     deck.write_text(event.payload["deck_pb"], encoding="utf-8")
     run = subprocess.run(
-        [sys.executable, "-m", "ballots.tally", str(deck), "--rule", event.payload["rule"],
-         "--sat", event.payload["sat"], "--json"],
-        capture_output=True, text=True, cwd=REPO, check=False,
+        [
+            sys.executable,
+            "-m",
+            "ballots.tally",
+            str(deck),
+            "--rule",
+            event.payload["rule"],
+            "--sat",
+            event.payload["sat"],
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
     )
     assert run.returncode == 0, run.stderr
     assert sorted(json.loads(run.stdout)["selected"]) == event.payload["selected"]
@@ -277,7 +290,7 @@ def test_the_command(sparkbrook: Ward, monkeypatch: pytest.MonkeyPatch) -> None:
         return result
 
     monkeypatch.setattr(core, "tally", funds_everything)
-    with pytest.raises(CommandError, match="FAILED.*funded"):
+    with pytest.raises(CommandError, match=r"FAILED.*funded"):
         call_command("test_count", str(round.pk), stdout=io.StringIO())
     with pytest.raises(CommandError, match="no round"):
         call_command("test_count", "999999", stdout=io.StringIO())

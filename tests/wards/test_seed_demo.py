@@ -147,9 +147,7 @@ def _the_ledger_is_the_services_history_in_phase_order() -> None:
     for round in Round.objects.exclude(phase__in=[Phase.DRAFT, Phase.PROPOSALS, Phase.REVIEW]):
         of_round = [e.kind for e in events if e.round_id == round.pk]
         assert "round.test_count_failed" not in of_round
-        assert of_round.index("round.test_count_passed") < of_round.index(
-            "round.settings_frozen"
-        )
+        assert of_round.index("round.test_count_passed") < of_round.index("round.settings_frozen")
     closed, published = kinds.index("round.closed"), kinds.index("result.published")
     assert kinds.index("ballots.sealed") < closed < published
     assert "ballots.sealed" not in kinds[closed:]
