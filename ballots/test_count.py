@@ -49,7 +49,7 @@ from ballots.actors import ledger_actor
 from ballots.counting import ballots_pb, sha256_hex, tally_round
 from ballots.models import Ballot, BallotStatus, Channel
 from ballots.selection import PB_VOTE_TYPE
-from budgets.models import BallotType, Phase, Proposal, Round
+from budgets.models import PHASE_ORDER, BallotType, Phase, Proposal, Round
 from budgets.services import next_phase
 from wards.access import Action, require
 
@@ -177,7 +177,8 @@ def _count_deck(round: Round, chosen: list[Proposal]) -> tuple[str, list[str]]:
     return found["pb"], found["selected"]
 
 
-BEFORE_VOTING = (Phase.DRAFT, Phase.PROPOSALS, Phase.REVIEW)
+# Every phase before voting, whatever phases come to lie before it.
+BEFORE_VOTING = frozenset(PHASE_ORDER[: PHASE_ORDER.index(Phase.VOTING)])
 
 
 def test_count_runs(round: Round) -> bool:
