@@ -18,6 +18,8 @@ KIND_LABELS: dict[str, str] = {
     kinds.ROUND_UPDATED: "Round details changed",
     kinds.ROUND_PHASE_CHANGED: "Round phase changed",
     kinds.ROUND_SETTINGS_FROZEN: "Ballot settings frozen",
+    kinds.ROUND_TEST_COUNT_PASSED: "Test count passed",
+    kinds.ROUND_TEST_COUNT_FAILED: "Test count failed",
     kinds.PROPOSAL_SUBMITTED: "Proposal submitted",
     kinds.PROPOSAL_EDITED: "Proposal edited",
     kinds.PROPOSAL_WITHDRAWN: "Proposal withdrawn",
@@ -282,6 +284,19 @@ STATUS_WORDS = {
 }
 
 
+def _test_count(passed: bool) -> Callable[[str, Mapping[str, Any]], str]:
+    def sentence(who: str, p: Mapping[str, Any]) -> str:
+        deck = p.get("deck_sha256")
+        text = f"{who} counted a test deck of ballots before voting"
+        if isinstance(deck, str) and deck:
+            text += f" (deck SHA-256 {deck[:16]}…)"
+        if passed:
+            return text + ": it selected the projects known by construction"
+        return text + f": it FAILED{_reason(p)}"
+
+    return sentence
+
+
 def _delivery(who: str, p: Mapping[str, Any]) -> str:
     text = f"{who} posted a delivery update on {_proposal(p)}"
     status = _first(p, "status")
@@ -315,6 +330,8 @@ SENTENCES: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     kinds.ROUND_UPDATED: _round_updated,
     kinds.ROUND_PHASE_CHANGED: _phase,
     kinds.ROUND_SETTINGS_FROZEN: lambda who, p: f"{who} froze the ballot settings for voting",
+    kinds.ROUND_TEST_COUNT_PASSED: _test_count(passed=True),
+    kinds.ROUND_TEST_COUNT_FAILED: _test_count(passed=False),
     kinds.PROPOSAL_SUBMITTED: lambda who, p: f"{who} submitted {_proposal(p)}",
     kinds.PROPOSAL_EDITED: lambda who, p: f"{who} edited {_proposal(p)}",
     kinds.PROPOSAL_WITHDRAWN: lambda who, p: f"{who} withdrew {_proposal(p)}",

@@ -10,7 +10,13 @@ class BallotsConfig(AppConfig):
     def ready(self) -> None:
         from ballots.cancelling import discard_casting
         from ballots.services import close_round, turnout
-        from budgets.hooks import register_closer, register_discarder, register_turnout
+        from ballots.test_count import ensure_test_count, test_count_problem
+        from budgets.hooks import (
+            register_closer,
+            register_discarder,
+            register_test_count,
+            register_turnout,
+        )
 
         # advance_rounds (budgets) closes rounds whose voting has ended through this hook, and
         # the round page shows how many have voted through the other; budgets imports neither.
@@ -18,6 +24,8 @@ class BallotsConfig(AppConfig):
         register_turnout(lambda round: turnout(round)["total"])
         # Cancelling a round whose voting opened (budgets) forgets who cast what through this.
         register_discarder(discard_casting)
+        # Voting opens only after a test deck is counted right (budgets asks through this).
+        register_test_count(check=test_count_problem, runner=ensure_test_count)
 
     def seed_demo(self, say: Callable[[str], None]) -> None:
         from ballots.demo import seed_ballots

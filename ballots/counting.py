@@ -103,6 +103,13 @@ def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def ballots_pb(round: Round) -> str:
+    """The round's live ballots as a Pabulib file, in a fixed order (voter ids sorted)."""
+    from ballots import tally as core
+
+    return core.dumps_pb(*build_profile(round, shuffle=False))
+
+
 def tally_round(round: Round) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
     """Count a round: the result as published, its ballots file, and every rule's selection."""
     from ballots import tally as core

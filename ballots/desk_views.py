@@ -21,6 +21,7 @@ from ballots import services
 from ballots.forms import IssueCodesForm, PaperBatchForm
 from ballots.models import PaperBatch, Result
 from ballots.paper_grid import DEFAULT_GRID_ROWS, GridSizeForm, PaperGridForm
+from ballots.test_count import last_test_count, run_test_count, test_count_runs
 from ballots.views import round_or_404
 from budgets.models import Round
 from wards.access import Action, require
@@ -43,8 +44,27 @@ def voting_desk(request: HttpRequest, round_id: int) -> HttpResponse:
             "result": result,
             "batches": round.paper_batches.all(),
             "desk": services.desk_actions(request.user, round, result),
+            "test_count": last_test_count(round),
+            "can_run_test_count": test_count_runs(round),
         },
     )
+
+
+@login_required
+@require_POST
+def test_count(request: HttpRequest, round_id: int) -> HttpResponse:
+    """Run the test count: a deck with a known outcome, counted and rolled back."""
+    round = round_or_404(round_id)
+    try:
+        outcome = run_test_count(round, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if outcome.passed:
+            messages.success(request, "Test count passed: the deck was counted right.")
+        else:
+            messages.error(request, f"Test count failed: {outcome.reason}")
+    return redirect("ballots:voting_desk", round_id=round.pk)
 
 
 @login_required

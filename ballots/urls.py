@@ -20,6 +20,7 @@ urlpatterns = [
         name="help_desk_receipt",
     ),
     path("rounds/<int:round_id>/close/", desk_views.close, name="close"),
+    path("rounds/<int:round_id>/test-count/", desk_views.test_count, name="test_count"),
     path("rounds/<int:round_id>/codes/", desk_views.issue_codes, name="issue_codes"),
     path("rounds/<int:round_id>/codes/revoke/", desk_views.revoke, name="revoke_code"),
     path("rounds/<int:round_id>/publish/", desk_views.publish, name="publish"),

@@ -105,3 +105,39 @@ def unregister_discarder() -> None:
 
 def get_discarder() -> Discarder | None:
     return _discarder
+
+
+# --- the test count before voting opens -------------------------------------------------------
+# Voting may open only after a test deck of ballots has been counted correctly on the round's
+# present settings (logic and accuracy testing). Counting is the ballots app's; it registers a
+# check and a runner in BallotsConfig.ready():
+#
+#     from budgets.hooks import register_test_count
+#     register_test_count(check=test_count_problem, runner=ensure_test_count)
+#
+# `check(round)` returns why the test count stops voting from opening, in words, or None;
+# `runner(round, by=...)` runs one (in its own transaction, recording the outcome in the ledger)
+# unless one passed on the present settings. change_phase calls the runner before it opens
+# voting, so a councillor or the scheduler opening voting gets a test count if none is valid.
+# Without them (no ballots app) there is nothing to count and nothing is checked.
+
+TestCountCheck = Callable[[Any], str | None]
+TestCountRunner = Callable[..., Any]
+
+_test_count: tuple[TestCountCheck, TestCountRunner] | None = None
+
+
+def register_test_count(*, check: TestCountCheck, runner: TestCountRunner) -> None:
+    """Register the test count's check and runner (one pair per process)."""
+    global _test_count
+    _test_count = (check, runner)
+
+
+def unregister_test_count() -> None:
+    """Forget the registered test count (tests use it to restore the default)."""
+    global _test_count
+    _test_count = None
+
+
+def get_test_count() -> tuple[TestCountCheck, TestCountRunner] | None:
+    return _test_count

@@ -30,6 +30,9 @@ What is checked, and how (the encoding is documented in audit/canonical.py):
   ballots are sealed while voting or by the close itself, never after round.closed; round.closed
   comes once, after voting, and result.published only after it; round.cancelled (before close)
   ends a round, and nothing bound to a phase follows it;
+- every test count (round.test_count_passed/failed) carries its deck, a Pabulib file hashing to
+  the recorded deck_sha256; where ballots.tally is installed, each passed deck is counted again
+  with the recorded rule and must select exactly the recorded (and expected) projects;
 - --ballots/--result check that the published ballots' commitments are exactly the sealed ones
   minus the superseded ones, that re-running the round's rule selects the published projects, and
   that the files match the hashes recorded at close (round.closed) and at publication.
@@ -44,7 +47,8 @@ The modules, by job (a run goes cli -> scan -> the other checks):
 - kinds: which event kinds are read, and in which phases each may happen;
 - history: the phase order of every round, and --previous;
 - keys: --key; checkpoints: checkpoint.signed events, --checkpoints, --require-signed;
-- seals: sealed batch sizes; recount: --ballots/--result, re-running the rule;
+- seals: sealed batch sizes; decks: the test counts' decks;
+- recount: --ballots/--result, re-running the rule;
 - failures: Failure (exit 1) and UsageError (exit 2).
 What other code imports is re-exported here, so `from audit.verify import main` keeps working.
 """

@@ -16,6 +16,7 @@ from audit.verify.checkpoints import (
     covered_through,
     load_checkpoints,
 )
+from audit.verify.decks import check_test_decks
 from audit.verify.failures import EXIT_BAD, EXIT_OK, EXIT_USAGE, Failure, UsageError
 from audit.verify.history import check_previous
 from audit.verify.keys import load_public_key
@@ -134,6 +135,17 @@ def run(argv: Sequence[str] | None = None) -> tuple[int, str]:
         lines.append(
             f"  note: {seals.unchecked} round(s) sealed ballots without a recorded seal batch "
             "size (no round.settings_frozen event here): their batch sizes are NOT checked"
+        )
+    decks = check_test_decks(scan, label)
+    if decks.decks:
+        recounted = (
+            f"{decks.recounted} passed deck(s) re-counted to the recorded selection"
+            if decks.recounted
+            else "NOT re-counted (ballots.tally is not installed)"
+        )
+        lines.append(
+            f"  {decks.decks} test count deck(s) match their recorded SHA-256; {recounted}"
+            + (f"; {decks.failed} test count(s) recorded as failed" if decks.failed else "")
         )
     if args.ballots:
         report = check_ballots(scan, args.ballots, args.result, args.round, label)

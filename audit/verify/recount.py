@@ -178,6 +178,21 @@ def _check_published_digests(
                 )
 
 
+def recount_deck(deck: str, rule: Any, sat: Any) -> list[str] | None:
+    """A test count's deck (Pabulib text) counted again: the selected ids sorted as text, or None
+    when ballots.tally is not installed. Raises Failure's reason as ValueError if it cannot run."""
+    try:
+        from ballots.tally import TallyError, read_pb, tally
+    except ImportError:
+        return None
+    try:
+        instance, profile = read_pb(deck)
+        outcome = tally(instance, profile, rule=rule, sat=sat, votes_needed=False, workers=1)
+    except (TallyError, TypeError) as exc:
+        raise ValueError(str(exc)) from None
+    return sorted(outcome.selected)
+
+
 def short_ids(ids: Any) -> str:
     shown = [str(i) for i in ids] if isinstance(ids, list) else [repr(ids)]
     return "[" + ", ".join(shown[:20]) + (", …" if len(shown) > 20 else "") + "]"

@@ -126,7 +126,8 @@ def round_page(user: UserLike, round: Round) -> dict[str, Any]:
         "next_phase_label": Phase(following).label if following else "",
         "next_phase_opens_voting": following == Phase.VOTING,
         "blockers": voting_blockers(round) if can_manage and phase == Phase.REVIEW else [],
-        "can_open_voting_desk": can_manage and phase in (Phase.VOTING, Phase.CLOSED),
+        # In review too: the desk runs the test count before voting opens.
+        "can_open_voting_desk": can_manage and phase in (Phase.REVIEW, Phase.VOTING, Phase.CLOSED),
         # A clerk has no voting desk (closing and publishing are councillors'), only paper entry.
         "can_enter_paper_only": not can_manage
         and phase == Phase.VOTING

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 import audit
 from audit import kinds
+from budgets.hooks import get_test_count
 from budgets.models import FINISHED_PHASES, PHASE_ORDER, Phase, ProposalStatus, Round, UserLike
 from budgets.services._common import _actor, _clean_reason, _full_clean, _public
 from budgets.services.chest import budget_room, check_budget_fits, lock_ward
@@ -224,15 +225,29 @@ def voting_blockers(round: Round) -> list[str]:
         _full_clean(round)
     except ValidationError as exc:
         problems.extend(exc.messages)
+    test_count = get_test_count()
+    if test_count is not None and (problem := test_count[0](round)) is not None:
+        problems.append(problem)
     return problems
 
 
-@transaction.atomic
 def change_phase(round: Round, to: str, *, by: UserLike, reason: str = "") -> Round:
     """Move a round one step forward (draft → proposals → review → voting), with a reason.
 
-    `by=None` means the scheduler (advance_rounds); anyone else must manage the round.
+    `by=None` means the scheduler (advance_rounds); anyone else must manage the round. Before
+    voting opens, the test count runs (in its own transaction, so a failure stays on record)
+    unless one passed on the present settings; voting_blockers then refuses a failed one.
     """
+    test_count = get_test_count()
+    if to == Phase.VOTING and test_count is not None:
+        if by is not None:
+            access.require(by, Action.MANAGE_ROUND, round.ward)
+        test_count[1](round, by=by)
+    return _change_phase(round, to, by=by, reason=reason)
+
+
+@transaction.atomic
+def _change_phase(round: Round, to: str, *, by: UserLike, reason: str = "") -> Round:
     if by is not None:
         access.require(by, Action.MANAGE_ROUND, round.ward)
     round = Round.objects.select_for_update().select_related("ward").get(pk=round.pk)

@@ -24,6 +24,7 @@ EMITTERS = ["budgets/services/*.py", "wards/postcodes.py", "wards/services.py", 
 EMITTERS += [f"ballots/{name}.py" for name in ("casting", "voting_codes", "sealing", "paper")]
 EMITTERS.append("ballots/early_close.py")
 EMITTERS.append("ballots/lifecycle.py")
+EMITTERS.append("ballots/test_count.py")
 EMITTERS.append("delivery/services.py")
 DEMO_MODULES = ["budgets/demo.py", "ballots/demo.py", "wards/demo.py"]
 DEMO_MODULES.append("wards/management/commands/seed_demo.py")
@@ -90,6 +91,15 @@ def test_seed_demo_is_idempotent_walkable_and_a_real_history() -> None:
         spark, [project.pk], code=code, declaration=ballot_services.Declaration("live", True)
     )
     assert not cast.replaced  # a code the seeding issued and never used
+    # The demo's voting rounds show a passed test count on the voting desk.
+    from django.test import Client
+
+    councillor = Membership.objects.filter(ward=spark.ward, role=Role.COUNCILLOR).first()
+    assert councillor is not None
+    desk = Client()
+    desk.force_login(councillor.user)
+    page = desk.get(f"/rounds/{spark.pk}/voting-desk/").content.decode()
+    assert "Test count passed on" in page and "Deck SHA-256" in page
     assert Round.objects.get(neighbourhood__slug="balsall-heath").phase == Phase.PROPOSALS
     assert Round.objects.get(ward__slug="aston").phase == Phase.REVIEW
     assert Round.objects.get(ward__slug="hall-green").phase == Phase.CLOSED
@@ -133,6 +143,11 @@ def _the_ledger_is_the_services_history_in_phase_order() -> None:
         if e.round_id == edgbaston.pk and e.kind == "round.phase_changed"
     ]
     assert steps == ["proposals", "review", "voting", "closed", "published"]
+    # Every round that reached voting had its test count pass first, on the settings it froze.
+    for round in Round.objects.exclude(phase__in=[Phase.DRAFT, Phase.PROPOSALS, Phase.REVIEW]):
+        of_round = [e.kind for e in events if e.round_id == round.pk]
+        assert "round.test_count_failed" not in of_round
+        assert of_round.index("round.test_count_passed") < of_round.index("round.settings_frozen")
     closed, published = kinds.index("round.closed"), kinds.index("result.published")
     assert kinds.index("ballots.sealed") < closed < published
     assert "ballots.sealed" not in kinds[closed:]
