@@ -206,3 +206,16 @@ def test_the_purge_command_reports_what_it_did(db: None) -> None:
     out = StringIO()
     call_command("purge_personal_data", stdout=out)
     assert "Accounts: 0 warned, 0 deleted" in out.getvalue()
+
+
+def test_an_account_holding_council_records_is_warned_but_kept(
+    published: Round, councillor_sam: Any, settings: Any
+) -> None:
+    """Sam entered a paper batch: the entry names who keyed it, so his account stays."""
+    from wards.retention import purge_inactive_accounts
+
+    _age(councillor_sam, 2000)
+    assert purge_inactive_accounts().notices_sent >= 1
+    later = purge_inactive_accounts(now=timezone.now() + 31 * DAY)
+    assert later.kept >= 1
+    assert get_user_model().objects.filter(pk=councillor_sam.pk).exists()
