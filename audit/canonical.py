@@ -86,6 +86,16 @@ def key_id(raw_public_key: bytes) -> str:
     return hashlib.sha256(raw_public_key).hexdigest()[:16]
 
 
+KEYS_FORMAT = "community-chest-keys-v1"
+
+
+def key_fingerprint(raw_public_key: bytes) -> str:
+    """The whole SHA-256 of the raw public key in groups of four hex digits, to print in a
+    newspaper notice or on the council's site; its first 16 digits are the key id."""
+    digest = hashlib.sha256(raw_public_key).hexdigest()
+    return " ".join(digest[i : i + 4] for i in range(0, 64, 4))
+
+
 # --- Per-round exports ------------------------------------------------------------------------
 # A per-round ledger file starts with one header line, then the round's events as ledger lines:
 #

@@ -53,6 +53,8 @@ KIND_LABELS: dict[str, str] = {
     kinds.COMMENT_HIDDEN: "Comment hidden",
     kinds.PROPOSAL_HIDDEN: "Proposal text hidden",
     kinds.REPORTS_DISMISSED: "Reports dismissed",
+    kinds.PERSONAL_DATA_PURGED: "Voters' personal data deleted",
+    kinds.ACCOUNTS_PURGED: "Inactive accounts deleted",
 }
 
 PHASE_WORDS = {
@@ -325,6 +327,28 @@ def _unspent(who: str, p: Mapping[str, Any]) -> str:
     return f"{who} recorded what became of the money left unspent"
 
 
+def _purged(who: str, p: Mapping[str, Any]) -> str:
+    def n(key: str) -> str:
+        return f"{_count(p, key) or 0:,}"
+
+    return (
+        f"{who} deleted what identified the round's voters once its challenge period ended: "
+        f"{n('voting_codes')} voting code hashes, {n('register_keys')} register keys, "
+        f"{n('assisted_flags')} assisted flags, {n('paper_codes')} paper ballots' code hashes "
+        f"and {n('participations')} participation records"
+    )
+
+
+def _accounts_purged(who: str, p: Mapping[str, Any]) -> str:
+    def n(key: str) -> str:
+        return f"{_count(p, key) or 0:,}"
+
+    return (
+        f"{who} deleted {n('deleted')} accounts unused for {n('inactive_days')} days, each "
+        f"warned by email first ({n('notices_sent')} new warnings sent)"
+    )
+
+
 SENTENCES: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     kinds.ROUND_CREATED: _round_created,
     kinds.ROUND_UPDATED: _round_updated,
@@ -369,6 +393,8 @@ SENTENCES: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     kinds.COMMENT_HIDDEN: _hidden("comment"),
     kinds.PROPOSAL_HIDDEN: _hidden("proposal"),
     kinds.REPORTS_DISMISSED: _dismissed,
+    kinds.PERSONAL_DATA_PURGED: _purged,
+    kinds.ACCOUNTS_PURGED: _accounts_purged,
 }
 
 

@@ -5,7 +5,8 @@ this module registers on every connection whether a purge is permitted; it is on
 `manage.py flush` runs (the test runner empties the database that way between transactional
 tests). Where the function is not registered, e.g. in the sqlite3 shell, the trigger fails and the
 delete is refused all the same. PostgreSQL's flush uses TRUNCATE, which row triggers do not see;
-in production, revoke TRUNCATE on these tables from the application's role.
+in production `manage.py secure_ledger` gives these tables to an owner role and leaves the
+application's role only SELECT and INSERT (no TRUNCATE, no ALTER, no disabling triggers).
 """
 
 from __future__ import annotations

@@ -47,6 +47,8 @@ DELIVERY_UNSPENT_RECORDED = "delivery.unspent_recorded"
 COMMENT_HIDDEN = "comment.hidden"
 PROPOSAL_HIDDEN = "proposal.hidden"
 REPORTS_DISMISSED = "reports.dismissed"
+PERSONAL_DATA_PURGED = "personal_data.purged"
+ACCOUNTS_PURGED = "accounts.purged"
 
 ALL: frozenset[str] = frozenset(
     value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from audit import SYSTEM, Actor, kinds
-from audit.canonical import checkpoint_message, key_id
+from audit.canonical import checkpoint_message, key_fingerprint, key_id
 from audit.models import Checkpoint
 
 ENV_KEY = "AUDIT_SIGNING_KEY"
@@ -177,3 +178,57 @@ def sign_checkpoint(
             },
         )
     return checkpoint
+
+
+def _moment(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def signing_keys() -> list[dict[str, Any]]:
+    """Every key that has signed checkpoints here: the retired ones (settings, public halves
+    only) and the current one, oldest first, each with its id, fingerprint and validity period.
+
+    The current key is valid from AUDIT_SIGNING_KEY_SINCE or, unset, from when the last retired
+    key stopped; it has no end. This is what /audit/keys publishes and `python -m audit.verify
+    --keys` reads.
+    """
+    keys: list[dict[str, Any]] = []
+    for public_b64, valid_from, valid_until in sorted(
+        settings.AUDIT_SIGNING_OLD_KEYS, key=lambda k: k[2]
+    ):
+        raw = base64.b64decode(public_b64)
+        keys.append(_key_entry(raw, valid_from, valid_until, current=False))
+    since = settings.AUDIT_SIGNING_KEY_SINCE
+    if since is None and keys:
+        since = max(k[2] for k in settings.AUDIT_SIGNING_OLD_KEYS)
+    try:
+        current_raw: bytes | None = public_key_raw()
+    except SigningKeyMissing:
+        current_raw = None
+    if current_raw is not None:
+        keys = [k for k in keys if k["public_key"] != base64.b64encode(current_raw).decode()]
+        keys.append(_key_entry(current_raw, since, None, current=True))
+    return keys
+
+
+def _key_entry(
+    raw: bytes, valid_from: datetime | None, valid_until: datetime | None, *, current: bool
+) -> dict[str, Any]:
+    return {
+        "key_id": key_id(raw),
+        "fingerprint": key_fingerprint(raw),
+        "public_key": base64.b64encode(raw).decode(),
+        "valid_from": _moment(valid_from),
+        "valid_until": _moment(valid_until),
+        "current": current,
+    }
+
+
+def current_fingerprint() -> str | None:
+    """The current key's fingerprint, or None where no key is configured (shown in the footer)."""
+    try:
+        return key_fingerprint(public_key_raw())
+    except ImproperlyConfigured:  # a page's footer never fails for a key; /audit/key says why
+        return None

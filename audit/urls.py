@@ -10,5 +10,6 @@ urlpatterns = [
     path("audit/ledger.jsonl", views.ledger_download, name="ledger"),
     path("audit/checkpoints.json", views.checkpoints_download, name="checkpoints"),
     path("audit/key", views.public_key, name="key"),
+    path("audit/keys", views.public_keys, name="keys"),
     path("rounds/<int:round_id>/ledger.jsonl", views.round_ledger_download, name="round_ledger"),
 ]

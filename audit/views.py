@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from audit import hooks, kinds
-from audit.canonical import ledger_line, subset_header
+from audit.canonical import KEYS_FORMAT, ledger_line, subset_header
 from audit.describe import KIND_LABELS, describe, when
 from audit.models import Checkpoint, Event, EventQuerySet
 
@@ -219,6 +219,20 @@ def public_key(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(pem, content_type="text/plain; charset=us-ascii")
     response["Content-Disposition"] = 'inline; filename="audit-key.pem"'
     response["X-Key-Id"] = signing.current_key_id()
+    return response
+
+
+@require_safe
+def public_keys(request: HttpRequest) -> JsonResponse:
+    """Every signing key, current and retired, with its validity period: the key set that
+    `python -m audit.verify --keys` checks each checkpoint against (the key valid at its time)."""
+    from audit import signing
+
+    keys = signing.signing_keys()
+    current = next((k["key_id"] for k in keys if k["current"]), None)
+    data = {"format": KEYS_FORMAT, "current": current, "keys": keys}
+    response = JsonResponse(data, json_dumps_params={"indent": 1})
+    response["Cache-Control"] = "no-cache"
     return response
 
 

@@ -298,6 +298,12 @@ class Result(models.Model):
         help_text="When the old row versions of the ballots rewritten at close were removed "
         "(VACUUM on PostgreSQL); empty until then, and advance_rounds retries.",
     )
+    personal_data_purged_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When what identified the round's voters was deleted, its challenge period "
+        "over (ballots.retention); empty until then.",
+    )
     publish_requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

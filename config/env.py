@@ -6,10 +6,13 @@ message an operator can act on instead of a half-configured server.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import os
 import re
 from collections.abc import Mapping, MutableMapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -245,3 +248,64 @@ def _redact(url: str) -> str:
     credentials, host = rest.rsplit("@", 1)
     user = credentials.split(":", 1)[0]
     return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
+
+
+def env_datetime(name: str, environ: Mapping[str, str] = os.environ) -> datetime | None:
+    """An ISO 8601 moment with its time zone (2026-04-01T00:00:00Z), or None when unset."""
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
+    return _aware_moment(name, raw)
+
+
+def _aware_moment(name: str, raw: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}: {raw!r} is not an ISO 8601 time (e.g. 2026-04-01T00:00:00Z)."
+        ) from None
+    if moment.tzinfo is None:
+        raise ImproperlyConfigured(
+            f"{name}: {raw!r} has no time zone; end it with Z (UTC) or an offset like +01:00."
+        )
+    return moment
+
+
+def env_signing_old_keys(
+    name: str, environ: Mapping[str, str] = os.environ
+) -> list[tuple[str, datetime | None, datetime]]:
+    """Retired ledger signing keys: [(base64 raw public key, valid from or None, valid until)].
+
+    Entries are comma-separated, each PUBLICKEY@FROM/UNTIL: the base64 of the raw 32-byte
+    Ed25519 public key (the PEM's last 32 bytes, as `/audit/keys` lists it) and the ISO times
+    between which it signed (FROM may be empty: since the beginning). Only public halves are kept.
+    """
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return []
+    example = f"e.g. {name}=<base64 public key>@2026-01-01T00:00:00Z/2026-06-01T00:00:00Z"
+    keys: list[tuple[str, datetime | None, datetime]] = []
+    for position, entry in enumerate(raw.split(","), start=1):
+        where = f"{name} (entry {position})"
+        public, at, period = entry.strip().partition("@")
+        start, slash, end = period.partition("/")
+        if not at or not slash or not end.strip():
+            raise ImproperlyConfigured(f"{where} must be PUBLICKEY@FROM/UNTIL ({example}).")
+        try:
+            decoded = base64.b64decode(public.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            decoded = b""
+        if len(decoded) != 32:
+            raise ImproperlyConfigured(
+                f"{where}: the public key must be the base64 of a raw 32-byte Ed25519 key "
+                f"({example})."
+            )
+        valid_from = _aware_moment(where, start.strip()) if start.strip() else None
+        valid_until = _aware_moment(where, end.strip())
+        if valid_from is not None and valid_from >= valid_until:
+            raise ImproperlyConfigured(f"{where}: the key's FROM must come before its UNTIL.")
+        if any(public.strip() == k for k, _, _ in keys):
+            raise ImproperlyConfigured(f"{where}: this key is already listed.")
+        keys.append((public.strip(), valid_from, valid_until))
+    return keys

@@ -16,9 +16,11 @@ from config.env import (
     env_bool,
     env_code_keyring,
     env_database,
+    env_datetime,
     env_int,
     env_list,
     env_secret_key,
+    env_signing_old_keys,
     env_str,
     env_url,
     load_env_file,
@@ -55,9 +57,20 @@ VOTING_CODE_KEY_ID, VOTING_CODE_KEYS = env_code_keyring(
 # development key is generated in var/ only with DEBUG on or under the test runner.
 AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY", "")
 AUDIT_SIGNING_KEY_FILE = env_str("AUDIT_SIGNING_KEY_FILE", "")
+# Rotation: when the current key began to sign (ISO time; empty: when the last retired key
+# stopped), and the retired keys' public halves with the times they signed between
+# (PUBLICKEY@FROM/UNTIL, comma-separated), so checkpoints they signed still verify (/audit/keys).
+AUDIT_SIGNING_KEY_SINCE = env_datetime("AUDIT_SIGNING_KEY_SINCE")
+AUDIT_SIGNING_OLD_KEYS = env_signing_old_keys("AUDIT_SIGNING_OLD_KEYS")
 AUDIT_DEV_KEY_ALLOWED = DEBUG or TESTING
 # The key of the ledger's pseudonyms (HMAC of a person's id); SECRET_KEY unless set apart.
 AUDIT_PSEUDONYM_KEY = env_str("AUDIT_PSEUDONYM_KEY", "") or SECRET_KEY
+# Retention (UK GDPR): a published round's voters' personal data is deleted once its challenge
+# period after publication ends; accounts unused this long are warned by email, then deleted
+# after the notice period unless their owner signs in (purge_personal_data, run by advance_rounds).
+CHALLENGE_PERIOD_DAYS = env_int("CHALLENGE_PERIOD_DAYS", 90, minimum=1, maximum=3650)
+ACCOUNT_INACTIVE_DAYS = env_int("ACCOUNT_INACTIVE_DAYS", 3 * 365, minimum=90, maximum=36500)
+ACCOUNT_DELETION_NOTICE_DAYS = env_int("ACCOUNT_DELETION_NOTICE_DAYS", 30, minimum=7, maximum=365)
 # Where residents find the site: printed on voting letters.
 PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # The demo accounts' password (make demo only).
@@ -121,6 +134,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "config.context_processors.navigation",
+                "config.context_processors.ledger_key",
             ],
         },
     }

@@ -298,3 +298,19 @@ class OutboundEmail(models.Model):
         if self.failed_at is not None:
             return "failed"
         return "pending"
+
+
+class InactivityNotice(models.Model):
+    """When an account unused for settings.ACCOUNT_INACTIVE_DAYS was warned that it will be
+    deleted (wards.retention). Signing in again cancels it; the account goes with it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inactivity_notice"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+    emailed = models.BooleanField(
+        default=True, help_text="False when the account has no address to warn."
+    )
+
+    def __str__(self) -> str:
+        return f"inactivity notice ({self.sent_at:%Y-%m-%d})"

@@ -1,10 +1,11 @@
 """Verify a Community Chest ledger on your own machine, trusting nothing the server says.
 
-    python -m audit.verify LEDGER.jsonl [--key KEY] [--checkpoints FILE] [--previous OLDER.jsonl]
+    python -m audit.verify LEDGER.jsonl [--key KEY | --keys KEYS.json|URL] [--checkpoints FILE]
+                           [--previous OLDER.jsonl]
                            [--ballots ROUND.pb --result RESULT.json [--round ID]]
 
-Standard library only, plus `cryptography` for signatures (--key) and `ballots.tally` to re-run a
-round's rule (--ballots). Django is never imported.
+Standard library only, plus `cryptography` for signatures (--key/--keys) and `ballots.tally` to
+re-run a round's rule (--ballots). Django is never imported.
 
 Exit status: 0 when every check holds (a short summary on stdout); 1 when something is wrong, naming
 the first bad line and why; 2 when a file cannot be opened or the arguments are wrong.
@@ -18,8 +19,11 @@ What is checked, and how (the encoding is documented in audit/canonical.py):
   that round, sequence numbers must increase, and `prev` is checked wherever two events are
   consecutive in the full ledger (elsewhere the link passes through other rounds' events);
 - every `checkpoint.signed` event names the event right before it, and with --key its Ed25519
-  signature is checked; --checkpoints checks the signed checkpoints file against the ledger, so a
-  ledger cut short or rewritten after a checkpoint is caught;
+  signature is checked; with --keys (the key set /audit/keys publishes, a file or its URL) each
+  signature is checked against the key valid at the checkpoint's time, so a ledger signed across
+  a key rotation verifies and a key used outside its validity period fails; --checkpoints checks
+  the signed checkpoints file against the ledger, so a ledger cut short or rewritten after a
+  checkpoint is caught;
 - --previous checks that this ledger extends an earlier copy byte for byte;
 - every `ballots.sealed` event of a round lists at least K new commitments, K being the seal batch
   size its `round.settings_frozen` event names, unless it is the round's only one (a round with
@@ -46,7 +50,7 @@ The modules, by job (a run goes cli -> scan -> the other checks):
   processes, the progress bar) and lines (the per-line checks of one range, the hot loop);
 - kinds: which event kinds are read, and in which phases each may happen;
 - history: the phase order of every round, and --previous;
-- keys: --key; checkpoints: checkpoint.signed events, --checkpoints, --require-signed;
+- keys: --key and --keys; checkpoints: checkpoint.signed events, --checkpoints, --require-signed;
 - seals: sealed batch sizes; decks: the test counts' decks;
 - recount: --ballots/--result, re-running the rule;
 - failures: Failure (exit 1) and UsageError (exit 2).

@@ -9,37 +9,36 @@ from typing import Any
 from audit import kinds
 from audit.canonical import GENESIS, checkpoint_message
 from audit.verify.failures import Failure, read_json
-from audit.verify.keys import PublicKey
+from audit.verify.keys import KeySet
 from audit.verify.scan import LedgerScan
 
 
-def check_checkpoint_events(scan: LedgerScan, key: PublicKey | None, label: str) -> int:
-    """Check the signatures carried by checkpoint.signed events. Returns how many were checked."""
+def check_checkpoint_events(scan: LedgerScan, keys: KeySet | None, label: str) -> int:
+    """Check the signatures carried by checkpoint.signed events, each against the key valid at
+    the event's time. Returns how many were checked."""
     checked = 0
     for n, event in scan.notable:
         if event["kind"] != kinds.CHECKPOINT_SIGNED:
             continue
         payload = event["payload"]
-        if key is None:
+        if keys is None:
             continue
-        if payload["key_id"] != key.id:
-            raise Failure(
-                f"{label} line {n}",
-                f"checkpoint signed with another key (key id {payload['key_id']}, but the key "
-                f"given is {key.id})",
-            )
-        if not key.verify(
-            payload["signature"], checkpoint_message(payload["seq"], payload["hash"])
-        ):
-            raise Failure(
-                f"{label} line {n}", f"bad signature on the checkpoint of seq {payload['seq']}"
-            )
+        problem = keys.check(
+            payload["key_id"],
+            event.get("at"),
+            payload["signature"],
+            checkpoint_message(payload["seq"], payload["hash"]),
+        )
+        if problem == "bad signature":
+            problem = f"bad signature on the checkpoint of seq {payload['seq']}"
+        if problem:
+            raise Failure(f"{label} line {n}", problem)
         checked += 1
     return checked
 
 
 def check_checkpoints_file(
-    path: str, entries: list[dict[str, Any]], scan: LedgerScan, key: PublicKey | None
+    path: str, entries: list[dict[str, Any]], scan: LedgerScan, keys: KeySet | None
 ) -> tuple[int, int]:
     """Check each signed checkpoint against the ledger. Returns (checked, outside the file)."""
     checked = outside = 0
@@ -47,15 +46,16 @@ def check_checkpoints_file(
         where = f"{path} checkpoint {index}"
         seq, digest = entry["seq"], entry["hash"]
         where += f" (seq {seq})"
-        if key is not None:
-            if entry["key_id"] != key.id:
-                raise Failure(
-                    where,
-                    f"checkpoint signed with another key (key id {entry['key_id']}, but the key "
-                    f"given is {key.id})",
-                )
-            if not key.verify(entry["signature"], checkpoint_message(seq, digest)):
-                raise Failure(where, "bad signature")
+        if keys is not None:
+            at = entry.get("created_at")
+            problem = keys.check(
+                entry["key_id"],
+                at if isinstance(at, str) else None,
+                entry["signature"],
+                checkpoint_message(seq, digest),
+            )
+            if problem:
+                raise Failure(where, problem)
         if seq == 0:
             stored: str | None = GENESIS
         elif scan.subset_round is None and seq > scan.last_seq:
@@ -81,7 +81,7 @@ def check_checkpoints_file(
     return checked, outside
 
 
-def covered_through(scan: LedgerScan, entries: list[dict[str, Any]], key: PublicKey) -> int:
+def covered_through(scan: LedgerScan, entries: list[dict[str, Any]], keys: KeySet) -> int:
     """The last seq that a checked signature vouches for (a checkpoint.signed event carries the
     signature of the event before it, and is itself vouched for by the signature it carries)."""
     covered = 0
@@ -89,7 +89,7 @@ def covered_through(scan: LedgerScan, entries: list[dict[str, Any]], key: Public
         if event["kind"] == kinds.CHECKPOINT_SIGNED:
             covered = max(covered, event["seq"])
     for entry in entries:
-        if entry["key_id"] == key.id and entry["seq"] <= scan.last_seq:
+        if entry["key_id"] in keys.ids and entry["seq"] <= scan.last_seq:
             covered = max(covered, entry["seq"])
     return covered
 

@@ -19,7 +19,7 @@ from audit.verify.checkpoints import (
 from audit.verify.decks import check_test_decks
 from audit.verify.failures import EXIT_BAD, EXIT_OK, EXIT_USAGE, Failure, UsageError
 from audit.verify.history import check_previous
-from audit.verify.keys import load_public_key
+from audit.verify.keys import KeySet, load_key_set, load_public_key, single_key
 from audit.verify.recount import check_ballots, short_ids
 from audit.verify.scan import scan_ledger
 from audit.verify.seals import check_seal_batches
@@ -32,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("ledger", help="the ledger (ledger.jsonl, or a round's ledger.jsonl)")
     parser.add_argument("--key", help="the server's public key: a PEM file or base64 raw key")
+    parser.add_argument(
+        "--keys",
+        help="the key set (/audit/keys: a file or its URL): every signing key with its validity "
+        "period; each checkpoint is checked against the key valid at its time",
+    )
     parser.add_argument("--checkpoints", help="checkpoints.json as downloaded")
     parser.add_argument("--previous", help="an earlier copy of the same ledger")
     parser.add_argument("--ballots", help="the round's ballots.pb")
@@ -40,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--require-signed",
         action="store_true",
-        help="fail unless the ledger ends at a signed checkpoint (needs --key)",
+        help="fail unless the ledger ends at a signed checkpoint (needs --key or --keys)",
     )
     parser.add_argument(
         "--strict", action="store_true", help="also check every event is canonical JSON (slower)"
@@ -57,9 +62,15 @@ def run(argv: Sequence[str] | None = None) -> tuple[int, str]:
     args = parser.parse_args(argv)
     if (args.ballots is None) != (args.result is None):
         raise UsageError("--ballots and --result go together")
-    if args.require_signed and args.key is None:
-        raise UsageError("--require-signed needs --key")
-    key = load_public_key(args.key) if args.key else None
+    if args.key and args.keys:
+        raise UsageError("give --key (one key) or --keys (the key set), not both")
+    if args.require_signed and args.key is None and args.keys is None:
+        raise UsageError("--require-signed needs --key or --keys")
+    key: KeySet | None = None
+    if args.key:
+        key = single_key(load_public_key(args.key))
+    elif args.keys:
+        key = load_key_set(args.keys)
     entries = load_checkpoints(args.checkpoints) if args.checkpoints else []
     label = Path(args.ledger).name
     show = not args.no_progress and (args.progress or sys.stderr.isatty())
@@ -102,16 +113,16 @@ def run(argv: Sequence[str] | None = None) -> tuple[int, str]:
     n_checkpoint_events = sum(1 for _, e in scan.notable if e["kind"] == kinds.CHECKPOINT_SIGNED)
     if key is not None:
         lines.append(
-            f"  {signed_events} checkpoint signature(s) in the ledger valid for key {key.id}"
+            f"  {signed_events} checkpoint signature(s) in the ledger valid for {key.describe()}"
         )
     elif n_checkpoint_events:
         lines.append(
             f"  {n_checkpoint_events} checkpoint signature(s) in the ledger NOT checked: "
-            "pass --key (from /audit/key)"
+            "pass --keys (from /audit/keys) or --key (from /audit/key)"
         )
     if args.checkpoints:
         checked, outside = check_checkpoints_file(args.checkpoints, entries, scan, key)
-        signed = "signed and " if key is not None else "(signatures NOT checked: no --key) "
+        signed = "signed and " if key is not None else "(signatures NOT checked: no --key/--keys) "
         lines.append(
             f"  {checked} checkpoint(s) in {Path(args.checkpoints).name} {signed}"
             "matching the ledger" + (f"; {outside} outside this file" if outside else "")

@@ -58,6 +58,8 @@ PHASE_KINDS: dict[str, frozenset[str]] = {
     kinds.DELIVERY_UPDATED: frozenset({"published"}),
     kinds.DELIVERY_MILESTONE_SET: frozenset({"published"}),
     kinds.DELIVERY_UNSPENT_RECORDED: frozenset({"published"}),
+    # Voters' personal data goes only after publication (and its challenge period).
+    kinds.PERSONAL_DATA_PURGED: frozenset({"published"}),
 }
 NOTABLE_KINDS |= {kind.encode() for kind in PHASE_KINDS} | {kinds.ROUND_PHASE_CHANGED.encode()}
 # The block search looks for these prefixes (fewer passes over each block than one per kind).
@@ -70,5 +72,6 @@ NOTABLE_PREFIXES = (
     b"paper_batch.",
     b"codes.",
     b"delivery.",
+    b"personal_data.",
 )
 assert all(any(k.startswith(p) for p in NOTABLE_PREFIXES) for k in NOTABLE_KINDS)

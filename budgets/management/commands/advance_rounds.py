@@ -6,9 +6,11 @@ Draft rounds open for proposals at proposals_start; proposals end at proposals_e
 review_end (only once every proposal is reviewed and one is feasible). When voting_end passes, the
 closer the ballots app registered in budgets.hooks counts the votes; without one, the command says
 that close_round must run. It never moves a round to closed itself. Last, it retries
-reclaiming the old row versions of closed rounds (`reclaim_space`) if that failed at close, and
+reclaiming the old row versions of closed rounds (`reclaim_space`) if that failed at close,
 deletes expired sessions (`clearsessions`), so choices saved half-way through a ballot go with them,
-and residents' sign-ups left unconfirmed past their link's life (wards.signup.delete_unconfirmed).
+runs `purge_personal_data` (voters' data past a round's challenge period, unused accounts), and
+deletes residents' sign-ups left unconfirmed past their link's life
+(wards.signup.delete_unconfirmed).
 With --send-email it then runs send_ward_emails, so one cron line also sends the notices the phase
 changes queued for ward subscribers.
 """
@@ -55,6 +57,9 @@ class Command(BaseCommand):
         # Expired sessions stay in the database until deleted: among them, choices a visitor
         # saved before signing in and never came back for (they expire after 30 minutes).
         call_command("clearsessions")
+        if apps.is_installed("ballots"):
+            # Voters' personal data past its round's challenge period, and unused accounts.
+            call_command("purge_personal_data", stdout=self.stdout)
         # Residents' sign-ups never confirmed within their link's life free their usernames.
         signup.delete_unconfirmed()
         if options["send_email"]:
