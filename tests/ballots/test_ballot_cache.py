@@ -70,9 +70,7 @@ def test_a_round_changed_straight_in_the_database_is_seen_by_the_next_request(
             "UPDATE budgets_proposal SET status = %s WHERE round_id = %s AND title = %s",
             [ProposalStatus.NOT_FEASIBLE, round.pk, "E Lights"],
         )
-        cursor.execute(
-            "UPDATE budgets_round SET updated_at = %s WHERE id = %s", [later, round.pk]
-        )
+        cursor.execute("UPDATE budgets_round SET updated_at = %s WHERE id = %s", [later, round.pk])
     assert "E Lights" not in _titles(round)
 
 
