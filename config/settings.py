@@ -154,7 +154,8 @@ USE_TZ = True
 USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# collectstatic's target; nginx serves it at /static/ (deploy/nginx.conf).
+STATIC_ROOT = Path(env_str("STATIC_ROOT", "") or VAR_DIR / "static")
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Photos on delivery updates (re-encoded, no EXIF or location: delivery/photos.py). The app
