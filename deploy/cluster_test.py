@@ -219,6 +219,60 @@ SERVER = """
 """
 
 
+def self_signed(work: Path) -> tuple[Path, Path]:
+    """A throwaway certificate, only to let `nginx -t` load deploy/nginx.conf's TLS server."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "chest.example.org")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = work / "cert.pem", work / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def production_config_loads(nginx: str, work: Path) -> tuple[bool, str]:
+    """deploy/nginx.conf as shipped, with a throwaway certificate and paths under `work`."""
+    cert, key = self_signed(work)
+    site = (REPO / "deploy/nginx.conf").read_text()
+    site = site.replace("/etc/letsencrypt/live/chest.example.org/fullchain.pem", str(cert))
+    site = site.replace("/etc/letsencrypt/live/chest.example.org/privkey.pem", str(key))
+    site = site.replace("/var/log/nginx/", f"{work}/")
+    (work / "site.conf").write_text(site)
+    (work / "production.conf").write_text(
+        f"pid {work}/production.pid;\nerror_log {work}/production-error.log;\nevents {{}}\n"
+        f"http {{\n include /etc/nginx/mime.types;\n include {work}/site.conf;\n}}\n"
+    )
+    test = subprocess.run(
+        [nginx, "-t", "-q", "-c", str(work / "production.conf"), "-p", str(work)],
+        capture_output=True,
+        text=True,
+    )
+    return test.returncode == 0, test.stderr.strip()
+
+
 # --- HTTP through the proxy --------------------------------------------------------------------
 
 
@@ -508,6 +562,9 @@ def run(args: argparse.Namespace, stack: Stack, work: Path) -> int:
         f"Up in {time.monotonic() - started:.1f} s: app servers on {apps}, proxy on "
         f"{proxy_both} (both), {proxy_first} (first only), {proxy_second} (second only)\n"
     )
+
+    ok, why = production_config_loads(nginx, work)
+    checks.check(ok, "deploy/nginx.conf loads in Debian's nginx (nginx -t)", why)
 
     # 1. Health and static files -----------------------------------------------------------------
     anyone = Browser()
