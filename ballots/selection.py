@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from redis.exceptions import RedisError
 
 from budgets.models import BallotType, Phase, Proposal, Round
 from wards.money import format_pence
@@ -37,8 +38,12 @@ def _ballot_version_key(round_id: int) -> str:
 
 def ballot_version(round_id: int) -> str:
     """The round's ballot version in the shared cache (Redis in production): any app server that
-    saves one of the round's projects moves it on (see `ballot_changed`)."""
-    return str(cache.get(_ballot_version_key(round_id), ""))
+    saves one of the round's projects moves it on (see `ballot_changed`). If the cache cannot
+    answer, a version never seen before: the ballot is read from the database, never stale."""
+    try:
+        return str(cache.get(_ballot_version_key(round_id), ""))
+    except (RedisError, OSError):
+        return uuid.uuid4().hex
 
 
 def ballot_changed(round_id: int) -> None:

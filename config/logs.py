@@ -15,6 +15,7 @@ import json
 import logging
 import re
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 
 EMAIL = re.compile(r"[^\s@<>()\[\]\"',;:]+@[^\s@<>()\[\]\"',;:]+")
@@ -38,6 +39,13 @@ def route_of(request: Any) -> str:
     return "/" + str(match.route)
 
 
+def _reason(status: Any) -> str:
+    try:
+        return HTTPStatus(int(status)).phrase
+    except (TypeError, ValueError):
+        return "Request"
+
+
 class JsonLinesFormatter(logging.Formatter):
     """A log record as one line of JSON: time, level, logger, message; for a request, its
     method, route and status instead of its path."""
@@ -53,7 +61,7 @@ class JsonLinesFormatter(logging.Formatter):
         request = getattr(record, "request", None)
         if request is not None and hasattr(request, "method"):
             # django.request and django.server put the path in the message: replace it.
-            entry["message"] = str(getattr(record, "status_code", "")) or record.levelname
+            entry["message"] = _reason(getattr(record, "status_code", None))
             entry["method"] = str(request.method)
             entry["route"] = route_of(request)
             if hasattr(record, "status_code"):

@@ -86,3 +86,21 @@ def test_a_cast_refuses_a_project_another_server_took_off_the_ballot(
         lights.save()
     with pytest.raises(ValidationError):
         services.cast_ballot(_fresh(round), [lights.pk], declaration=None, code=codes[0])
+
+
+def test_without_the_shared_cache_the_ballot_is_read_from_the_database(
+    sparkbrook: Ward, settings: Any
+) -> None:
+    round = make_voting_round(sparkbrook)
+    assert "E Lights" in _titles(round)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    Proposal.objects.filter(round=round, title="E Lights").update(
+        status=ProposalStatus.NOT_FEASIBLE
+    )
+    assert "E Lights" not in _titles(round)

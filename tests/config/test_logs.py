@@ -120,3 +120,11 @@ def test_exceptions_are_logged_without_email_addresses(log_output: io.StringIO) 
     assert line["level"] == "ERROR" and "[email]" in line["message"]
     assert "ValueError" in line["exception"]
     _clean(log_output, [EMAIL])
+
+
+def test_a_request_line_names_the_reason_and_status(
+    client: Client, log_output: io.StringIO
+) -> None:
+    client.get("/receipts/WXYZ-WXYZ-WXYZ-WXYZ")
+    (line,) = [line for line in _lines(log_output) if "route" in line]
+    assert line["message"] == "Not Found" and line["status"] == 404 and line["method"] == "GET"
