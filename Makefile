@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: demo test lint check bench bench-tally bench-ledger bench-load clean-venv
+.PHONY: demo test lint check bench bench-tally bench-ledger bench-load cluster-test clean-venv
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Community Chest needs Python 3.11, 3.12 or 3.13, and none of python3.11, python3.13, python3.12, python3 on PATH is one. Install one, or run make PYTHON=/path/to/python3.x"; exit 1; }
@@ -47,6 +47,12 @@ test: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The production shape on loopback: PostgreSQL, Redis, two gunicorn app servers behind nginx
+# (installed with apt-get if missing); see deploy/cluster_test.py. Needs PostgreSQL at
+# 127.0.0.1:5432 (user postgres), as make test on PostgreSQL does.
+cluster-test: $(VENV)/.installed-dev
+	$(PY) deploy/cluster_test.py $(CLUSTER_ARGS)
 
 bench: $(VENV)/.installed-dev
 	$(PY) bench/tally.py

@@ -4,11 +4,15 @@ selection from a form or the API, and checking it against every rule of the roun
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from redis.exceptions import RedisError
 
 from budgets.models import BallotType, Phase, Proposal, Round
 from wards.money import format_pence
@@ -28,15 +32,47 @@ BALLOT_CACHE_SECONDS = 30
 _BALLOT_CACHE: dict[tuple[Any, ...], tuple[float, list[Proposal]]] = {}
 
 
+def _ballot_version_key(round_id: int) -> str:
+    return f"ballot-version:{round_id}"
+
+
+def ballot_version(round_id: int) -> str:
+    """The round's ballot version in the shared cache (Redis in production): any app server that
+    saves one of the round's projects moves it on (see `ballot_changed`). If the cache cannot
+    answer, a version never seen before: the ballot is read from the database, never stale."""
+    try:
+        return str(cache.get(_ballot_version_key(round_id), ""))
+    except (RedisError, OSError):
+        return uuid.uuid4().hex
+
+
+def ballot_changed(round_id: int) -> None:
+    """Tell every app server that the round's ballot changed, once the change is committed (a
+    server reading before the commit would otherwise cache the old ballot under the new
+    version)."""
+    transaction.on_commit(
+        lambda: cache.set(_ballot_version_key(round_id), uuid.uuid4().hex, timeout=None)
+    )
+
+
 def ballot_projects(round: Round) -> list[Proposal]:
     """The projects on the ballot, in a stable order.
 
     While voting, the ballot cannot change (reviews are over and settings are frozen), so each
-    worker keeps it in memory instead of asking the database on every ballot.
+    worker keeps it in memory instead of asking the database on every ballot. Several app servers
+    share the database, so the memory is keyed on what another server's change would move: the
+    round's `updated_at` (every save of the round, read fresh with each request) and the ballot
+    version in the shared cache (every save of one of its projects, e.g. through the admin).
     """
     if round.phase != Phase.VOTING:
         return list(round.proposals.on_ballot().order_by("title", "id"))
-    key = (round.pk, round.created_at, round.settings_frozen_at)
+    key = (
+        round.pk,
+        round.created_at,
+        round.settings_frozen_at,
+        round.updated_at,
+        ballot_version(round.pk),
+    )
     now = time.monotonic()
     cached = _BALLOT_CACHE.get(key)
     if cached is None or now - cached[0] > BALLOT_CACHE_SECONDS:

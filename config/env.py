@@ -63,6 +63,17 @@ def env_str(name: str, default: str, environ: Mapping[str, str] = os.environ) ->
     return environ.get(name, default).strip()
 
 
+def env_choice(
+    name: str, default: str, choices: tuple[str, ...], environ: Mapping[str, str] = os.environ
+) -> str:
+    """One of `choices` (matched without regard to case), or a loud error naming them."""
+    raw = environ.get(name, default).strip()
+    for choice in choices:
+        if raw.casefold() == choice.casefold():
+            return choice
+    raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}; got {raw!r}.")
+
+
 def env_url(name: str, default: str, environ: Mapping[str, str] = os.environ) -> str:
     """An http(s) base URL without a trailing slash; a loud error for anything else."""
     value = env_str(name, default, environ).rstrip("/")

@@ -14,6 +14,7 @@ from pathlib import Path
 from config import local_settings
 from config.env import (
     env_bool,
+    env_choice,
     env_code_keyring,
     env_database,
     env_datetime,
@@ -167,7 +168,8 @@ USE_TZ = True
 USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# collectstatic's target; nginx serves it at /static/ (deploy/nginx.conf).
+STATIC_ROOT = Path(env_str("STATIC_ROOT", "") or VAR_DIR / "static")
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Photos on delivery updates (re-encoded, no EXIF or location: delivery/photos.py). The app
@@ -295,10 +297,22 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# --- Logging: no personal data in logs; requests are logged without query strings ----------
+# --- Logging: JSON lines on stderr with no personal data (config/logs.py) --------------------
+LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "config.logs.JsonLinesFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        # Django's own request log names the path: the formatter logs the route instead.
+        "django": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "audit": {"level": LOG_LEVEL},
+        "wards": {"level": LOG_LEVEL},
+        "budgets": {"level": LOG_LEVEL},
+        "ballots": {"level": LOG_LEVEL},
+        "delivery": {"level": LOG_LEVEL},
+        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
+from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from redis.exceptions import RedisError
 
 from wards import ratelimit
 
@@ -65,8 +69,39 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except DatabaseError:
+        return False
+
+
+def _cache_ok() -> bool:
+    """A round trip through the shared cache (Redis in production: rate limits and the ballot
+    version live there)."""
+    key = f"healthz:{uuid.uuid4().hex}"
+    try:
+        cache.set(key, "1", timeout=10)
+        ok = cache.get(key) == "1"
+        cache.delete(key)
+        return ok
+    except (RedisError, OSError):
+        return False
+
+
 @require_safe
+@never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """For the proxy and the monitoring: 200 when the database and the shared cache answer, 503
+    naming what failed otherwise. Says nothing else (no versions, no hosts)."""
+    checks = {
+        "database": "ok" if _database_ok() else "failed",
+        "cache": "ok" if _cache_ok() else "failed",
+    }
+    failed = sorted(name for name, state in checks.items() if state != "ok")
+    body: dict[str, object] = {"status": "failed" if failed else "ok", "checks": checks}
+    if failed:
+        body["failed"] = failed
+    return JsonResponse(body, status=503 if failed else 200)

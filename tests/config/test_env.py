@@ -204,3 +204,13 @@ def test_local_settings_are_written_once_with_mode_0600(tmp_path: Path) -> None:
     from audit.signing import parse_private_key
 
     parse_private_key(values["AUDIT_SIGNING_KEY"].encode(), "AUDIT_SIGNING_KEY")
+
+
+def test_env_choice_matches_without_case_and_names_the_choices() -> None:
+    from config.env import env_choice
+
+    levels = ("DEBUG", "INFO")
+    assert env_choice("LOG_LEVEL", "INFO", levels, environ={"LOG_LEVEL": " debug "}) == "DEBUG"
+    assert env_choice("LOG_LEVEL", "INFO", levels, environ={}) == "INFO"
+    with pytest.raises(ImproperlyConfigured, match="LOG_LEVEL must be one of DEBUG, INFO"):
+        env_choice("LOG_LEVEL", "INFO", levels, environ={"LOG_LEVEL": "loud"})

@@ -137,10 +137,6 @@ def test_no_username_or_address_sits_in_the_cache_in_clear(resident_alice: Any) 
     assert not any("alice" in key or "203.0.113" in key for key in keys)
 
 
-def test_healthz(client: Client) -> None:
-    assert client.get("/healthz").json() == {"status": "ok"}
-
-
 @pytest.mark.django_db
 def test_only_active_staff_are_offered_the_admin_link(client: Client) -> None:
     from tests.conftest import make_user
