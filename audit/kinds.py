@@ -45,6 +45,7 @@ DELIVERY_UNSPENT_RECORDED = "delivery.unspent_recorded"
 COMMENT_HIDDEN = "comment.hidden"
 PROPOSAL_HIDDEN = "proposal.hidden"
 REPORTS_DISMISSED = "reports.dismissed"
+ROUND_SHORTLISTED = "round.shortlisted"
 
 ALL: frozenset[str] = frozenset(
     value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)

@@ -13,7 +13,6 @@ from django.utils import timezone
 import audit
 from audit import kinds
 from budgets.models import (
-    PHASE_ORDER,
     Phase,
     Proposal,
     ProposalHiding,
@@ -63,7 +62,7 @@ def _require_proposals_open(round: Round, now: datetime.datetime | None = None) 
     if round.phase == Phase.CANCELLED:
         raise ValidationError("This round was cancelled, so it takes no proposals.")
     if round.phase != Phase.PROPOSALS:
-        if PHASE_ORDER.index(round.phase) < PHASE_ORDER.index(Phase.PROPOSALS):
+        if round.phase_order.index(round.phase) < round.phase_order.index(Phase.PROPOSALS):
             raise ValidationError("This round is not taking proposals yet.")
         raise ValidationError(
             "This round has stopped taking proposals"
