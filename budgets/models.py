@@ -294,6 +294,9 @@ class Round(models.Model):
     def __str__(self) -> str:
         return f"{self.title} ({self.ward.name})"
 
+    def get_absolute_url(self) -> str:
+        return reverse("budgets:round", kwargs={"round_id": self.pk})
+
     @property
     def has_support_stage(self) -> bool:
         return self.support_stage != SupportStage.NONE
@@ -311,9 +314,6 @@ class Round(models.Model):
     def support_frozen(self) -> bool:
         """The support rule can no longer change: support has opened (or voting has)."""
         return self.support_opened_at is not None or self.settings_frozen
-
-    def get_absolute_url(self) -> str:
-        return reverse("budgets:round", kwargs={"round_id": self.pk})
 
     @property
     def area_name(self) -> str:
@@ -417,8 +417,8 @@ class ProposalStatus(models.TextChoices):
     NOT_SHORTLISTED = "not_shortlisted", "Not shortlisted"
 
 
-# A proposal that was withdrawn, merged into another or left off the shortlist no longer stands: it cannot be reviewed,
-# nor can anything be merged into it.
+# A proposal that was withdrawn, merged into another or left off the shortlist no longer
+# stands: it cannot be reviewed, nor can anything be merged into it.
 FALLEN_STATUSES: frozenset[str] = frozenset(
     {ProposalStatus.WITHDRAWN, ProposalStatus.MERGED, ProposalStatus.NOT_SHORTLISTED}
 )

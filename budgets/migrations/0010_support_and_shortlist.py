@@ -7,111 +7,228 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('budgets', '0009_discussion'),
-        ('wards', '0006_ward_subscriptions'),
+        ("budgets", "0009_discussion"),
+        ("wards", "0006_ward_subscriptions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Support',
+            name="Support",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='round',
-            name='ck_round_phase_valid',
+            model_name="round",
+            name="ck_round_phase_valid",
         ),
         migrations.RemoveConstraint(
-            model_name='round',
-            name='ck_round_cancelled_has_reason',
+            model_name="round",
+            name="ck_round_cancelled_has_reason",
         ),
         migrations.AddField(
-            model_name='proposal',
-            name='shortlist_missed_by',
+            model_name="proposal",
+            name="shortlist_missed_by",
             field=models.PositiveIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='round',
-            name='shortlist_threshold',
-            field=models.PositiveIntegerField(blank=True, help_text='Supports a proposal needs to be shortlisted.', null=True),
+            model_name="round",
+            name="shortlist_threshold",
+            field=models.PositiveIntegerField(
+                blank=True, help_text="Supports a proposal needs to be shortlisted.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='round',
-            name='shortlist_top',
-            field=models.PositiveIntegerField(blank=True, help_text='How many of the most supported proposals go through.', null=True),
+            model_name="round",
+            name="shortlist_top",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="How many of the most supported proposals go through.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='round',
-            name='support_end',
+            model_name="round",
+            name="support_end",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='round',
-            name='support_limit',
-            field=models.PositiveIntegerField(blank=True, help_text='How many proposals each resident may support.', null=True),
+            model_name="round",
+            name="support_limit",
+            field=models.PositiveIntegerField(
+                blank=True, help_text="How many proposals each resident may support.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='round',
-            name='support_opened_at',
+            model_name="round",
+            name="support_opened_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='round',
-            name='support_stage',
-            field=models.CharField(choices=[('none', 'No support stage'), ('before_review', 'Before review: councillors review only the shortlist'), ('before_voting', 'Before voting: only the shortlist goes on the ballot')], default='none', max_length=20),
+            model_name="round",
+            name="support_stage",
+            field=models.CharField(
+                choices=[
+                    ("none", "No support stage"),
+                    ("before_review", "Before review: councillors review only the shortlist"),
+                    ("before_voting", "Before voting: only the shortlist goes on the ballot"),
+                ],
+                default="none",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='round',
-            name='support_start',
+            model_name="round",
+            name="support_start",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='proposal',
-            name='status',
-            field=models.CharField(choices=[('submitted', 'Submitted'), ('feasible', 'Feasible'), ('not_feasible', 'Not feasible'), ('merged', 'Merged'), ('withdrawn', 'Withdrawn'), ('not_shortlisted', 'Not shortlisted')], default='submitted', max_length=20),
+            model_name="proposal",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("submitted", "Submitted"),
+                    ("feasible", "Feasible"),
+                    ("not_feasible", "Not feasible"),
+                    ("merged", "Merged"),
+                    ("withdrawn", "Withdrawn"),
+                    ("not_shortlisted", "Not shortlisted"),
+                ],
+                default="submitted",
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='round',
-            name='cancelled_from',
-            field=models.CharField(blank=True, choices=[('draft', 'Draft'), ('proposals', 'Proposals open'), ('review', 'Review'), ('support', 'Support'), ('voting', 'Voting'), ('closed', 'Closed'), ('published', 'Published'), ('cancelled', 'Cancelled')], default='', editable=False, max_length=20),
+            model_name="round",
+            name="cancelled_from",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("draft", "Draft"),
+                    ("proposals", "Proposals open"),
+                    ("review", "Review"),
+                    ("support", "Support"),
+                    ("voting", "Voting"),
+                    ("closed", "Closed"),
+                    ("published", "Published"),
+                    ("cancelled", "Cancelled"),
+                ],
+                default="",
+                editable=False,
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='round',
-            name='phase',
-            field=models.CharField(choices=[('draft', 'Draft'), ('proposals', 'Proposals open'), ('review', 'Review'), ('support', 'Support'), ('voting', 'Voting'), ('closed', 'Closed'), ('published', 'Published'), ('cancelled', 'Cancelled')], default='draft', max_length=20),
+            model_name="round",
+            name="phase",
+            field=models.CharField(
+                choices=[
+                    ("draft", "Draft"),
+                    ("proposals", "Proposals open"),
+                    ("review", "Review"),
+                    ("support", "Support"),
+                    ("voting", "Voting"),
+                    ("closed", "Closed"),
+                    ("published", "Published"),
+                    ("cancelled", "Cancelled"),
+                ],
+                default="draft",
+                max_length=20,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='round',
-            constraint=models.CheckConstraint(condition=models.Q(('phase__in', ['draft', 'proposals', 'review', 'support', 'voting', 'closed', 'published', 'cancelled'])), name='ck_round_phase_valid'),
+            model_name="round",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "phase__in",
+                        [
+                            "draft",
+                            "proposals",
+                            "review",
+                            "support",
+                            "voting",
+                            "closed",
+                            "published",
+                            "cancelled",
+                        ],
+                    )
+                ),
+                name="ck_round_phase_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='round',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('phase', 'cancelled'), _negated=True), models.Q(('cancelled_at__isnull', False), models.Q(('cancel_reason', ''), _negated=True), ('cancelled_from__in', ['draft', 'proposals', 'review', 'support', 'voting'])), _connector='OR'), name='ck_round_cancelled_has_reason'),
+            model_name="round",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("phase", "cancelled"), _negated=True),
+                    models.Q(
+                        ("cancelled_at__isnull", False),
+                        models.Q(("cancel_reason", ""), _negated=True),
+                        (
+                            "cancelled_from__in",
+                            ["draft", "proposals", "review", "support", "voting"],
+                        ),
+                    ),
+                    _connector="OR",
+                ),
+                name="ck_round_cancelled_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='round',
-            constraint=models.CheckConstraint(condition=models.Q(('support_stage', 'none'), models.Q(('support_limit__gte', 1), models.Q(('shortlist_threshold__gte', 1), ('shortlist_top__gte', 1), _connector='OR')), _connector='OR'), name='ck_round_support_rule_given'),
+            model_name="round",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("support_stage", "none"),
+                    models.Q(
+                        ("support_limit__gte", 1),
+                        models.Q(
+                            ("shortlist_threshold__gte", 1),
+                            ("shortlist_top__gte", 1),
+                            _connector="OR",
+                        ),
+                    ),
+                    _connector="OR",
+                ),
+                name="ck_round_support_rule_given",
+            ),
         ),
         migrations.AddField(
-            model_name='support',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supports', to=settings.AUTH_USER_MODEL),
+            model_name="support",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="supports",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='support',
-            name='proposal',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='supports', to='budgets.proposal'),
+            model_name="support",
+            name="proposal",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="supports",
+                to="budgets.proposal",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='support',
-            constraint=models.UniqueConstraint(fields=('proposal', 'person'), name='uq_support_proposal_person'),
+            model_name="support",
+            constraint=models.UniqueConstraint(
+                fields=("proposal", "person"), name="uq_support_proposal_person"
+            ),
         ),
     ]

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 import audit
@@ -254,7 +255,8 @@ def list_proposals(
     if category:
         qs = qs.filter(category=category)
     _, order = PROPOSAL_SORTS.get(sort, PROPOSAL_SORTS["newest"])
-    return qs.order_by(*order)
+    # Supports are public counts (budgets.services.support); every list shows them.
+    return qs.annotate(support_count=Count("supports")).order_by(*order)
 
 
 def require_can_change_proposal(user: UserLike, proposal: Proposal) -> None:

@@ -115,7 +115,9 @@ def decide_shortlist(
             bar = max(bar, ordered[top - 1])
     shortlisted = sorted(pk for pk, n in counts.items() if n >= bar)
     missed = {pk: bar - n for pk, n in sorted(counts.items()) if n < bar}
-    return Shortlist(bar=bar, counts=dict(sorted(counts.items())), shortlisted=shortlisted, missed_by=missed)
+    return Shortlist(
+        bar=bar, counts=dict(sorted(counts.items())), shortlisted=shortlisted, missed_by=missed
+    )
 
 
 def apply_shortlist(round: Round, *, by: UserLike) -> Shortlist:
@@ -228,6 +230,54 @@ def withdraw_support(proposal: Proposal, *, by: UserLike) -> bool:
     return deleted > 0
 
 
+def support_counts_for(round: Round, user: UserLike) -> int:
+    """How many of the round's proposals this person supports."""
+    if user is None or not user.is_authenticated:
+        return 0
+    return Support.objects.filter(proposal__round=round, person=user).count()
+
+
+@dataclass(frozen=True)
+class SupportListState:
+    """The proposal list's support buttons for one visitor: which proposals they may support
+    or stop supporting (templates decide nothing)."""
+
+    shown: bool  # counts are shown: the support phase has opened
+    open: bool  # the support phase is on now
+    can_add: frozenset[int]
+    mine: frozenset[int]
+    used: int
+    limit: int
+    rule: str
+
+
+def support_list_state(round: Round, user: UserLike) -> SupportListState:
+    open_now = round.phase == Phase.SUPPORT
+    eligible = open_now and can_support(user, round)
+    mine = (
+        frozenset(
+            Support.objects.filter(proposal__round=round, person=user).values_list(
+                "proposal_id", flat=True
+            )
+        )
+        if eligible
+        else frozenset()
+    )
+    limit = round.support_limit or 0
+    can_add: frozenset[int] = frozenset()
+    if eligible and len(mine) < limit:
+        can_add = frozenset(candidates(round).values_list("pk", flat=True)) - mine
+    return SupportListState(
+        shown=round.support_opened_at is not None,
+        open=open_now,
+        can_add=can_add,
+        mine=mine,
+        used=len(mine),
+        limit=limit,
+        rule=shortlist_rule_words(round),
+    )
+
+
 @dataclass(frozen=True)
 class SupportPanel:
     """A proposal's support section for one visitor (templates decide nothing)."""
@@ -250,9 +300,7 @@ def support_panel(proposal: Proposal, user: UserLike, count: int | None = None) 
         count = proposal.supports.count()
     signed_in = user is not None and user.is_authenticated
     mine = signed_in and Support.objects.filter(proposal=proposal, person=user).exists()
-    used = (
-        Support.objects.filter(proposal__round=round, person=user).count() if signed_in else 0
-    )
+    used = Support.objects.filter(proposal__round=round, person=user).count() if signed_in else 0
     limit = round.support_limit or 0
     problem = support_problem(proposal)
     eligible = can_support(user, round)
