@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
@@ -188,20 +187,28 @@ def _require_can_support(user: UserLike, round: Round) -> None:
         raise PermissionDenied(f"Only residents of {round.area_name} can support proposals here.")
 
 
+def _fresh(proposal: Proposal) -> Proposal:
+    """The proposal, read again under a lock on its round (inside the caller's transaction)."""
+    round = Round.objects.select_for_update().select_related("ward").get(pk=proposal.round_id)
+    proposal = Proposal.objects.get(pk=proposal.pk)
+    proposal.round = round
+    return proposal
+
+
 @transaction.atomic
 def support_proposal(proposal: Proposal, *, by: UserLike) -> bool:
     """Support a proposal; True if this added a support, False if the person already did.
 
-    The person's row is locked first, so two supports sent at once by one person are counted
-    one after the other against the round's limit; the unique constraint stops a double support.
+    The round's row is locked first (as the phase change that makes the shortlist locks it),
+    so supports are counted one after the other against the person's limit and none lands
+    while the shortlist is being made; the unique constraint stops a double support.
     """
+    proposal = _fresh(proposal)
     round = proposal.round
     _require_can_support(by, round)
     problem = support_problem(proposal)
     if problem:
         raise ValidationError(problem)
-    user_model = get_user_model()
-    user_model.objects.select_for_update().filter(pk=by.pk).first()
     if Support.objects.filter(proposal=proposal, person=by).exists():
         return False
     used = Support.objects.filter(proposal__round=round, person=by).count()
@@ -222,6 +229,7 @@ def support_proposal(proposal: Proposal, *, by: UserLike) -> bool:
 @transaction.atomic
 def withdraw_support(proposal: Proposal, *, by: UserLike) -> bool:
     """Stop supporting a proposal while the support phase is open; True if there was one."""
+    proposal = _fresh(proposal)
     _require_can_support(by, proposal.round)
     problem = support_problem(proposal)
     if problem:
