@@ -14,7 +14,7 @@ from audit.models import Event
 from budgets import services
 from budgets.models import Phase, Proposal, ProposalStatus, Round, Support, SupportStage
 from budgets.services.support import decide_shortlist
-from tests.budgets.conftest import make_feasible, make_proposal, make_round
+from tests.budgets.conftest import make_proposal, make_round
 from tests.conftest import make_user
 from wards.models import Membership, Role, Ward
 
@@ -256,9 +256,7 @@ def test_the_scheduler_ends_support_on_its_date(sparkbrook: Ward) -> None:
 def test_support_settings_need_a_rule(sparkbrook: Ward, councillor_sam: Any) -> None:
     round = make_round(sparkbrook, Phase.DRAFT)
     with pytest.raises(ValidationError) as exc:
-        services.update_round(
-            round, by=councillor_sam, support_stage=SupportStage.BEFORE_VOTING
-        )
+        services.update_round(round, by=councillor_sam, support_stage=SupportStage.BEFORE_VOTING)
     assert set(exc.value.message_dict) == {"support_limit", "shortlist_threshold"}
     round = services.update_round(
         round,
