@@ -148,6 +148,9 @@ from budgets.services.support import (
     support_proposal,
     withdraw_support,
 )
+from budgets.services.support import (
+    candidates as support_candidates,
+)
 
 
 def visible_rounds(user: UserLike) -> RoundQuerySet:
@@ -250,6 +253,7 @@ __all__ = [
     "settings_editable",
     "shortlist_rule_words",
     "submit_proposal",
+    "support_candidates",
     "support_counts",
     "support_counts_for",
     "support_list_state",
