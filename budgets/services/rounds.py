@@ -333,6 +333,10 @@ def change_phase(round: Round, to: str, *, by: UserLike, reason: str = "") -> Ro
     return _set_phase(round, to, by=by, reason=reason)
 
 
+def _support_rule(round: Round) -> dict[str, Any]:
+    return {name: _public(getattr(round, name)) for name in SUPPORT_SETTINGS}
+
+
 def _set_phase(round: Round, to: str, *, by: UserLike, reason: str) -> Round:
     previous = round.phase
     round.phase = to
@@ -351,7 +355,14 @@ def _set_phase(round: Round, to: str, *, by: UserLike, reason: str) -> Round:
         ward=round.ward,
         round=round,
         actor=actor,
-        payload={"from": previous, "to": to, "reason": reason, "scheduled": by is None},
+        payload={
+            "from": previous,
+            "to": to,
+            "reason": reason,
+            "scheduled": by is None,
+            # Support opens under a rule frozen from now on: the ledger keeps it.
+            **({"support_rule": _support_rule(round)} if to == Phase.SUPPORT else {}),
+        },
     )
     queue_phase_notice(round)  # emails to the ward's subscribers, in this transaction
     if "settings_frozen_at" in update:

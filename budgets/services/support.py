@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
+from django.utils import timezone
 
 import audit
 from audit import kinds
@@ -40,6 +41,7 @@ from budgets.models import (
 )
 from budgets.models import Support as Support
 from budgets.services._common import _actor
+from budgets.services.display import when
 from wards import access
 from wards.models import Role
 
@@ -169,6 +171,11 @@ def support_problem(proposal: Proposal) -> str:
         if round.support_stage == SupportStage.NONE:
             return "This round has no support stage."
         return "Supporting is open only during the round's support phase."
+    now = timezone.now()
+    if round.support_start and now < round.support_start:
+        return f"Supporting opens on {when(round.support_start)}."
+    if round.support_end and now >= round.support_end:
+        return f"Supporting closed on {when(round.support_end)}."
     if not candidates(round).filter(pk=proposal.pk).exists():
         return f"This proposal is {proposal.get_status_display().lower()}: it cannot be supported."
     return ""

@@ -299,3 +299,25 @@ def test_a_round_in_support_can_be_cancelled_by_one_councillor(
     round = services.cancel_round(round, by=councillor_sam, reason="The budget was withdrawn.")
     assert round.phase == Phase.CANCELLED
     assert round.cancelled_from == Phase.SUPPORT
+
+
+def test_support_keeps_to_its_dates(sparkbrook: Ward, resident_alice: Any) -> None:
+    from django.utils import timezone
+
+    hour = datetime.timedelta(hours=1)
+    round = support_round(sparkbrook, support_end=timezone.now() - hour)
+    p = feasible(round, "Benches")
+    with pytest.raises(ValidationError, match="Supporting closed on"):
+        services.support_proposal(p, by=resident_alice)
+    round.support_start, round.support_end = timezone.now() + hour, timezone.now() + 2 * hour
+    round.save()
+    with pytest.raises(ValidationError, match="Supporting opens on"):
+        services.support_proposal(p, by=resident_alice)
+
+
+def test_opening_support_records_the_frozen_rule(sparkbrook: Ward, councillor_sam: Any) -> None:
+    round = support_round(sparkbrook, phase=Phase.REVIEW, shortlist_threshold=3)
+    services.change_phase(round, Phase.SUPPORT, by=councillor_sam)
+    event = Event.objects.get(kind=kinds.ROUND_PHASE_CHANGED, payload__to="support")
+    assert event.payload["support_rule"]["shortlist_threshold"] == 3
+    assert event.payload["support_rule"]["support_limit"] == 2
