@@ -55,12 +55,14 @@ KIND_LABELS: dict[str, str] = {
     kinds.REPORTS_DISMISSED: "Reports dismissed",
     kinds.PERSONAL_DATA_PURGED: "Voters' personal data deleted",
     kinds.ACCOUNTS_PURGED: "Inactive accounts deleted",
+    kinds.ROUND_SHORTLISTED: "Shortlist decided",
 }
 
 PHASE_WORDS = {
     "draft": "moved the round back to draft",
     "proposals": "opened proposals",
     "review": "closed proposals and started the review",
+    "support": "opened support: residents support the proposals they want shortlisted",
     "voting": "opened voting",
     "closed": "closed voting",
     "published": "published the result",
@@ -258,6 +260,18 @@ def _dismissed(who: str, p: Mapping[str, Any]) -> str:
     return f"{who} dismissed {reports} about {thing} and left it as it was"
 
 
+def _shortlisted(who: str, p: Mapping[str, Any]) -> str:
+    through = _count(p, "shortlisted")
+    missed = _count(p, "missed_by")
+    text = f"{who} made the shortlist from the residents' supports"
+    if through is not None:
+        text += f": {_plural(through, 'proposal')} went through"
+        if missed is not None:
+            text += f", {missed:,} missed it"
+    bar = _count(p, "bar")
+    return text + (f" (the bar was {_plural(bar, 'support')})" if bar is not None else "")
+
+
 def _checkpoint(who: str, p: Mapping[str, Any]) -> str:
     seq = p.get("seq")
     reason = _first(p, "reason")
@@ -395,6 +409,7 @@ SENTENCES: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     kinds.REPORTS_DISMISSED: _dismissed,
     kinds.PERSONAL_DATA_PURGED: _purged,
     kinds.ACCOUNTS_PURGED: _accounts_purged,
+    kinds.ROUND_SHORTLISTED: _shortlisted,
 }
 
 

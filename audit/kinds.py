@@ -49,6 +49,7 @@ PROPOSAL_HIDDEN = "proposal.hidden"
 REPORTS_DISMISSED = "reports.dismissed"
 PERSONAL_DATA_PURGED = "personal_data.purged"
 ACCOUNTS_PURGED = "accounts.purged"
+ROUND_SHORTLISTED = "round.shortlisted"
 
 ALL: frozenset[str] = frozenset(
     value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)

@@ -21,7 +21,7 @@ from wards.money import format_pence
 # The ballot is public from voting on, as the online ballot is.
 PUBLIC_PHASES = frozenset({Phase.VOTING, Phase.CLOSED, Phase.PUBLISHED})
 # Before voting, the ward's councillors may print a preview; reviews can still change it.
-PREVIEW_PHASES = frozenset({Phase.PROPOSALS, Phase.REVIEW})
+PREVIEW_PHASES = frozenset({Phase.PROPOSALS, Phase.REVIEW, Phase.SUPPORT})
 
 
 def paper_numbers(round: Round) -> dict[int, Proposal]:

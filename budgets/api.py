@@ -37,6 +37,7 @@ from budgets.serializers import (
     ReviewRequestSerializer,
     RoundSerializer,
     RoundWriteSerializer,
+    SupportStateSerializer,
 )
 from wards.models import Neighbourhood, Ward
 
@@ -254,3 +255,34 @@ class ProposalReview(APIView):
         )
         proposal.refresh_from_db()
         return Response(ProposalDetailSerializer(proposal).data)
+
+
+@extend_schema(tags=["proposals"], request=None, responses={200: SupportStateSerializer})
+class ProposalSupport(APIView):
+    """Support a proposal (POST) or stop supporting it (DELETE) during the round's support
+    phase: signed-in residents of the round's area, at most the round's support_limit each."""
+
+    def _state(self, proposal: Proposal, supported: bool, changed: bool) -> Response:
+        round = proposal.round
+        used = services.support_counts_for(round, self.request.user)
+        return Response(
+            SupportStateSerializer(
+                {
+                    "supported": supported,
+                    "changed": changed,
+                    "support_count": proposal.supports.count(),
+                    "used": used,
+                    "limit": round.support_limit or 0,
+                }
+            ).data
+        )
+
+    def post(self, request: Request, proposal_id: int) -> Response:
+        proposal = round_access.get_proposal_for(request.user, proposal_id)
+        added = services.support_proposal(proposal, by=request.user)
+        return self._state(proposal, supported=True, changed=added)
+
+    def delete(self, request: Request, proposal_id: int) -> Response:
+        proposal = round_access.get_proposal_for(request.user, proposal_id)
+        removed = services.withdraw_support(proposal, by=request.user)
+        return self._state(proposal, supported=False, changed=removed)

@@ -21,6 +21,11 @@ urlpatterns = [
         name="api-proposal-review",
     ),
     path(
+        "proposals/<int:proposal_id>/support/",
+        api.ProposalSupport.as_view(),
+        name="api-proposal-support",
+    ),
+    path(
         "proposals/<int:proposal_id>/comments/",
         api_discussion.ProposalComments.as_view(),
         name="api-proposal-comments",

@@ -8,7 +8,7 @@ this one) can find its rounds with `Round.objects.get(ward__slug=..., title=...)
 |--------------------------|-----------------------------------------|-----------|------------------------|
 | sparkbrook               | Sparkbrook Community Chest 2026         | voting    | knapsack, greedy       |
 | sparkbrook (Balsall H.)  | Balsall Heath Neighbourhood Fund 2026   | proposals | approval 1-5, mes      |
-| acocks-green             | Acocks Green Community Chest 2026       | proposals | approval 1-5, greedy   |
+| acocks-green             | Acocks Green Community Chest 2026       | support   | approval 1-5, greedy   |
 | aston                    | Aston Community Chest 2026              | review    | knapsack, greedy       |
 | moseley-and-kings-heath  | Moseley and Kings Heath Community Chest 2026 | draft | knapsack, greedy     |
 | ladywood                 | Ladywood Community Chest 2026           | voting    | knapsack, mes          |
@@ -16,6 +16,10 @@ this one) can find its rounds with `Round.objects.get(ward__slug=..., title=...)
 | erdington                | Erdington Community Chest 2026          | voting    | ranked top 3, greedy   |
 | hall-green               | Hall Green Community Chest 2026         | closed    | knapsack, greedy       |
 | edgbaston                | Edgbaston Community Chest 2025          | published | knapsack, mes          |
+
+Sparkbrook's round went through support and shortlisting before voting (the top 7 of its
+feasible projects by residents' supports, ties included: the rest missed by a support); Acocks
+Green's is in its support phase now, before review (a proposal needs 2 supports).
 
 Every round is made by the services a councillor's clicks use (budgets.services create_round,
 change_phase, submit_proposal, review_proposal, merge_proposals), one step at a time, so its
@@ -45,7 +49,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from budgets import services
-from budgets.models import BallotType, Phase, Proposal, ReviewDecision, Round, Rule
+from budgets.models import (
+    BallotType,
+    Phase,
+    Proposal,
+    ProposalStatus,
+    ReviewDecision,
+    Round,
+    Rule,
+    SupportStage,
+)
 from wards.demo import FIRST_NAMES, LAST_NAMES, demo_password
 from wards.models import Membership, Neighbourhood, Role, Ward
 
@@ -125,7 +138,9 @@ class DemoRound:
 DEMO_ROUNDS = [
     # The ward's chest (£100,000) is shared with Balsall Heath's neighbourhood round below.
     DemoRound("sparkbrook", "Sparkbrook Community Chest 2026", Phase.VOTING, 14,
-              budget_pence=7_500_000),
+              budget_pence=7_500_000,
+              settings={"support_stage": SupportStage.BEFORE_VOTING, "support_limit": 3,
+                        "shortlist_top": 7}),
     DemoRound(
         "sparkbrook", "Balsall Heath Neighbourhood Fund 2026", Phase.PROPOSALS, 9,
         neighbourhood="balsall-heath", budget_pence=2_500_000,
@@ -133,8 +148,10 @@ DEMO_ROUNDS = [
                   "max_choices": 5},
     ),
     DemoRound(
-        "acocks-green", "Acocks Green Community Chest 2026", Phase.PROPOSALS, 10,
-        settings={"ballot_type": BallotType.APPROVAL, "min_choices": 1, "max_choices": 5},
+        "acocks-green", "Acocks Green Community Chest 2026", Phase.SUPPORT, 10,
+        settings={"ballot_type": BallotType.APPROVAL, "min_choices": 1, "max_choices": 5,
+                  "support_stage": SupportStage.BEFORE_REVIEW, "support_limit": 3,
+                  "shortlist_threshold": 2},
     ),
     DemoRound("aston", "Aston Community Chest 2026", Phase.REVIEW, 16, reviewed_share=0.5),
     DemoRound("moseley-and-kings-heath", "Moseley and Kings Heath Community Chest 2026",
@@ -160,19 +177,23 @@ SEEDING_MARGIN = datetime.timedelta(hours=1)
 DEMO_REASON = "Demo data: this round's history is made by the same services a councillor uses."
 
 
-def _timeline(phase: str, now: datetime.datetime) -> dict[str, datetime.datetime]:
-    """Plausible dates that put `now` inside the phase (or after voting for closed/published)."""
+def _timeline(
+    phase: str, now: datetime.datetime, support_stage: str = SupportStage.NONE
+) -> dict[str, datetime.datetime]:
+    """Plausible dates that put `now` inside the phase (or after voting for closed/published);
+    a support stage takes a week after proposals (then review) or after review (then voting)."""
     day = datetime.timedelta(days=1)
     offsets: dict[str, int] = {  # days from now at which proposals open
         Phase.DRAFT: 14,
         Phase.PROPOSALS: -10,
+        Phase.SUPPORT: -30,
         Phase.REVIEW: -40,
         Phase.VOTING: -60,
         Phase.CLOSED: -90,
         Phase.PUBLISHED: -200,
     }
     start = (now + offsets[phase] * day).replace(hour=9, minute=0, second=0, microsecond=0)
-    return {
+    dates = {
         "proposals_start": start,
         "proposals_end": start + 28 * day,
         "review_start": start + 28 * day,
@@ -180,6 +201,13 @@ def _timeline(phase: str, now: datetime.datetime) -> dict[str, datetime.datetime
         "voting_start": start + 49 * day,
         "voting_end": start + 77 * day,
     }
+    if support_stage == SupportStage.BEFORE_REVIEW:
+        dates["support_start"], dates["support_end"] = start + 28 * day, start + 35 * day
+        dates["review_start"] = start + 35 * day
+    elif support_stage == SupportStage.BEFORE_VOTING:
+        dates["review_end"] = start + 42 * day
+        dates["support_start"], dates["support_end"] = start + 42 * day, start + 49 * day
+    return dates
 
 
 def _reachable(
@@ -197,6 +225,8 @@ def _reachable(
     target = PHASE_INDEX[phase]
     windows = [("proposals_start", "proposals_end", Phase.PROPOSALS)]
     windows.append(("voting_start", "voting_end", Phase.VOTING))
+    if "support_start" in dates:  # only rounds with a support stage have its dates
+        windows.append(("support_start", "support_end", Phase.SUPPORT))
     for start, end, needed_from in windows:
         if target >= PHASE_INDEX[needed_from]:
             dates[start] = min(dates[start], now)
@@ -279,24 +309,52 @@ def _seed_round(spec: DemoRound, now: datetime.datetime) -> Round | None:
         neighbourhood=hood,
         budget_pence=spec.budget_pence or ward.chest_pence,
         categories=CATEGORIES,
-        **_reachable(_timeline(spec.phase, now), spec.phase, now),
+        **_reachable(
+            _timeline(spec.phase, now, spec.settings.get("support_stage", SupportStage.NONE)),
+            spec.phase,
+            now,
+        ),
         **spec.settings,
     )
     _seed_places(round, councillor)
-    target = min(PHASE_INDEX[spec.phase], PHASE_INDEX[Phase.VOTING])
-    if target < PHASE_INDEX[Phase.PROPOSALS]:
-        return round
-    round = services.change_phase(round, Phase.PROPOSALS, by=councillor, reason=DEMO_REASON)
-    with_duplicate = spec.proposals >= 10 and target >= PHASE_INDEX[Phase.REVIEW]
-    proposals, duplicate = _seed_proposals(round, spec.proposals, rng, with_duplicate)
-    if target < PHASE_INDEX[Phase.REVIEW]:
-        return round
-    round = services.change_phase(round, Phase.REVIEW, by=councillor, reason=DEMO_REASON)
-    share = spec.reviewed_share if spec.phase == Phase.REVIEW else 1.0
-    _seed_reviews(proposals[: round_up(len(proposals) * share)], duplicate, councillor, rng)
-    if target < PHASE_INDEX[Phase.VOTING]:
-        return round
-    return services.change_phase(round, Phase.VOTING, by=councillor, reason=DEMO_REASON)
+    # The round's own order (with support where its settings put it), up to voting at most.
+    order = round.phase_order
+    target = Phase.VOTING if spec.phase in FINISHED else spec.phase
+    steps = order[1 : order.index(target) + 1]
+    proposals: list[Proposal] = []
+    duplicate = None
+    for phase in steps:
+        round = services.change_phase(round, phase, by=councillor, reason=DEMO_REASON)
+        if phase == Phase.PROPOSALS:
+            with_duplicate = spec.proposals >= 10 and Phase.REVIEW in steps
+            proposals, duplicate = _seed_proposals(round, spec.proposals, rng, with_duplicate)
+        elif phase == Phase.REVIEW:
+            # Those left off a shortlist made before review are not reviewed.
+            waiting = [p for p in proposals if _status(p) == ProposalStatus.SUBMITTED]
+            share = spec.reviewed_share if spec.phase == Phase.REVIEW else 1.0
+            _seed_reviews(waiting[: round_up(len(waiting) * share)], duplicate, councillor, rng)
+        elif phase == Phase.SUPPORT:
+            _seed_supports(round, rng)
+    return round
+
+
+FINISHED = frozenset({Phase.CLOSED, Phase.PUBLISHED})
+# Which candidates (by position, oldest first) each demo resident supports: a few with two
+# supports, a few with one, and the rest none, so a top-7 shortlist leaves some out by one.
+SUPPORT_PATTERN = [(0, 1, 2), (0, 3, 4), (1, 5, 6)]
+
+
+def _status(proposal: Proposal) -> str:
+    return Proposal.objects.values_list("status", flat=True).get(pk=proposal.pk)
+
+
+def _seed_supports(round: Round, rng: random.Random) -> None:
+    """The ward's demo residents support proposals, as their clicks would (support_proposal)."""
+    pool = list(services.support_candidates(round).order_by("pk"))
+    for resident, picks in zip(_residents(round.ward, rng), SUPPORT_PATTERN, strict=False):
+        for index in picks:
+            if index < len(pool):
+                services.support_proposal(pool[index], by=resident)
 
 
 def _seed_places(round: Round, councillor: Any) -> None:

@@ -25,8 +25,9 @@ from budgets.models import (
     ProposalStatus,
     ReviewDecision,
     Round,
+    SupportStage,
 )
-from budgets.services import BALLOT_SETTINGS, PROPOSAL_SORTS, ROUND_FIELDS
+from budgets.services import BALLOT_SETTINGS, PROPOSAL_SORTS, ROUND_FIELDS, SUPPORT_SETTINGS
 from budgets.services.chest import room_for_new_round
 from budgets.settings_words import (
     ADVANCED,
@@ -87,6 +88,8 @@ DATE_FIELDS = [
     "review_end",
     "voting_start",
     "voting_end",
+    "support_start",
+    "support_end",
 ]
 
 
@@ -154,6 +157,12 @@ class RoundForm(forms.ModelForm):
             )
             for t, rules in ALLOWED_RULES.items()
         ]
+        # Optional for every caller that predates the support stage: empty means none.
+        self.fields["support_stage"].required = False
+        self.support_frozen = self.instance.support_frozen
+        if self.support_frozen:
+            for name in SUPPORT_SETTINGS:
+                self.fields[name].disabled = True
         self.frozen = bool(self.instance.settings_frozen_at)
         if self.frozen:
             for name in BALLOT_SETTINGS:
@@ -183,6 +192,9 @@ class RoundForm(forms.ModelForm):
         if pence is not None and pence < 1:
             raise forms.ValidationError("The budget must be more than £0.")
         return pence
+
+    def clean_support_stage(self) -> str:
+        return self.cleaned_data.get("support_stage") or SupportStage.NONE
 
     def clean_categories_text(self) -> list[str]:
         text = self.cleaned_data.get("categories_text", "")

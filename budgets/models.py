@@ -29,6 +29,8 @@ class Phase(models.TextChoices):
     DRAFT = "draft", "Draft"
     PROPOSALS = "proposals", "Proposals open"
     REVIEW = "review", "Review"
+    # Optional: only rounds whose support_stage places it (before review, or before voting).
+    SUPPORT = "support", "Support"
     VOTING = "voting", "Voting"
     CLOSED = "closed", "Closed"
     PUBLISHED = "published", "Published"
@@ -36,13 +38,14 @@ class Phase(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-# The phases a round lives through in order, one step at a time (cancelled is not a step).
-PHASE_ORDER = [p.value for p in Phase if p != Phase.CANCELLED]
+# The phases every round lives through in order, one step at a time (cancelled is not a step;
+# support is a step only where a round's support_stage puts it: Round.phase_order).
+PHASE_ORDER = [p.value for p in Phase if p not in (Phase.CANCELLED, Phase.SUPPORT)]
 # Phases a round can be cancelled from: by one councillor before voting opens; with a second
 # councillor's approval once it has (budgets.services.cancelling). A closed round's votes are
 # counted and its result bound in the ledger: from then on only publication goes on.
 CANCELLABLE_PHASES: frozenset[str] = frozenset(
-    {Phase.DRAFT, Phase.PROPOSALS, Phase.REVIEW, Phase.VOTING}
+    {Phase.DRAFT, Phase.PROPOSALS, Phase.REVIEW, Phase.SUPPORT, Phase.VOTING}
 )
 MAX_PUBLIC_REASON = 500
 
@@ -85,6 +88,23 @@ SEAL_BATCH_MAX = 1000
 SEAL_BATCH_MESSAGE = (
     f"Seal between {SEAL_BATCH_MIN} and {SEAL_BATCH_MAX} ballots at a time: fewer could point at "
     "a voter, more would leave ballots unsealed until the round closes."
+)
+
+
+class SupportStage(models.TextChoices):
+    NONE = "none", "No support stage"
+    BEFORE_REVIEW = "before_review", "Before review: councillors review only the shortlist"
+    BEFORE_VOTING = "before_voting", "Before voting: only the shortlist goes on the ballot"
+
+
+# Where the support phase sits in a round's order: after this phase, before the next.
+SUPPORT_AFTER: dict[str, str] = {
+    SupportStage.BEFORE_REVIEW: Phase.PROPOSALS,
+    SupportStage.BEFORE_VOTING: Phase.REVIEW,
+}
+SUPPORT_RULE_MESSAGE = (
+    "Say how the shortlist is made: a number of supports a proposal needs, how many proposals "
+    "go through, or both."
 )
 
 
@@ -190,6 +210,24 @@ class Round(models.Model):
         f"({SEAL_BATCH_MIN} to {SEAL_BATCH_MAX}), at most one batch an hour.",
     )
     settings_frozen_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # Support and shortlisting (budgets.services.support): an optional phase before review or
+    # before voting, its rule frozen from when it opens (support_opened_at).
+    support_stage = models.CharField(
+        max_length=20, choices=SupportStage.choices, default=SupportStage.NONE
+    )
+    support_start = models.DateTimeField(null=True, blank=True)
+    support_end = models.DateTimeField(null=True, blank=True)
+    support_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="How many proposals each resident may support."
+    )
+    shortlist_threshold = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Supports a proposal needs to be shortlisted."
+    )
+    shortlist_top = models.PositiveIntegerField(
+        null=True, blank=True, help_text="How many of the most supported proposals go through."
+    )
+    support_opened_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The VOTING_CODE_KEY id this round's codes and register keys are hashed under, pinned on
     # first use (ballots.codes.pin_code_key) so rotating the key never re-opens a vote.
     code_key_id = models.CharField(max_length=32, blank=True, default="", editable=False)
@@ -242,6 +280,14 @@ class Round(models.Model):
                 ),
                 name="ck_round_cancelled_has_reason",
             ),
+            models.CheckConstraint(
+                condition=Q(support_stage=SupportStage.NONE)
+                | (
+                    Q(support_limit__gte=1)
+                    & (Q(shortlist_threshold__gte=1) | Q(shortlist_top__gte=1))
+                ),
+                name="ck_round_support_rule_given",
+            ),
         ]
         indexes = [models.Index(fields=["ward", "phase"], name="ix_round_ward_phase")]
 
@@ -250,6 +296,24 @@ class Round(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("budgets:round", kwargs={"round_id": self.pk})
+
+    @property
+    def has_support_stage(self) -> bool:
+        return self.support_stage != SupportStage.NONE
+
+    @property
+    def phase_order(self) -> list[str]:
+        """This round's phases in order: PHASE_ORDER, with support where support_stage puts it."""
+        order = list(PHASE_ORDER)
+        after = SUPPORT_AFTER.get(self.support_stage)
+        if after is not None:
+            order.insert(order.index(after) + 1, Phase.SUPPORT)
+        return order
+
+    @property
+    def support_frozen(self) -> bool:
+        """The support rule can no longer change: support has opened (or voting has)."""
+        return self.support_opened_at is not None or self.settings_frozen
 
     @property
     def area_name(self) -> str:
@@ -322,11 +386,17 @@ class Round(models.Model):
             self.cancel_reason and self.cancelled_at and self.cancelled_from in CANCELLABLE_PHASES
         ):
             errors["phase"] = "A cancelled round needs its public reason (cancel it with one)."
+        if self.support_stage != SupportStage.NONE:
+            if not self.support_limit:
+                errors["support_limit"] = "Say how many proposals each resident may support."
+            if not (self.shortlist_threshold or self.shortlist_top):
+                errors["shortlist_threshold"] = SUPPORT_RULE_MESSAGE
         if not (self.allow_postcode_voting or self.allow_code_voting):
             errors["allow_code_voting"] = "Allow at least one way to vote."
         pairs = [
             ("proposals_start", "proposals_end"),
             ("review_start", "review_end"),
+            ("support_start", "support_end"),
             ("voting_start", "voting_end"),
         ]
         for start, end in pairs:
@@ -343,11 +413,15 @@ class ProposalStatus(models.TextChoices):
     NOT_FEASIBLE = "not_feasible", "Not feasible"
     MERGED = "merged", "Merged"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    # Left off by the support phase's shortlist (Proposal.shortlist_missed_by says by how much).
+    NOT_SHORTLISTED = "not_shortlisted", "Not shortlisted"
 
 
-# A proposal that was withdrawn or merged into another no longer stands: it cannot be reviewed,
-# nor can anything be merged into it.
-FALLEN_STATUSES: frozenset[str] = frozenset({ProposalStatus.WITHDRAWN, ProposalStatus.MERGED})
+# A proposal that was withdrawn, merged into another or left off the shortlist no longer
+# stands: it cannot be reviewed, nor can anything be merged into it.
+FALLEN_STATUSES: frozenset[str] = frozenset(
+    {ProposalStatus.WITHDRAWN, ProposalStatus.MERGED, ProposalStatus.NOT_SHORTLISTED}
+)
 
 # The smallest cost a proposal (its estimate, or a reviewer's changed cost) may have: £1. The
 # form, the API serializer, the services, clean() and a database constraint all use it.
@@ -409,6 +483,8 @@ class Proposal(models.Model):
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_from"
     )
+    # Set with status not_shortlisted: how many more supports would have put it through.
+    shortlist_missed_by = models.PositiveIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -670,6 +746,29 @@ class Pledge(models.Model):
             errors["hours"] = "Pledge some hours, or say what help in kind you can give."
         if errors:
             raise ValidationError(errors)
+
+
+class Support(models.Model):
+    """One resident's support for a proposal during a round's support phase: one per person
+    per proposal (uq_support_proposal_person), at most Round.support_limit per person per round
+    (budgets.services.support checks it under a lock on the person). Pages show counts only."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="supports")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supports"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "person"], name="uq_support_proposal_person"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"support for {self.proposal_id}"
 
 
 # Discussion and moderation live in their own module; importing them here registers them with

@@ -23,6 +23,7 @@ from budgets.models import (
     Round,
     Rule,
     Sat,
+    SupportStage,
 )
 from wards.fields import MultiLineCharField, SingleLineCharField
 from wards.models import Neighbourhood, Ward
@@ -80,6 +81,13 @@ class RoundSerializer(serializers.ModelSerializer[Round]):
             "allow_code_voting",
             "seal_batch_size",
             "settings_frozen_at",
+            "support_stage",
+            "support_start",
+            "support_end",
+            "support_limit",
+            "shortlist_threshold",
+            "shortlist_top",
+            "support_opened_at",
             "cancelled_at",
             "cancel_reason",
             "created_at",
@@ -134,6 +142,12 @@ class RoundWriteSerializer(serializers.Serializer[Any]):
         required=False,
         error_messages={"min_value": SEAL_BATCH_MESSAGE, "max_value": SEAL_BATCH_MESSAGE},
     )
+    support_stage = serializers.ChoiceField(choices=SupportStage.choices, required=False)
+    support_start = serializers.DateTimeField(required=False, allow_null=True)
+    support_end = serializers.DateTimeField(required=False, allow_null=True)
+    support_limit = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    shortlist_threshold = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    shortlist_top = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     reason = MultiLineCharField(
         max_length=MAX_REASON, required=False, allow_blank=True, help_text="Why (recorded)."
     )
@@ -168,6 +182,9 @@ class ProposalSerializer(serializers.ModelSerializer[Proposal]):
     )
     status = serializers.ChoiceField(choices=ProposalStatus.choices, read_only=True)
     on_ballot = serializers.BooleanField(read_only=True)
+    support_count = serializers.SerializerMethodField(
+        help_text="How many residents support it (the support phase's public count)."
+    )
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -188,6 +205,8 @@ class ProposalSerializer(serializers.ModelSerializer[Proposal]):
             "on_ballot",
             "review_reason",
             "merged_into",
+            "support_count",
+            "shortlist_missed_by",
             "created_at",
             "url",
         ]
@@ -195,6 +214,20 @@ class ProposalSerializer(serializers.ModelSerializer[Proposal]):
 
     def get_url(self, proposal: Proposal) -> str:
         return proposal.get_absolute_url()
+
+    def get_support_count(self, proposal: Proposal) -> int:
+        annotated = getattr(proposal, "support_count", None)  # list_proposals annotates it
+        return annotated if annotated is not None else proposal.supports.count()
+
+
+class SupportStateSerializer(serializers.Serializer[Any]):
+    """The caller's support for a proposal after POST (support) or DELETE (stop supporting)."""
+
+    supported = serializers.BooleanField(help_text="Whether you now support it.")
+    changed = serializers.BooleanField(help_text="False if it already was so.")
+    support_count = serializers.IntegerField()
+    used = serializers.IntegerField(help_text="How many of the round's proposals you support.")
+    limit = serializers.IntegerField(help_text="The most one resident may support.")
 
 
 class ProposalDetailSerializer(ProposalSerializer):

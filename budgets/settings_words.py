@@ -124,6 +124,12 @@ LABELS: dict[str, str] = {
     "allow_code_voting": "People may vote with the code on their letter, online or on paper "
     "(recommended)",
     "seal_batch_size": "How many ballots to lock into the public record at a time",
+    "support_stage": "Do residents shortlist the proposals first?",
+    "support_start": "Support opens",
+    "support_end": "Support closes",
+    "support_limit": "Most proposals each resident may support",
+    "shortlist_threshold": "Supports a proposal needs to be shortlisted",
+    "shortlist_top": "How many of the most supported proposals are shortlisted",
 }
 
 HELP_TEXTS: dict[str, str] = {
@@ -140,6 +146,15 @@ HELP_TEXTS: dict[str, str] = {
     "allow_postcode_voting": "People with an account whose postcode is in the area vote "
     "without a letter.",
     "allow_code_voting": "Needed for the letters, paper ballots and the help desk.",
+    "support_stage": "Optional. Residents of the area support the proposals they want to see "
+    "go on, and only the shortlist does. Before review, councillors then check only the "
+    "shortlist; before voting, the shortlist is the ballot. Set the rule before support opens: "
+    "it cannot change once it has.",
+    "support_limit": "Needed with a support stage, e.g. 3.",
+    "shortlist_threshold": "Leave empty to shortlist by rank only. With both, the most "
+    "supported go through only if they reach this number.",
+    "shortlist_top": "Leave empty to shortlist by the number of supports only. Proposals tied "
+    "with the last place all go through, so the shortlist can be a little longer.",
     "seal_batch_size": "Ballots are sealed into the public audit record in groups of at least "
     "this many, at most one group an hour, so the record's timing can never point to one "
     f"voter. {SEAL_BATCH_MIN} (recommended) suits most rounds; from {SEAL_BATCH_MIN} to "

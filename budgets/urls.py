@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from budgets import place_views, pledge_views, views, views_discussion
+from budgets import place_views, pledge_views, support_views, views, views_discussion
 
 app_name = "budgets"
 urlpatterns = [
@@ -30,6 +30,16 @@ urlpatterns = [
         "proposals/<int:proposal_id>/pledge/withdraw/",
         pledge_views.pledge_withdraw,
         name="pledge_withdraw",
+    ),
+    path(
+        "proposals/<int:proposal_id>/support/",
+        support_views.proposal_support,
+        name="proposal_support",
+    ),
+    path(
+        "proposals/<int:proposal_id>/unsupport/",
+        support_views.proposal_unsupport,
+        name="proposal_unsupport",
     ),
     # The discussion on a proposal, and its moderation (budgets/views_discussion.py).
     path(

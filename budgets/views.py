@@ -198,6 +198,8 @@ def proposal_list(request: HttpRequest, round_id: int) -> HttpResponse:
         "query": query.urlencode(),
         "can_propose": access.can(request.user, Action.PROPOSE, round.ward)
         and services.proposals_open_now(round),
+        "support": services.support_list_state(round, request.user),
+        "here": request.get_full_path(),
     }
     template = "budgets/proposal_list.html"
     if getattr(request, "htmx", False):
@@ -254,6 +256,7 @@ def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
             "can_change": services.can_change_proposal(request.user, proposal),
             "can_review": services.can_review_now(request.user, proposal),
             "pledges": pledge_panel(request.user, proposal),
+            "support": services.support_panel(proposal, request.user),
             **discussion_context(request, proposal),
         },
     )

@@ -10,7 +10,7 @@ from typing import Any
 
 from audit import kinds
 from audit.verify.failures import Failure, UsageError
-from audit.verify.kinds import CANCELLED, PHASE_KINDS, PHASES
+from audit.verify.kinds import ALL_PHASES, CANCELLED, PHASE_KINDS, PHASES, SUPPORT, SUPPORT_STEPS
 from audit.verify.lines import BLOCK
 
 
@@ -19,7 +19,8 @@ class _RoundPhase:
     """What the events so far say about one round's phase."""
 
     phase: str | None = None  # None: the round's ledger did not start with round.created
-    possible: frozenset[str] = frozenset(PHASES)  # while phase is None: phases consistent so far
+    possible: frozenset[str] = frozenset(ALL_PHASES)  # while phase is None: consistent so far
+    support_from: str | None = None  # the phase the support phase was entered from, once it was
     closed: bool = False  # round.closed seen (the close is over)
     published: bool = False
 
@@ -35,8 +36,31 @@ def _phase_rule(kind: str) -> str:
         return "a round is created once, before anything else happens to it"
     if kind == kinds.ROUND_CANCELLED:
         return "a round is cancelled once, before voting closes"
-    allowed = [p for p in PHASES if p in PHASE_KINDS[kind]]
+    allowed = [p for p in ALL_PHASES if p in PHASE_KINDS[kind]]
     return f"{kind} happens only in the {' or '.join(allowed)} phase"
+
+
+def _step_problem(state: _RoundPhase, start: str, to: str) -> str:
+    """Why start -> to is not one step of a round's order ("" if it is)."""
+    if to == SUPPORT:
+        if start not in SUPPORT_STEPS:
+            return f"the support phase cannot follow {start}"
+        if state.support_from is not None:
+            return "the round enters the support phase a second time"
+        return ""
+    if start == SUPPORT:
+        allowed = (
+            {SUPPORT_STEPS[state.support_from]}
+            if state.support_from
+            else set(SUPPORT_STEPS.values())
+        )
+        if to not in allowed:
+            return f"the phase goes from support to {to}, not to the phase support came before"
+        return ""
+    if PHASES.index(to) != PHASES.index(start) + 1:
+        how = "back" if PHASES.index(to) <= PHASES.index(start) else "skipping ahead"
+        return f"the phase goes {how} from {start} to {to}"
+    return ""
 
 
 def check_phase_order(events: Sequence[tuple[int, dict[str, Any]]]) -> tuple[int, str] | None:
@@ -63,15 +87,15 @@ def check_phase_order(events: Sequence[tuple[int, dict[str, Any]]]) -> tuple[int
             continue
         if state is None:
             state = rounds[round_id] = _RoundPhase()
-        where = state.phase or "/".join(p for p in PHASES if p in state.possible)
+        where = state.phase or "/".join(p for p in ALL_PHASES if p in state.possible)
         if kind == kinds.ROUND_PHASE_CHANGED:
             payload = event.get("payload") or {}
             start, to = payload.get("from"), payload.get("to")
-            if start not in PHASES or to not in PHASES:
+            if start not in ALL_PHASES or to not in ALL_PHASES:
                 return n, f"round {round_id}: a phase change names an unknown phase"
-            if PHASES.index(to) != PHASES.index(start) + 1:
-                how = "back" if PHASES.index(to) <= PHASES.index(start) else "skipping ahead"
-                return n, f"round {round_id}: the phase goes {how} from {start} to {to}"
+            problem = _step_problem(state, start, to)
+            if problem:
+                return n, f"round {round_id}: {problem}"
             if start != state.phase and (state.phase is not None or start not in state.possible):
                 return n, (
                     f"round {round_id}: the phase changes from {start}, but the round's events "
@@ -81,6 +105,8 @@ def check_phase_order(events: Sequence[tuple[int, dict[str, Any]]]) -> tuple[int
                 state.closed = True  # closed before this ledger's record of the round begins
             if to == "published" and not state.closed:
                 return n, f"round {round_id}: published before round.closed"
+            if to == SUPPORT:
+                state.support_from = start
             state.phase = to
             continue
         phases = PHASE_KINDS[kind]

@@ -18,13 +18,19 @@ NOTABLE_KINDS = frozenset(
 )
 
 # The phase order check (check_phase_order): a round goes draft -> proposals -> review -> voting
-# -> closed -> published, one step at a time, or is cancelled before it closes; and each of these
+# -> closed -> published, one step at a time (with at most one optional support phase, after
+# proposals or after review: SUPPORT_STEPS), or is cancelled before it closes; and each of these
 # kinds happens only in the phases named (what the services allow). Kinds not listed
 # (checkpoint.signed, code.revoked, ...) may happen in any phase.
 PHASES = ("draft", "proposals", "review", "voting", "closed", "published")
+# The optional support phase (residents support proposals, then the shortlist is made): entered
+# from one phase of PHASES, it leaves to the phase that follows that one.
+SUPPORT = "support"
+SUPPORT_STEPS: dict[str, str] = {"proposals": "review", "review": "voting"}
+ALL_PHASES = (*PHASES, SUPPORT)
 # Where round.cancelled leaves a round, off the order above: no phase-bound event may follow.
 CANCELLED = "cancelled"
-_BEFORE_CLOSE = frozenset(PHASES[:4])
+_BEFORE_CLOSE = frozenset((*PHASES[:4], SUPPORT))
 PHASE_KINDS: dict[str, frozenset[str]] = {
     kinds.ROUND_CREATED: frozenset({"draft"}),
     kinds.ROUND_UPDATED: _BEFORE_CLOSE,
@@ -36,6 +42,8 @@ PHASE_KINDS: dict[str, frozenset[str]] = {
     kinds.PROPOSAL_WITHDRAWN: frozenset({"proposals"}),
     kinds.PROPOSAL_REVIEWED: frozenset({"review"}),
     kinds.PROPOSAL_MERGED: frozenset({"review"}),
+    # The shortlist is made as the support phase ends, before its phase change.
+    kinds.ROUND_SHORTLISTED: frozenset({SUPPORT}),
     kinds.ROUND_SETTINGS_FROZEN: frozenset({"voting"}),
     # Counted before voting opens (the phases before "voting", whatever they are).
     kinds.ROUND_TEST_COUNT_PASSED: frozenset(PHASES[: PHASES.index("voting")]),

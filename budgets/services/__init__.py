@@ -17,7 +17,8 @@ By job, one module each:
 - places: the round's polling places and help desk (printed on letters and paper ballots).
 - discussion: residents' comments and replies on proposals, and the thread as pages show it;
 - reports: anyone asks the ward's councillors to look at a comment or a proposal;
-- moderation: the councillors' decisions to hide or dismiss (ledger events), and their queue.
+- moderation: the councillors' decisions to hide or dismiss (ledger events), and their queue;
+- support: residents' supports in the optional support phase, and the shortlist made from them.
 
 `from budgets.services import X` keeps working for every name below.
 """
@@ -122,6 +123,7 @@ from budgets.services.rounds import (
     RESULT_PHASE_SERVICE,
     RESULT_PHASES,
     ROUND_FIELDS,
+    SUPPORT_SETTINGS,
     change_phase,
     create_round,
     enter_result_phase,
@@ -131,6 +133,24 @@ from budgets.services.rounds import (
     voting_blockers,
 )
 from budgets.services.schedule import PHASE_DEADLINE, Advance, advance_due_rounds, due_rounds
+from budgets.services.support import (
+    Shortlist,
+    SupportPanel,
+    apply_shortlist,
+    can_support,
+    decide_shortlist,
+    shortlist_rule_words,
+    support_counts,
+    support_counts_for,
+    support_list_state,
+    support_panel,
+    support_problem,
+    support_proposal,
+    withdraw_support,
+)
+from budgets.services.support import (
+    candidates as support_candidates,
+)
 
 
 def visible_rounds(user: UserLike) -> RoundQuerySet:
@@ -152,6 +172,7 @@ __all__ = [
     "RESULT_PHASE_SERVICE",
     "REVIEW_STATUS",
     "ROUND_FIELDS",
+    "SUPPORT_SETTINGS",
     "WHAT_NEXT",
     "Advance",
     "CancelOptions",
@@ -159,6 +180,8 @@ __all__ = [
     "Decision",
     "QueueItem",
     "RoundCard",
+    "Shortlist",
+    "SupportPanel",
     "TimelineStep",
     "TooManyPosts",
     "UserLike",
@@ -171,6 +194,7 @@ __all__ = [
     "add_polling_place",
     "advance_due_rounds",
     "allowed_rules_text",
+    "apply_shortlist",
     "ballot_summary",
     "can_change_proposal",
     "can_comment",
@@ -179,6 +203,7 @@ __all__ = [
     "can_review",
     "can_review_now",
     "can_see_round",
+    "can_support",
     "cancel_options",
     "cancel_refusal",
     "cancel_round",
@@ -188,6 +213,7 @@ __all__ = [
     "comment_id",
     "create_round",
     "decide_review",
+    "decide_shortlist",
     "delete_comment",
     "discussion_open",
     "dismiss_reports",
@@ -225,7 +251,15 @@ __all__ = [
     "round_page",
     "set_help_desk",
     "settings_editable",
+    "shortlist_rule_words",
     "submit_proposal",
+    "support_candidates",
+    "support_counts",
+    "support_counts_for",
+    "support_list_state",
+    "support_panel",
+    "support_problem",
+    "support_proposal",
     "text_sha256",
     "thread_rows",
     "threads",
@@ -240,4 +274,5 @@ __all__ = [
     "when",
     "withdraw_cancel_request",
     "withdraw_proposal",
+    "withdraw_support",
 ]

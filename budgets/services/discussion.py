@@ -47,7 +47,9 @@ from wards.text import multi_line
 # How long after posting its author may still change a comment.
 EDIT_WINDOW = datetime.timedelta(minutes=15)
 # The phases in which people may post and edit comments.
-DISCUSSION_PHASES: frozenset[str] = frozenset({Phase.PROPOSALS, Phase.REVIEW, Phase.VOTING})
+DISCUSSION_PHASES: frozenset[str] = frozenset(
+    {Phase.PROPOSALS, Phase.REVIEW, Phase.SUPPORT, Phase.VOTING}
+)
 DELETED_NOTICE = "Deleted by its author."
 FORMER_ACCOUNT = "A former resident"
 _BLANK_LINES = re.compile(r"\n{3,}")

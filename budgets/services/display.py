@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from budgets.models import ALLOWED_RULES, PHASE_ORDER, Phase, Round
+from budgets.models import ALLOWED_RULES, Phase, Round
 
 
 def when(moment: datetime.datetime) -> str:
@@ -32,6 +32,8 @@ PHASE_EXPLANATIONS: dict[str, str] = {
     "signed in can put one forward.",
     Phase.REVIEW: "Councillors are checking each proposal: whether it can be done and what it "
     "would cost. Every decision and its reason is public.",
+    Phase.SUPPORT: "Residents are supporting the proposals they want to see go on: the most "
+    "supported make the shortlist, by the rule set before this phase opened.",
     Phase.VOTING: "Voting is open on the feasible projects.",
     Phase.CLOSED: "Voting has ended. The votes are being counted.",
     Phase.PUBLISHED: "The result is published.",
@@ -42,6 +44,8 @@ WHAT_NEXT: dict[str, str] = {
     Phase.DRAFT: "Next, proposals open and residents can put projects forward.",
     Phase.PROPOSALS: "Next, councillors review every proposal and explain their decisions.",
     Phase.REVIEW: "Next, voting opens on the projects found feasible.",
+    Phase.SUPPORT: "Next, the shortlist is made by the round's rule, and only the shortlisted "
+    "proposals go on.",
     Phase.VOTING: "Next, voting closes and the votes are counted by the rule the round set.",
     Phase.CLOSED: "Next, the result is published with an explanation for every project.",
     Phase.PUBLISHED: "This round is finished.",
@@ -65,14 +69,16 @@ def timeline(round: Round) -> list[TimelineStep]:
         Phase.DRAFT: (None, None),
         Phase.PROPOSALS: ("proposals_start", "proposals_end"),
         Phase.REVIEW: ("review_start", "review_end"),
+        Phase.SUPPORT: ("support_start", "support_end"),
         Phase.VOTING: ("voting_start", "voting_end"),
         Phase.CLOSED: (None, None),
         Phase.PUBLISHED: (None, None),
     }
     cancelled = round.phase == Phase.CANCELLED
-    current = PHASE_ORDER.index(round.cancelled_from if cancelled else round.phase)
+    order = round.phase_order
+    current = order.index(round.cancelled_from if cancelled else round.phase)
     steps = []
-    for index, value in enumerate(PHASE_ORDER):
+    for index, value in enumerate(order):
         phase = Phase(value)
         start, end = dates[phase]
         if cancelled:

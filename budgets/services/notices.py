@@ -1,10 +1,11 @@
 """What a ward's email subscribers are told when a round moves on (wards.notices queues it).
 
-A round that starts taking proposals, opens voting, closes or publishes its result queues one
-email per confirmed subscriber of its ward, in the phase change's own transaction
-(rounds._set_phase), so the emails exist exactly when the change does; `send_ward_emails` sends
-them. Other phases (draft, review) are not announced. The text is plain and short, with one link:
-the round's page, whose address comes from PUBLIC_BASE_URL.
+A round that starts taking proposals, opens support for shortlisting, opens voting, closes or
+publishes its result queues one email per confirmed subscriber of its ward, in the phase
+change's own transaction (rounds._set_phase), so the emails exist exactly when the change
+does; `send_ward_emails` sends them. Other phases (draft, review) are not announced. The
+text is plain and short, with one link: the round's page, whose address comes from
+PUBLIC_BASE_URL.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from django.template.loader import render_to_string
 
 from budgets.models import Phase, Round
 from budgets.services.display import when
+from budgets.services.support import shortlist_rule_words
 from wards import notices
 from wards.money import format_pence
 
 SUBJECTS: dict[str, str] = {
     Phase.PROPOSALS: "{area}: propose projects for {title}",
+    Phase.SUPPORT: "{area}: support the proposals you want shortlisted for {title}",
     Phase.VOTING: "{area}: voting is open for {title}",
     Phase.CLOSED: "{area}: voting has closed for {title}",
     Phase.PUBLISHED: "{area}: the result of {title} is published",
@@ -39,6 +42,8 @@ def queue_phase_notice(round: Round) -> int:
         "proposals_end": when(round.proposals_end) if round.proposals_end else "",
         "voting_end": when(round.voting_end) if round.voting_end else "",
         "reason": round.cancel_reason,
+        "support_end": when(round.support_end) if round.support_end else "",
+        "rule": shortlist_rule_words(round),
     }
     return notices.queue_ward_notice(
         round.ward,

@@ -20,6 +20,7 @@ from budgets.services.display import PHASE_EXPLANATIONS, WHAT_NEXT, timeline
 from budgets.services.places import places_editable, voting_places
 from budgets.services.proposals import proposals_open_now
 from budgets.services.rounds import RESULT_PHASES, next_phase, settings_editable, voting_blockers
+from budgets.services.support import shortlist_rule_words
 from wards import access
 from wards.access import Action
 from wards.models import Ward
@@ -91,6 +92,12 @@ def ward_round_cards(user: UserLike, ward: Ward) -> list[RoundCard]:
     ]
 
 
+WHAT_NEXT_SUPPORT = (
+    "Next, residents support the proposals they want to see go on, and the most supported "
+    "make the shortlist."
+)
+
+
 def round_page(user: UserLike, round: Round) -> dict[str, Any]:
     """The round page's context: the round, its words, and what this user may do on it."""
     counts = dict(round.proposals.values_list("status").annotate(n=Count("id")).order_by("status"))
@@ -103,7 +110,11 @@ def round_page(user: UserLike, round: Round) -> dict[str, Any]:
         "phase_label": Phase(phase).label,
         "timeline": timeline(round),
         "explanation": PHASE_EXPLANATIONS[phase],
-        "what_next": WHAT_NEXT[phase],
+        "what_next": WHAT_NEXT_SUPPORT if following == Phase.SUPPORT else WHAT_NEXT[phase],
+        # The support stage's rule in plain words (empty for a round without one).
+        "support_rule": shortlist_rule_words(round),
+        "supporting": phase == Phase.SUPPORT,
+        "not_shortlisted": counts.get(ProposalStatus.NOT_SHORTLISTED, 0),
         "counts": counts,
         "total_proposals": sum(n for s, n in counts.items() if s != ProposalStatus.WITHDRAWN),
         "on_ballot": counts.get(ProposalStatus.FEASIBLE, 0),
@@ -125,9 +136,10 @@ def round_page(user: UserLike, round: Round) -> dict[str, Any]:
         "next_phase": following if following not in RESULT_PHASES else None,
         "next_phase_label": Phase(following).label if following else "",
         "next_phase_opens_voting": following == Phase.VOTING,
-        "blockers": voting_blockers(round) if can_manage and phase == Phase.REVIEW else [],
-        # In review too: the desk runs the test count before voting opens.
-        "can_open_voting_desk": can_manage and phase in (Phase.REVIEW, Phase.VOTING, Phase.CLOSED),
+        "blockers": voting_blockers(round) if can_manage and following == Phase.VOTING else [],
+        # Before voting too: the desk runs the test count before voting opens.
+        "can_open_voting_desk": can_manage
+        and (following == Phase.VOTING or phase in (Phase.VOTING, Phase.CLOSED)),
         # A clerk has no voting desk (closing and publishing are councillors'), only paper entry.
         "can_enter_paper_only": not can_manage
         and phase == Phase.VOTING

@@ -8,12 +8,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 import audit
 from audit import kinds
 from budgets.models import (
-    PHASE_ORDER,
     Phase,
     Proposal,
     ProposalHiding,
@@ -63,7 +63,7 @@ def _require_proposals_open(round: Round, now: datetime.datetime | None = None) 
     if round.phase == Phase.CANCELLED:
         raise ValidationError("This round was cancelled, so it takes no proposals.")
     if round.phase != Phase.PROPOSALS:
-        if PHASE_ORDER.index(round.phase) < PHASE_ORDER.index(Phase.PROPOSALS):
+        if round.phase_order.index(round.phase) < round.phase_order.index(Phase.PROPOSALS):
             raise ValidationError("This round is not taking proposals yet.")
         raise ValidationError(
             "This round has stopped taking proposals"
@@ -255,7 +255,8 @@ def list_proposals(
     if category:
         qs = qs.filter(category=category)
     _, order = PROPOSAL_SORTS.get(sort, PROPOSAL_SORTS["newest"])
-    return qs.order_by(*order)
+    # Supports are public counts (budgets.services.support); every list shows them.
+    return qs.annotate(support_count=Count("supports")).order_by(*order)
 
 
 def require_can_change_proposal(user: UserLike, proposal: Proposal) -> None:

@@ -10,7 +10,6 @@ from django.db import transaction
 import audit
 from audit import kinds
 from budgets.models import (
-    PHASE_ORDER,
     Phase,
     Proposal,
     ProposalStatus,
@@ -30,7 +29,8 @@ def _require_review(by: UserLike, proposal: Proposal) -> None:
     if round.phase == Phase.CANCELLED:
         raise ValidationError("This round was cancelled, so its proposals are not reviewed.")
     if round.phase != Phase.REVIEW:
-        if PHASE_ORDER.index(round.phase) < PHASE_ORDER.index(Phase.REVIEW):
+        order = round.phase_order
+        if order.index(round.phase) < order.index(Phase.REVIEW):
             raise ValidationError("Proposals can be reviewed once the review phase starts.")
         raise ValidationError("The review phase has ended, so decisions can no longer change.")
     if not proposal.standing:

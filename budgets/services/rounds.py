@@ -1,7 +1,9 @@
 """A round's lifecycle: create it, change its settings, move it through its phases.
 
 Phases move one step at a time: draft → proposals → review → voting (change_phase, by a
-councillor or on schedule by budgets.services.schedule). Closed and published are the ballots
+councillor or on schedule by budgets.services.schedule), with a support phase after proposals or
+after review when the round's support_stage asks for one (next_phase). Leaving it applies the
+shortlist (budgets.services.support) in the same transaction. Closed and published are the ballots
 app's: its close_round/publish_round call enter_result_phase here, which is the only way in.
 """
 
@@ -18,11 +20,21 @@ from django.utils import timezone
 import audit
 from audit import kinds
 from budgets.hooks import get_test_count
-from budgets.models import FINISHED_PHASES, PHASE_ORDER, Phase, ProposalStatus, Round, UserLike
+from budgets.models import (
+    FINISHED_PHASES,
+    PHASE_ORDER,
+    SUPPORT_AFTER,
+    Phase,
+    ProposalStatus,
+    Round,
+    SupportStage,
+    UserLike,
+)
 from budgets.services._common import _actor, _clean_reason, _full_clean, _public
 from budgets.services.chest import budget_room, check_budget_fits, lock_ward
 from budgets.services.display import when
 from budgets.services.notices import queue_phase_notice
+from budgets.services.support import apply_shortlist
 from wards import access
 from wards.access import Action
 from wards.models import Role, Ward
@@ -54,6 +66,21 @@ ROUND_FIELDS: tuple[str, ...] = (
     "allow_postcode_voting",
     "allow_code_voting",
     "seal_batch_size",
+    "support_stage",
+    "support_start",
+    "support_end",
+    "support_limit",
+    "shortlist_threshold",
+    "shortlist_top",
+)
+# The support phase's rule: set before the phase opens, frozen once it does (Round.support_frozen),
+# like the ballot settings from when voting opens. Its end date may still move.
+SUPPORT_SETTINGS: tuple[str, ...] = (
+    "support_stage",
+    "support_start",
+    "support_limit",
+    "shortlist_threshold",
+    "shortlist_top",
 )
 # What a voter relies on once voting opens: changing any of these mid-vote would change the vote.
 BALLOT_SETTINGS: tuple[str, ...] = (
@@ -76,7 +103,8 @@ BALLOT_SETTINGS: tuple[str, ...] = (
 )
 
 
-# The steps change_phase may take; closed and published belong to the ballots app.
+# The steps change_phase may take in a round without a support stage (next_phase adds it where
+# support_stage puts it); closed and published belong to the ballots app.
 NEXT_PHASE: dict[str, str] = {
     Phase.DRAFT: Phase.PROPOSALS,
     Phase.PROPOSALS: Phase.REVIEW,
@@ -168,6 +196,17 @@ def update_round(round: Round, *, by: UserLike, reason: str = "", **changes: Any
                     for name in frozen
                 }
             )
+    support_changes = sorted(set(changed) & set(SUPPORT_SETTINGS))
+    if support_changes and round.support_frozen:
+        raise ValidationError(
+            {
+                name: "Support has opened, so the shortlist rule is frozen: it cannot change "
+                "until the round ends."
+                for name in support_changes
+            }
+        )
+    if "support_stage" in changed:
+        _check_support_stage_reachable(round, changed["support_stage"])
     if not changed:
         return round
     for name, value in changed.items():
@@ -190,7 +229,26 @@ def update_round(round: Round, *, by: UserLike, reason: str = "", **changes: Any
     return round
 
 
+def _check_support_stage_reachable(round: Round, stage: str) -> None:
+    """A support stage can be added only while the round has not yet passed its place."""
+    after = SUPPORT_AFTER.get(stage)
+    if after is None:
+        return
+    if PHASE_ORDER.index(round.phase) > PHASE_ORDER.index(after):
+        raise ValidationError(
+            {
+                "support_stage": f"This round is past the {Phase(after).label.lower()} phase, "
+                "so a support stage can no longer come after it."
+            }
+        )
+
+
 def next_phase(round: Round) -> str | None:
+    """The phase a round moves to next: NEXT_PHASE, through support where support_stage puts it."""
+    if round.phase == Phase.SUPPORT:
+        return Phase.REVIEW if round.support_stage == SupportStage.BEFORE_REVIEW else Phase.VOTING
+    if SUPPORT_AFTER.get(round.support_stage) == round.phase:
+        return Phase.SUPPORT
     return NEXT_PHASE.get(round.phase)
 
 
@@ -239,7 +297,9 @@ def change_phase(round: Round, to: str, *, by: UserLike, reason: str = "") -> Ro
     unless one passed on the present settings; voting_blockers then refuses a failed one.
     """
     test_count = get_test_count()
-    if to == Phase.VOTING and test_count is not None:
+    # From support, the ballot is only known once the shortlist is applied: _change_phase counts
+    # the deck then, in the phase change's own transaction.
+    if to == Phase.VOTING and test_count is not None and round.phase != Phase.SUPPORT:
         if by is not None:
             access.require(by, Action.MANAGE_ROUND, round.ward)
         test_count[1](round, by=by)
@@ -258,7 +318,9 @@ def _change_phase(round: Round, to: str, *, by: UserLike, reason: str = "") -> R
         raise ValidationError(
             {"phase": "Cancel a round with a public reason (cancel_round), not a phase change."}
         )
-    if to not in PHASE_ORDER:
+    if to not in round.phase_order:
+        if to == Phase.SUPPORT:
+            raise ValidationError({"phase": "This round has no support stage."})
         raise ValidationError({"phase": f"There is no phase called {to!r}."})
     if to in RESULT_PHASES:
         raise ValidationError(
@@ -269,7 +331,7 @@ def _change_phase(round: Round, to: str, *, by: UserLike, reason: str = "") -> R
         )
     if to == round.phase:
         raise ValidationError({"phase": f"This round is already in the {to} phase."})
-    expected = NEXT_PHASE.get(round.phase)
+    expected = next_phase(round)
     if to != expected:
         raise ValidationError(
             {
@@ -277,11 +339,22 @@ def _change_phase(round: Round, to: str, *, by: UserLike, reason: str = "") -> R
                 f"to {expected}."
             }
         )
+    if round.phase == Phase.SUPPORT:
+        # One transaction: the shortlist and the phase change stand or fall together (and if
+        # voting cannot open on the shortlist, neither happens).
+        apply_shortlist(round, by=by)
+        test_count = get_test_count()
+        if to == Phase.VOTING and test_count is not None:
+            test_count[1](round, by=by)
     if to == Phase.VOTING:
         problems = voting_blockers(round)
         if problems:
             raise ValidationError({"phase": ["Voting cannot open yet.", *problems]})
     return _set_phase(round, to, by=by, reason=reason)
+
+
+def _support_rule(round: Round) -> dict[str, Any]:
+    return {name: _public(getattr(round, name)) for name in SUPPORT_SETTINGS}
 
 
 def _set_phase(round: Round, to: str, *, by: UserLike, reason: str) -> Round:
@@ -292,6 +365,9 @@ def _set_phase(round: Round, to: str, *, by: UserLike, reason: str) -> Round:
     if to == Phase.VOTING and not round.settings_frozen:
         round.settings_frozen_at = now
         update.append("settings_frozen_at")
+    if to == Phase.SUPPORT and round.support_opened_at is None:
+        round.support_opened_at = now
+        update.append("support_opened_at")
     round.save(update_fields=update)
     actor = _actor(by, round.ward, Role.COUNCILLOR)
     audit.record(
@@ -299,7 +375,14 @@ def _set_phase(round: Round, to: str, *, by: UserLike, reason: str) -> Round:
         ward=round.ward,
         round=round,
         actor=actor,
-        payload={"from": previous, "to": to, "reason": reason, "scheduled": by is None},
+        payload={
+            "from": previous,
+            "to": to,
+            "reason": reason,
+            "scheduled": by is None,
+            # Support opens under a rule frozen from now on: the ledger keeps it.
+            **({"support_rule": _support_rule(round)} if to == Phase.SUPPORT else {}),
+        },
     )
     queue_phase_notice(round)  # emails to the ward's subscribers, in this transaction
     if "settings_frozen_at" in update:
@@ -328,7 +411,7 @@ def enter_result_phase(round: Round, to: str, *, by: UserLike, reason: str = "")
     round = Round.objects.select_for_update().select_related("ward").get(pk=round.pk)
     if to not in RESULT_PHASES:
         raise ValidationError({"phase": "Use change_phase for phases before voting ends."})
-    if NEXT_PHASE.get(round.phase) != to:
+    if next_phase(round) != to:
         raise ValidationError({"phase": f"A round in the {round.phase} phase cannot become {to}."})
     return _set_phase(round, to, by=by, reason=_clean_reason(reason, required=False))
 

@@ -17,13 +17,14 @@ from django.utils import timezone
 from budgets.hooks import get_closer
 from budgets.models import Phase, Round
 from budgets.services.display import when
-from budgets.services.rounds import NEXT_PHASE, change_phase
+from budgets.services.rounds import change_phase, next_phase
 
 # When the scheduler moves a round on: the date whose passing ends the current phase.
 PHASE_DEADLINE: dict[str, str] = {
     Phase.DRAFT: "proposals_start",
     Phase.PROPOSALS: "proposals_end",
     Phase.REVIEW: "review_end",
+    Phase.SUPPORT: "support_end",
     Phase.VOTING: "voting_end",
 }
 
@@ -81,7 +82,8 @@ def advance_due_rounds(
                     results.append(Advance(round, "closed", f"{label}: voting closed."))
             say(results[-1].message)
             continue
-        to = NEXT_PHASE[round.phase]
+        to = next_phase(round)
+        assert to is not None
         try:
             change_phase(round, to, by=None, reason="Scheduled: the phase's end date passed.")
         except ValidationError as exc:

@@ -783,3 +783,55 @@ def test_a_round_whose_history_starts_before_the_ledger_is_checked_from_its_firs
     assert (
         "round 3: the phase changes from review, but the round's events put it in the voting" in out
     )
+
+
+# --- The optional support phase -------------------------------------------------------------
+
+SHORTLIST = ("round.shortlisted", 1, {"counts": {"1": 2}, "shortlisted": [1], "missed_by": {}})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("after", ["proposals", "review"])
+def test_a_round_through_support_verifies(tmp_path: Path, capsys, after: str) -> None:
+    events = _round_until(after)
+    following = {"proposals": "review", "review": "voting"}[after]
+    events += [_step(after, "support"), SHORTLIST, _step("support", following)]
+    status, out = verify(capsys, _ledger_of(tmp_path, events))
+    assert status == 0, out
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("events", "why"),
+    [
+        pytest.param(
+            [*_round_until("review"), _step("review", "support"), _step("support", "review")],
+            "the phase goes from support to review, not to the phase support came before",
+            id="support-back-to-review",
+        ),
+        pytest.param(
+            [*_round_until("voting"), _step("voting", "support")],
+            "the support phase cannot follow voting",
+            id="support-after-voting",
+        ),
+        pytest.param(
+            [
+                *_round_until("proposals"),
+                _step("proposals", "support"),
+                _step("support", "review"),
+                _step("review", "support"),
+            ],
+            "the round enters the support phase a second time",
+            id="support-twice",
+        ),
+        pytest.param(
+            [*_round_until("review"), SHORTLIST],
+            "round.shortlisted in the review phase",
+            id="shortlist-outside-support",
+        ),
+    ],
+)
+def test_support_out_of_order_is_refused(tmp_path: Path, capsys, events: list, why: str) -> None:
+    status, out = verify(capsys, _ledger_of(tmp_path, events))
+    assert status == 1
+    assert why in out

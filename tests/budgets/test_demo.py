@@ -72,3 +72,23 @@ def test_the_demo_discussion_has_one_hidden_comment_made_by_the_services() -> No
     config.seed_demo(lines.append)  # type: ignore[attr-defined]
     assert Comment.objects.count() == 4 and Event.objects.filter(kind="comment.hidden").count() == 1
     assert any("one hidden" in line for line in lines)
+
+
+def test_sparkbrooks_round_went_through_support_and_shortlisting() -> None:
+    from budgets.models import Support
+
+    lines: list[str] = []
+    seed_wards_and_people(lines.append)
+    apps.get_app_config("budgets").seed_demo(lines.append)  # type: ignore[attr-defined]
+    spark = Round.objects.get(ward__slug="sparkbrook", title="Sparkbrook Community Chest 2026")
+    steps = Event.objects.filter(round_id=spark.pk, kind="round.phase_changed").order_by("seq")
+    assert [e.payload["to"] for e in steps] == ["proposals", "review", "support", "voting"]
+    shortlisted = Event.objects.get(round_id=spark.pk, kind="round.shortlisted")
+    assert shortlisted.payload["rule"]["top"] == 7
+    missed = spark.proposals.filter(status=ProposalStatus.NOT_SHORTLISTED)
+    assert missed.exists() and set(missed.values_list("shortlist_missed_by", flat=True)) == {1}
+    assert spark.proposals.on_ballot().count() == 7
+    assert Support.objects.filter(proposal__round=spark).count() == 9
+    acocks = Round.objects.get(ward__slug="acocks-green")
+    assert acocks.phase == Phase.SUPPORT and acocks.support_opened_at is not None
+    assert Support.objects.filter(proposal__round=acocks).exists()

@@ -106,8 +106,8 @@ def test_seed_demo_is_idempotent_walkable_and_a_real_history() -> None:
     edgbaston = Round.objects.get(ward__slug="edgbaston")
     assert edgbaston.phase == Phase.PUBLISHED
     assert Result.objects.get(round=edgbaston).published_at is not None
-    # Every phase of the lifecycle; the demo cancels no round.
-    assert set(Round.objects.values_list("phase", flat=True)) == set(PHASE_ORDER)
+    # Every phase of the lifecycle, the optional support phase too; the demo cancels no round.
+    assert set(Round.objects.values_list("phase", flat=True)) == {*PHASE_ORDER, Phase.SUPPORT}
     _the_published_round_has_delivery_records(edgbaston)
 
 
