@@ -178,7 +178,7 @@ def _count_deck(round: Round, chosen: list[Proposal]) -> tuple[str, list[str]]:
 
 
 # Every phase before voting, whatever phases come to lie before it.
-BEFORE_VOTING = frozenset(PHASE_ORDER[: PHASE_ORDER.index(Phase.VOTING)])
+BEFORE_VOTING = frozenset(PHASE_ORDER[: PHASE_ORDER.index(Phase.VOTING)]) | {Phase.SUPPORT}
 
 
 def test_count_runs(round: Round) -> bool:

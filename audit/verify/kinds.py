@@ -46,8 +46,8 @@ PHASE_KINDS: dict[str, frozenset[str]] = {
     kinds.ROUND_SHORTLISTED: frozenset({SUPPORT}),
     kinds.ROUND_SETTINGS_FROZEN: frozenset({"voting"}),
     # Counted before voting opens (the phases before "voting", whatever they are).
-    kinds.ROUND_TEST_COUNT_PASSED: frozenset(PHASES[: PHASES.index("voting")]),
-    kinds.ROUND_TEST_COUNT_FAILED: frozenset(PHASES[: PHASES.index("voting")]),
+    kinds.ROUND_TEST_COUNT_PASSED: frozenset((*PHASES[: PHASES.index("voting")], SUPPORT)),
+    kinds.ROUND_TEST_COUNT_FAILED: frozenset((*PHASES[: PHASES.index("voting")], SUPPORT)),
     kinds.BALLOT_ASSISTED: frozenset({"voting"}),
     kinds.PAPER_BATCH_ENTERED: frozenset({"voting"}),
     kinds.PAPER_BATCH_ACCEPTED: frozenset({"voting"}),

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Min
 from django.utils import timezone
 
 import audit
@@ -25,20 +24,18 @@ from budgets.models import (
     PHASE_ORDER,
     SUPPORT_AFTER,
     Phase,
-    ProposalStatus,
     Round,
     SupportStage,
     UserLike,
 )
 from budgets.services._common import _actor, _clean_reason, _full_clean, _public
 from budgets.services.chest import budget_room, check_budget_fits, lock_ward
-from budgets.services.display import when
 from budgets.services.notices import queue_phase_notice
+from budgets.services.readiness import voting_blockers
 from budgets.services.support import apply_shortlist
 from wards import access
 from wards.access import Action
 from wards.models import Role, Ward
-from wards.money import format_pence
 from wards.text import multi_line, single_line
 
 ROUND_FIELDS: tuple[str, ...] = (
@@ -250,43 +247,6 @@ def next_phase(round: Round) -> str | None:
     if SUPPORT_AFTER.get(round.support_stage) == round.phase:
         return Phase.SUPPORT
     return NEXT_PHASE.get(round.phase)
-
-
-def voting_blockers(round: Round) -> list[str]:
-    """What stops voting from opening, in words; empty when the round is ready."""
-    problems: list[str] = []
-    waiting = round.proposals.filter(status=ProposalStatus.SUBMITTED).count()
-    if waiting:
-        problems.append(
-            f"{waiting} proposal{'s' if waiting != 1 else ''} still "
-            f"{'wait' if waiting != 1 else 'waits'} for a review."
-        )
-    cheapest = round.proposals.on_ballot().aggregate(cost=Min("cost_pence"))["cost"]
-    if cheapest is None:
-        problems.append("No proposal has been found feasible, so the ballot would be empty.")
-    elif cheapest > round.budget_pence:
-        problems.append(
-            "No project on the ballot fits the budget: the cheapest costs "
-            f"{format_pence(cheapest)}, more than the round's budget of "
-            f"{format_pence(round.budget_pence)}. Raise the budget or lower a cost in review."
-        )
-    if round.voting_start is not None and round.voting_start > timezone.now():
-        problems.append(
-            f"Voting is set to open on {when(round.voting_start)}. To open it now, change the "
-            "voting start date first."
-        )
-    if round.voting_end is not None and round.voting_end <= timezone.now():
-        problems.append(
-            f"The voting end date ({when(round.voting_end)}) has passed. Set a later one first."
-        )
-    try:
-        _full_clean(round)
-    except ValidationError as exc:
-        problems.extend(exc.messages)
-    test_count = get_test_count()
-    if test_count is not None and (problem := test_count[0](round)) is not None:
-        problems.append(problem)
-    return problems
 
 
 def change_phase(round: Round, to: str, *, by: UserLike, reason: str = "") -> Round:
