@@ -92,7 +92,7 @@ def test_review_page_can_go_back_with_choices_kept(
     html = edit.content.decode()
     assert edit.status_code == 200
     assert f'value="{ids[0]}" id="project-{ids[0]}" checked' in html
-    assert f'value="{ids[2]}" id="project-{ids[2]}" >' in html
+    assert f'value="{ids[2]}" id="project-{ids[2]}" aria-describedby' in html
     assert issued_codes[0] in html
 
 
@@ -311,14 +311,21 @@ def test_results_are_public_after_publication(
     page = _as(client, who, request).get(reverse("ballots:results", args=[counted_round.pk]))
     html = page.content.decode()
     assert page.status_code == 200
-    assert "2 projects funded, costing £62.50 of the £100 budget" in html
+    assert "2 projects won money" in html
     assert "3 people voted: 3 online and 0 on paper" in html
+    assert "£62.50 of £100 was given to projects" in html
+    # The money left over, in plain words.
+    assert "£37.50 was not spent" in html and "councillors decide" in html
     chart = html[html.index("<svg") : html.index("</svg>")]
     assert chart.count("<rect") == 5 and chart.count("✓ funded") == 2
-    table = html[html.index("Why each project won or lost") :]
+    plain = html[html.index("Why each project won or lost") : html.index("<svg")]
     for title in ("A Bench by the Brook", "B Bike racks", "C Community", "D Dog park", "E Lights"):
-        row = table[table.index(title) :].split("</tr>", 1)[0]
-        assert "Funded" in row or "Not funded" in row
+        item = plain[plain.index(title) :].split("</li>", 1)[0]
+        assert "Funded:" in item or "Not funded:" in item
+    # The precise explanation stays one click away, for auditors.
+    precise = html[html.index("The exact count, for auditors") :]
+    for title in ("A Bench by the Brook", "D Dog park"):
+        row = precise[precise.index(title) :].split("</tr>", 1)[0]
         assert len(row.split("</td>")[-2]) > 40  # an explanation in words, not just a tag
     assert "What other counting rules would have funded" in html
     assert "Not yet published" not in html
