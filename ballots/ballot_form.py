@@ -34,10 +34,12 @@ class BallotRow:
     checked: bool
 
 
+# The name each ballot type's inputs start with (tick boxes are all `projects`).
+PREFIXES: dict[str, str] = {BallotType.CUMULATIVE.value: "points", BallotType.RANKED.value: "rank"}
+
+
 def _prefix(round: Round) -> str:
-    return {BallotType.CUMULATIVE: "points", BallotType.RANKED: "rank"}.get(
-        round.ballot_type, "project"
-    )
+    return PREFIXES.get(str(round.ballot_type), "project")
 
 
 def selection_field(round: Round, projects: Sequence[Proposal]) -> str:

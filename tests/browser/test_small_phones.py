@@ -77,6 +77,21 @@ def _resident_pages(sparkbrook: Ward, aston: Ward) -> dict[str, str]:
     }
 
 
+def _small_targets(page: Any) -> list[str]:
+    """Form controls and summaries smaller than 24×24 CSS px (WCAG 2.2, 2.5.8); links in
+    running text are exempt, as the criterion allows."""
+    return list(
+        page.evaluate(
+            """() => [...document.querySelectorAll(
+                    'input:not([type=hidden]), button, select, textarea, summary')]
+                .map(el => ({el, box: el.getBoundingClientRect()}))
+                .filter(({box}) => box.width > 0 && (box.width < 24 || box.height < 24))
+                .map(({el, box}) => `${el.id || el.name || el.textContent.trim()}: `
+                                    + `${Math.round(box.width)}x${Math.round(box.height)}`)"""
+        )
+    )
+
+
 def _scroll_width(page: Any) -> int:
     return int(page.evaluate("document.documentElement.scrollWidth"))
 
@@ -86,11 +101,14 @@ def test_no_resident_page_scrolls_sideways_at_320px(
 ) -> None:
     pages = _resident_pages(sparkbrook, aston)
     page = phone()
-    wide = {}
+    wide, small = {}, {}
     for name, path in pages.items():
         page.goto(path)
         if (width := _scroll_width(page)) > PHONE["width"]:
             wide[name] = width
+        if targets := _small_targets(page):
+            small[name] = targets
+    assert small == {}
     # The review step and the ballot after an error, reached by submitting the ballot.
     page.goto(pages["vote"])
     page.get_by_role("button", name="Review my vote").click()
