@@ -178,6 +178,19 @@ def test_ballot_targets_are_at_least_24px_and_every_input_has_a_visible_label(
         expect(box).to_be_checked()
 
 
+def _axe_problems(page: Any) -> list[str]:
+    """axe-core's serious and critical findings (none when axe is not installed)."""
+    try:
+        from tests.browser.test_accessibility import _problems
+    except ImportError:  # pragma: no cover
+        return []
+    import importlib.util
+
+    if importlib.util.find_spec("axe_playwright_python") is None:
+        return []
+    return _problems(page)
+
+
 def _tab_to(page: Any, selector: str, *, limit: int = 200) -> None:
     """Press Tab until `selector` has the focus, as a keyboard user would."""
     for _ in range(limit):
@@ -239,12 +252,14 @@ def test_resident_votes_on_a_320px_phone_with_the_keyboard_only(
     page.keyboard.press("Enter")
     page.wait_for_selector("text=Check your vote")
     assert _scroll_width(page) <= PHONE["width"]
+    assert not javascript or _axe_problems(page) == []
     _tab_to(page, "button[value=confirm]")
     page.keyboard.press("Enter")
     page.wait_for_selector("text=Your vote has been cast")
     assert _scroll_width(page) <= PHONE["width"]
     receipt = page.locator("#receipt").inner_text().strip()
     assert Ballot.objects.get().receipt == receipt
+    assert not javascript or _axe_problems(page) == []
     assert csp.problems == []
 
 
