@@ -15,7 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from ballots import charts, hooks, services
+from ballots import charts, hooks, plain_words, services
+from ballots.ballot_form import FieldError, ballot_rows, declaration_field, selection_field
 from ballots.forms import ReceiptForm
 from ballots.models import Result
 from budgets.models import BallotType, Phase, Round
@@ -89,11 +90,13 @@ def ballot_page(request: HttpRequest, round: Round, *, help_desk: bool) -> HttpR
         return render(request, "ballots/not_voting.html", context, status=200)
     projects = context["projects"]
     selection: services.Selection = {} if round.ballot_type == BallotType.CUMULATIVE else []
-    errors: list[str] = []
+    errors: list[FieldError] = []
     step = request.POST.get("step", "") if request.method == "POST" else ""
     code = request.POST.get("code", "").strip() if request.method == "POST" else ""
     postcode = request.POST.get("postcode", "").strip() if request.method == "POST" else ""
     declaration = _declaration_from_post(request)
+    choices_field = selection_field(round, projects)
+    checked: services.SelectionCheck | None = None
     if request.method == "GET" and help_desk:
         # A fresh ballot for the next voter: nothing of the last one stays in the session.
         forget_voter(request)
@@ -107,30 +110,42 @@ def ballot_page(request: HttpRequest, round: Round, *, help_desk: bool) -> HttpR
                 return redirect("ballots:help_desk_receipt", round_id=round.pk)
             if done is not None:
                 return redirect("ballots:cast", round_id=round.pk, token=done)
+        parse_problems: list[str] = []
         try:
             selection = _selection_from_post(round, request)
         except ValidationError as exc:
-            errors.extend(exc.messages)
+            parse_problems = exc.messages
         if request.POST.get("sign_in") and not help_desk:
             # Keep the choices across the sign-in redirect, so nobody has to choose twice.
             _save_selection(request, round, selection)
             return redirect(f"{reverse('login')}?next={request.path}")
         checked = services.check_selection(round, selection, projects)
-        if not errors:
-            errors.extend(checked.problems)
+        if parse_problems:
+            checked = services.SelectionCheck([], 0, 0, parse_problems)
+        if step == "check":
+            # "Check my total" without JavaScript: the same ballot back, with its total.
+            return _render_ballot(
+                request, context, round, selection, checked, [], code, postcode, declaration
+            )
+        errors.extend(FieldError(m, choices_field) for m in checked.problems)
         if context["needs_code"] and not code:
-            errors.append("Enter the voting code from your letter.")
+            errors.append(FieldError("Enter the voting code from your letter.", "code"))
         if context["by_postcode"] and not (code or postcode):
             errors.append(
-                f"Enter the postcode where you live, work or study in {round.area_name}, "
-                "or the voting code from your letter."
+                FieldError(
+                    f"Enter the postcode where you live, work or study in {round.area_name}, "
+                    "or the voting code from your letter.",
+                    "postcode",
+                )
             )
         if code and (problem := services.code_format_problem(code)):
-            errors.append(problem)
+            errors.append(FieldError(problem, "code"))
         try:
             services.check_declaration(round, declaration)
         except ValidationError as exc:
-            errors.extend(exc.messages)
+            basis_ok = declaration.basis in {value for value, _ in context["bases"]}
+            field = declaration_field(declaration.basis, context["bases"], basis_ok=basis_ok)
+            errors.extend(FieldError(m, field) for m in exc.messages)
         if not errors and step == "confirm":
             try:
                 token = services.cast_with_token(
@@ -145,7 +160,9 @@ def ballot_page(request: HttpRequest, round: Round, *, help_desk: bool) -> HttpR
                     projects=projects,
                 )
             except (ValidationError, PermissionDenied) as exc:
-                errors.extend(getattr(exc, "messages", None) or [str(exc)])
+                field = "code" if (code or context["needs_code"]) else choices_field
+                messages = getattr(exc, "messages", None) or [str(exc)]
+                errors.extend(FieldError(m, field) for m in messages)
             else:
                 _forget_selection(request, round)
                 if help_desk:
@@ -169,21 +186,33 @@ def ballot_page(request: HttpRequest, round: Round, *, help_desk: bool) -> HttpR
                     "cast_token": services.new_cast_token(round),
                 },
             )
-    shown = services.check_selection(round, selection, projects) if selection else None
+    elif selection:
+        checked = services.check_selection(round, selection, projects)
+    return _render_ballot(
+        request, context, round, selection, checked, errors, code, postcode, declaration
+    )
+
+
+def _render_ballot(
+    request: HttpRequest,
+    context: dict[str, Any],
+    round: Round,
+    selection: services.Selection,
+    checked: services.SelectionCheck | None,
+    errors: list[FieldError],
+    code: str,
+    postcode: str,
+    declaration: services.Declaration,
+) -> HttpResponse:
+    """The ballot with every box as the voter left it (typed values kept, even unreadable ones)."""
+    typed = request.POST if request.method == "POST" else None
     return render(
         request,
         "ballots/vote.html",
         {
             **context,
-            "selection": selection,
-            "selected_ids": set(selection) if selection else set(),
-            # A ranked selection re-rendered after an error keeps each project's rank.
-            "ranks": (
-                {pid: rank for rank, pid in enumerate(selection, start=1)}
-                if isinstance(selection, list)
-                else {}
-            ),
-            "checked": shown,
+            "rows": ballot_rows(round, context["projects"], selection=selection, typed=typed),
+            "checked": checked,
             "errors": errors,
             "code": code,
             "postcode": postcode,
@@ -319,15 +348,6 @@ def receipt(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "ballots/receipt.html", {"status": status})
 
 
-def _projects_for_result(round: Round, result: Result) -> list[dict[str, Any]]:
-    titles = {str(pk): title for pk, title in round.proposals.values_list("pk", "title")}
-    rows = []
-    for p in result.result_json.get("projects", []):
-        rows.append({**p, "title": titles.get(str(p["id"]), p["id"])})
-    rows.sort(key=lambda r: (not r["selected"], -float(r["votes"]), r["title"]))
-    return rows
-
-
 def _comparison(round: Round, result: Result) -> list[dict[str, Any]]:
     titles = {str(pk): title for pk, title in round.proposals.values_list("pk", "title")}
     rows = []
@@ -356,7 +376,8 @@ def results(request: HttpRequest, round_id: int) -> HttpResponse:
                 "awaiting_publication": services.awaiting_publication(round),
             },
         )
-    projects = _projects_for_result(round, result)
+    titles = {str(pk): title for pk, title in round.proposals.values_list("pk", "title")}
+    plain = plain_words.plain_result(round, result.result_json, titles)
     return render(
         request,
         "ballots/results.html",
@@ -364,9 +385,9 @@ def results(request: HttpRequest, round_id: int) -> HttpResponse:
             "round": round,
             "result": result,
             "outcome": result.result_json,
-            "projects": projects,
-            "funded": [p for p in projects if p["selected"]],
-            "chart": charts.votes_chart(projects),
+            "plain": plain,
+            "funded": [p for p in plain.projects if p.selected],
+            "chart": charts.votes_chart(plain_words.plain_rows(plain.projects)),
             "comparison": _comparison(round, result),
             "turnout": {
                 "online": result.online_turnout,

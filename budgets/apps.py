@@ -9,10 +9,13 @@ class BudgetsConfig(AppConfig):
 
     def ready(self) -> None:
         from budgets.services import ward_round_cards
-        from wards.hooks import register_round_lister
+        from budgets.services.happening import home_section
+        from wards.hooks import register_home_section, register_round_lister
 
         # The ward page (wards) lists rounds through this hook: wards never imports budgets.
         register_round_lister(ward_round_cards)
+        # The home page leads with the rounds residents can take part in now.
+        register_home_section(home_section)
 
     def seed_demo(self, say: Callable[[str], None]) -> None:
         """Demo rounds in every phase (see budgets/demo.py for which ward has which)."""

@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from budgets import place_views, pledge_views, support_views, views, views_discussion
+from budgets import help_views, place_views, pledge_views, support_views, views, views_discussion
 
 app_name = "budgets"
 urlpatterns = [
+    path("help/", help_views.help_page, name="help"),
     path("rounds/new/<slug:ward_slug>/", views.round_new, name="round_new"),
     path("rounds/<int:round_id>/", views.round_detail, name="round"),
     path("rounds/<int:round_id>/edit/", views.round_edit, name="round_edit"),

@@ -9,7 +9,7 @@ from rest_framework.routers import DefaultRouter
 from config import accounts
 from config import views as config_views
 from wards.api import WardViewSet
-from wards.views import home
+from wards.views import find_ward, home
 
 # /admin/login/ takes the same sign-in limits as /accounts/login/.
 admin.site.login_form = config_views.RateLimitedAdminAuthenticationForm
@@ -19,6 +19,9 @@ router.register("wards", WardViewSet, basename="ward")
 
 urlpatterns = [
     path("", home, name="home"),
+    path("find-your-ward/", find_ward, name="find_ward"),
+    path("accessibility/", config_views.accessibility, name="accessibility"),
+    path("privacy/", config_views.privacy, name="privacy"),
     path("healthz", config_views.healthz, name="healthz"),
     path("wards/", include("wards.urls")),
     path(

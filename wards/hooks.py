@@ -76,3 +76,28 @@ def unregister_ward_section(fn: SectionProvider) -> None:
 def ward_sections(user: Any, ward: Ward) -> list[PageSection]:
     """The extra sections of this ward's page for this user, in registration order."""
     return [s for fn in _ward_sections if (s := fn(user, ward)) is not None]
+
+
+# --- Sections of the home page --------------------------------------------------------------
+# The home page leads with what residents can take part in now (the budgets app's rounds). A
+# provider is called as `provider(user)` and returns a PageSection or None.
+
+HomeSectionProvider = Callable[[Any], PageSection | None]
+
+_home_sections: list[HomeSectionProvider] = []
+
+
+def register_home_section(fn: HomeSectionProvider) -> None:
+    """Add a section provider to the home page (once each; in registration order)."""
+    if fn not in _home_sections:
+        _home_sections.append(fn)
+
+
+def unregister_home_section(fn: HomeSectionProvider) -> None:
+    if fn in _home_sections:
+        _home_sections.remove(fn)
+
+
+def home_sections(user: Any) -> list[PageSection]:
+    """The home page's sections from the apps above wards, in registration order."""
+    return [s for fn in _home_sections if (s := fn(user)) is not None]

@@ -17,7 +17,7 @@ from django.utils.text import slugify
 import audit
 from audit import kinds
 from wards.access import Action, can, ledger_actor, require
-from wards.models import Membership, Neighbourhood, Role, Ward
+from wards.models import Membership, Neighbourhood, Role, Ward, normalise_postcode
 from wards.postcodes import PostcodeImport, import_postcodes, read_postcode_upload
 from wards.text import single_line
 
@@ -158,3 +158,21 @@ def add_neighbourhood(ward: Ward, name: str, *, by: Any) -> Neighbourhood:
     if ward.neighbourhoods.filter(slug=slug).exists():
         raise ValidationError(f"{ward.name} already has a neighbourhood called {clean!r}.")
     return Neighbourhood.objects.create(ward=ward, name=clean, slug=slug)
+
+
+def wards_for_postcode(raw: str) -> list[Ward]:
+    """The wards whose postcode lists hold this postcode (normally one), for "find your ward".
+
+    Raises ValidationError in plain words: not a postcode, or on no ward's list.
+    """
+    try:
+        postcode = normalise_postcode(single_line(raw)[:16])
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    wards = list(Ward.objects.filter(postcodes__postcode=postcode).distinct().order_by("name"))
+    if not wards:
+        raise ValidationError(
+            f"We could not find {postcode} on any ward's list. Check it is typed right. If it "
+            "is, choose your ward from the list below, or ask your councillors to add it."
+        )
+    return wards

@@ -30,7 +30,31 @@ def home(request: HttpRequest) -> HttpResponse:
             "total_pence": total,
             "my_wards": access.wards_with_role(request.user, Role.RESIDENT),
             "councillor_wards": access.wards_with_role(request.user, Role.COUNCILLOR),
+            # What residents can take part in now (the budgets app's rounds), first.
+            "sections": hooks.home_sections(request.user),
         },
+    )
+
+
+@require_safe
+def find_ward(request: HttpRequest) -> HttpResponse:
+    """Find your ward by postcode: straight to it when one ward's list holds the postcode."""
+    postcode = request.GET.get("postcode", "")
+    error, found = "", []
+    if postcode.strip():
+        try:
+            found = services.wards_for_postcode(postcode)
+        except ValidationError as exc:
+            error = exc.messages[0]
+        if len(found) == 1:
+            return redirect(found[0])
+    elif "postcode" in request.GET:
+        error = "Enter your postcode, like B11 1AA."
+    return render(
+        request,
+        "wards/find.html",
+        {"postcode": postcode, "error": error, "found": found, "wards": Ward.objects.all()},
+        status=400 if error else 200,
     )
 
 

@@ -11,9 +11,10 @@ from django.urls import resolve, reverse
 
 from ballots import services
 from ballots.models import Ballot
-from budgets.models import Phase, Round
-from tests.ballots.conftest import confirm_vote, project_ids
+from budgets.models import BallotType, Phase, Round
+from tests.ballots.conftest import confirm_vote, make_voting_round, project_ids
 from tests.conftest import DECLARED, login
+from wards.models import Ward
 
 PERSONAS = [
     "anonymous",
@@ -92,7 +93,7 @@ def test_review_page_can_go_back_with_choices_kept(
     html = edit.content.decode()
     assert edit.status_code == 200
     assert f'value="{ids[0]}" id="project-{ids[0]}" checked' in html
-    assert f'value="{ids[2]}" id="project-{ids[2]}" >' in html
+    assert f'value="{ids[2]}" id="project-{ids[2]}" aria-describedby' in html
     assert issued_codes[0] in html
 
 
@@ -311,14 +312,21 @@ def test_results_are_public_after_publication(
     page = _as(client, who, request).get(reverse("ballots:results", args=[counted_round.pk]))
     html = page.content.decode()
     assert page.status_code == 200
-    assert "2 projects funded, costing £62.50 of the £100 budget" in html
+    assert "2 projects won money" in html
     assert "3 people voted: 3 online and 0 on paper" in html
+    assert "£62.50 of £100 was given to projects" in html
+    # The money left over, in plain words.
+    assert "£37.50 was not spent" in html and "councillors decide" in html
     chart = html[html.index("<svg") : html.index("</svg>")]
     assert chart.count("<rect") == 5 and chart.count("✓ funded") == 2
-    table = html[html.index("Why each project won or lost") :]
+    plain = html[html.index("Why each project won or lost") : html.index("<svg")]
     for title in ("A Bench by the Brook", "B Bike racks", "C Community", "D Dog park", "E Lights"):
-        row = table[table.index(title) :].split("</tr>", 1)[0]
-        assert "Funded" in row or "Not funded" in row
+        item = plain[plain.index(title) :].split("</li>", 1)[0]
+        assert "Funded:" in item or "Not funded:" in item
+    # The precise explanation stays one click away, for auditors.
+    precise = html[html.index("The exact count, for auditors") :]
+    for title in ("A Bench by the Brook", "D Dog park"):
+        row = precise[precise.index(title) :].split("</tr>", 1)[0]
         assert len(row.split("</td>")[-2]) > 40  # an explanation in words, not just a tag
     assert "What other counting rules would have funded" in html
     assert "Not yet published" not in html
@@ -523,3 +531,52 @@ def test_no_template_decides_a_phase_or_a_permission() -> None:
         text = template.read_text()
         assert not re.search(r"\.phase\s*==|phase\s*==\s*[\"']", text), template
         assert not re.search(r"\bis_staff\b|is_superuser|publish_requested_by", text), template
+
+
+# --- Without JavaScript, and after an error ---------------------------------------------------
+
+
+def test_check_my_total_adds_up_without_javascript_and_keeps_everything(
+    client: Client, voting_round: Round, ids: list[int]
+) -> None:
+    page = client.post(
+        _vote_url(voting_round), _choices(ids[:2], "not checked yet", step=["review", "check"])
+    )
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "£62,500 of £100,000 chosen." in html
+    assert "There is a problem" not in html  # checking the total is not reviewing
+    assert f'id="project-{ids[0]}" checked' in html and f'id="project-{ids[1]}" checked' in html
+    assert 'value="not checked yet"' in html
+
+
+def test_every_error_links_to_its_field(
+    client: Client, voting_round: Round, ids: list[int]
+) -> None:
+    page = client.post(
+        _vote_url(voting_round), {"projects": [str(i) for i in ids], "step": "review"}
+    )
+    html = page.content.decode()
+    assert page.status_code == 400
+    start = html.index('class="error-summary"')
+    summary = html[start : html.index("</div>", start)]
+    assert f'href="#project-{ids[0]}"' in summary  # over the budget
+    assert 'href="#code"' in summary
+    assert 'href="#basis-live"' in summary
+
+
+@pytest.mark.parametrize("ballot_type", [BallotType.CUMULATIVE, BallotType.RANKED])
+def test_number_ballots_keep_what_was_typed_after_an_error(
+    client: Client, sparkbrook: Ward, ballot_type: str
+) -> None:
+    round = make_voting_round(sparkbrook, ballot_type)
+    ids = project_ids(round)
+    prefix = "points" if ballot_type == BallotType.CUMULATIVE else "rank"
+    data = {f"{prefix}-{ids[0]}": "2", f"{prefix}-{ids[1]}": "lots", "step": "review"}
+    page = client.post(_vote_url(round), data)
+    html = page.content.decode()
+    assert page.status_code == 400
+    assert f'id="{prefix}-{ids[0]}" inputmode="numeric"' in html
+    assert 'value="2"' in html and 'value="lots"' in html
+    label = "Points for A Bench by the Brook" if prefix == "points" else "Rank for A Bench"
+    assert label in html  # a visible label on every number box

@@ -1,0 +1,164 @@
+"""A published result in words a resident understands (reading age about 9 to 11).
+
+The tally core explains each project precisely, for auditors ("funded in round 3: its 41
+supporters each paid at most £812.50 …"). Residents get one short sentence per project, the
+counting rule in one sentence and what happens to the money left over. The results page shows
+these first and keeps the core's own words one click away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from budgets.models import Round, Rule
+from wards.money import format_pence
+
+# One sentence per rule, no jargon: what decides which projects get the money.
+RULE_SENTENCES: dict[str, str] = {
+    Rule.MES_ADD1: (
+        "Every voter had an equal share of the money, so the choices of smaller groups "
+        "counted too, and then as much of the money as possible was spent."
+    ),
+    Rule.MES: (
+        "Every voter had an equal share of the money, so the choices of smaller groups counted too."
+    ),
+    Rule.GREEDY: ("The projects with the most votes were funded first, until the money ran out."),
+    Rule.OPTIMAL: "The group of projects with the most votes in total that fitted the money won.",
+    Rule.PHRAGMEN: (
+        "Projects were funded one at a time, sharing the cost fairly among the people who "
+        "chose them."
+    ),
+}
+
+# What the core calls the things a voter gives (result_json "vote_type").
+VOTE_WORDS: dict[str, tuple[str, str]] = {
+    "approval": ("vote", "votes"),
+    "cumulative": ("point", "points"),
+    "ordinal": ("point", "points"),
+}
+
+
+@dataclass(frozen=True)
+class PlainProject:
+    """One project of a published result, with the sentence a resident reads."""
+
+    id: str
+    title: str
+    cost: int
+    votes: int
+    selected: bool
+    sentence: str
+    precise: str  # the tally core's own explanation, for auditors
+
+
+@dataclass(frozen=True)
+class PlainResult:
+    rule_sentence: str
+    projects: list[PlainProject]
+    spent: int
+    budget: int
+    left_over: int
+    left_over_sentence: str
+
+
+def _count(n: int, words: tuple[str, str]) -> str:
+    return f"{n:,} {words[0] if n == 1 else words[1]}"
+
+
+def _people(n: int) -> str:
+    return f"{n:,} {'person' if n == 1 else 'people'}"
+
+
+def _about(n: int) -> int:
+    """A number of votes as a resident would say it: 37 → 40, 4 → 4, 1,234 → 1,200."""
+    if n < 10:
+        return n
+    if n < 100:
+        return round(n, -1)
+    if n < 1000:
+        return round(n, -1)
+    return round(n, -2)
+
+
+def project_sentence(project: Mapping[str, Any], *, vote_type: str, budget: int) -> str:
+    """Why this project won or lost, in one short sentence."""
+    words = VOTE_WORDS.get(vote_type, ("vote", "votes"))
+    votes = int(float(project.get("votes", 0)))
+    cost = int(project.get("cost", 0))
+    if project.get("selected"):
+        if vote_type == "approval":
+            return f"Funded: {_people(votes)} chose it and it fitted the money left."
+        return f"Funded: it got {_count(votes, words)} and it fitted the money left."
+    if cost > budget:
+        return "Not funded: it cost more than all the money there was."
+    if votes == 0:
+        return "Not funded: nobody chose it."
+    needed = project.get("votes_needed")
+    if needed:
+        about = _about(int(needed))
+        exact = "" if about == int(needed) else "about "
+        more = words[0] if about == 1 else words[1]
+        return f"Not funded: it needed {exact}{about:,} more {more}."
+    return "Not funded: there was not enough money left for it."
+
+
+def left_over_sentence(left_over: int) -> str:
+    """What happens to money the vote did not spend."""
+    if left_over <= 0:
+        return "All the money was spent."
+    amount = format_pence(left_over)
+    return (
+        f"{amount} was not spent, because no other project fitted the money left. "
+        "The ward's councillors decide what happens to it."
+    )
+
+
+def plain_result(
+    round: Round,
+    outcome: Mapping[str, Any],
+    titles: Mapping[str, str],
+) -> PlainResult:
+    """The whole result in plain words: the rule, each project, the money left over."""
+    budget = int(outcome.get("budget", round.budget_pence))
+    spent = int(outcome.get("spent", 0))
+    vote_type = str(outcome.get("vote_type", "approval"))
+    projects = [
+        PlainProject(
+            id=str(p["id"]),
+            title=titles.get(str(p["id"]), str(p["id"])),
+            cost=int(p["cost"]),
+            votes=int(float(p["votes"])),
+            selected=bool(p["selected"]),
+            sentence=project_sentence(p, vote_type=vote_type, budget=budget),
+            precise=_precise(p),
+        )
+        for p in outcome.get("projects", [])
+    ]
+    projects.sort(key=lambda p: (not p.selected, -p.votes, p.title))
+    left = max(0, budget - spent)
+    return PlainResult(
+        rule_sentence=RULE_SENTENCES.get(round.rule, ""),
+        projects=projects,
+        spent=spent,
+        budget=budget,
+        left_over=left,
+        left_over_sentence=left_over_sentence(left),
+    )
+
+
+def _precise(project: Mapping[str, Any]) -> str:
+    reason = str(project.get("reason", ""))
+    text = reason[:1].upper() + reason[1:]
+    needed = project.get("votes_needed")
+    if needed:
+        text += f". It would have needed {int(needed):,} more vote{'s' if needed != 1 else ''}"
+    return text + "." if text else ""
+
+
+def plain_rows(projects: Sequence[PlainProject]) -> list[dict[str, Any]]:
+    """The rows the chart reads (ballots.charts.votes_chart)."""
+    return [
+        {"title": p.title, "votes": p.votes, "selected": p.selected, "id": p.id} for p in projects
+    ]
