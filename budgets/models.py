@@ -402,6 +402,9 @@ class Proposal(models.Model):
         max_length=MAX_PARTNER, blank=True, help_text="A group that will help deliver it."
     )
     volunteer_hours = models.PositiveIntegerField(null=True, blank=True)
+    # The language the proposer wrote in (one of settings.LANGUAGES): a proposal is never
+    # translated; its page says which language it is in (wards.languages.written_in).
+    language = models.CharField(max_length=10, default="en-gb")
     status = models.CharField(
         max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.SUBMITTED
     )

@@ -20,6 +20,8 @@ router.register("wards", WardViewSet, basename="ward")
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", config_views.healthz, name="healthz"),
+    # The language switcher on every page posts to i18n/setlang/ (Django's set_language view).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("wards/", include("wards.urls")),
     path(
         "accounts/login/",
