@@ -44,6 +44,7 @@ LANGUAGES: dict[str, LetterLanguage] = {
     )
 }
 
+
 @dataclass(frozen=True)
 class LetterLine:
     text: str

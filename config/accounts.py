@@ -58,7 +58,9 @@ class SignupForm(UserCreationForm):
         if username and email and signup.username_taken(username, email):
             self.add_error(
                 "username",
-                forms.ValidationError(_("A user with that username already exists."), code="unique"),
+                forms.ValidationError(
+                    _("A user with that username already exists."), code="unique"
+                ),
             )
         return cleaned
 

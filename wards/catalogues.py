@@ -18,12 +18,13 @@ committed, and a test checks they are current and that every marked message is t
 
 from __future__ import annotations
 
-import ast
 import array
+import ast
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.utils.translation.template import templatize
@@ -138,7 +139,8 @@ def source_files(base: Path | None = None) -> Iterator[Path]:
         for path in sorted((base / directory).rglob("*.py")):
             if "migrations" not in path.parts:
                 yield path
-    for template_dir in settings.TEMPLATES[0]["DIRS"]:
+    template_dirs = cast("list[str | Path]", settings.TEMPLATES[0]["DIRS"])
+    for template_dir in template_dirs:
         for path in sorted(Path(template_dir).rglob("*")):
             if path.suffix in _TEMPLATE_SUFFIXES:
                 yield path

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('budgets', '0009_discussion'),
+        ("budgets", "0009_discussion"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='proposal',
-            name='language',
-            field=models.CharField(default='en-gb', max_length=10),
+            model_name="proposal",
+            name="language",
+            field=models.CharField(default="en-gb", max_length=10),
         ),
     ]

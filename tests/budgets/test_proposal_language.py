@@ -38,7 +38,7 @@ def test_a_proposal_takes_the_proposers_page_language(
     # In Polish, the page has nothing to say about it.
     page = client.get(answer["Location"]).content.decode()
     assert "Napisano w języku" not in page
-    assert '<h1>Lampy na Ladypool Road</h1>' in page
+    assert "<h1>Lampy na Ladypool Road</h1>" in page
 
 
 def test_its_page_in_another_language_says_which_and_marks_the_text(

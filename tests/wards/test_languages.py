@@ -200,7 +200,10 @@ def test_extraction_finds_python_and_template_messages() -> None:
     assert "config/accounts.py" in found[keys["Postcode"]]
     assert keys["%(total)s proposal"].plural == "%(total)s proposals"
     assert "Signed in as <strong>%(name)s</strong>" in keys
-    template = '{% load i18n %}{% blocktranslate trimmed with w=x %}\n  In {{ w }}\n{% endblocktranslate %}{% translate "Hi" context "greeting" %}'
+    template = (
+        "{% load i18n %}{% blocktranslate trimmed with w=x %}\n  In {{ w }}\n"
+        '{% endblocktranslate %}{% translate "Hi" context "greeting" %}'
+    )
     assert set(catalogues.extract_template(template)) == {
         catalogues.MessageId("In %(w)s"),
         catalogues.MessageId("Hi", context="greeting"),

@@ -1,8 +1,8 @@
 """Update and compile the translation catalogues with nothing but Python (wards/catalogues.py).
 
-    manage.py compile_catalogues            # add new marked messages to each .po, write the .mo files
-    manage.py compile_catalogues --check    # change nothing; fail if a .po or .mo is out of date
-    manage.py compile_catalogues --language cy   # start (or update) one language's catalogue
+manage.py compile_catalogues            # add new marked messages to each .po, write the .mo files
+manage.py compile_catalogues --check    # change nothing; fail if a .po or .mo is out of date
+manage.py compile_catalogues --language cy   # start (or update) one language's catalogue
 """
 
 from __future__ import annotations
