@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from wards.models import Membership, Neighbourhood, Role, Ward
 from wards.money import MAX_PENCE, TOO_MUCH
@@ -26,14 +27,14 @@ UserLike = Any
 
 
 class Phase(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PROPOSALS = "proposals", "Proposals open"
-    REVIEW = "review", "Review"
-    VOTING = "voting", "Voting"
-    CLOSED = "closed", "Closed"
-    PUBLISHED = "published", "Published"
+    DRAFT = "draft", _("Draft")
+    PROPOSALS = "proposals", _("Proposals open")
+    REVIEW = "review", _("Review")
+    VOTING = "voting", _("Voting")
+    CLOSED = "closed", _("Closed")
+    PUBLISHED = "published", _("Published")
     # Terminal, and off the one-step order: a round can be cancelled from draft up to voting.
-    CANCELLED = "cancelled", "Cancelled"
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 # The phases a round lives through in order, one step at a time (cancelled is not a step).
@@ -338,11 +339,11 @@ class Round(models.Model):
 
 
 class ProposalStatus(models.TextChoices):
-    SUBMITTED = "submitted", "Submitted"
-    FEASIBLE = "feasible", "Feasible"
-    NOT_FEASIBLE = "not_feasible", "Not feasible"
-    MERGED = "merged", "Merged"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    SUBMITTED = "submitted", _("Submitted")
+    FEASIBLE = "feasible", _("Feasible")
+    NOT_FEASIBLE = "not_feasible", _("Not feasible")
+    MERGED = "merged", _("Merged")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 # A proposal that was withdrawn or merged into another no longer stands: it cannot be reviewed,

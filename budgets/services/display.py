@@ -7,12 +7,17 @@ shows to whom) are in budgets.services.pages.
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from budgets.models import ALLOWED_RULES, PHASE_ORDER, Phase, Round
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 
 def when(moment: datetime.datetime) -> str:
@@ -26,26 +31,32 @@ def allowed_rules_text() -> list[tuple[str, list[str]]]:
     return [(ballot_type, sorted(rules)) for ballot_type, rules in ALLOWED_RULES.items()]
 
 
-PHASE_EXPLANATIONS: dict[str, str] = {
-    Phase.DRAFT: "Councillors are setting this round up. Only they can see it for now.",
-    Phase.PROPOSALS: "Residents are proposing projects. Anyone who lives in the area and is "
-    "signed in can put one forward.",
-    Phase.REVIEW: "Councillors are checking each proposal: whether it can be done and what it "
-    "would cost. Every decision and its reason is public.",
-    Phase.VOTING: "Voting is open on the feasible projects.",
-    Phase.CLOSED: "Voting has ended. The votes are being counted.",
-    Phase.PUBLISHED: "The result is published.",
-    Phase.CANCELLED: "This round was cancelled. It takes no proposals or votes, and no vote "
-    "cast in it is counted.",
+PHASE_EXPLANATIONS: dict[str, StrOrPromise] = {
+    Phase.DRAFT: _("Councillors are setting this round up. Only they can see it for now."),
+    Phase.PROPOSALS: _(
+        "Residents are proposing projects. Anyone who lives in the area and is "
+        "signed in can put one forward."
+    ),
+    Phase.REVIEW: _(
+        "Councillors are checking each proposal: whether it can be done and what it "
+        "would cost. Every decision and its reason is public."
+    ),
+    Phase.VOTING: _("Voting is open on the feasible projects."),
+    Phase.CLOSED: _("Voting has ended. The votes are being counted."),
+    Phase.PUBLISHED: _("The result is published."),
+    Phase.CANCELLED: _(
+        "This round was cancelled. It takes no proposals or votes, and no vote "
+        "cast in it is counted."
+    ),
 }
-WHAT_NEXT: dict[str, str] = {
-    Phase.DRAFT: "Next, proposals open and residents can put projects forward.",
-    Phase.PROPOSALS: "Next, councillors review every proposal and explain their decisions.",
-    Phase.REVIEW: "Next, voting opens on the projects found feasible.",
-    Phase.VOTING: "Next, voting closes and the votes are counted by the rule the round set.",
-    Phase.CLOSED: "Next, the result is published with an explanation for every project.",
-    Phase.PUBLISHED: "This round is finished.",
-    Phase.CANCELLED: "This round is over. The ward's councillors may start a new one.",
+WHAT_NEXT: dict[str, StrOrPromise] = {
+    Phase.DRAFT: _("Next, proposals open and residents can put projects forward."),
+    Phase.PROPOSALS: _("Next, councillors review every proposal and explain their decisions."),
+    Phase.REVIEW: _("Next, voting opens on the projects found feasible."),
+    Phase.VOTING: _("Next, voting closes and the votes are counted by the rule the round set."),
+    Phase.CLOSED: _("Next, the result is published with an explanation for every project."),
+    Phase.PUBLISHED: _("This round is finished."),
+    Phase.CANCELLED: _("This round is over. The ward's councillors may start a new one."),
 }
 
 
@@ -82,7 +93,7 @@ def timeline(round: Round) -> list[TimelineStep]:
         steps.append(
             TimelineStep(
                 phase=phase.value,
-                label=phase.label,
+                label=str(phase.label),
                 start=getattr(round, start) if start else None,
                 end=getattr(round, end) if end else None,
                 state=state,
@@ -92,7 +103,7 @@ def timeline(round: Round) -> list[TimelineStep]:
         steps.append(
             TimelineStep(
                 phase=Phase.CANCELLED.value,
-                label=Phase.CANCELLED.label,
+                label=str(Phase.CANCELLED.label),
                 start=round.cancelled_at,
                 end=None,
                 state="current",

@@ -235,3 +235,18 @@ def test_translations_keep_the_placeholders_and_markup(code: str) -> None:
         for text in entry.translations:
             assert set(re.findall(r"%\(\w+\)s", text)) <= allowed, (code, key.msgid, text)
             assert sorted(re.findall(r"<[^>]+>", text)) == tags, (code, key.msgid, text)
+
+
+def test_the_round_page_explains_the_phase_in_the_readers_language(
+    client: Client, sparkbrook: Ward
+) -> None:
+    from budgets.models import Phase
+    from tests.budgets.conftest import make_round
+
+    round = make_round(sparkbrook, Phase.PROPOSALS)
+    page = client.get(f"/rounds/{round.pk}/", headers={"accept-language": "ur"}).content.decode()
+    assert "رہائشی منصوبے تجویز کر رہے ہیں۔" in page  # the phase explained
+    assert "تجاویز کھلی ہیں" in page  # its label
+    assert "ابھی کیا ہو رہا ہے" in page  # "What is happening now"
+    english = client.get(f"/rounds/{round.pk}/").content.decode()
+    assert "Residents are proposing projects." in english
