@@ -7,8 +7,8 @@ shows to whom) are in budgets.services.pages.
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.formats import date_format
