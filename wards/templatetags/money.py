@@ -10,5 +10,5 @@ def pounds(pence: int | None) -> str:
     """£1,234.50 in every language: pounds sterling with Western digits, a comma between
     thousands and a full stop before pence, as on the council's notices, letters and ledger, so
     an amount reads the same on every page and can be checked against the published figures
-    (README, "Languages"). Right-to-left pages keep it in one left-to-right run (i18n.css)."""
+    (README, "Languages")."""
     return format_pence(pence)
