@@ -250,3 +250,18 @@ def test_the_round_page_explains_the_phase_in_the_readers_language(
     assert "ابھی کیا ہو رہا ہے" in page  # "What is happening now"
     english = client.get(f"/rounds/{round.pk}/").content.decode()
     assert "Residents are proposing projects." in english
+
+
+def test_the_subscription_email_is_in_the_language_of_the_page_it_was_asked_from(
+    client: Client, sparkbrook: Ward
+) -> None:
+    answer = client.post(
+        "/wards/sparkbrook/subscribe/",
+        {"email": "amina@example.org"},
+        headers={"accept-language": "ur"},
+    )
+    assert answer.status_code == 302
+    message = mail.outbox[-1]
+    assert message.subject == "Sparkbrook کے بارے میں ای میلز کی تصدیق کریں"
+    assert message.body.startswith("السلام علیکم،")
+    assert "Community Chest: when" not in message.body
