@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from budgets.models import ALLOWED_RULES, PHASE_ORDER, Phase, Round
@@ -23,7 +24,10 @@ if TYPE_CHECKING:
 def when(moment: datetime.datetime) -> str:
     """'3 March 2026 at 17:00', in the site's time zone: how refusals name a deadline."""
     local = timezone.localtime(moment)
-    return f"{date_format(local, 'j F Y')} at {date_format(local, 'H:i')}"
+    return gettext("%(date)s at %(time)s") % {
+        "date": date_format(local, "j E Y"),
+        "time": date_format(local, "H:i"),
+    }
 
 
 def allowed_rules_text() -> list[tuple[str, list[str]]]:
