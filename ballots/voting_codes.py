@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 import audit
@@ -214,31 +214,33 @@ def letters_html(
     places = voting_places(round)
     others = [p for p in places.polling_places if polling_place is None or p.pk != polling_place.pk]
     desk = places.help_desk
-    return render_to_string(
-        "ballots/letters.html",
-        {
-            "round": round,
-            "line": letter_line(language),
-            "budget": format_pence(round.budget_pence),
-            "voting_start": start,
-            "voting_end": end,
-            "ballot_url": url,
-            # Inline: the file is printed from disk, often with no connection to the site.
-            "letters_css": mark_safe(_letters_css()),  # our own static file, not user input
-            "qr_symbol": mark_safe(qr),  # segno's own SVG paths: nothing typed by anyone
-            "qr_side": side,
-            "chosen_place": _place_words(polling_place) if polling_place else None,
-            "other_places": [_place_words(p) for p in others],
-            "help_desk": {
-                "where": _one_line(desk.where),
-                "when": _one_line(desk.when),
-                "phone": desk.phone,
-            }
-            if desk
-            else None,
-            "letters": issued,  # printed in groups of six: ABCDEF-GHJKLM-NPQRST
-        },
-    )
+    # The whole letter in the chosen language (its dates too), whatever the councillor reads.
+    with translation.override(language):
+        return render_to_string(
+            "ballots/letters.html",
+            {
+                "round": round,
+                "line": letter_line(language),
+                "budget": format_pence(round.budget_pence),
+                "voting_start": start,
+                "voting_end": end,
+                "ballot_url": url,
+                # Inline: the file is printed from disk, often with no connection to the site.
+                "letters_css": mark_safe(_letters_css()),  # our own static file, not user input
+                "qr_symbol": mark_safe(qr),  # segno's own SVG paths: nothing typed by anyone
+                "qr_side": side,
+                "chosen_place": _place_words(polling_place) if polling_place else None,
+                "other_places": [_place_words(p) for p in others],
+                "help_desk": {
+                    "where": _one_line(desk.where),
+                    "when": _one_line(desk.when),
+                    "phone": desk.phone,
+                }
+                if desk
+                else None,
+                "letters": issued,  # printed in groups of six: ABCDEF-GHJKLM-NPQRST
+            },
+        )
 
 
 def _letters_css() -> str:

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from wards.models import Membership, Neighbourhood, Role, Ward
 from wards.money import MAX_PENCE, TOO_MUCH
@@ -26,16 +27,16 @@ UserLike = Any
 
 
 class Phase(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PROPOSALS = "proposals", "Proposals open"
-    REVIEW = "review", "Review"
+    DRAFT = "draft", _("Draft")
+    PROPOSALS = "proposals", _("Proposals open")
+    REVIEW = "review", _("Review")
     # Optional: only rounds whose support_stage places it (before review, or before voting).
-    SUPPORT = "support", "Support"
-    VOTING = "voting", "Voting"
-    CLOSED = "closed", "Closed"
-    PUBLISHED = "published", "Published"
+    SUPPORT = "support", _("Support")
+    VOTING = "voting", _("Voting")
+    CLOSED = "closed", _("Closed")
+    PUBLISHED = "published", _("Published")
     # Terminal, and off the one-step order: a round can be cancelled from draft up to voting.
-    CANCELLED = "cancelled", "Cancelled"
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 # The phases every round lives through in order, one step at a time (cancelled is not a step;
@@ -408,13 +409,13 @@ class Round(models.Model):
 
 
 class ProposalStatus(models.TextChoices):
-    SUBMITTED = "submitted", "Submitted"
-    FEASIBLE = "feasible", "Feasible"
-    NOT_FEASIBLE = "not_feasible", "Not feasible"
-    MERGED = "merged", "Merged"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    SUBMITTED = "submitted", _("Submitted")
+    FEASIBLE = "feasible", _("Feasible")
+    NOT_FEASIBLE = "not_feasible", _("Not feasible")
+    MERGED = "merged", _("Merged")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
     # Left off by the support phase's shortlist (Proposal.shortlist_missed_by says by how much).
-    NOT_SHORTLISTED = "not_shortlisted", "Not shortlisted"
+    NOT_SHORTLISTED = "not_shortlisted", _("Not shortlisted")
 
 
 # A proposal that was withdrawn, merged into another or left off the shortlist no longer
@@ -476,6 +477,9 @@ class Proposal(models.Model):
         max_length=MAX_PARTNER, blank=True, help_text="A group that will help deliver it."
     )
     volunteer_hours = models.PositiveIntegerField(null=True, blank=True)
+    # The language the proposer wrote in (one of settings.LANGUAGES): a proposal is never
+    # translated; its page says which language it is in (wards.languages.written_in).
+    language = models.CharField(max_length=10, default="en-gb")
     status = models.CharField(
         max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.SUBMITTED
     )

@@ -23,6 +23,7 @@ from budgets.models import MAX_PUBLIC_REASON, Phase, Proposal
 from budgets.services.pledges import pledge_panel
 from wards import access
 from wards.access import Action
+from wards.languages import written_in
 
 PROPOSALS_PER_PAGE = 20
 
@@ -253,6 +254,7 @@ def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
             "round": round,
             "reviews": proposal.reviews.select_related("merged_into"),
             "merged_from": proposal.merged_from.all(),
+            "proposal_lang": written_in(proposal.language),
             "can_change": services.can_change_proposal(request.user, proposal),
             "can_review": services.can_review_now(request.user, proposal),
             "pledges": pledge_panel(request.user, proposal),

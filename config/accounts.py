@@ -17,23 +17,24 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from wards import ratelimit, signup
 
-TOO_MANY_FORMS = "Too many attempts from your connection. Please wait an hour and try again."
+TOO_MANY_FORMS = _("Too many attempts from your connection. Please wait an hour and try again.")
 
 
 class SignupForm(UserCreationForm):
     email = forms.EmailField(
-        label="Email address",
+        label=_("Email address"),
         max_length=254,
-        help_text="We send a link to confirm your account to this address.",
+        help_text=_("We send a link to confirm your account to this address."),
     )
     postcode = forms.CharField(
-        label="Postcode",
+        label=_("Postcode"),
         max_length=10,
-        help_text=(
+        help_text=_(
             "Your home postcode chooses your ward. We keep only your ward, never the postcode."
         ),
     )
@@ -57,7 +58,9 @@ class SignupForm(UserCreationForm):
         if username and email and signup.username_taken(username, email):
             self.add_error(
                 "username",
-                forms.ValidationError("A user with that username already exists.", code="unique"),
+                forms.ValidationError(
+                    _("A user with that username already exists."), code="unique"
+                ),
             )
         return cleaned
 

@@ -23,6 +23,8 @@ urlpatterns = [
     path("accessibility/", config_views.accessibility, name="accessibility"),
     path("privacy/", config_views.privacy, name="privacy"),
     path("healthz", config_views.healthz, name="healthz"),
+    # The language switcher on every page posts to i18n/setlang/ (Django's set_language view).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("wards/", include("wards.urls")),
     path(
         "accounts/login/",

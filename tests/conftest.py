@@ -40,6 +40,15 @@ def _media_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> No
 
 
 @pytest.fixture(autouse=True)
+def _english_outside_requests() -> None:
+    # LocaleMiddleware leaves the last request's language active in the thread: code a test
+    # calls directly (services, emails, letters) starts in British English, as a command does.
+    from django.utils import translation
+
+    translation.activate("en-gb")
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     from django.core.cache import cache
 

@@ -206,6 +206,9 @@ class WardSubscription(models.Model):
         default=timezone.now, help_text="When it was asked for (again), for the link's life."
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # One of settings.LANGUAGES: the page's language when it was last asked for; its emails are
+    # written in it (wards.notices.queue_ward_notice renders each language once).
+    language = models.CharField(max_length=10, default="en-gb")
 
     objects = WardSubscriptionQuerySet.as_manager()
 

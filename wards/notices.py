@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,9 +30,10 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
 
+from wards import languages
 from wards.models import EmailKind, OutboundEmail, Ward, WardSubscription
 from wards.text import single_line
 
@@ -141,6 +143,10 @@ def _subscribe(ward: Ward, address: str, now: datetime.datetime) -> int | None:
     subscription, created = WardSubscription.objects.select_for_update().get_or_create(
         ward=ward, email=address, defaults={"secret": secrets.token_urlsafe(32), "created_at": now}
     )
+    language = languages.active_language()
+    if subscription.language != language:
+        subscription.language = language
+        subscription.save(update_fields=["language"])
     previous = (
         subscription.emails.filter(kind=EmailKind.CONFIRMATION).order_by("-created_at").first()
     )
@@ -248,31 +254,47 @@ def delete_unconfirmed(now: datetime.datetime | None = None) -> int:
 # --- Notices -------------------------------------------------------------------------------------
 
 
-def queue_ward_notice(ward: Ward, *, event_key: str, subject: str, body: str) -> int:
+def queue_ward_notice(
+    ward: Ward,
+    *,
+    event_key: str,
+    subject: str = "",
+    body: str = "",
+    compose: Callable[[], tuple[str, str]] | None = None,
+) -> int:
     """Queue one email to every confirmed subscriber of the ward; how many were queued.
 
     Call it inside the transaction of the change it tells of: the emails exist exactly when the
     change does. An event_key already queued for a subscriber queues nothing more for them, so a
     retried change never emails twice. `body` is plain text; the unsubscribe link is added when
-    each email is sent.
+    each email is sent. With `compose`, the subject and body are what it answers, called once
+    for each subscriber language under that language (the email in the subscriber's language).
     """
     now = timezone.now()
-    subject = single_line(subject)[:SUBJECT_MAX]
+    recipients = list(
+        WardSubscription.objects.for_ward(ward)
+        .confirmed()
+        .exclude(emails__event_key=event_key)
+        .values_list("pk", "language")
+    )
+    texts: dict[str, tuple[str, str]] = {}
+    for language in sorted({language for _, language in recipients}):
+        if compose is None:
+            texts[language] = (subject, body)
+            continue
+        with translation.override(language):
+            texts[language] = compose()
     emails = (
         OutboundEmail(
             subscription_id=pk,
             kind=EmailKind.NOTICE,
             event_key=event_key,
-            subject=subject,
-            body=body,
+            subject=single_line(texts[language][0])[:SUBJECT_MAX],
+            body=texts[language][1],
             created_at=now,
             next_attempt_at=now,
         )
-        for pk in WardSubscription.objects.for_ward(ward)
-        .confirmed()
-        .exclude(emails__event_key=event_key)
-        .values_list("pk", flat=True)
-        .iterator()
+        for pk, language in recipients
     )
     created = OutboundEmail.objects.bulk_create(emails, batch_size=500, ignore_conflicts=True)
     return len(created)

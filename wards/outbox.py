@@ -28,7 +28,7 @@ from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from wards import notices
 from wards.models import EmailKind, OutboundEmail
@@ -107,9 +107,10 @@ def _message(email: OutboundEmail, connection: BaseEmailBackend) -> EmailMessage
     if email.kind == EmailKind.NOTICE:
         # RFC 8058 one-click unsubscribe: mail providers POST to the link, no page in between.
         link = notices.unsubscribe_url(subscription)
-        footer = render_to_string(
-            "wards/email/notice_footer.txt", {"ward": subscription.ward, "url": link}
-        )
+        with translation.override(subscription.language):
+            footer = render_to_string(
+                "wards/email/notice_footer.txt", {"ward": subscription.ward, "url": link}
+            )
         body = f"{body}\n{footer}"
         headers["List-Unsubscribe"] = f"<{link}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -12,21 +12,24 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from wards import access, notices, outbox, ratelimit
 
-TOO_MANY_FORMS = "Too many attempts from your connection. Please wait an hour and try again."
+TOO_MANY_FORMS = _("Too many attempts from your connection. Please wait an hour and try again.")
 
 
 class SubscribeForm(forms.Form):
     email = forms.EmailField(
-        label="Email address",
+        label=_("Email address"),
         max_length=254,
-        help_text="We email you when a budget round here takes proposals, when voting opens and "
-        "closes, and when the result is published. Nothing else. We first send a link to "
-        "confirm, and every email has a link to stop them.",
+        help_text=_(
+            "We email you when a budget round here takes proposals, when voting opens and "
+            "closes, and when the result is published. Nothing else. We first send a link to "
+            "confirm, and every email has a link to stop them."
+        ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 

@@ -11,6 +11,7 @@ PUBLIC_BASE_URL.
 from __future__ import annotations
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext, gettext_noop
 
 from budgets.models import Phase, Round
 from budgets.services.display import when
@@ -18,13 +19,16 @@ from budgets.services.support import shortlist_rule_words
 from wards import notices
 from wards.money import format_pence
 
+# Translated when each subscriber language's email is written (wards.notices.queue_ward_notice).
 SUBJECTS: dict[str, str] = {
-    Phase.PROPOSALS: "{area}: propose projects for {title}",
-    Phase.SUPPORT: "{area}: support the proposals you want shortlisted for {title}",
-    Phase.VOTING: "{area}: voting is open for {title}",
-    Phase.CLOSED: "{area}: voting has closed for {title}",
-    Phase.PUBLISHED: "{area}: the result of {title} is published",
-    Phase.CANCELLED: "{area}: {title} is cancelled",
+    Phase.PROPOSALS: gettext_noop("%(area)s: propose projects for %(title)s"),
+    Phase.SUPPORT: gettext_noop(
+        "%(area)s: support the proposals you want shortlisted for %(title)s"
+    ),
+    Phase.VOTING: gettext_noop("%(area)s: voting is open for %(title)s"),
+    Phase.CLOSED: gettext_noop("%(area)s: voting has closed for %(title)s"),
+    Phase.PUBLISHED: gettext_noop("%(area)s: the result of %(title)s is published"),
+    Phase.CANCELLED: gettext_noop("%(area)s: %(title)s is cancelled"),
 }
 
 
@@ -33,21 +37,25 @@ def queue_phase_notice(round: Round) -> int:
     subject = SUBJECTS.get(round.phase)
     if subject is None:
         return 0
-    context = {
-        "round": round,
-        "area": round.area_name,
-        "ward": round.ward,
-        "budget": format_pence(round.budget_pence),
-        "url": notices.public_url(round.get_absolute_url()),
-        "proposals_end": when(round.proposals_end) if round.proposals_end else "",
-        "voting_end": when(round.voting_end) if round.voting_end else "",
-        "reason": round.cancel_reason,
-        "support_end": when(round.support_end) if round.support_end else "",
-        "rule": shortlist_rule_words(round),
-    }
+
+    def compose() -> tuple[str, str]:
+        context = {
+            "round": round,
+            "area": round.area_name,
+            "ward": round.ward,
+            "budget": format_pence(round.budget_pence),
+            "url": notices.public_url(round.get_absolute_url()),
+            "proposals_end": when(round.proposals_end) if round.proposals_end else "",
+            "voting_end": when(round.voting_end) if round.voting_end else "",
+            "reason": round.cancel_reason,
+            "support_end": when(round.support_end) if round.support_end else "",
+            "rule": shortlist_rule_words(round),
+        }
+        return (
+            gettext(subject) % {"area": round.area_name, "title": round.title},
+            render_to_string(f"budgets/email/round_{round.phase}.txt", context),
+        )
+
     return notices.queue_ward_notice(
-        round.ward,
-        event_key=f"round-{round.pk}-{round.phase}",
-        subject=subject.format(area=round.area_name, title=round.title),
-        body=render_to_string(f"budgets/email/round_{round.phase}.txt", context),
+        round.ward, event_key=f"round-{round.pk}-{round.phase}", compose=compose
     )

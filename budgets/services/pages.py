@@ -83,7 +83,7 @@ def ward_round_cards(user: UserLike, ward: Ward) -> list[RoundCard]:
     return [
         RoundCard(
             round=r,
-            phase_label=Phase(r.phase).label,
+            phase_label=str(Phase(r.phase).label),
             voting_open=r.phase == Phase.VOTING,
             results_published=r.phase == Phase.PUBLISHED,
             cancelled=r.cancelled,

@@ -24,7 +24,7 @@ from budgets.models import (
 )
 from budgets.services._common import _actor, _check_cost, _clean_reason, _full_clean
 from budgets.services.display import when
-from wards import access
+from wards import access, languages
 from wards.access import Action
 from wards.models import Role
 from wards.text import multi_line, single_line
@@ -114,8 +114,11 @@ def submit_proposal(
     location: str = "",
     delivery_partner: str = "",
     volunteer_hours: int | None = None,
+    language: str = "",
 ) -> Proposal:
-    """A resident of the ward proposes a project while the round takes proposals."""
+    """A resident of the ward proposes a project while the round takes proposals.
+
+    `language` is the one it is written in: by default the proposer's active language."""
     access.require(by, Action.PROPOSE, round.ward)
     round = Round.objects.select_for_update().select_related("ward").get(pk=round.pk)
     _require_proposals_open(round)
@@ -133,7 +136,16 @@ def submit_proposal(
     )
     _check_cost(round, estimated_cost_pence, "estimated_cost_pence")
     _check_category(round, values["category"])
-    proposal = Proposal(round=round, proposer=by, cost_pence=estimated_cost_pence, **values)
+    written_in = languages.supported(language) if language else languages.active_language()
+    if written_in is None:
+        raise ValidationError({"language": "Choose one of the languages the site offers."})
+    proposal = Proposal(
+        round=round,
+        proposer=by,
+        cost_pence=estimated_cost_pence,
+        language=written_in,
+        **values,
+    )
     _full_clean(proposal)
     proposal.save()
     audit.record(

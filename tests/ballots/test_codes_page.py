@@ -294,14 +294,29 @@ def test_the_letter_carries_a_line_in_the_chosen_language(
         rf'<p class="language" lang="{language}" dir="{direction}">([^<]+)</p>', letters
     )
     assert line is not None and words in line.group(1)
-    # The rest of the letter is English, and says so.
-    assert '<html lang="en">' in letters
+    # The whole letter is in that language (rendered under translation.override), and says so.
+    assert f'<html lang="{language}" dir="{direction}">' in letters
+
+
+def test_a_letter_in_polish_is_polish_throughout(
+    client: Client, councillor_sam: Any, voting_round: Round
+) -> None:
+    login(client, councillor_sam)
+    letters = _letters(client, voting_round, language="pl")
+    assert "Twój kod do głosowania" in letters
+    assert "Głosuj online" in letters
+    assert "Your voting code" not in letters
+    # The councillor's own pages stay in the councillor's language.
+    assert "Your voting code" in _letters(client, voting_round, language="en")
 
 
 def test_every_language_on_the_form_has_its_line() -> None:
-    from ballots.letter_languages import LANGUAGES, TRANSLATIONS, letter_line
+    from ballots.letter_languages import LANGUAGES, LINE, letter_line
 
-    assert set(LANGUAGES) == set(TRANSLATIONS) == {"en", "ur", "pa", "bn", "pl", "ar"}
+    assert set(LANGUAGES) == {"en", "ur", "pa", "bn", "pl", "ar"}
+    # Every language but English has its own words for the line (from its catalogue).
+    english = LINE % {"language": "English"}
+    assert all(letter_line(code).text != english for code in LANGUAGES if code != "en")
     assert {code for code in LANGUAGES if letter_line(code).direction == "rtl"} == {"ur", "ar"}
 
 

@@ -14,9 +14,11 @@ from tests.conftest import DECLARED
 from wards.models import Ward
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SERIOUS = frozenset({"serious", "critical"})
+EVERY_IMPACT = frozenset({"minor", "moderate", "serious", "critical"})
 
 
-def _problems(page: Any) -> list[str]:
+def _problems(page: Any, impacts: frozenset[str] = SERIOUS) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
@@ -24,7 +26,7 @@ def _problems(page: Any) -> list[str]:
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} element(s)"
         for v in results.response["violations"]
-        if v["impact"] in {"serious", "critical"}
+        if v["impact"] in impacts
     ]
 
 
@@ -120,3 +122,41 @@ def test_councillor_pages_have_no_serious_accessibility_problems(
     if problems := _problems(page):
         found["/wards/sparkbrook/postcodes/ (upload refused)"] = problems
     assert found == {}
+
+
+@pytest.mark.parametrize("language", ["en-GB", "ur", "pa", "bn", "pl", "ar"])
+def test_ward_round_and_proposal_pages_have_no_accessibility_problems_in_each_language(
+    sparkbrook: Ward, browser: Any, http_live_server: Any, language: str
+) -> None:
+    """axe-core on the pages a resident reaches first, as the browser's language asks, and once
+    more after picking the language with the switcher (no JavaScript needed)."""
+    pytest.importorskip("axe_playwright_python")
+    from budgets.models import Proposal
+
+    round: Round = make_voting_round(sparkbrook, scale=1000)
+    proposal = Proposal.objects.filter(round=round).first()
+    assert proposal is not None
+    context = browser.new_context(base_url=http_live_server.url, locale=language)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        found: dict[str, list[str]] = {}
+        for path in ["/wards/sparkbrook/", f"/rounds/{round.pk}/", f"/proposals/{proposal.pk}/"]:
+            page.goto(path)
+            expected = language.lower()
+            assert page.locator("html").get_attribute("lang") == expected, path
+            rtl = language in {"ur", "ar"}
+            assert page.locator("html").get_attribute("dir") == ("rtl" if rtl else "ltr")
+            problems = _problems(page, EVERY_IMPACT)
+            if problems:
+                found[path] = problems
+        assert found == {}
+        # The switcher, by keyboard-free form submission: English sticks over the browser's ask.
+        page.select_option("#language-choice", "en-gb")
+        page.click("button.language-button")
+        page.wait_for_load_state()
+        assert page.locator("html").get_attribute("lang") == "en-gb"
+        page.goto("/wards/sparkbrook/")
+        assert page.locator("html").get_attribute("lang") == "en-gb"
+    finally:
+        context.close()

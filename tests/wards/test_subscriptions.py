@@ -420,3 +420,29 @@ def test_cancelling_a_public_round_tells_subscribers_why_and_a_draft_tells_nobod
     assert notice.subject == "Sparkbrook: Chest 2026 is cancelled"
     assert "The council moved the money to flood repair" in notice.body
     assert "will not be counted" not in notice.body
+
+
+def test_each_subscriber_gets_round_notices_in_their_own_language(
+    client: Client, sparkbrook: Ward, councillor_sam: Any
+) -> None:
+    """The language of the page a subscription was asked from is the language of its emails."""
+    _subscribed(client, sparkbrook)
+    polish = Client()
+    polish.post(
+        f"/wards/{sparkbrook.slug}/subscribe/",
+        {"email": "kasia@example.org"},
+        headers={"accept-language": "pl"},
+    )
+    polish.post(_link(mail.outbox[-1], "confirm"))
+    assert WardSubscription.objects.get(email="kasia@example.org").language == "pl"
+    _open_proposals(sparkbrook, councillor_sam)
+    mail.outbox.clear()
+    _send()
+    by_address = {m.to[0]: m for m in mail.outbox}
+    english, polski = by_address[STORED], by_address["kasia@example.org"]
+    assert english.subject == "Sparkbrook: propose projects for Chest 2026"
+    assert "Chest 2026 is taking proposals." in english.body
+    assert polski.subject == "Sparkbrook: zgłoś projekty do edycji Chest 2026"
+    assert "Edycja Chest 2026 przyjmuje propozycje." in polski.body
+    assert "Aby zrezygnować z tych e-maili, otwórz:" in polski.body
+    assert "propose" not in polski.body
