@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext, ngettext
 from redis.exceptions import RedisError
 
 from budgets.models import BallotType, Phase, Proposal, Round
@@ -141,9 +142,11 @@ def parse_selection(round: Round, data: Mapping[str, Any]) -> Selection:
             (project,) = _ints([pid], "Project")
             n = _whole(value)
             if n is None:
-                raise ValidationError(f"Points must be whole numbers, not {value!r}.")
+                raise ValidationError(
+                    gettext("Points must be whole numbers, not %(value)s.") % {"value": repr(value)}
+                )
             if n < 0:
-                raise ValidationError("Points cannot be negative.")
+                raise ValidationError(gettext("Points cannot be negative."))
             if n:
                 points[project] = n
         return points
@@ -154,10 +157,10 @@ def parse_selection(round: Round, data: Mapping[str, Any]) -> Selection:
             if key.startswith("rank-") and str(value).strip():
                 rank, pid = _whole(value), _whole(key.removeprefix("rank-"))
                 if rank is None or pid is None:
-                    raise ValidationError("Ranks must be whole numbers like 1, 2, 3.")
+                    raise ValidationError(gettext("Ranks must be whole numbers like 1, 2, 3."))
                 ranks.append((rank, pid))
         if len({r for r, _ in ranks}) != len(ranks):
-            raise ValidationError("Give each project a different rank.")
+            raise ValidationError(gettext("Give each project a different rank."))
         raw = [pid for _, pid in sorted(ranks)]
     if not isinstance(raw, list):
         raise ValidationError("`ranking` must be a list of project ids, favourite first.")
@@ -188,36 +191,53 @@ def check_selection(
     unknown = [pid for pid in ids if pid not in by_id]
     if unknown:
         problems.append(
-            f"Project {unknown[0]} is not on this ballot."
-            if len(unknown) == 1
-            else f"Projects {', '.join(map(str, unknown))} are not on this ballot."
+            ngettext(
+                "Project %(ids)s is not on this ballot.",
+                "Projects %(ids)s are not on this ballot.",
+                len(unknown),
+            )
+            % {"ids": ", ".join(map(str, unknown))}
         )
     if len(set(ids)) != len(ids):
-        problems.append("Each project can be chosen only once.")
+        problems.append(gettext("Each project can be chosen only once."))
     chosen = [by_id[pid] for pid in dict.fromkeys(ids) if pid in by_id]
     total = sum(p.cost_pence for p in chosen)
     points_used = sum(selection.values()) if isinstance(selection, dict) else 0
     kind = round.ballot_type
     if not ids:
-        problems.append("Choose at least one project.")
+        problems.append(gettext("Choose at least one project."))
     if kind == BallotType.KNAPSACK and total > round.budget_pence:
         problems.append(
-            f"The projects you chose cost {format_pence(total)}, more than the "
-            f"{format_pence(round.budget_pence)} budget. Remove "
-            f"{format_pence(total - round.budget_pence)} or more."
+            gettext(
+                "The projects you chose cost %(total)s, more than the %(budget)s budget. "
+                "Remove %(over)s or more."
+            )
+            % {
+                "total": format_pence(total),
+                "budget": format_pence(round.budget_pence),
+                "over": format_pence(total - round.budget_pence),
+            }
         )
     if kind == BallotType.APPROVAL:
         if round.min_choices and len(chosen) < round.min_choices:
-            problems.append(f"Choose at least {round.min_choices} projects.")
+            problems.append(
+                gettext("Choose at least %(least)s projects.") % {"least": round.min_choices}
+            )
         if round.max_choices and len(chosen) > round.max_choices:
-            problems.append(f"Choose at most {round.max_choices} projects.")
+            problems.append(
+                gettext("Choose at most %(most)s projects.") % {"most": round.max_choices}
+            )
     if kind == BallotType.CUMULATIVE and round.max_points and points_used > round.max_points:
         problems.append(
-            f"You used {points_used} points; you have {round.max_points} to spread. "
-            f"Take away {points_used - round.max_points}."
+            gettext("You used %(used)s points; you have %(points)s to spread. Take away %(over)s.")
+            % {
+                "used": points_used,
+                "points": round.max_points,
+                "over": points_used - round.max_points,
+            }
         )
     if kind == BallotType.RANKED and round.max_choices and len(chosen) > round.max_choices:
-        problems.append(f"Rank at most {round.max_choices} projects.")
+        problems.append(gettext("Rank at most %(most)s projects.") % {"most": round.max_choices})
     return SelectionCheck(chosen, total, points_used, problems)
 
 

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ballots import charts, hooks, plain_words, services
@@ -129,12 +130,15 @@ def ballot_page(request: HttpRequest, round: Round, *, help_desk: bool) -> HttpR
             )
         errors.extend(FieldError(m, choices_field) for m in checked.problems)
         if context["needs_code"] and not code:
-            errors.append(FieldError("Enter the voting code from your letter.", "code"))
+            errors.append(FieldError(gettext("Enter the voting code from your letter."), "code"))
         if context["by_postcode"] and not (code or postcode):
             errors.append(
                 FieldError(
-                    f"Enter the postcode where you live, work or study in {round.area_name}, "
-                    "or the voting code from your letter.",
+                    gettext(
+                        "Enter the postcode where you live, work or study in %(area)s, "
+                        "or the voting code from your letter."
+                    )
+                    % {"area": round.area_name},
                     "postcode",
                 )
             )

@@ -1,0 +1,76 @@
+"""The ballot a resident reads is in their language: the page, its totals and its errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from ballots import services
+from ballots.models import Ballot
+from tests.ballots.conftest import make_voting_round, project_ids
+from wards.models import Ward
+
+pytestmark = pytest.mark.django_db
+
+
+def _vote(round_pk: int) -> str:
+    return f"/rounds/{round_pk}/vote/"
+
+
+def test_the_ballot_is_in_urdu_right_to_left(client: Client, sparkbrook: Ward) -> None:
+    round = make_voting_round(sparkbrook)
+    page = client.get(_vote(round.pk), headers={"accept-language": "ur"}).content.decode()
+    assert '<html lang="ur" dir="rtl">' in page
+    assert f"<h1>ووٹ: {round.title}</h1>" in page
+    assert '<legend class="label">بیلٹ پر منصوبے</legend>' in page
+    assert ">اپنا ووٹ دیکھیں</button>" in page
+    assert ">میرا کل دیکھیں</button>" in page
+    # Money keeps its Western digits and pound sign in every language.
+    assert "£100,000 میں سے £0 چنے گئے" in page
+
+
+def test_without_accept_language_the_ballot_stays_in_english(
+    client: Client, sparkbrook: Ward
+) -> None:
+    round = make_voting_round(sparkbrook)
+    page = client.get(_vote(round.pk)).content.decode()
+    assert f"<h1>Vote: {round.title}</h1>" in page
+    assert ">Review my vote</button>" in page
+
+
+def test_errors_on_the_ballot_are_in_the_voter_s_language(client: Client, sparkbrook: Ward) -> None:
+    round = make_voting_round(sparkbrook)
+    ids = project_ids(round)
+    page = client.post(
+        _vote(round.pk),
+        {"step": "review", "projects": ids, "basis": "live", "age_confirmed": "1"},
+        headers={"accept-language": "pl"},
+    ).content.decode()
+    assert '<html lang="pl" dir="ltr">' in page
+    assert ">Wystąpił problem</h2>" in page
+    assert "Wpisz kod do głosowania z listu." in page
+    assert re.search(r"Wybrane projekty kosztują £[\d,]+, więcej niż budżet £100,000\.", page)
+
+
+def test_a_resident_casts_a_vote_in_bengali(client: Client, sparkbrook: Ward) -> None:
+    round = make_voting_round(sparkbrook)
+    ids = project_ids(round)
+    (code,) = services.issue_codes(round, 1)
+    form = {"projects": [ids[0]], "basis": "live", "age_confirmed": "1", "code": code}
+    bengali = {"accept-language": "bn"}
+    review = client.post(_vote(round.pk), {**form, "step": "review"}, headers=bengali)
+    page = review.content.decode()
+    assert "<h1>আপনার ভোট যাচাই করুন</h1>" in page
+    token = re.search(r'name="cast_token" value="([^"]+)"', page)
+    assert token is not None
+    cast = client.post(
+        _vote(round.pk),
+        {**form, "step": "confirm", "cast_token": token.group(1)},
+        headers=bengali,
+        follow=True,
+    )
+    page = cast.content.decode()
+    assert "<h1>আপনার ভোট দেওয়া হয়েছে</h1>" in page
+    assert Ballot.objects.get().receipt in page
