@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ballots import codes
 from ballots.letter_languages import language_choices
@@ -16,7 +18,9 @@ from wards.fields import SingleLineField
 
 class ReceiptForm(forms.Form):
     receipt = forms.CharField(
-        label="Your receipt", max_length=40, help_text="For example 7KQ2-M9XD-4TPA-H3NE."
+        label=_("Your receipt"),
+        max_length=40,
+        help_text=_("For example 7KQ2-M9XD-4TPA-H3NE."),
     )
 
     def clean_receipt(self) -> str:
@@ -24,7 +28,9 @@ class ReceiptForm(forms.Form):
         try:
             return codes.normalise_receipt(self.cleaned_data["receipt"])
         except codes.CodeFormatError as exc:
-            raise forms.ValidationError(f"{exc} Receipts never contain 0, 1, O or I.") from None
+            raise forms.ValidationError(
+                gettext("%(problem)s Receipts never contain 0, 1, O or I.") % {"problem": exc}
+            ) from None
 
 
 # More ballot papers than any polling place handles; bounds the counts the database stores.

@@ -10,6 +10,7 @@ from django.test import Client
 from ballots import services
 from ballots.models import Ballot
 from tests.ballots.conftest import make_voting_round, project_ids
+from tests.conftest import DECLARED
 from wards.models import Ward
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +75,19 @@ def test_a_resident_casts_a_vote_in_bengali(client: Client, sparkbrook: Ward) ->
     page = cast.content.decode()
     assert "<h1>আপনার ভোট দেওয়া হয়েছে</h1>" in page
     assert Ballot.objects.get().receipt in page
+
+
+def test_the_receipt_pages_are_in_arabic(client: Client, sparkbrook: Ward) -> None:
+    round = make_voting_round(sparkbrook)
+    (code,) = services.issue_codes(round, 1)
+    receipt = services.cast_ballot(
+        round, [project_ids(round)[0]], code=code, declaration=DECLARED
+    ).receipt
+    arabic = {"accept-language": "ar"}
+    page = client.get(f"/receipts/{receipt}", headers=arabic).content.decode()
+    assert '<html lang="ar" dir="rtl">' in page
+    assert f'<h1>الإيصال <span class="receipt-code">{receipt}</span></h1>' in page
+    assert "<strong>قيد الانتظار.</strong>" in page
+    page = client.get("/receipts/", {"receipt": "nonsense"}, headers=arabic).content.decode()
+    assert "<h1>تحقق من إيصالك</h1>" in page
+    assert "لا تحتوي الإيصالات أبدًا على 0 أو 1 أو O أو I." in page
