@@ -265,3 +265,11 @@ def test_the_subscription_email_is_in_the_language_of_the_page_it_was_asked_from
     assert message.subject == "Sparkbrook کے بارے میں ای میلز کی تصدیق کریں"
     assert message.body.startswith("السلام علیکم،")
     assert "Community Chest: when" not in message.body
+
+
+def test_the_home_page_is_in_punjabi(client: Client, sparkbrook: Ward) -> None:
+    page = client.get("/", headers={"accept-language": "pa"}).content.decode()
+    assert '<html lang="pa" dir="ltr">' in page
+    assert "<h1>ਤੁਹਾਡਾ ਵਾਰਡ, ਤੁਹਾਡੀ ਚੋਣ</h1>" in page
+    assert ">ਮੇਰਾ ਵਾਰਡ ਲੱਭੋ</button>" in page
+    assert '<h2 id="all-wards">ਹਰ ਵਾਰਡ</h2>' in page
