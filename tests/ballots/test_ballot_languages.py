@@ -91,3 +91,18 @@ def test_the_receipt_pages_are_in_arabic(client: Client, sparkbrook: Ward) -> No
     page = client.get("/receipts/", {"receipt": "nonsense"}, headers=arabic).content.decode()
     assert "<h1>تحقق من إيصالك</h1>" in page
     assert "لا تحتوي الإيصالات أبدًا على 0 أو 1 أو O أو I." in page
+
+
+def test_the_results_page_frame_is_in_urdu(client: Client, sparkbrook: Ward) -> None:
+    round = make_voting_round(sparkbrook, scale=1000)
+    ids = project_ids(round)
+    for code, pid in zip(services.issue_codes(round, 3), ids[:3], strict=True):
+        services.cast_ballot(round, [pid], code=code, declaration=DECLARED)
+    services.close_round(round)
+    services.publish_round(round)
+    page = client.get(f"/rounds/{round.pk}/results/", headers={"accept-language": "ur"})
+    text = page.content.decode()
+    assert '<html lang="ur" dir="rtl">' in text
+    assert f"<h1>نتائج: {round.title}</h1>" in text
+    assert "3 لوگوں نے ووٹ دیا: 3 آن لائن اور 0 کاغذ پر۔" in text
+    assert "<h2>ہر منصوبہ کیوں جیتا یا ہارا</h2>" in text
