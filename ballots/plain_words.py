@@ -12,23 +12,36 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext, gettext_noop, ngettext
+
 from budgets.models import Round, Rule
 from wards.money import format_pence
 
 # One sentence per rule, no jargon: what decides which projects get the money.
 RULE_SENTENCES: dict[str, str] = {
     Rule.MES_ADD1: (
-        "Every voter had an equal share of the money, so the choices of smaller groups "
-        "counted too, and then as much of the money as possible was spent."
+        gettext_noop(
+            "Every voter had an equal share of the money, so the choices of smaller groups "
+            "counted too, and then as much of the money as possible was spent."
+        )
     ),
     Rule.MES: (
-        "Every voter had an equal share of the money, so the choices of smaller groups counted too."
+        gettext_noop(
+            "Every voter had an equal share of the money, so the choices of smaller groups "
+            "counted too."
+        )
     ),
-    Rule.GREEDY: ("The projects with the most votes were funded first, until the money ran out."),
-    Rule.OPTIMAL: "The group of projects with the most votes in total that fitted the money won.",
+    Rule.GREEDY: gettext_noop(
+        "The projects with the most votes were funded first, until the money ran out."
+    ),
+    Rule.OPTIMAL: gettext_noop(
+        "The group of projects with the most votes in total that fitted the money won."
+    ),
     Rule.PHRAGMEN: (
-        "Projects were funded one at a time, sharing the cost fairly among the people who "
-        "chose them."
+        gettext_noop(
+            "Projects were funded one at a time, sharing the cost fairly among the people who "
+            "chose them."
+        )
     ),
 }
 
@@ -89,30 +102,76 @@ def project_sentence(project: Mapping[str, Any], *, vote_type: str, budget: int)
     cost = int(project.get("cost", 0))
     if project.get("selected"):
         if vote_type == "approval":
-            return f"Funded: {_people(votes)} chose it and it fitted the money left."
-        return f"Funded: it got {_count(votes, words)} and it fitted the money left."
+            return ngettext(
+                "Funded: %(count)s person chose it and it fitted the money left.",
+                "Funded: %(count)s people chose it and it fitted the money left.",
+                votes,
+            ) % {"count": f"{votes:,}"}
+        if words[1] == "points":
+            return ngettext(
+                "Funded: it got %(count)s point and it fitted the money left.",
+                "Funded: it got %(count)s points and it fitted the money left.",
+                votes,
+            ) % {"count": f"{votes:,}"}
+        return ngettext(
+            "Funded: it got %(count)s vote and it fitted the money left.",
+            "Funded: it got %(count)s votes and it fitted the money left.",
+            votes,
+        ) % {"count": f"{votes:,}"}
     if cost > budget:
-        return "Not funded: it cost more than all the money there was."
+        return gettext("Not funded: it cost more than all the money there was.")
     if votes == 0:
-        return "Not funded: nobody chose it."
+        return gettext("Not funded: nobody chose it.")
     needed = project.get("votes_needed")
     if needed:
         about = _about(int(needed))
-        exact = "" if about == int(needed) else "about "
-        more = words[0] if about == 1 else words[1]
-        return f"Not funded: it needed {exact}{about:,} more {more}."
-    return "Not funded: there was not enough money left for it."
+        count = {"count": f"{about:,}"}
+        if words[1] == "points":
+            if about == int(needed):
+                return (
+                    ngettext(
+                        "Not funded: it needed %(count)s more point.",
+                        "Not funded: it needed %(count)s more points.",
+                        about,
+                    )
+                    % count
+                )
+            return (
+                ngettext(
+                    "Not funded: it needed about %(count)s more point.",
+                    "Not funded: it needed about %(count)s more points.",
+                    about,
+                )
+                % count
+            )
+        if about == int(needed):
+            return (
+                ngettext(
+                    "Not funded: it needed %(count)s more vote.",
+                    "Not funded: it needed %(count)s more votes.",
+                    about,
+                )
+                % count
+            )
+        return (
+            ngettext(
+                "Not funded: it needed about %(count)s more vote.",
+                "Not funded: it needed about %(count)s more votes.",
+                about,
+            )
+            % count
+        )
+    return gettext("Not funded: there was not enough money left for it.")
 
 
 def left_over_sentence(left_over: int) -> str:
     """What happens to money the vote did not spend."""
     if left_over <= 0:
-        return "All the money was spent."
-    amount = format_pence(left_over)
-    return (
-        f"{amount} was not spent, because no other project fitted the money left. "
+        return gettext("All the money was spent.")
+    return gettext(
+        "%(amount)s was not spent, because no other project fitted the money left. "
         "The ward's councillors decide what happens to it."
-    )
+    ) % {"amount": format_pence(left_over)}
 
 
 def plain_result(
@@ -139,7 +198,7 @@ def plain_result(
     projects.sort(key=lambda p: (not p.selected, -p.votes, p.title))
     left = max(0, budget - spent)
     return PlainResult(
-        rule_sentence=RULE_SENTENCES.get(round.rule, ""),
+        rule_sentence=gettext(RULE_SENTENCES[round.rule]) if round.rule in RULE_SENTENCES else "",
         projects=projects,
         spent=spent,
         budget=budget,

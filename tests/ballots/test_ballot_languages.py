@@ -106,3 +106,6 @@ def test_the_results_page_frame_is_in_urdu(client: Client, sparkbrook: Ward) -> 
     assert f"<h1>نتائج: {round.title}</h1>" in text
     assert "3 لوگوں نے ووٹ دیا: 3 آن لائن اور 0 کاغذ پر۔" in text
     assert "<h2>ہر منصوبہ کیوں جیتا یا ہارا</h2>" in text
+    # The plain-words sentences too: why each project won or lost, and the money left over.
+    assert "پیسہ ملا: 1 شخص نے اسے چنا اور یہ بچے ہوئے پیسے میں پورا آیا۔" in text
+    assert "Funded: 1 person chose it" not in text
