@@ -52,6 +52,11 @@ def test_resident_votes_in_urdu_on_a_320px_phone(
     expect(page.locator("#running-total")).to_contain_text("میں سے £0 چنے گئے")
     assert _scroll_width(page) <= PHONE["width"]
     assert _axe_problems(page) == []
+    # Mirrored: the tick box sits at the right-hand start of its row, the words to its left.
+    box = page.locator(f"#project-{ids[0]}").bounding_box()
+    words = page.locator(f"label[for=project-{ids[0]}]").bounding_box()
+    assert box is not None and words is not None
+    assert box["x"] > words["x"] and box["x"] + box["width"] <= PHONE["width"]
 
     page.locator(f"label[for=project-{ids[0]}]").click()
     page.locator(f"label[for=project-{ids[1]}]").click()
