@@ -64,8 +64,18 @@ def test_urdu_pages_are_mirrored_by_the_rtl_stylesheet(client: Client, sparkbroo
     page = client.get("/wards/sparkbrook/", headers={"accept-language": "ur"}).content.decode()
     assert '<a class="skip-link" href="#main">مرکزی مواد پر جائیں</a>' in page
     assert "css/i18n.css" in page
-    css = (Path(settings.BASE_DIR) / "static/css/i18n.css").read_text()
-    assert '[dir="rtl"] .notice' in css
+    static = Path(settings.BASE_DIR) / "static/css"
+    # Codes and addresses keep reading left to right inside right-to-left text.
+    assert '[dir="rtl"] .code, [dir="rtl"] .url' in (static / "i18n.css").read_text()
+    # site.css mirrors by itself: no rule is pinned to a physical left or right side.
+    site = (static / "site.css").read_text()
+    physical = re.findall(
+        r"(?:margin|padding|border|inset)-(?:left|right)|text-align:\s*(?:left|right)"
+        r"|float:\s*(?:left|right)|(?<![-\w])(?:left|right)\s*:",
+        site,
+    )
+    assert physical == []
+    assert "margin-inline-start" in site or "padding-inline-start" in site
 
 
 def test_every_page_has_a_switcher_that_works_without_javascript(
