@@ -59,7 +59,8 @@ def ward(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         Event.objects.for_ward(slug),
         title=_("Audit trail for %(name)s") % {"name": name},
-        intro=_("Everything recorded about budget rounds in %(name)s, newest first.") % {"name": name},
+        intro=_("Everything recorded about budget rounds in %(name)s, newest first.")
+        % {"name": name},
         context={"scope": "ward", "ward_name": name},
     )
 

@@ -68,7 +68,9 @@ class PoundsField(forms.CharField):
         if not text:
             return None
         if len(text) > self.MAX_CHARS:
-            raise forms.ValidationError(gettext("Enter an amount in pounds, like 2500 or 2,500.50."))
+            raise forms.ValidationError(
+                gettext("Enter an amount in pounds, like 2500 or 2,500.50.")
+            )
         try:
             return parse_pounds(text)
         except ValueError as exc:

@@ -181,7 +181,8 @@ def _report_page(request: HttpRequest, proposal: Proposal, comment: Comment | No
             return _refused(request, exc, proposal)
         else:
             messages.success(
-                request, gettext("Thank you: the ward's councillors will look at what you reported.")
+                request,
+                gettext("Thank you: the ward's councillors will look at what you reported."),
             )
             return redirect(comment.get_absolute_url() if comment else proposal.get_absolute_url())
     context = {"form": form, "proposal": proposal, "comment": comment}

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from budgets.models import MAX_REASON, Proposal, Round
@@ -160,10 +161,10 @@ class Update(models.Model):
     def poster_words(self) -> str:
         """Who posted it, as the page says it: a role of the ward, never a name."""
         if self.posted_as == "councillor":
-            return _("by a councillor of the ward")
+            return gettext("by a councillor of the ward")
         if self.posted_as == "clerk":
-            return _("by a clerk of the ward")
-        return _("by the ward's staff")
+            return gettext("by a clerk of the ward")
+        return gettext("by the ward's staff")
 
 
 class UnspentDecision(models.TextChoices):

@@ -89,7 +89,9 @@ def _require_open(round: Round) -> None:
     if round.phase in DISCUSSION_PHASES:
         return
     if round.phase == Phase.DRAFT:
-        raise ValidationError(gettext("The discussion opens when the round starts taking proposals."))
+        raise ValidationError(
+            gettext("The discussion opens when the round starts taking proposals.")
+        )
     raise ValidationError(gettext("Voting has closed, so this discussion is now read-only."))
 
 
@@ -154,7 +156,9 @@ def _parent(proposal: Proposal, parent: Comment | int | None) -> Comment | None:
     if found is None:
         raise ValidationError({"reply_to": gettext("There is no such comment on this proposal.")})
     if found.parent_id is not None:
-        raise ValidationError({"reply_to": gettext("Reply to the comment that started the conversation.")})
+        raise ValidationError(
+            {"reply_to": gettext("Reply to the comment that started the conversation.")}
+        )
     if found.is_deleted or found.is_hidden:
         raise ValidationError(
             {"parent": gettext("That comment is no longer shown, so it takes no replies.")}
@@ -219,7 +223,9 @@ def _require_author(user: UserLike, comment: Comment, verb: str) -> None:
         raise ValidationError(
             gettext("The ward's councillors hid this comment, so it cannot be changed any more.")
             if verb == "change"
-            else gettext("The ward's councillors hid this comment, so it cannot be deleted any more.")
+            else gettext(
+                "The ward's councillors hid this comment, so it cannot be deleted any more."
+            )
         )
 
 

@@ -141,7 +141,9 @@ def make_pledge(proposal: Proposal, *, by: UserLike, hours: object, in_kind: obj
                     defaults={"hours": clean_hours, "in_kind": clean_in_kind},
                 )
         except IntegrityError:  # the same person pledging twice at the same moment
-            raise ValidationError(gettext("Your pledge is already recorded; reload the page.")) from None
+            raise ValidationError(
+                gettext("Your pledge is already recorded; reload the page.")
+            ) from None
         audit.record(
             kinds.PLEDGE_MADE,
             ward=locked.round.ward,

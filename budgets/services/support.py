@@ -346,7 +346,9 @@ def support_panel(proposal: Proposal, user: UserLike, count: int | None = None) 
     eligible = can_support(user, round)
     why_not = problem
     if not why_not and not eligible:
-        why_not = gettext("Sign in to support proposals.") if not signed_in else _only_residents(round)
+        why_not = (
+            gettext("Sign in to support proposals.") if not signed_in else _only_residents(round)
+        )
     if not why_not and not mine and used >= limit:
         why_not = ngettext(
             "You have supported %(count)s proposal, the most this round allows.",
