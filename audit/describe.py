@@ -10,6 +10,7 @@ import datetime
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -433,8 +434,9 @@ def when(at: str) -> str:
     """'24 Nov 2026, 23:41 UTC', or only the day for ballot events ('24 Nov 2026')."""
     try:
         if len(at) == 10:
-            return datetime.date.fromisoformat(at).strftime("%-d %b %Y")
+            return date_format(datetime.date.fromisoformat(at), "j M Y")
         moment = datetime.datetime.fromisoformat(at.replace("Z", "+00:00"))
     except ValueError:
         return at
-    return moment.strftime("%-d %b %Y, %H:%M UTC")
+    # The month's short name in the reader's language; the time stays UTC, as recorded.
+    return date_format(moment, "j M Y, H:i") + " UTC"

@@ -101,3 +101,14 @@ def test_the_city_dashboard_is_in_the_readers_language(
     for word in words:
         assert word in page, word
     assert "City totals" not in page and "People who voted" not in page
+
+
+def test_audit_dates_use_the_readers_month_names() -> None:
+    from django.utils import translation
+
+    from audit.describe import when
+
+    assert when("2026-11-24T23:41:33Z") == "24 Nov 2026, 23:41 UTC"
+    with translation.override("pl"):
+        assert when("2026-11-24T23:41:33Z") == "24 Lis 2026, 23:41 UTC"
+        assert when("2026-11-24") == "24 Lis 2026"
