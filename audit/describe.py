@@ -10,52 +10,56 @@ import datetime
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from audit import kinds
 
 # Short labels for the filter, in the order a round lives through them.
-KIND_LABELS: dict[str, str] = {
-    kinds.ROUND_CREATED: "Round created",
-    kinds.ROUND_UPDATED: "Round details changed",
-    kinds.ROUND_PHASE_CHANGED: "Round phase changed",
-    kinds.ROUND_SETTINGS_FROZEN: "Ballot settings frozen",
-    kinds.ROUND_TEST_COUNT_PASSED: "Test count passed",
-    kinds.ROUND_TEST_COUNT_FAILED: "Test count failed",
-    kinds.PROPOSAL_SUBMITTED: "Proposal submitted",
-    kinds.PROPOSAL_EDITED: "Proposal edited",
-    kinds.PROPOSAL_WITHDRAWN: "Proposal withdrawn",
-    kinds.PROPOSAL_REVIEWED: "Proposal reviewed",
-    kinds.PROPOSAL_MERGED: "Proposals merged",
-    kinds.CODES_ISSUED: "Voting codes issued",
-    kinds.CODE_REVOKED: "Voting code revoked",
-    kinds.BALLOTS_SEALED: "Ballots sealed",
-    kinds.BALLOT_ASSISTED: "Assisted vote",
-    kinds.PAPER_BATCH_ENTERED: "Paper ballots entered",
-    kinds.PAPER_BATCH_ACCEPTED: "Paper batch accepted",
-    kinds.PAPER_BATCH_REJECTED: "Paper batch rejected",
-    kinds.ROUND_EARLY_CLOSE_REQUESTED: "Early close requested",
-    kinds.ROUND_CLOSED: "Round closed",
-    kinds.ROUND_CANCEL_REQUESTED: "Cancellation requested",
-    kinds.ROUND_CANCEL_WITHDRAWN: "Cancellation request withdrawn",
-    kinds.ROUND_CANCELLED: "Round cancelled",
-    kinds.RESULT_PUBLICATION_REQUESTED: "Result awaiting approval",
-    kinds.RESULT_PUBLISHED: "Result published",
-    kinds.CHECKPOINT_SIGNED: "Ledger signed",
-    kinds.WARD_POSTCODES_UPDATED: "Ward postcode list updated",
-    kinds.ROLE_GRANTED: "Role given",
-    kinds.ROLE_REVOKED: "Role taken away",
-    kinds.POLLING_PLACES_UPDATED: "Polling places changed",
-    kinds.HELP_DESK_UPDATED: "Help desk changed",
-    kinds.PLEDGE_MADE: "Help pledged",
-    kinds.PLEDGE_WITHDRAWN: "Pledge withdrawn",
-    kinds.DELIVERY_UPDATED: "Delivery update",
-    kinds.DELIVERY_MILESTONE_SET: "Delivery milestone",
-    kinds.DELIVERY_UNSPENT_RECORDED: "Unspent money recorded",
-    kinds.COMMENT_HIDDEN: "Comment hidden",
-    kinds.PROPOSAL_HIDDEN: "Proposal text hidden",
-    kinds.REPORTS_DISMISSED: "Reports dismissed",
-    kinds.PERSONAL_DATA_PURGED: "Voters' personal data deleted",
-    kinds.ACCOUNTS_PURGED: "Inactive accounts deleted",
-    kinds.ROUND_SHORTLISTED: "Shortlist decided",
+KIND_LABELS: dict[str, str | Promise] = {
+    kinds.ROUND_CREATED: _("Round created"),
+    kinds.ROUND_UPDATED: _("Round details changed"),
+    kinds.ROUND_PHASE_CHANGED: _("Round phase changed"),
+    kinds.ROUND_SETTINGS_FROZEN: _("Ballot settings frozen"),
+    kinds.ROUND_TEST_COUNT_PASSED: _("Test count passed"),
+    kinds.ROUND_TEST_COUNT_FAILED: _("Test count failed"),
+    kinds.PROPOSAL_SUBMITTED: _("Proposal submitted"),
+    kinds.PROPOSAL_EDITED: _("Proposal edited"),
+    kinds.PROPOSAL_WITHDRAWN: _("Proposal withdrawn"),
+    kinds.PROPOSAL_REVIEWED: _("Proposal reviewed"),
+    kinds.PROPOSAL_MERGED: _("Proposals merged"),
+    kinds.CODES_ISSUED: _("Voting codes issued"),
+    kinds.CODE_REVOKED: _("Voting code revoked"),
+    kinds.BALLOTS_SEALED: _("Ballots sealed"),
+    kinds.BALLOT_ASSISTED: _("Assisted vote"),
+    kinds.PAPER_BATCH_ENTERED: _("Paper ballots entered"),
+    kinds.PAPER_BATCH_ACCEPTED: _("Paper batch accepted"),
+    kinds.PAPER_BATCH_REJECTED: _("Paper batch rejected"),
+    kinds.ROUND_EARLY_CLOSE_REQUESTED: _("Early close requested"),
+    kinds.ROUND_CLOSED: _("Round closed"),
+    kinds.ROUND_CANCEL_REQUESTED: _("Cancellation requested"),
+    kinds.ROUND_CANCEL_WITHDRAWN: _("Cancellation request withdrawn"),
+    kinds.ROUND_CANCELLED: _("Round cancelled"),
+    kinds.RESULT_PUBLICATION_REQUESTED: _("Result awaiting approval"),
+    kinds.RESULT_PUBLISHED: _("Result published"),
+    kinds.CHECKPOINT_SIGNED: _("Ledger signed"),
+    kinds.WARD_POSTCODES_UPDATED: _("Ward postcode list updated"),
+    kinds.ROLE_GRANTED: _("Role given"),
+    kinds.ROLE_REVOKED: _("Role taken away"),
+    kinds.POLLING_PLACES_UPDATED: _("Polling places changed"),
+    kinds.HELP_DESK_UPDATED: _("Help desk changed"),
+    kinds.PLEDGE_MADE: _("Help pledged"),
+    kinds.PLEDGE_WITHDRAWN: _("Pledge withdrawn"),
+    kinds.DELIVERY_UPDATED: _("Delivery update"),
+    kinds.DELIVERY_MILESTONE_SET: _("Delivery milestone"),
+    kinds.DELIVERY_UNSPENT_RECORDED: _("Unspent money recorded"),
+    kinds.COMMENT_HIDDEN: _("Comment hidden"),
+    kinds.PROPOSAL_HIDDEN: _("Proposal text hidden"),
+    kinds.REPORTS_DISMISSED: _("Reports dismissed"),
+    kinds.PERSONAL_DATA_PURGED: _("Voters' personal data deleted"),
+    kinds.ACCOUNTS_PURGED: _("Inactive accounts deleted"),
+    kinds.ROUND_SHORTLISTED: _("Shortlist decided"),
 }
 
 PHASE_WORDS = {
@@ -430,8 +434,9 @@ def when(at: str) -> str:
     """'24 Nov 2026, 23:41 UTC', or only the day for ballot events ('24 Nov 2026')."""
     try:
         if len(at) == 10:
-            return datetime.date.fromisoformat(at).strftime("%-d %b %Y")
+            return date_format(datetime.date.fromisoformat(at), "j M Y")
         moment = datetime.datetime.fromisoformat(at.replace("Z", "+00:00"))
     except ValueError:
         return at
-    return moment.strftime("%-d %b %Y, %H:%M UTC")
+    # The month's short name in the reader's language; the time stays UTC, as recorded.
+    return date_format(moment, "j M Y, H:i") + " UTC"

@@ -20,6 +20,8 @@ from django.http import (
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from audit import hooks, kinds
@@ -40,8 +42,8 @@ def city(request: HttpRequest) -> HttpResponse:
     return _events_page(
         request,
         Event.objects.all(),
-        title="Audit trail",
-        intro="Everything every ward's budget rounds have recorded, newest first.",
+        title=_("Audit trail"),
+        intro=_("Everything every ward's budget rounds have recorded, newest first."),
         context={"scope": "city"},
     )
 
@@ -56,8 +58,9 @@ def ward(request: HttpRequest, slug: str) -> HttpResponse:
     return _events_page(
         request,
         Event.objects.for_ward(slug),
-        title=f"Audit trail for {name}",
-        intro=f"Everything recorded about budget rounds in {name}, newest first.",
+        title=_("Audit trail for %(name)s") % {"name": name},
+        intro=_("Everything recorded about budget rounds in %(name)s, newest first.")
+        % {"name": name},
         context={"scope": "ward", "ward_name": name},
     )
 
@@ -69,13 +72,18 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
     if created is None and not events.exists():
         raise Http404("Nothing is recorded for that budget round.")
     title = created.payload.get("title") if created and isinstance(created.payload, dict) else None
-    name = f"“{title}”" if isinstance(title, str) and title else f"round {round_id}"
     closed = Event.objects.round_is_closed(round_id)
+    if isinstance(title, str) and title:
+        page_title = _("Audit trail for “%(title)s”") % {"title": title}
+        intro = _("Everything recorded about “%(title)s”, newest first.") % {"title": title}
+    else:
+        page_title = _("Audit trail for round %(id)s") % {"id": round_id}
+        intro = _("Everything recorded about round %(id)s, newest first.") % {"id": round_id}
     return _events_page(
         request,
         events,
-        title=f"Audit trail for {name}",
-        intro=f"Everything recorded about {name}, newest first.",
+        title=page_title,
+        intro=intro,
         context={"scope": "round", "round_id": round_id, "closed": closed},
     )
 
@@ -130,6 +138,8 @@ def _events_page(
             "kind_label": KIND_LABELS.get(kind, kind),
             "kinds": kinds,
             "query_kind": f"kind={kind}&" if kind else "",
+            # The event sentences are English (as the ledger is); other pages say so.
+            "sentences_in_english": not (get_language() or "en").startswith("en"),
             **context,
         },
     )

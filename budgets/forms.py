@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from budgets.models import (
     ALLOWED_RULES,
@@ -19,7 +21,6 @@ from budgets.models import (
     MAX_REASON,
     MAX_SUMMARY,
     MAX_TITLE,
-    MIN_COST_MESSAGE,
     MIN_COST_PENCE,
     Proposal,
     ProposalStatus,
@@ -67,7 +68,9 @@ class PoundsField(forms.CharField):
         if not text:
             return None
         if len(text) > self.MAX_CHARS:
-            raise forms.ValidationError("Enter an amount in pounds, like 2500 or 2,500.50.")
+            raise forms.ValidationError(
+                gettext("Enter an amount in pounds, like 2500 or 2,500.50.")
+            )
         try:
             return parse_pounds(text)
         except ValueError as exc:
@@ -231,37 +234,31 @@ class RoundForm(forms.ModelForm):
 
 
 class ProposalForm(forms.Form):
-    title = SingleLineField(
-        max_length=MAX_TITLE,
-        help_text=f"A short name for your project, up to {MAX_TITLE} characters.",
-    )
+    title = SingleLineField(label=_("Title"), max_length=MAX_TITLE)
     summary = MultiLineField(
-        max_length=MAX_SUMMARY,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=f"One or two sentences, up to {MAX_SUMMARY} characters. Shown in the list.",
+        label=_("Summary"), max_length=MAX_SUMMARY, widget=forms.Textarea(attrs={"rows": 3})
     )
     description = MultiLineField(
+        label=_("Description"),
         max_length=MAX_DESCRIPTION,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="What would happen, who it helps and how. Up to 5,000 characters.",
+        help_text=_("What would happen, who it helps and how. Up to 5,000 characters."),
     )
-    cost = PoundsField(
-        label="Estimated cost in pounds",
-        help_text="Your best guess, like 2500 or 2,500.50. The councillors may check it.",
-    )
-    category = forms.ChoiceField(required=False)
+    cost = PoundsField(label=_("Estimated cost in pounds"))
+    category = forms.ChoiceField(label=_("Category"), required=False)
     location = SingleLineField(
+        label=_("Location"),
         max_length=MAX_LOCATION,
         required=False,
-        help_text="Where, e.g. 'Ladypool Road, by the park gates'. Optional.",
+        help_text=_("Where, e.g. 'Ladypool Road, by the park gates'. Optional."),
     )
     delivery_partner = SingleLineField(
-        label="A group that would help deliver it (optional)",
+        label=_("A group that would help deliver it (optional)"),
         max_length=MAX_PARTNER,
         required=False,
     )
     volunteer_hours = forms.IntegerField(
-        label="Volunteer hours offered (optional)",
+        label=_("Volunteer hours offered (optional)"),
         required=False,
         min_value=0,
         max_value=100_000,
@@ -273,24 +270,33 @@ class ProposalForm(forms.Form):
         category = self.fields["category"]
         assert isinstance(category, forms.ChoiceField)
         if round.categories:
-            category.choices = [("", "Choose a category"), *((c, c) for c in round.categories)]
+            choose = gettext("Choose a category")
+            category.choices = [("", choose), *((c, c) for c in round.categories)]
             category.required = True
         else:
             category.widget = forms.HiddenInput()
-        self.fields[
-            "cost"
-        ].help_text += f" Between £1 and this round's budget of {format_pence(round.budget_pence)}."
+        # Help texts with numbers are written here, in the language of the request.
+        self.fields["title"].help_text = gettext(
+            "A short name for your project, up to %(max)s characters."
+        ) % {"max": MAX_TITLE}
+        self.fields["summary"].help_text = gettext(
+            "One or two sentences, up to %(max)s characters. Shown in the list."
+        ) % {"max": MAX_SUMMARY}
+        self.fields["cost"].help_text = gettext(
+            "Your best guess, like 2500 or 2,500.50. The councillors may check it. "
+            "Between £1 and this round's budget of %(budget)s."
+        ) % {"budget": format_pence(round.budget_pence)}
 
     def clean_cost(self) -> int | None:
         pence = self.cleaned_data.get("cost")
         if pence is None:
             return None
         if pence < MIN_COST_PENCE:
-            raise forms.ValidationError(MIN_COST_MESSAGE)
+            raise forms.ValidationError(gettext("The cost must be at least £1."))
         if pence > self.round.budget_pence:
             raise forms.ValidationError(
-                "The cost cannot be more than this round's whole budget of "
-                f"{format_pence(self.round.budget_pence)}."
+                gettext("The cost cannot be more than this round's whole budget of %(budget)s.")
+                % {"budget": format_pence(self.round.budget_pence)}
             )
         return pence
 
@@ -316,7 +322,7 @@ class ProposalForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = MultiLineField(
-        label="Why are you withdrawing it? (optional, shown publicly)",
+        label=_("Why are you withdrawing it? (optional, shown publicly)"),
         required=False,
         max_length=MAX_REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -380,11 +386,11 @@ class ReviewForm(forms.Form):
 class ProposalFilterForm(forms.Form):
     """The list's filters; invalid values are ignored rather than refused."""
 
-    category = forms.ChoiceField(required=False, label="Category")
-    status = forms.ChoiceField(required=False, label="Status")
+    category = forms.ChoiceField(required=False, label=_("Category"))
+    status = forms.ChoiceField(required=False, label=_("Status"))
     sort = forms.ChoiceField(
         required=False,
-        label="Sort by",
+        label=_("Sort by"),
         choices=[(k, label) for k, (label, _) in PROPOSAL_SORTS.items()],
     )
 
@@ -393,8 +399,8 @@ class ProposalFilterForm(forms.Form):
         category = self.fields["category"]
         status = self.fields["status"]
         assert isinstance(category, forms.ChoiceField) and isinstance(status, forms.ChoiceField)
-        category.choices = [("", "All categories"), *((c, c) for c in round.categories)]
-        status.choices = [("", "All (not withdrawn)"), *ProposalStatus.choices]
+        category.choices = [("", gettext("All categories")), *((c, c) for c in round.categories)]
+        status.choices = [("", gettext("All (not withdrawn)")), *ProposalStatus.choices]
 
     def values(self) -> dict[str, str]:
         if self.is_valid():

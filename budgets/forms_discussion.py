@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from budgets.models_discussion import (
     MAX_COMMENT,
@@ -18,38 +20,48 @@ from wards.fields import MultiLineField, SingleLineField
 
 class CommentForm(forms.Form):
     body = MultiLineField(
-        label="Your comment",
+        label=_("Your comment"),
         max_length=MAX_COMMENT,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=f"Plain text, up to {MAX_COMMENT:,} characters. It is shown with your username. "
-        "You can change it for 15 minutes after posting, and delete it at any time.",
     )
     reply_to = forms.IntegerField(
         required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["body"].help_text = gettext(
+            "Plain text, up to %(max)s characters. It is shown with your username. "
+            "You can change it for 15 minutes after posting, and delete it at any time."
+        ) % {"max": f"{MAX_COMMENT:,}"}
+
 
 class CommentEditForm(forms.Form):
     body = MultiLineField(
-        label="Your comment",
+        label=_("Your comment"),
         max_length=MAX_COMMENT,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=f"Plain text, up to {MAX_COMMENT:,} characters.",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["body"].help_text = gettext("Plain text, up to %(max)s characters.") % {
+            "max": f"{MAX_COMMENT:,}"
+        }
 
 
 class ReportForm(forms.Form):
     reason = forms.ChoiceField(
-        label="Why should the ward's councillors look at this?",
+        label=_("Why should the ward's councillors look at this?"),
         choices=ReportReason.choices,
         widget=forms.RadioSelect,
     )
     detail = MultiLineField(
-        label="Anything they should know",
+        label=_("Anything they should know"),
         required=False,
         max_length=MAX_REPORT_DETAIL,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Only the ward's councillors see this. Your name is never shown to anyone.",
+        help_text=_("Only the ward's councillors see this. Your name is never shown to anyone."),
     )
 
 

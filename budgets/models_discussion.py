@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from wards.models import Ward
 
@@ -30,11 +31,11 @@ HIDDEN_PREFIX = "Hidden by the ward's councillors"
 
 
 class ReportReason(models.TextChoices):
-    ABUSIVE = "abusive", "Abusive, hateful or threatening"
-    PERSONAL = "personal", "It shares someone's personal information"
-    SPAM = "spam", "Spam or advertising"
-    OFF_TOPIC = "off_topic", "Not about this proposal"
-    OTHER = "other", "Something else"
+    ABUSIVE = "abusive", _("Abusive, hateful or threatening")
+    PERSONAL = "personal", _("It shares someone's personal information")
+    SPAM = "spam", _("Spam or advertising")
+    OFF_TOPIC = "off_topic", _("Not about this proposal")
+    OTHER = "other", _("Something else")
 
 
 class Resolution(models.TextChoices):

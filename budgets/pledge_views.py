@@ -6,11 +6,15 @@ Refusals become form errors on the pledge page (400), 403 with the reason, or 42
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from budgets import access as round_access
@@ -25,20 +29,27 @@ from wards.ratelimit import TooManyActions
 
 class PledgeForm(forms.Form):
     hours = forms.IntegerField(
-        label="Volunteer hours you can give, in all",
-        help_text=f"A whole number from 0 to {MAX_PLEDGE_HOURS}: 4 hours a month for a year is 48.",
+        label=_("Volunteer hours you can give, in all"),
         required=False,
         min_value=0,
         max_value=MAX_PLEDGE_HOURS,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     in_kind = SingleLineField(
-        label="Help in kind",
-        help_text="For example tools, a van, plants or a room. Shown on the proposal's page, "
-        "without your name.",
+        label=_("Help in kind"),
+        help_text=_(
+            "For example tools, a van, plants or a room. Shown on the proposal's page, "
+            "without your name."
+        ),
         required=False,
         max_length=MAX_IN_KIND,
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["hours"].help_text = gettext(
+            "A whole number from 0 to %(max)s: 4 hours a month for a year is 48."
+        ) % {"max": MAX_PLEDGE_HOURS}
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -66,7 +77,7 @@ def pledge(request: HttpRequest, proposal_id: int) -> HttpResponse:
             form.add_error(None, str(exc))
             status = 429
         else:
-            messages.success(request, "Thank you: your pledge is recorded.")
+            messages.success(request, gettext("Thank you: your pledge is recorded."))
             return redirect(proposal)
     return render(
         request,
@@ -88,5 +99,5 @@ def pledge_withdraw(request: HttpRequest, proposal_id: int) -> HttpResponse:
     except TooManyActions as exc:
         return HttpResponse(str(exc), status=429, content_type="text/plain; charset=utf-8")
     else:
-        messages.success(request, "Your pledge is withdrawn.")
+        messages.success(request, gettext("Your pledge is withdrawn."))
     return redirect(proposal)

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from budgets import access as round_access
@@ -42,9 +43,12 @@ def proposal_support(request: HttpRequest, proposal_id: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"You support “{proposal.title}”."
-            if added
-            else f"You already support “{proposal.title}”.",
+            (
+                gettext("You support “%(title)s”.")
+                if added
+                else gettext("You already support “%(title)s”.")
+            )
+            % {"title": proposal.title},
         )
     return _back(request, proposal)
 
@@ -61,8 +65,11 @@ def proposal_unsupport(request: HttpRequest, proposal_id: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"You no longer support “{proposal.title}”."
-            if removed
-            else f"You did not support “{proposal.title}”.",
+            (
+                gettext("You no longer support “%(title)s”.")
+                if removed
+                else gettext("You did not support “%(title)s”.")
+            )
+            % {"title": proposal.title},
         )
     return _back(request, proposal)

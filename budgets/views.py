@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from budgets import access as round_access
@@ -228,8 +229,10 @@ def proposal_new(request: HttpRequest, round_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                "Thank you: your proposal is published. You can change or withdraw it until "
-                "proposals close.",
+                gettext(
+                    "Thank you: your proposal is published. You can change or withdraw it until "
+                    "proposals close."
+                ),
             )
             return redirect(proposal)
     return render(
@@ -290,7 +293,7 @@ def proposal_edit(request: HttpRequest, proposal_id: int) -> HttpResponse:
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, "Your changes are saved.")
+            messages.success(request, gettext("Your changes are saved."))
             return redirect(proposal)
     return render(
         request,
@@ -313,7 +316,7 @@ def proposal_withdraw(request: HttpRequest, proposal_id: int) -> HttpResponse:
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, "Your proposal is withdrawn.")
+            messages.success(request, gettext("Your proposal is withdrawn."))
             return redirect(proposal.round)
     return render(request, "budgets/proposal_withdraw.html", {"form": form, "proposal": proposal})
 

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from budgets import access as round_access
@@ -91,7 +92,7 @@ def comment_new(request: HttpRequest, proposal_id: int) -> HttpResponse:
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, "Your comment is posted.")
+            messages.success(request, gettext("Your comment is posted."))
             return _to_comment(comment)
     return render(
         request,
@@ -129,7 +130,7 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, "Your comment is changed.")
+            messages.success(request, gettext("Your comment is changed."))
             return _to_comment(comment)
     return render(
         request,
@@ -150,8 +151,9 @@ def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
             return _refused(request, exc, comment.proposal)
         messages.success(
             request,
-            "Your comment is deleted"
-            + (": its replies stay, under “deleted by its author”." if kept else "."),
+            gettext("Your comment is deleted: its replies stay, under “deleted by its author”.")
+            if kept
+            else gettext("Your comment is deleted."),
         )
         return redirect(comment.proposal.get_absolute_url() + "#discussion")
     return render(request, "budgets/comment_delete.html", {"comment": comment})
@@ -179,7 +181,8 @@ def _report_page(request: HttpRequest, proposal: Proposal, comment: Comment | No
             return _refused(request, exc, proposal)
         else:
             messages.success(
-                request, "Thank you: the ward's councillors will look at what you reported."
+                request,
+                gettext("Thank you: the ward's councillors will look at what you reported."),
             )
             return redirect(comment.get_absolute_url() if comment else proposal.get_absolute_url())
     context = {"form": form, "proposal": proposal, "comment": comment}
@@ -191,7 +194,9 @@ def comment_report(request: HttpRequest, comment_id: int) -> HttpResponse:
     """Report a comment: open to everyone who can see it, signed in or not."""
     comment = round_access.get_comment_for(request.user, comment_id)
     if comment.is_deleted or comment.is_hidden:
-        messages.error(request, "That comment is no longer shown, so there is nothing to report.")
+        messages.error(
+            request, gettext("That comment is no longer shown, so there is nothing to report.")
+        )
         return redirect(comment.proposal)
     return _report_page(request, comment.proposal, comment)
 
@@ -201,7 +206,9 @@ def proposal_report(request: HttpRequest, proposal_id: int) -> HttpResponse:
     """Report a proposal's text: open to everyone who can see it, signed in or not."""
     proposal = round_access.get_proposal_for(request.user, proposal_id)
     if services.proposal_hiding(proposal) is not None:
-        messages.error(request, "The ward's councillors have already hidden this proposal's text.")
+        messages.error(
+            request, gettext("The ward's councillors have already hidden this proposal's text.")
+        )
         return redirect(proposal)
     return _report_page(request, proposal, None)
 

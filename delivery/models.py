@@ -14,6 +14,8 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from budgets.models import MAX_REASON, Proposal, Round
 from wards.money import MAX_PENCE, TOO_MUCH
@@ -29,10 +31,10 @@ HOURS_MESSAGE = f"Report between 0 and {MAX_HOURS_PER_UPDATE:,} volunteer hours 
 
 
 class Status(models.TextChoices):
-    NOT_STARTED = "not_started", "Not started"
-    IN_PROGRESS = "in_progress", "In progress"
-    DELIVERED = "delivered", "Delivered"
-    CANCELLED = "cancelled", "Cancelled"
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DELIVERED = "delivered", _("Delivered")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class DeliveryQuerySet(models.QuerySet["Delivery"]):
@@ -155,10 +157,19 @@ class Update(models.Model):
     def __str__(self) -> str:
         return f"update on {self.delivery}"
 
+    @property
+    def poster_words(self) -> str:
+        """Who posted it, as the page says it: a role of the ward, never a name."""
+        if self.posted_as == "councillor":
+            return gettext("by a councillor of the ward")
+        if self.posted_as == "clerk":
+            return gettext("by a clerk of the ward")
+        return gettext("by the ward's staff")
+
 
 class UnspentDecision(models.TextChoices):
-    CARRIED_OVER = "carried_over", "Carried over to next year's chest"
-    RETURNED = "returned", "Returned to the council"
+    CARRIED_OVER = "carried_over", _("Carried over to next year's chest")
+    RETURNED = "returned", _("Returned to the council")
 
 
 class Unspent(models.Model):

@@ -47,7 +47,7 @@ class ProjectDelivery:
 
     @property
     def status_label(self) -> str:
-        return Status(self.status).label
+        return str(Status(self.status).label)
 
     @property
     def status_tag(self) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 import audit
 from audit import kinds
@@ -122,7 +123,7 @@ def _rate_limit(by: Any) -> None:
         str(by.pk),
         limit=UPDATE_LIMIT,
         window=UPDATE_WINDOW_SECONDS,
-        what="delivery reports in an hour",
+        what=gettext("delivery reports in an hour"),
     )
 
 

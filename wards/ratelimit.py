@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.exceptions import PermissionDenied
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
 
 UNKNOWN_CLIENT = "unknown"
 # One IPv6 client (a home or a phone) is normally given a whole /64: counting each address apart
@@ -219,7 +220,10 @@ def take_action(scope: str, subject: str, *, limit: int, window: int, what: str)
     was limited, once `limit` actions fall in one window. Every attempt counts, valid or not."""
     if is_limited(scope, subject, limit=limit, window=window):
         minutes = max(1, window // 60)
-        raise TooManyActions(f"Too many {what}: try again in up to {minutes} minutes.")
+        raise TooManyActions(
+            gettext("Too many %(what)s: try again in up to %(minutes)s minutes.")
+            % {"what": what, "minutes": minutes}
+        )
     record_failure(scope, subject, window=window)
 
 

@@ -31,6 +31,8 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from budgets.models import Phase, Proposal, Round, UserLike
 from budgets.models_discussion import (
@@ -50,8 +52,8 @@ EDIT_WINDOW = datetime.timedelta(minutes=15)
 DISCUSSION_PHASES: frozenset[str] = frozenset(
     {Phase.PROPOSALS, Phase.REVIEW, Phase.SUPPORT, Phase.VOTING}
 )
-DELETED_NOTICE = "Deleted by its author."
-FORMER_ACCOUNT = "A former resident"
+DELETED_NOTICE = _("Deleted by its author.")
+FORMER_ACCOUNT = _("A former resident")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
@@ -64,13 +66,19 @@ class TooManyPosts(PermissionDenied):
 def display_name(user: UserLike) -> str:
     """How the discussion names a person (see the module's notes)."""
     if user is None:
-        return FORMER_ACCOUNT
+        return str(FORMER_ACCOUNT)
     name = str(user.get_username())
-    return "A resident" if "@" in name else name
+    return gettext("A resident") if "@" in name else name
 
 
 def hidden_notice(reason: str) -> str:
+    """The notice stored in a hidden proposal's place (in English, as stored text is)."""
     return f"{HIDDEN_PREFIX}: {reason}"
+
+
+def shown_hidden_notice(reason: str) -> str:
+    """The same notice in the reader's language, for a hidden comment's place."""
+    return gettext("Hidden by the ward's councillors: %(reason)s") % {"reason": reason}
 
 
 def discussion_open(round: Round) -> bool:
@@ -81,8 +89,10 @@ def _require_open(round: Round) -> None:
     if round.phase in DISCUSSION_PHASES:
         return
     if round.phase == Phase.DRAFT:
-        raise ValidationError("The discussion opens when the round starts taking proposals.")
-    raise ValidationError("Voting has closed, so this discussion is now read-only.")
+        raise ValidationError(
+            gettext("The discussion opens when the round starts taking proposals.")
+        )
+    raise ValidationError(gettext("Voting has closed, so this discussion is now read-only."))
 
 
 def require_can_comment(user: UserLike, proposal: Proposal) -> None:
@@ -103,12 +113,14 @@ def clean_body(body: str | None) -> str:
     """The comment as stored, or a ValidationError saying what to fix."""
     text = _BLANK_LINES.sub("\n\n", multi_line(body))
     if not text:
-        raise ValidationError({"body": "Write your comment."})
+        raise ValidationError({"body": gettext("Write your comment.")})
     if len(text) > MAX_COMMENT:
         raise ValidationError(
             {
-                "body": f"Keep your comment to {MAX_COMMENT:,} characters or fewer "
-                f"(it has {len(text):,})."
+                "body": gettext(
+                    "Keep your comment to %(max)s characters or fewer (it has %(length)s)."
+                )
+                % {"max": f"{MAX_COMMENT:,}", "length": f"{len(text):,}"}
             }
         )
     return text
@@ -142,12 +154,14 @@ def _parent(proposal: Proposal, parent: Comment | int | None) -> Comment | None:
         else None
     )
     if found is None:
-        raise ValidationError({"reply_to": "There is no such comment on this proposal."})
+        raise ValidationError({"reply_to": gettext("There is no such comment on this proposal.")})
     if found.parent_id is not None:
-        raise ValidationError({"reply_to": "Reply to the comment that started the conversation."})
+        raise ValidationError(
+            {"reply_to": gettext("Reply to the comment that started the conversation.")}
+        )
     if found.is_deleted or found.is_hidden:
         raise ValidationError(
-            {"parent": "That comment is no longer shown, so it takes no replies."}
+            {"parent": gettext("That comment is no longer shown, so it takes no replies.")}
         )
     return found
 
@@ -168,7 +182,7 @@ def post_comment(
     reply_to = _parent(proposal, parent)
     if ratelimit.comment_blocked(by.pk, client):
         raise TooManyPosts(
-            "You have posted a lot of comments in a short time. Please wait a few minutes."
+            gettext("You have posted a lot of comments in a short time. Please wait a few minutes.")
         )
     comment = Comment(
         proposal=proposal,
@@ -191,19 +205,27 @@ def _locked(comment: Comment) -> Comment:
             .get(pk=comment.pk)
         )
     except Comment.DoesNotExist:
-        raise ValidationError("That comment has been deleted.") from None
+        raise ValidationError(gettext("That comment has been deleted.")) from None
 
 
 def _require_author(user: UserLike, comment: Comment, verb: str) -> None:
     if user is None or not user.is_authenticated:
-        raise PermissionDenied("Please sign in first.")
+        raise PermissionDenied(gettext("Please sign in first."))
     if comment.author_id != user.pk:
-        raise PermissionDenied(f"Only the person who wrote this comment can {verb} it.")
+        raise PermissionDenied(
+            gettext("Only the person who wrote this comment can change it.")
+            if verb == "change"
+            else gettext("Only the person who wrote this comment can delete it.")
+        )
     if comment.is_deleted:
-        raise ValidationError("You have deleted this comment.")
+        raise ValidationError(gettext("You have deleted this comment."))
     if comment.is_hidden:
         raise ValidationError(
-            f"The ward's councillors hid this comment, so it cannot be {verb}d any more."
+            gettext("The ward's councillors hid this comment, so it cannot be changed any more.")
+            if verb == "change"
+            else gettext(
+                "The ward's councillors hid this comment, so it cannot be deleted any more."
+            )
         )
 
 
@@ -212,7 +234,8 @@ def _require_edit_window(user: UserLike, comment: Comment, now: datetime.datetim
     if now - comment.created_at > EDIT_WINDOW:
         minutes = int(EDIT_WINDOW.total_seconds() // 60)
         raise ValidationError(
-            f"A comment can be changed only in the first {minutes} minutes after posting."
+            gettext("A comment can be changed only in the first %(minutes)s minutes after posting.")
+            % {"minutes": minutes}
         )
     access.require(user, Action.COMMENT, comment.proposal.round.ward)
     _require_open(comment.proposal.round)
@@ -307,9 +330,9 @@ def _row(
     comment: Comment, user: UserLike, *, may_post: bool, may_moderate: bool, now: datetime.datetime
 ) -> CommentRow:
     if comment.is_hidden:
-        state, text, notice = "hidden", None, hidden_notice(comment.hidden_reason)
+        state, text, notice = "hidden", None, shown_hidden_notice(comment.hidden_reason)
     elif comment.is_deleted:
-        state, text, notice = "deleted", None, DELETED_NOTICE
+        state, text, notice = "deleted", None, str(DELETED_NOTICE)
     else:
         state, text, notice = "shown", comment.body, ""
     mine = (

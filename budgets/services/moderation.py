@@ -280,7 +280,7 @@ def open_reports_about(proposal: Proposal, comment: Comment | None) -> list[Repo
 
 
 def _item(proposal: Proposal, comment: Comment | None, reports: list[Report]) -> QueueItem:
-    counts = Counter(ReportReason(r.reason).label for r in reports)
+    counts = Counter(str(ReportReason(r.reason).label) for r in reports)
     text = comment.body if comment is not None else f"{proposal.summary}\n\n{proposal.description}"
     return QueueItem(
         proposal=proposal,

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 import audit
 from audit import kinds
 from budgets.models import (
     MAX_IN_KIND,
     MAX_PLEDGE_HOURS,
-    PLEDGE_HOURS_MESSAGE,
     Phase,
     Pledge,
     Proposal,
@@ -66,37 +66,44 @@ class PledgePanel:
 def pledging_problem(proposal: Proposal) -> str:
     """Why nobody may pledge to this proposal now ("" if they may)."""
     if proposal.round.phase == Phase.DRAFT:
-        return "This round has not opened yet."
+        return gettext("This round has not opened yet.")
     if proposal.status == ProposalStatus.WITHDRAWN:
-        return "The proposer withdrew this proposal."
+        return gettext("The proposer withdrew this proposal.")
     if proposal.status == ProposalStatus.MERGED:
-        return "This proposal was merged into another: pledge to that one."
+        return gettext("This proposal was merged into another: pledge to that one.")
     if proposal.status == ProposalStatus.NOT_FEASIBLE:
-        return "This proposal was found not feasible."
+        return gettext("This proposal was found not feasible.")
     return ""
+
+
+def _hours_message() -> str:
+    return gettext("Pledge between 0 and %(max)s hours.") % {"max": MAX_PLEDGE_HOURS}
 
 
 def _clean_hours(hours: object) -> int:
     if isinstance(hours, bool):
-        raise ValidationError({"hours": PLEDGE_HOURS_MESSAGE})
+        raise ValidationError({"hours": _hours_message()})
     if hours is None or hours == "":
         return 0
     try:
         value = int(str(hours).strip())
     except ValueError:
-        raise ValidationError({"hours": "Enter a whole number of hours."}) from None
+        raise ValidationError({"hours": gettext("Enter a whole number of hours.")}) from None
     if not 0 <= value <= MAX_PLEDGE_HOURS:
-        raise ValidationError({"hours": PLEDGE_HOURS_MESSAGE})
+        raise ValidationError({"hours": _hours_message()})
     return value
 
 
 def _clean_in_kind(text: object) -> str:
     if text is not None and not isinstance(text, str):
-        raise ValidationError({"in_kind": "Describe the help in kind as text."})
+        raise ValidationError({"in_kind": gettext("Describe the help in kind as text.")})
     cleaned = single_line(text or "")
     if len(cleaned) > MAX_IN_KIND:
         raise ValidationError(
-            {"in_kind": f"Keep the help in kind to {MAX_IN_KIND} characters or fewer."}
+            {
+                "in_kind": gettext("Keep the help in kind to %(max)s characters or fewer.")
+                % {"max": MAX_IN_KIND}
+            }
         )
     return cleaned
 
@@ -107,7 +114,7 @@ def _rate_limit(by: UserLike) -> None:
         str(by.pk),
         limit=PLEDGE_LIMIT,
         window=PLEDGE_WINDOW_SECONDS,
-        what="pledges changed in an hour",
+        what=gettext("pledges changed in an hour"),
     )
 
 
@@ -117,7 +124,7 @@ def make_pledge(proposal: Proposal, *, by: UserLike, hours: object, in_kind: obj
     clean_hours, clean_in_kind = _clean_hours(hours), _clean_in_kind(in_kind)
     if not clean_hours and not clean_in_kind:
         raise ValidationError(
-            {"hours": "Pledge some hours, or say what help in kind you can give."}
+            {"hours": gettext("Pledge some hours, or say what help in kind you can give.")}
         )
     _rate_limit(by)
     with transaction.atomic():
@@ -134,7 +141,9 @@ def make_pledge(proposal: Proposal, *, by: UserLike, hours: object, in_kind: obj
                     defaults={"hours": clean_hours, "in_kind": clean_in_kind},
                 )
         except IntegrityError:  # the same person pledging twice at the same moment
-            raise ValidationError("Your pledge is already recorded; reload the page.") from None
+            raise ValidationError(
+                gettext("Your pledge is already recorded; reload the page.")
+            ) from None
         audit.record(
             kinds.PLEDGE_MADE,
             ward=locked.round.ward,
@@ -153,12 +162,12 @@ def make_pledge(proposal: Proposal, *, by: UserLike, hours: object, in_kind: obj
 def withdraw_pledge(proposal: Proposal, *, by: UserLike) -> None:
     """Withdraw one's own pledge to the proposal (at any time: a promise one can no longer keep)."""
     if by is None or not by.is_authenticated:
-        raise PermissionDenied("Please sign in first.")
+        raise PermissionDenied(gettext("Please sign in first."))
     _rate_limit(by)
     with transaction.atomic():
         deleted, _ = Pledge.objects.filter(proposal=proposal, person=by).delete()
         if not deleted:
-            raise ValidationError("You have no pledge to this proposal to withdraw.")
+            raise ValidationError(gettext("You have no pledge to this proposal to withdraw."))
         audit.record(
             kinds.PLEDGE_WITHDRAWN,
             ward=proposal.round.ward,
@@ -193,7 +202,9 @@ def pledge_panel(user: UserLike, proposal: Proposal) -> PledgePanel:
         mine = Pledge.objects.filter(proposal=proposal, person=user).first()
     problem = pledging_problem(proposal)
     if not problem and not access.can(user, Action.PLEDGE, proposal.round.ward):
-        problem = access.REFUSALS[Action.PLEDGE].format(ward=proposal.round.ward.name)
+        problem = gettext("Only residents of %(ward)s can pledge help to its projects.") % {
+            "ward": proposal.round.ward.name
+        }
         if user is None or not user.is_authenticated:
-            problem = "Sign in as a resident of the ward to pledge help."
+            problem = gettext("Sign in as a resident of the ward to pledge help.")
     return PledgePanel(totals=totals, mine=mine, can_pledge=not problem, why_not=problem)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 import audit
 from audit import kinds
@@ -28,6 +30,9 @@ from wards import access, languages
 from wards.access import Action
 from wards.models import Role
 from wards.text import multi_line, single_line
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 PROPOSAL_FIELDS: tuple[str, ...] = (
     "title",
@@ -61,19 +66,24 @@ def proposals_open_now(round: Round, now: datetime.datetime | None = None) -> bo
 def _require_proposals_open(round: Round, now: datetime.datetime | None = None) -> None:
     now = now or timezone.now()
     if round.phase == Phase.CANCELLED:
-        raise ValidationError("This round was cancelled, so it takes no proposals.")
+        raise ValidationError(gettext("This round was cancelled, so it takes no proposals."))
     if round.phase != Phase.PROPOSALS:
         if round.phase_order.index(round.phase) < round.phase_order.index(Phase.PROPOSALS):
-            raise ValidationError("This round is not taking proposals yet.")
+            raise ValidationError(gettext("This round is not taking proposals yet."))
         raise ValidationError(
-            "This round has stopped taking proposals"
-            + (f": the deadline was {when(round.proposals_end)}." if round.proposals_end else ".")
+            gettext("This round has stopped taking proposals: the deadline was %(when)s.")
+            % {"when": when(round.proposals_end)}
+            if round.proposals_end
+            else gettext("This round has stopped taking proposals.")
         )
     if round.proposals_start and now < round.proposals_start:
-        raise ValidationError(f"Proposals open on {when(round.proposals_start)}.")
+        raise ValidationError(
+            gettext("Proposals open on %(when)s.") % {"when": when(round.proposals_start)}
+        )
     if round.proposals_end and now >= round.proposals_end:
         raise ValidationError(
-            f"The deadline for proposals was {when(round.proposals_end)}; it has passed."
+            gettext("The deadline for proposals was %(when)s; it has passed.")
+            % {"when": when(round.proposals_end)}
         )
 
 
@@ -97,7 +107,10 @@ def _proposal_values(fields: Mapping[str, Any]) -> dict[str, Any]:
 def _check_category(round: Round, category: str) -> None:
     if round.categories and category not in round.categories:
         raise ValidationError(
-            {"category": "Choose one of this round's categories: " + ", ".join(round.categories)}
+            {
+                "category": gettext("Choose one of this round's categories: %(categories)s")
+                % {"categories": ", ".join(round.categories)}
+            }
         )
 
 
@@ -250,12 +263,12 @@ def withdraw_proposal(proposal: Proposal, *, by: UserLike, reason: str = "") -> 
     return proposal
 
 
-PROPOSAL_SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "newest": ("Newest first", ("-created_at", "-id")),
-    "oldest": ("Oldest first", ("created_at", "id")),
-    "cost_low": ("Cost, lowest first", ("cost_pence", "id")),
-    "cost_high": ("Cost, highest first", ("-cost_pence", "id")),
-    "title": ("Title, A to Z", ("title", "id")),
+PROPOSAL_SORTS: dict[str, tuple[StrOrPromise, tuple[str, ...]]] = {
+    "newest": (_("Newest first"), ("-created_at", "-id")),
+    "oldest": (_("Oldest first"), ("created_at", "id")),
+    "cost_low": (_("Cost, lowest first"), ("cost_pence", "id")),
+    "cost_high": (_("Cost, highest first"), ("-cost_pence", "id")),
+    "title": (_("Title, A to Z"), ("title", "id")),
 }
 
 
@@ -266,7 +279,7 @@ def list_proposals(
     qs = round.proposals.filter(status=status) if status else round.proposals.visible()
     if category:
         qs = qs.filter(category=category)
-    _, order = PROPOSAL_SORTS.get(sort, PROPOSAL_SORTS["newest"])
+    _label, order = PROPOSAL_SORTS.get(sort, PROPOSAL_SORTS["newest"])
     # Supports are public counts (budgets.services.support); every list shows them.
     return qs.annotate(support_count=Count("supports")).order_by(*order)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from budgets.access import can_see_round
 from budgets.models import Proposal, UserLike
@@ -29,11 +30,14 @@ from wards.text import multi_line
 
 def _clean_report(reason: str, detail: str) -> tuple[str, str]:
     if reason not in ReportReason.values:
-        raise ValidationError({"reason": "Choose why you are reporting it."})
+        raise ValidationError({"reason": gettext("Choose why you are reporting it.")})
     text = multi_line(detail)
     if len(text) > MAX_REPORT_DETAIL:
         raise ValidationError(
-            {"detail": f"Keep the details to {MAX_REPORT_DETAIL:,} characters or fewer."}
+            {
+                "detail": gettext("Keep the details to %(max)s characters or fewer.")
+                % {"max": f"{MAX_REPORT_DETAIL:,}"}
+            }
         )
     return reason, text
 
@@ -52,7 +56,7 @@ def _file_report(
     client: str,
 ) -> Report:
     if not can_see_round(by, proposal.round):
-        raise PermissionDenied("There is nothing to report here.")
+        raise PermissionDenied(gettext("There is nothing to report here."))
     reason, detail = _clean_report(reason, detail)
     reporter = by if _signed_in(by) else None
     reporter_id = reporter.pk if reporter is not None else None
@@ -61,10 +65,12 @@ def _file_report(
         already = already.filter(comment=comment) if comment else already.filter(comment=None)
         if already.exists():
             raise ValidationError(
-                "You have already reported this. The ward's councillors will look at it."
+                gettext("You have already reported this. The ward's councillors will look at it.")
             )
     if ratelimit.report_blocked(reporter_id, client):
-        raise TooManyPosts("You have sent a lot of reports in a short time. Please wait a while.")
+        raise TooManyPosts(
+            gettext("You have sent a lot of reports in a short time. Please wait a while.")
+        )
     try:
         with transaction.atomic():
             report = Report.objects.create(

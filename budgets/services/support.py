@@ -28,6 +28,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 import audit
 from audit import kinds
@@ -68,27 +69,37 @@ def shortlist_rule_words(round: Round) -> str:
     if round.support_stage == SupportStage.NONE:
         return ""
     limit = round.support_limit or 0
-    each = f"Each resident can support up to {limit} proposal{'s' if limit != 1 else ''}. "
+    each = ngettext(
+        "Each resident can support up to %(count)s proposal.",
+        "Each resident can support up to %(count)s proposals.",
+        limit,
+    ) % {"count": limit}
     threshold, top = round.shortlist_threshold, round.shortlist_top
-    need = f"at least {threshold} support{'s' if threshold != 1 else ''}" if threshold else ""
     if threshold and top:
-        rule = (
-            f"The {top} most supported proposals go through, if they have {need}; "
-            "proposals tied with the last place go through too."
-        )
+        rule = ngettext(
+            "The %(top)s most supported proposals go through, if they have at least %(count)s "
+            "support; proposals tied with the last place go through too.",
+            "The %(top)s most supported proposals go through, if they have at least %(count)s "
+            "supports; proposals tied with the last place go through too.",
+            threshold,
+        ) % {"top": top, "count": threshold}
     elif top:
-        rule = (
-            f"The {top} most supported proposals go through; proposals tied with the last "
+        rule = gettext(
+            "The %(top)s most supported proposals go through; proposals tied with the last "
             "place go through too."
-        )
+        ) % {"top": top}
     else:
-        rule = f"Every proposal with {need} goes through."
+        rule = ngettext(
+            "Every proposal with at least %(count)s support goes through.",
+            "Every proposal with at least %(count)s supports goes through.",
+            threshold or 0,
+        ) % {"count": threshold or 0}
     after = (
-        "Councillors then review the shortlist."
+        gettext("Councillors then review the shortlist.")
         if round.support_stage == SupportStage.BEFORE_REVIEW
-        else "The shortlist is the ballot."
+        else gettext("The shortlist is the ballot.")
     )
-    return f"{each}{rule} {after}"
+    return f"{each} {rule} {after}"
 
 
 @dataclass(frozen=True)
@@ -169,15 +180,17 @@ def support_problem(proposal: Proposal) -> str:
     round = proposal.round
     if round.phase != Phase.SUPPORT:
         if round.support_stage == SupportStage.NONE:
-            return "This round has no support stage."
-        return "Supporting is open only during the round's support phase."
+            return gettext("This round has no support stage.")
+        return gettext("Supporting is open only during the round's support phase.")
     now = timezone.now()
     if round.support_start and now < round.support_start:
-        return f"Supporting opens on {when(round.support_start)}."
+        return gettext("Supporting opens on %(when)s.") % {"when": when(round.support_start)}
     if round.support_end and now >= round.support_end:
-        return f"Supporting closed on {when(round.support_end)}."
+        return gettext("Supporting closed on %(when)s.") % {"when": when(round.support_end)}
     if not candidates(round).filter(pk=proposal.pk).exists():
-        return f"This proposal is {proposal.get_status_display().lower()}: it cannot be supported."
+        return gettext("This proposal is %(status)s: it cannot be supported.") % {
+            "status": proposal.get_status_display().lower()
+        }
     return ""
 
 
@@ -189,9 +202,15 @@ def can_support(user: UserLike, round: Round) -> bool:
 
 def _require_can_support(user: UserLike, round: Round) -> None:
     if user is None or not user.is_authenticated:
-        raise PermissionDenied("Please sign in first.")
+        raise PermissionDenied(gettext("Please sign in first."))
     if not can_support(user, round):
-        raise PermissionDenied(f"Only residents of {round.area_name} can support proposals here.")
+        raise PermissionDenied(_only_residents(round))
+
+
+def _only_residents(round: Round) -> str:
+    return gettext("Only residents of %(area)s can support proposals here.") % {
+        "area": round.area_name
+    }
 
 
 def _fresh(proposal: Proposal) -> Proposal:
@@ -222,8 +241,14 @@ def support_proposal(proposal: Proposal, *, by: UserLike) -> bool:
     limit = round.support_limit or 0
     if used >= limit:
         raise ValidationError(
-            f"You have supported {used} proposal{'s' if used != 1 else ''}, the most this round "
-            "allows. Stop supporting one to support another."
+            ngettext(
+                "You have supported %(count)s proposal, the most this round allows. "
+                "Stop supporting one to support another.",
+                "You have supported %(count)s proposals, the most this round allows. "
+                "Stop supporting one to support another.",
+                used,
+            )
+            % {"count": used}
         )
     try:
         with transaction.atomic():
@@ -322,12 +347,14 @@ def support_panel(proposal: Proposal, user: UserLike, count: int | None = None) 
     why_not = problem
     if not why_not and not eligible:
         why_not = (
-            "Sign in to support proposals."
-            if not signed_in
-            else f"Only residents of {round.area_name} can support proposals here."
+            gettext("Sign in to support proposals.") if not signed_in else _only_residents(round)
         )
     if not why_not and not mine and used >= limit:
-        why_not = f"You have supported {used} proposals, the most this round allows."
+        why_not = ngettext(
+            "You have supported %(count)s proposal, the most this round allows.",
+            "You have supported %(count)s proposals, the most this round allows.",
+            used,
+        ) % {"count": used}
     return SupportPanel(
         count=count,
         shown=round.support_opened_at is not None,
