@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from wards import access, hooks, services
@@ -49,7 +50,7 @@ def find_ward(request: HttpRequest) -> HttpResponse:
         if len(found) == 1:
             return redirect(found[0])
     elif "postcode" in request.GET:
-        error = "Enter your postcode, like B11 1AA."
+        error = gettext("Enter your postcode, like B11 1AA.")
     return render(
         request,
         "wards/find.html",
