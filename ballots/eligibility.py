@@ -206,9 +206,10 @@ def check_declaration(round: Round, declaration: Declaration | None) -> str:
     return declaration.basis
 
 
-VOTING_CLOSED = "Voting has closed in this round."
-VOTING_NOT_OPEN = "Voting has not opened in this round yet."
-VOTING_CANCELLED = "This round was cancelled, so it takes no votes."
+# Compared by value (views, help desk); translated where they are raised.
+VOTING_CLOSED = gettext_noop("Voting has closed in this round.")
+VOTING_NOT_OPEN = gettext_noop("Voting has not opened in this round yet.")
+VOTING_CANCELLED = gettext_noop("This round was cancelled, so it takes no votes.")
 
 
 def voting_window_problem(round: Round, now: datetime.datetime | None = None) -> str | None:
@@ -277,7 +278,7 @@ def refuse_outside_window_locked(round_id: int) -> None:
         )
     problem = _window_problem(*row) if row else VOTING_NOT_OPEN
     if problem:
-        raise ValidationError(problem, code="not_voting")
+        raise ValidationError(gettext(problem), code="not_voting")
 
 
 def lock_phase(round_id: int) -> str:
@@ -294,13 +295,13 @@ def refuse_unless_voting(phase: str) -> None:
     if phase == Phase.VOTING:
         return
     if phase == Phase.CANCELLED:
-        raise ValidationError(VOTING_CANCELLED, code="not_voting")
+        raise ValidationError(gettext(VOTING_CANCELLED), code="not_voting")
     if phase in (Phase.CLOSED, Phase.PUBLISHED):
-        raise ValidationError("Voting has closed in this round.", code="not_voting")
-    raise ValidationError("Voting has not opened in this round yet.", code="not_voting")
+        raise ValidationError(gettext(VOTING_CLOSED), code="not_voting")
+    raise ValidationError(gettext(VOTING_NOT_OPEN), code="not_voting")
 
 
 def refuse_outside_window(round: Round) -> None:
     problem = voting_window_problem(round)
     if problem:
-        raise ValidationError(problem, code="not_voting")
+        raise ValidationError(gettext(problem), code="not_voting")

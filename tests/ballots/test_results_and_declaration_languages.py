@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from ballots import services
 from budgets.models import BallotType, Round
@@ -174,3 +175,52 @@ def test_who_can_vote_and_the_radio_labels_are_in_urdu(client: Client, sparkbroo
     english = client.get(f"/rounds/{round.pk}/vote/").content.decode()
     assert "This vote is for people aged 16 or over who live or work in Sparkbrook." in english
     assert '<label for="basis-live">I live in Sparkbrook</label>' in english
+
+
+def test_a_code_that_is_not_valid_is_refused_in_polish(sparkbrook: Ward) -> None:
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from ballots import codes
+
+    round = make_voting_round(sparkbrook)
+    with translation.override("pl"), pytest.raises(ValidationError) as refused:
+        services.cast_ballot(
+            round, [project_ids(round)[0]], code=codes.new_code(), declaration=DECLARED
+        )
+    assert refused.value.messages == [
+        "Ten kod do głosowania nie działa w tym głosowaniu. Sprawdź go z listem; każdym kodem "
+        "można zagłosować w jednej edycji, przez internet albo na papierze."
+    ]
+    # The English the services compare with is unchanged.
+    assert services.INVALID_CODE.startswith("That voting code is not valid")
+
+
+@pytest.mark.parametrize(
+    ("phase", "urdu"),
+    [
+        ("closed", "اس مرحلے میں ووٹنگ بند ہو چکی ہے۔"),
+        ("review", "اس مرحلے میں ووٹنگ ابھی شروع نہیں ہوئی۔"),
+        ("cancelled", "یہ مرحلہ منسوخ کر دیا گیا، اس لیے اس میں ووٹ نہیں لیے جاتے۔"),
+    ],
+)
+def test_a_ballot_outside_the_voting_window_is_refused_in_urdu(
+    sparkbrook: Ward, phase: str, urdu: str
+) -> None:
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    round = make_voting_round(sparkbrook)
+    (code,) = services.issue_codes(round, 1)
+    extra = {}
+    if phase == "cancelled":
+        extra = {
+            "cancelled_at": timezone.now(),
+            "cancel_reason": "Flooded",
+            "cancelled_from": "voting",
+        }
+    Round.objects.filter(pk=round.pk).update(phase=phase, **extra)
+    round.refresh_from_db()
+    with translation.override("ur"), pytest.raises(ValidationError) as refused:
+        services.cast_ballot(round, [project_ids(round)[0]], code=code, declaration=DECLARED)
+    assert refused.value.messages == [urdu]
