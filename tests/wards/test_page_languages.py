@@ -222,3 +222,16 @@ def test_a_broken_subscription_link_is_explained_in_the_readers_language(
     assert response.status_code == 404
     assert words in page
     assert "This link is not valid" not in page
+
+
+@pytest.mark.parametrize(
+    ("header", "words"),
+    [(URDU, "آپ یہاں کے رہائشی ہیں۔"), (POLISH, "Jesteś tu mieszkańcem.")],
+)
+def test_the_ward_page_names_a_residents_role_in_their_language(
+    client: Client, resident_alice: object, header: dict[str, str], words: str
+) -> None:
+    from tests.conftest import login
+
+    page = login(client, resident_alice).get("/wards/sparkbrook/", headers=header)
+    assert f'<p class="tag-line">{words}</p>' in page.content.decode()
