@@ -16,6 +16,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 import audit
 from audit import kinds
@@ -48,7 +49,9 @@ from ballots.voting_codes import TooManyAttempts, code_attempts_blocked, code_fa
 from budgets.models import BallotType, Proposal, Round
 from wards.access import Action, can
 
-INVALID_CODE = (
+# Marked for translation here and translated where they are raised (gettext), so services and
+# tests can compare with the English.
+INVALID_CODE = gettext_noop(
     "That voting code is not valid for this vote. Check it against your letter; "
     "each code can vote in one round, online or on paper."
 )
@@ -60,11 +63,11 @@ class CastResult:
     replaced: bool
 
 
-ALREADY_VOTED_ELSEWHERE = (
+ALREADY_VOTED_ELSEWHERE = gettext_noop(
     "You have already voted in another ward's community chest this budget year "
-    "({year}-{next_year}). Each person takes part in one ward's vote a year."
+    "(%(year)s-%(next_year)s). Each person takes part in one ward's vote a year."
 )
-ACCOUNT_VOTED = (
+ACCOUNT_VOTED = gettext_noop(
     "Your account has already voted in this round. To change your vote, vote again while "
     "signed in, without a code: the code from your letter cannot add a second vote."
 )
@@ -101,18 +104,21 @@ def cast_ballot(
     assisted = code is not None and can(user, Action.ENTER_PAPER, round.ward)
     if code is None:
         if not signed_in:
-            raise PermissionDenied("Sign in, or enter the voting code from your letter.")
+            raise PermissionDenied(gettext("Sign in, or enter the voting code from your letter."))
         if not round.allow_postcode_voting:
-            raise PermissionDenied("This round is voted on with voting codes only.")
+            raise PermissionDenied(gettext("This round is voted on with voting codes only."))
         if not is_resident_voter(user, round):
             if not area_postcodes(round).exists():
                 raise PermissionDenied(
-                    f"Only residents of {round.area_name} can vote here. If you live, work or "
-                    "study there, use the voting code from your letter."
+                    gettext(
+                        "Only residents of %(area)s can vote here. If you live, work or study "
+                        "there, use the voting code from your letter."
+                    )
+                    % {"area": round.area_name}
                 )
             check_postcode(round, postcode)
     elif not round.allow_code_voting:
-        raise ValidationError("This round does not use voting codes.")
+        raise ValidationError(gettext("This round does not use voting codes."))
     checked = check_selection(round, selection, projects or ballot_projects(round))
     if not checked.ok:
         raise ValidationError(checked.problems)
@@ -123,7 +129,9 @@ def cast_ballot(
     if code is not None:
         if code_attempts_blocked(round, client):
             raise TooManyAttempts(
-                "Too many wrong codes have been tried. Please wait 15 minutes and try again."
+                gettext(
+                    "Too many wrong codes have been tried. Please wait 15 minutes and try again."
+                )
             )
         try:
             normal = codes.normalise_code(code)
@@ -147,7 +155,7 @@ def cast_ballot(
             code_id = _lock_code(cursor, round.pk, code_hash)
             if code_id is None:
                 code_failed(round, client)
-                raise ValidationError(INVALID_CODE, code="bad_code")
+                raise ValidationError(gettext(INVALID_CODE), code="bad_code")
         refuse_outside_window_locked(round.pk)
         if account_key is not None:
             _mark_participation(cursor, round, account_key, user.pk)
@@ -156,8 +164,8 @@ def cast_ballot(
         )
         if channel != Channel.ONLINE:
             if code_id is not None:
-                raise ValidationError(INVALID_CODE, code="bad_code")
-            raise ValidationError("You have already voted on paper in this round.")
+                raise ValidationError(gettext(INVALID_CODE), code="bad_code")
+            raise ValidationError(gettext("You have already voted on paper in this round."))
         cursor.execute(
             "UPDATE ballots_ballot SET status = %s, selection = NULL "
             "WHERE voter_id = %s AND status = %s",
@@ -234,7 +242,7 @@ def _mark_participation(cursor: Any, round: Round, account_key: str, user_id: in
     # The limit counts wards: a ward's own round and its neighbourhood's are one ward's vote.
     if round.ward_id not in wards and len(wards) >= settings.WARD_VOTES_PER_YEAR:
         raise ValidationError(
-            ALREADY_VOTED_ELSEWHERE.format(year=year, next_year=str(year + 1)[-2:]),
+            gettext(ALREADY_VOTED_ELSEWHERE) % {"year": year, "next_year": str(year + 1)[-2:]},
             code="voted_elsewhere",
         )
     cursor.execute(
@@ -278,7 +286,7 @@ def _register_voter(
             [round_id, key, account_key, account_key],
         )
         if cursor.fetchone() is not None:
-            raise ValidationError(ACCOUNT_VOTED, code="account_voted")
+            raise ValidationError(gettext(ACCOUNT_VOTED), code="account_voted")
     cursor.execute(
         "INSERT INTO ballots_voter (round_id, key, channel, voting_code_id, account_key, basis, "
         "created_on) VALUES (%s, %s, %s, %s, %s, %s, %s) "
@@ -299,7 +307,7 @@ def _register_voter(
     if account_key is not None and marked != account_key:
         if marked:
             # This code voted before from another account: one letter, one person.
-            raise ValidationError(INVALID_CODE, code="bad_code")
+            raise ValidationError(gettext(INVALID_CODE), code="bad_code")
         cursor.execute(
             "UPDATE ballots_voter SET account_key = %s WHERE id = %s", [account_key, voter_id]
         )
@@ -352,7 +360,7 @@ def cast_with_token(round: Round, selection: Selection, *, token: str, **kwargs:
     nonce_hash = _token_nonce_hash(round, token)
     if nonce_hash is None:
         raise ValidationError(
-            "This page has expired. Check your choices and review your vote again.",
+            gettext("This page has expired. Check your choices and review your vote again."),
             code="expired",
         )
     _cast_once(round, nonce_hash, selection, **kwargs)

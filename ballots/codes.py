@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext, ngettext
 
 if TYPE_CHECKING:
     from budgets.models import Round
@@ -66,16 +67,27 @@ def normalise_code(raw: str) -> str:
     compact = "".join(ch for ch in (raw or "").upper() if ch not in " -\t\n")
     if len(compact) != CODE_DATA_CHARS + 1:
         raise CodeFormatError(
-            f"A voting code has {CODE_DATA_CHARS + 1} letters and numbers; "
-            f"you entered {len(compact)}."
+            ngettext(
+                "A voting code has %(length)s letters and numbers; you entered %(count)s.",
+                "A voting code has %(length)s letters and numbers; you entered %(count)s.",
+                len(compact),
+            )
+            % {"length": CODE_DATA_CHARS + 1, "count": len(compact)}
         )
     bad = sorted({ch for ch in compact if ch not in _INDEX})
     if bad:
-        hint = " (codes never use 0, 1, O or I)" if set(bad) & set("01OI") else ""
-        raise CodeFormatError(f"A voting code cannot contain {', '.join(bad)}{hint}.")
+        letters = ", ".join(bad)
+        if set(bad) & set("01OI"):
+            raise CodeFormatError(
+                gettext("A voting code cannot contain %(letters)s (codes never use 0, 1, O or I).")
+                % {"letters": letters}
+            )
+        raise CodeFormatError(
+            gettext("A voting code cannot contain %(letters)s.") % {"letters": letters}
+        )
     if _check_char(compact[:-1]) != compact[-1]:
         raise CodeFormatError(
-            "That code has a typing mistake in it. Please check it against your letter."
+            gettext("That code has a typing mistake in it. Please check it against your letter.")
         )
     return _group(compact, CODE_GROUP)
 
@@ -148,7 +160,9 @@ def new_receipt() -> str:
 def normalise_receipt(raw: str) -> str:
     compact = "".join(ch for ch in (raw or "").upper() if ch not in " -\t\n")
     if len(compact) != RECEIPT_CHARS or any(ch not in _INDEX for ch in compact):
-        raise CodeFormatError("A receipt has 16 letters and numbers, like 7KQ2-M9XD-4TPA-H3NE.")
+        raise CodeFormatError(
+            gettext("A receipt has 16 letters and numbers, like 7KQ2-M9XD-4TPA-H3NE.")
+        )
     return _group(compact, RECEIPT_GROUP)
 
 

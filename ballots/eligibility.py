@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from ballots import codes
 from ballots.models import (
@@ -51,8 +52,11 @@ def check_postcode(round: Round, postcode: str | None) -> None:
     area = round.area_name
     if not postcode:
         raise PermissionDenied(
-            f"Enter the postcode where you live, work or study in {area}, or use the voting "
-            "code from your letter."
+            gettext(
+                "Enter the postcode where you live, work or study in %(area)s, or use the voting "
+                "code from your letter."
+            )
+            % {"area": area}
         )
     try:
         normal = normalise_postcode(postcode)
@@ -60,8 +64,11 @@ def check_postcode(round: Round, postcode: str | None) -> None:
         raise ValidationError(str(exc)) from None
     if not area_postcodes(round).filter(postcode=normal).exists():
         raise ValidationError(
-            f"{normal} is not in {area}. Only people who live, work or study in "
-            f"{area} can vote here; if you have a voting code, use that instead."
+            gettext(
+                "%(postcode)s is not in %(area)s. Only people who live, work or study in "
+                "%(area)s can vote here; if you have a voting code, use that instead."
+            )
+            % {"postcode": normal, "area": area}
         )
 
 
@@ -83,19 +90,56 @@ class VotingOptions:
     @property
     def basis_choices(self) -> list[tuple[str, str]]:
         """("live", "I live in Sparkbrook"), ... for the page's radio buttons."""
-        return [(b, f"I {b} in {self.area}") for b in self.bases]
+        return [(b, gettext(_I_DO[b]) % {"area": self.area}) for b in self.bases]
 
     @property
     def who_can_vote(self) -> str:
-        return (
-            f"This vote is for people aged {self.min_age} or over who "
-            f"{_or(self.bases)} in {self.area}."
-        )
+        return gettext(_sentence(_WHO_CAN_VOTE, self.bases)) % {
+            "age": self.min_age,
+            "area": self.area,
+        }
 
 
-def _or(words: Sequence[str]) -> str:
-    """'live, work or study'."""
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+# Whole sentences for each set of bases a round may allow (live, work, study in that order), so
+# each language words the list and the verbs its own way.
+_I_DO = {
+    "live": gettext_noop("I live in %(area)s"),
+    "work": gettext_noop("I work in %(area)s"),
+    "study": gettext_noop("I study in %(area)s"),
+}
+_WHO_CAN_VOTE = {
+    ("live",): gettext_noop("This vote is for people aged %(age)s or over who live in %(area)s."),
+    ("work",): gettext_noop("This vote is for people aged %(age)s or over who work in %(area)s."),
+    ("study",): gettext_noop("This vote is for people aged %(age)s or over who study in %(area)s."),
+    ("live", "work"): gettext_noop(
+        "This vote is for people aged %(age)s or over who live or work in %(area)s."
+    ),
+    ("live", "study"): gettext_noop(
+        "This vote is for people aged %(age)s or over who live or study in %(area)s."
+    ),
+    ("work", "study"): gettext_noop(
+        "This vote is for people aged %(age)s or over who work or study in %(area)s."
+    ),
+    ("live", "work", "study"): gettext_noop(
+        "This vote is for people aged %(age)s or over who live, work or study in %(area)s."
+    ),
+}
+_SAY_WHETHER = {
+    ("live",): gettext_noop("Say whether you live in %(area)s."),
+    ("work",): gettext_noop("Say whether you work in %(area)s."),
+    ("study",): gettext_noop("Say whether you study in %(area)s."),
+    ("live", "work"): gettext_noop("Say whether you live or work in %(area)s."),
+    ("live", "study"): gettext_noop("Say whether you live or study in %(area)s."),
+    ("work", "study"): gettext_noop("Say whether you work or study in %(area)s."),
+    ("live", "work", "study"): gettext_noop("Say whether you live, work or study in %(area)s."),
+}
+
+
+def _sentence(sentences: dict[tuple[str, ...], str], bases: Sequence[str]) -> str:
+    """The sentence for these bases (the whole list when a round allows an unusual set)."""
+    order = ("live", "work", "study")
+    key = tuple(b for b in order if b in bases)
+    return sentences.get(key, sentences[order])
 
 
 def code_format_problem(code: str) -> str | None:
@@ -144,25 +188,28 @@ def check_declaration(round: Round, declaration: Declaration | None) -> str:
     options = voting_options(None, round)
     if declaration is None or not declaration.basis:
         raise ValidationError(
-            f"Say whether you {_or(options.bases)} in {round.area_name}.", code="declaration"
-        )
-    if declaration.basis not in options.bases:
-        raise ValidationError(
-            f"{options.who_can_vote} Choose one of: {', '.join(options.bases)}.",
+            gettext(_sentence(_SAY_WHETHER, options.bases)) % {"area": round.area_name},
             code="declaration",
         )
+    if declaration.basis not in options.bases:
+        choose = gettext("Choose one of: %(choices)s.") % {"choices": ", ".join(options.bases)}
+        raise ValidationError(f"{options.who_can_vote} {choose}", code="declaration")
     if not declaration.age_confirmed:
         raise ValidationError(
-            f"Confirm that you are {round.min_age} or over: only people aged {round.min_age} "
-            "or over can vote in this round.",
+            gettext(
+                "Confirm that you are %(age)s or over: only people aged %(age)s or over can vote "
+                "in this round."
+            )
+            % {"age": round.min_age},
             code="declaration",
         )
     return declaration.basis
 
 
-VOTING_CLOSED = "Voting has closed in this round."
-VOTING_NOT_OPEN = "Voting has not opened in this round yet."
-VOTING_CANCELLED = "This round was cancelled, so it takes no votes."
+# Compared by value (views, help desk); translated where they are raised.
+VOTING_CLOSED = gettext_noop("Voting has closed in this round.")
+VOTING_NOT_OPEN = gettext_noop("Voting has not opened in this round yet.")
+VOTING_CANCELLED = gettext_noop("This round was cancelled, so it takes no votes.")
 
 
 def voting_window_problem(round: Round, now: datetime.datetime | None = None) -> str | None:
@@ -231,7 +278,7 @@ def refuse_outside_window_locked(round_id: int) -> None:
         )
     problem = _window_problem(*row) if row else VOTING_NOT_OPEN
     if problem:
-        raise ValidationError(problem, code="not_voting")
+        raise ValidationError(gettext(problem), code="not_voting")
 
 
 def lock_phase(round_id: int) -> str:
@@ -248,13 +295,13 @@ def refuse_unless_voting(phase: str) -> None:
     if phase == Phase.VOTING:
         return
     if phase == Phase.CANCELLED:
-        raise ValidationError(VOTING_CANCELLED, code="not_voting")
+        raise ValidationError(gettext(VOTING_CANCELLED), code="not_voting")
     if phase in (Phase.CLOSED, Phase.PUBLISHED):
-        raise ValidationError("Voting has closed in this round.", code="not_voting")
-    raise ValidationError("Voting has not opened in this round yet.", code="not_voting")
+        raise ValidationError(gettext(VOTING_CLOSED), code="not_voting")
+    raise ValidationError(gettext(VOTING_NOT_OPEN), code="not_voting")
 
 
 def refuse_outside_window(round: Round) -> None:
     problem = voting_window_problem(round)
     if problem:
-        raise ValidationError(problem, code="not_voting")
+        raise ValidationError(gettext(problem), code="not_voting")

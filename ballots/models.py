@@ -13,19 +13,20 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from budgets.models import Round, TwoCouncillorRequest
 
 
 class Channel(models.TextChoices):
-    ONLINE = "online", "Online"
-    PAPER = "paper", "Paper"
+    ONLINE = "online", _("Online")
+    PAPER = "paper", _("Paper")
 
 
 class EligibilityBasis(models.TextChoices):
-    LIVE = "live", "Lives in the area"
-    WORK = "work", "Works in the area"
-    STUDY = "study", "Studies in the area"
+    LIVE = "live", _("Lives in the area")
+    WORK = "work", _("Works in the area")
+    STUDY = "study", _("Studies in the area")
 
 
 class VotingCode(models.Model):

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.translation import gettext, gettext_noop, ngettext
+from django.utils.translation import get_language, gettext, gettext_noop, ngettext
 
 from budgets.models import Round, Rule
 from wards.money import format_pence
@@ -63,7 +63,8 @@ class PlainProject:
     votes: int
     selected: bool
     sentence: str
-    precise: str  # the tally core's own explanation, for auditors
+    precise: str  # the tally core's own explanation, for auditors (in English)
+    needed_sentence: str = ""  # how many more votes it would have needed, exactly
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class PlainResult:
     budget: int
     left_over: int
     left_over_sentence: str
+    chart_description: str = ""
 
 
 def _count(n: int, words: tuple[str, str]) -> str:
@@ -192,6 +194,7 @@ def plain_result(
             selected=bool(p["selected"]),
             sentence=project_sentence(p, vote_type=vote_type, budget=budget),
             precise=_precise(p),
+            needed_sentence=_needed_sentence(p, vote_type=vote_type),
         )
         for p in outcome.get("projects", [])
     ]
@@ -204,16 +207,54 @@ def plain_result(
         budget=budget,
         left_over=left,
         left_over_sentence=left_over_sentence(left),
+        chart_description=chart_description(vote_type),
     )
 
 
 def _precise(project: Mapping[str, Any]) -> str:
+    """The tally core's reason as it wrote it (in English: the core imports no Django)."""
     reason = str(project.get("reason", ""))
     text = reason[:1].upper() + reason[1:]
-    needed = project.get("votes_needed")
-    if needed:
-        text += f". It would have needed {int(needed):,} more vote{'s' if needed != 1 else ''}"
     return text + "." if text else ""
+
+
+def _needed_sentence(project: Mapping[str, Any], *, vote_type: str) -> str:
+    """The exact number of votes (or points) a project that lost would have needed."""
+    needed = project.get("votes_needed")
+    if not needed or project.get("selected"):
+        return ""
+    n = int(needed)
+    count = {"count": f"{n:,}"}
+    if VOTE_WORDS.get(vote_type, ("vote", "votes"))[1] == "points":
+        return (
+            ngettext(
+                "It would have needed %(count)s more point.",
+                "It would have needed %(count)s more points.",
+                n,
+            )
+            % count
+        )
+    return (
+        ngettext(
+            "It would have needed %(count)s more vote.",
+            "It would have needed %(count)s more votes.",
+            n,
+        )
+        % count
+    )
+
+
+def chart_description(vote_type: str) -> str:
+    """What the results chart shows, for a screen reader."""
+    if VOTE_WORDS.get(vote_type, ("vote", "votes"))[1] == "points":
+        return gettext(
+            "Bar chart of points per project; funded projects are green, others grey. The same "
+            "figures are in the list above and the table below."
+        )
+    return gettext(
+        "Bar chart of votes per project; funded projects are green, others grey. The same "
+        "figures are in the list above and the table below."
+    )
 
 
 def plain_rows(projects: Sequence[PlainProject]) -> list[dict[str, Any]]:
@@ -221,3 +262,20 @@ def plain_rows(projects: Sequence[PlainProject]) -> list[dict[str, Any]]:
     return [
         {"title": p.title, "votes": p.votes, "selected": p.selected, "id": p.id} for p in projects
     ]
+
+
+def rule_name(code: str) -> str:
+    """A counting rule's name in the page's language ('mes' -> 'Equal Shares: ...')."""
+    try:
+        return str(Rule(code).label)
+    except ValueError:
+        return code
+
+
+def precise_note() -> str:
+    """Said above the auditors' table when the page is not in English: its reasons are."""
+    if (get_language() or "en").startswith("en"):
+        return ""
+    return gettext(
+        "The exact reasons in this table are in English, as the counting program writes them."
+    )

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
 from ballots import codes
 from ballots.models import (
@@ -22,10 +23,10 @@ from budgets.models import Phase, Round
 class ReceiptState(models.TextChoices):
     """What a receipt says about its ballot (the API's `status`)."""
 
-    COUNTED = "counted", "Counted"  # included in the count: the round has closed
-    REPLACED = "replaced", "Replaced"  # a later ballot from the same voter replaced it
-    PENDING = "pending", "Pending"  # stored, to be counted when voting closes
-    NOT_COUNTED = "not_counted", "Not counted"  # the round was cancelled: nothing is counted
+    COUNTED = "counted", _("Counted")  # included in the count: the round has closed
+    REPLACED = "replaced", _("Replaced")  # a later ballot from the same voter replaced it
+    PENDING = "pending", _("Pending")  # stored, to be counted when voting closes
+    NOT_COUNTED = "not_counted", _("Not counted")  # the round was cancelled: nothing is counted
 
 
 @dataclass(frozen=True)

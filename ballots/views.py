@@ -360,6 +360,7 @@ def _comparison(round: Round, result: Result) -> list[dict[str, Any]]:
             {
                 **row,
                 "funded_titles": [titles.get(str(pid), pid) for pid in row.get("selected", [])],
+                "rule_name": plain_words.rule_name(str(row.get("rule", ""))),
             }
         )
     return rows
@@ -392,6 +393,7 @@ def results(request: HttpRequest, round_id: int) -> HttpResponse:
             "plain": plain,
             "funded": [p for p in plain.projects if p.selected],
             "chart": charts.votes_chart(plain_words.plain_rows(plain.projects)),
+            "precise_note": plain_words.precise_note(),
             "comparison": _comparison(round, result),
             "turnout": {
                 "online": result.online_turnout,

@@ -52,23 +52,26 @@ MAX_PUBLIC_REASON = 500
 
 
 class BallotType(models.TextChoices):
-    KNAPSACK = "knapsack", "Knapsack: choose projects whose total cost fits the budget"
-    APPROVAL = "approval", "Approval: choose between a minimum and maximum number of projects"
-    CUMULATIVE = "cumulative", "Cumulative: spread a number of points across projects"
-    RANKED = "ranked", "Ranked: put your favourite projects in order"
+    KNAPSACK = "knapsack", _("Knapsack: choose projects whose total cost fits the budget")
+    APPROVAL = "approval", _("Approval: choose between a minimum and maximum number of projects")
+    CUMULATIVE = "cumulative", _("Cumulative: spread a number of points across projects")
+    RANKED = "ranked", _("Ranked: put your favourite projects in order")
 
 
 class Rule(models.TextChoices):
-    GREEDY = "greedy", "Greedy: fund projects in order of votes, skipping any that no longer fit"
-    OPTIMAL = "optimal", "Optimal: the set of projects that fits the budget with the most support"
-    MES = "mes", "Equal Shares: each voter controls an equal share of the budget"
-    MES_ADD1 = "mes-add1", "Equal Shares as Assen and Świecie ran it, then filled greedily"
-    PHRAGMEN = "phragmen", "Phragmén: spread the cost of each project evenly across supporters"
+    GREEDY = "greedy", _("Greedy: fund projects in order of votes, skipping any that no longer fit")
+    OPTIMAL = (
+        "optimal",
+        _("Optimal: the set of projects that fits the budget with the most support"),
+    )
+    MES = "mes", _("Equal Shares: each voter controls an equal share of the budget")
+    MES_ADD1 = "mes-add1", _("Equal Shares as Assen and Świecie ran it, then filled greedily")
+    PHRAGMEN = "phragmen", _("Phragmén: spread the cost of each project evenly across supporters")
 
 
 class Sat(models.TextChoices):
-    COST = "cost", "Cost: a voter's satisfaction is the money spent on projects they chose"
-    CARDINALITY = "cardinality", "Cardinality: the number of chosen projects funded"
+    COST = "cost", _("Cost: a voter's satisfaction is the money spent on projects they chose")
+    CARDINALITY = "cardinality", _("Cardinality: the number of chosen projects funded")
 
 
 # Which tallying rules each ballot type can feed: the core's table (ballots.tally.core
@@ -558,10 +561,10 @@ class Proposal(models.Model):
 
 
 class ReviewDecision(models.TextChoices):
-    FEASIBLE = "feasible", "Feasible"
-    FEASIBLE_CHANGED_COST = "feasible_changed_cost", "Feasible with a changed cost"
-    NOT_FEASIBLE = "not_feasible", "Not feasible"
-    MERGED = "merged", "Merged with a duplicate"
+    FEASIBLE = "feasible", _("Feasible")
+    FEASIBLE_CHANGED_COST = "feasible_changed_cost", _("Feasible with a changed cost")
+    NOT_FEASIBLE = "not_feasible", _("Not feasible")
+    MERGED = "merged", _("Merged with a duplicate")
 
 
 class Review(models.Model):

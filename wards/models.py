@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from wards.money import MAX_PENCE, TOO_MUCH
 from wards.text import single_line
@@ -172,7 +173,7 @@ def normalise_postcode(raw: str) -> str:
 
     compact = re.sub(r"\s+", "", raw or "").upper()
     if not re.fullmatch(r"[A-Z]{1,2}[0-9][0-9A-Z]?[0-9][A-Z]{2}", compact):
-        raise ValueError("Enter a full UK postcode, like B11 1AA.")
+        raise ValueError(gettext("Enter a full UK postcode, like B11 1AA."))
     return f"{compact[:-3]} {compact[-3:]}"
 
 

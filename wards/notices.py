@@ -32,6 +32,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext, ngettext
 
 from wards import languages
 from wards.models import EmailKind, OutboundEmail, Ward, WardSubscription
@@ -58,7 +59,15 @@ class LinkRefused(Exception):
         self.forged = forged
 
 
-FORGED = "This link is not valid. Check that you copied all of it."
+def _forged() -> str:
+    return gettext("This link is not valid. Check that you copied all of it.")
+
+
+def _gone() -> str:
+    return gettext(
+        "This subscription no longer exists: it was cancelled, or not confirmed in time. "
+        "Subscribe again from the ward's page."
+    )
 
 
 def normalise_email(raw: str) -> str:
@@ -66,7 +75,7 @@ def normalise_email(raw: str) -> str:
     address = (raw or "").strip().lower()
     validate_email(address)
     if len(address) > 254:
-        raise ValidationError("Enter an email address of at most 254 characters.")
+        raise ValidationError(gettext("Enter an email address of at most 254 characters."))
     return address
 
 
@@ -100,13 +109,19 @@ def _read(token: str, salt: str, max_age: datetime.timedelta | None) -> dict[str
     except signing.SignatureExpired:
         days = SUBSCRIPTION_LINK_MAX_AGE.days
         raise LinkRefused(
-            f"This link has expired: links work for {days} days. Subscribe again from the "
-            "ward's page."
+            ngettext(
+                "This link has expired: links work for %(days)s day. Subscribe again from the "
+                "ward's page.",
+                "This link has expired: links work for %(days)s days. Subscribe again from the "
+                "ward's page.",
+                days,
+            )
+            % {"days": days}
         ) from None
     except (signing.BadSignature, ValueError):
-        raise LinkRefused(FORGED, forged=True) from None
+        raise LinkRefused(_forged(), forged=True) from None
     if not isinstance(data, dict) or not isinstance(data.get("k"), str):
-        raise LinkRefused(FORGED, forged=True)
+        raise LinkRefused(_forged(), forged=True)
     return data
 
 
@@ -198,10 +213,7 @@ def check_confirm_link(token: str) -> LinkTarget:
     """The ward a confirmation link is for; raises LinkRefused (forged, expired, unsubscribed)."""
     subscription = _subscription(_read(token, _CONFIRM_SALT, SUBSCRIPTION_LINK_MAX_AGE))
     if subscription is None:
-        raise LinkRefused(
-            "This subscription no longer exists: it was cancelled, or not confirmed in time. "
-            "Subscribe again from the ward's page."
-        )
+        raise LinkRefused(_gone())
     return LinkTarget(ward=subscription.ward, confirmed=subscription.confirmed_at is not None)
 
 
@@ -211,10 +223,7 @@ def confirm(token: str, *, now: datetime.datetime | None = None) -> Ward:
     with transaction.atomic():
         subscription = _subscription(data)
         if subscription is None:
-            raise LinkRefused(
-                "This subscription no longer exists: it was cancelled, or not confirmed in "
-                "time. Subscribe again from the ward's page."
-            )
+            raise LinkRefused(_gone())
         locked = WardSubscription.objects.select_for_update().get(pk=subscription.pk)
         if locked.confirmed_at is None:
             locked.confirmed_at = now or timezone.now()

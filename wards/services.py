@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 import audit
 from audit import kinds
@@ -172,7 +173,10 @@ def wards_for_postcode(raw: str) -> list[Ward]:
     wards = list(Ward.objects.filter(postcodes__postcode=postcode).distinct().order_by("name"))
     if not wards:
         raise ValidationError(
-            f"We could not find {postcode} on any ward's list. Check it is typed right. If it "
-            "is, choose your ward from the list below, or ask your councillors to add it."
+            gettext(
+                "We could not find %(postcode)s on any ward's list. Check it is typed right. If "
+                "it is, choose your ward from the list below, or ask your councillors to add it."
+            )
+            % {"postcode": postcode}
         )
     return wards

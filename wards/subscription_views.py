@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
@@ -96,7 +97,8 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             ward = notices.confirm(token)
             messages.success(
                 request,
-                f"You are subscribed: we will email you about {ward.name}'s budget rounds.",
+                gettext("You are subscribed: we will email you about %(ward)s's budget rounds.")
+                % {"ward": ward.name},
             )
             return redirect(ward)
         target = notices.check_confirm_link(token)

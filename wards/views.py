@@ -3,6 +3,8 @@ pages (views parse, call one service in wards.services, render)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from wards import access, hooks, services
@@ -49,13 +52,28 @@ def find_ward(request: HttpRequest) -> HttpResponse:
         if len(found) == 1:
             return redirect(found[0])
     elif "postcode" in request.GET:
-        error = "Enter your postcode, like B11 1AA."
+        error = gettext("Enter your postcode, like B11 1AA.")
     return render(
         request,
         "wards/find.html",
         {"postcode": postcode, "error": error, "found": found, "wards": Ward.objects.all()},
         status=400 if error else 200,
     )
+
+
+# "You are a resident here.", one whole sentence per role so each language words it its own way.
+ROLE_SENTENCES = {
+    Role.RESIDENT: gettext_noop("You are a resident here."),
+    Role.COUNCILLOR: gettext_noop("You are a councillor here."),
+    Role.AUDITOR: gettext_noop("You are an auditor here."),
+    Role.CLERK: gettext_noop("You are a clerk here."),
+}
+
+
+def roles_sentence(roles: Iterable[Role]) -> str:
+    """The person's roles in a ward, in the page's language ('' for none)."""
+    held = set(roles)
+    return " ".join(gettext(text) for role, text in ROLE_SENTENCES.items() if role in held)
 
 
 @require_safe
@@ -73,7 +91,7 @@ def ward_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "ward": ward,
             "neighbourhoods": ward.neighbourhoods.all(),
             "councillors": [m.user for m in councillors],
-            "roles": access.roles_in(request.user, ward),
+            "roles_sentence": roles_sentence(access.roles_in(request.user, ward)),
             # Provided by the budgets app through wards.hooks: wards never imports budgets.
             "rounds": hooks.rounds_for(request.user, ward),
             # Sections other apps add (the delivery app's history of past rounds), likewise.

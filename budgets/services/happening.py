@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from budgets.models import Phase, Round
 from budgets.services.places import VotingPlaces, voting_places
@@ -28,37 +29,50 @@ class HappeningNow:
     voting: bool
 
 
-def _until(round: Round, moment: Any) -> str:
-    return f" until {date_format(timezone.localtime(moment), 'j F')}" if moment else ""
+def _day(moment: Any) -> str:
+    """'17 December' in the page's language (E: the month as a date needs it, 17 grudnia)."""
+    return date_format(timezone.localtime(moment), "j E")
+
+
+def _voting(r: Round) -> HappeningNow:
+    area = r.area_name
+    if r.voting_end:
+        sentence = gettext("Voting now in %(area)s until %(date)s.") % {
+            "area": area,
+            "date": _day(r.voting_end),
+        }
+    else:
+        sentence = gettext("Voting now in %(area)s.") % {"area": area}
+    return HappeningNow(r, sentence, gettext("Vote in %(area)s") % {"area": area}, True)
+
+
+def _ideas(r: Round) -> HappeningNow:
+    area = r.area_name
+    if r.proposals_end:
+        sentence = gettext("%(area)s is asking for ideas until %(date)s.") % {
+            "area": area,
+            "date": _day(r.proposals_end),
+        }
+    else:
+        sentence = gettext("%(area)s is asking for ideas.") % {"area": area}
+    link = gettext("Suggest a project in %(area)s") % {"area": area}
+    return HappeningNow(r, sentence, link, False)
 
 
 def happening_now() -> list[HappeningNow]:
-    """Rounds voting now, then rounds taking proposals; each in one short sentence."""
+    """Rounds voting now, then rounds taking proposals; each in one short sentence, in the
+    page's language."""
     rounds = (
         Round.objects.public()
         .in_phase(Phase.VOTING, Phase.PROPOSALS)
         .select_related("ward", "neighbourhood")
         .order_by("ward__name", "pk")
     )
-    found = []
     # Voting first: it is what a resident can miss.
-    for r in sorted(rounds, key=lambda r: r.phase != Phase.VOTING):
-        if r.phase == Phase.VOTING:
-            found.append(
-                HappeningNow(
-                    r, f"Voting now in {r.area_name}{_until(r, r.voting_end)}.", "Vote", True
-                )
-            )
-        else:
-            found.append(
-                HappeningNow(
-                    r,
-                    f"{r.area_name} is asking for ideas{_until(r, r.proposals_end)}.",
-                    "Suggest a project",
-                    False,
-                )
-            )
-    return found
+    return [
+        _voting(r) if r.phase == Phase.VOTING else _ideas(r)
+        for r in sorted(rounds, key=lambda r: r.phase != Phase.VOTING)
+    ]
 
 
 def home_section(user: Any) -> PageSection | None:

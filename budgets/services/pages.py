@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from budgets import access as round_access
 from budgets.hooks import get_turnout
@@ -38,25 +39,42 @@ def turnout(round: Round) -> int | None:
 def ballot_summary(round: Round) -> str:
     """The ballot's limits in words: '(choose 2 to 5)', '(10 points)', '(rank 3)' or ''."""
     if round.ballot_type == BallotType.APPROVAL and round.max_choices:
-        low = f"{round.min_choices} to " if round.min_choices else ""
-        return f"(choose {low}{round.max_choices})"
+        if round.min_choices:
+            return gettext("(choose %(least)s to %(most)s)") % {
+                "least": round.min_choices,
+                "most": round.max_choices,
+            }
+        return gettext("(choose %(most)s)") % {"most": round.max_choices}
     if round.ballot_type == BallotType.CUMULATIVE:
-        return f"({round.max_points} points)"
+        points = round.max_points or 0
+        return ngettext("(%(points)s point)", "(%(points)s points)", points) % {"points": points}
     if round.ballot_type == BallotType.RANKED:
-        return f"(rank {round.max_choices})"
+        return gettext("(rank %(most)s)") % {"most": round.max_choices}
     return ""
+
+
+# Who can vote, one whole phrase per set of bases a round allows (live, work, study in order),
+# so each language words the list its own way.
+WHO_CAN_VOTE = {
+    (True, False, False): gettext_noop("People aged %(age)s or over who live in %(area)s"),
+    (False, True, False): gettext_noop("People aged %(age)s or over who work in %(area)s"),
+    (False, False, True): gettext_noop("People aged %(age)s or over who study in %(area)s"),
+    (True, True, False): gettext_noop("People aged %(age)s or over who live or work in %(area)s"),
+    (True, False, True): gettext_noop("People aged %(age)s or over who live or study in %(area)s"),
+    (False, True, True): gettext_noop("People aged %(age)s or over who work or study in %(area)s"),
+    (True, True, True): gettext_noop(
+        "People aged %(age)s or over who live, work or study in %(area)s"
+    ),
+}
 
 
 def eligibility_summary(round: Round) -> str:
     """Who can vote, in a sentence (without the closing full stop)."""
-    how = "live" if round.eligible_live else ""
-    if round.eligible_work:
-        how += (", " if round.eligible_live else "") + "work"
-    if round.eligible_study:
-        how += (" or " if round.eligible_live or round.eligible_work else "") + "study"
-    text = f"People aged {round.min_age} or over who {how} in {round.area_name}"
+    key = (bool(round.eligible_live), bool(round.eligible_work), bool(round.eligible_study))
+    phrase = WHO_CAN_VOTE.get(key, WHO_CAN_VOTE[(True, False, False)])
+    text = gettext(phrase) % {"age": round.min_age, "area": round.area_name}
     if round.allow_code_voting:
-        text += ", or hold a voting code"
+        text += gettext(", or hold a voting code")
     return text
 
 
