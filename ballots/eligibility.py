@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ballots import codes
 from ballots.models import (
@@ -189,9 +190,10 @@ def _window_problem(
     return None
 
 
-HELP_DESK_NOT_OPEN = "The help desk opens when voting opens."
-HELP_DESK_CLOSED = "Voting has closed in this round, so the help desk is closed."
-HELP_DESK_NEEDS_CODES = (
+# Marked for translation; the help desk's page translates them as it shows them.
+HELP_DESK_NOT_OPEN = gettext_noop("The help desk opens when voting opens.")
+HELP_DESK_CLOSED = gettext_noop("Voting has closed in this round, so the help desk is closed.")
+HELP_DESK_NEEDS_CODES = gettext_noop(
     "This round is not voted on with voting codes, so the help desk cannot take ballots: "
     "voters sign in on their own account instead."
 )

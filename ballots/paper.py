@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 import audit
 from audit import kinds
@@ -203,6 +204,15 @@ def paper_entries_agree(a: PaperEntry, b: PaperEntry) -> bool:
     )
 
 
+# The ballot-paper account's lines, as the side-by-side comparison names them.
+_ACCOUNT_WORDS = {
+    "issued": gettext_lazy("Issued"),
+    "spoilt": gettext_lazy("Spoilt"),
+    "unused": gettext_lazy("Unused"),
+    "cast": gettext_lazy("Cast"),
+}
+
+
 def paper_differences(batch: PaperBatch) -> list[dict[str, Any]]:
     """The two latest entries side by side, row by row, for people resolving a disagreement."""
     entries = list(batch.entries.order_by("-created_at", "-id")[:2])
@@ -213,13 +223,13 @@ def paper_differences(batch: PaperBatch) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for field in ("issued", "spoilt", "unused", "cast"):
         a, b = getattr(first, field), getattr(second, field)
-        rows.append({"what": field.capitalize(), "first": a, "second": b, "same": a == b})
+        rows.append({"what": str(_ACCOUNT_WORDS[field]), "first": a, "second": b, "same": a == b})
     for i in range(max(len(first.ballots), len(second.ballots))):
         a = first.ballots[i] if i < len(first.ballots) else None
         b = second.ballots[i] if i < len(second.ballots) else None
         rows.append(
             {
-                "what": f"Ballot {i + 1}",
+                "what": gettext("Ballot %(number)s") % {"number": i + 1},
                 "first": _paper_ballot_text(a, numbers),
                 "second": _paper_ballot_text(b, numbers),
                 "same": a == b,
