@@ -4,14 +4,13 @@ window (checked again under a lock by whoever writes a ballot)."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from ballots import codes
 from ballots.models import (
@@ -84,19 +83,46 @@ class VotingOptions:
     @property
     def basis_choices(self) -> list[tuple[str, str]]:
         """("live", "I live in Sparkbrook"), ... for the page's radio buttons."""
-        return [(b, f"I {b} in {self.area}") for b in self.bases]
+        return [(b, gettext(_BASIS[b]) % {"area": self.area}) for b in self.bases]
 
     @property
     def who_can_vote(self) -> str:
-        return (
-            f"This vote is for people aged {self.min_age} or over who "
-            f"{_or(self.bases)} in {self.area}."
-        )
+        return gettext(_WHO[self.bases]) % {"age": self.min_age, "area": self.area}
 
 
-def _or(words: Sequence[str]) -> str:
-    """'live, work or study'."""
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+# The declaration's words, one whole sentence for each set of bases a round allows (translators
+# get sentences, never pieces): what the voter ticks, who may vote, and the refusal without one.
+_BASIS = {
+    "live": gettext_noop("I live in %(area)s"),
+    "work": gettext_noop("I work in %(area)s"),
+    "study": gettext_noop("I study in %(area)s"),
+}
+_WHO = {
+    ("live",): gettext_noop("This vote is for people aged %(age)s or over who live in %(area)s."),
+    ("work",): gettext_noop("This vote is for people aged %(age)s or over who work in %(area)s."),
+    ("study",): gettext_noop("This vote is for people aged %(age)s or over who study in %(area)s."),
+    ("live", "work"): gettext_noop(
+        "This vote is for people aged %(age)s or over who live or work in %(area)s."
+    ),
+    ("live", "study"): gettext_noop(
+        "This vote is for people aged %(age)s or over who live or study in %(area)s."
+    ),
+    ("work", "study"): gettext_noop(
+        "This vote is for people aged %(age)s or over who work or study in %(area)s."
+    ),
+    ("live", "work", "study"): gettext_noop(
+        "This vote is for people aged %(age)s or over who live, work or study in %(area)s."
+    ),
+}
+_SAY = {
+    ("live",): gettext_noop("Say whether you live in %(area)s."),
+    ("work",): gettext_noop("Say whether you work in %(area)s."),
+    ("study",): gettext_noop("Say whether you study in %(area)s."),
+    ("live", "work"): gettext_noop("Say whether you live or work in %(area)s."),
+    ("live", "study"): gettext_noop("Say whether you live or study in %(area)s."),
+    ("work", "study"): gettext_noop("Say whether you work or study in %(area)s."),
+    ("live", "work", "study"): gettext_noop("Say whether you live, work or study in %(area)s."),
+}
 
 
 def code_format_problem(code: str) -> str | None:
@@ -145,17 +171,21 @@ def check_declaration(round: Round, declaration: Declaration | None) -> str:
     options = voting_options(None, round)
     if declaration is None or not declaration.basis:
         raise ValidationError(
-            f"Say whether you {_or(options.bases)} in {round.area_name}.", code="declaration"
+            gettext(_SAY[options.bases]) % {"area": round.area_name}, code="declaration"
         )
     if declaration.basis not in options.bases:
         raise ValidationError(
-            f"{options.who_can_vote} Choose one of: {', '.join(options.bases)}.",
+            gettext("%(who)s Choose one of: %(bases)s.")
+            % {"who": options.who_can_vote, "bases": ", ".join(options.bases)},
             code="declaration",
         )
     if not declaration.age_confirmed:
         raise ValidationError(
-            f"Confirm that you are {round.min_age} or over: only people aged {round.min_age} "
-            "or over can vote in this round.",
+            gettext(
+                "Confirm that you are %(age)s or over: only people aged %(age)s or over can "
+                "vote in this round."
+            )
+            % {"age": round.min_age},
             code="declaration",
         )
     return declaration.basis

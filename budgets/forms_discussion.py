@@ -66,7 +66,7 @@ class ModerationForm(forms.Form):
         max_length=MAX_HIDE_REASON,
         help_text=format_lazy(
             _(
-                "Shown in its place: “Hidden by the ward's councillors: <your reason>”, and "
+                "Shown in its place: “Hidden by the ward's councillors: (your reason)”, and "
                 "recorded in the public ledger. Up to {most} characters."
             ),
             most=MAX_HIDE_REASON,

@@ -115,3 +115,31 @@ def test_what_stops_voting_from_opening_is_said_in_the_reader_s_language(
         assert "لم يُعتبر أي مقترح قابلًا للتنفيذ، لذلك ستكون ورقة الاقتراع فارغة." in (
             voting_blockers(round)
         )
+
+
+def test_the_help_desk_ballot_asks_for_the_declaration_in_urdu(
+    client: Client, sparkbrook: Ward, councillor_sam: Any
+) -> None:
+    round = make_voting_round(sparkbrook, eligible_work=True, eligible_study=False)
+    login(client, councillor_sam)
+    page = client.get(
+        f"/rounds/{round.pk}/help-desk/", headers={"accept-language": "ur"}
+    ).content.decode()
+    assert f"ہیلپ ڈیسک: {round.title}" in page
+    assert "یہ ہیلپ ڈیسک کا بیلٹ ہے: ہر ووٹر کے لیے نیا۔" in page
+    assert "میں Sparkbrook میں رہتا/رہتی ہوں" in page
+    assert "16 سال یا زیادہ عمر کے ان لوگوں کے لیے ہے جو Sparkbrook میں رہتے یا کام کرتے" in page
+    assert "I live in" not in page
+
+
+def test_a_ballot_paper_account_that_does_not_balance_is_refused_in_urdu(
+    client: Client, sparkbrook: Ward, councillor_sam: Any
+) -> None:
+    round = make_voting_round(sparkbrook)
+    login(client, councillor_sam)
+    data = {"polling_place": "Library", "issued": 5, "spoilt": 0, "unused": 0, "cast": 1}
+    data["ballots"] = "ABCDEF-GHJKLM-NPQRST: 1"
+    page = client.post(
+        f"/rounds/{round.pk}/paper/", data, headers={"accept-language": "ur"}
+    ).content.decode()
+    assert "بیلٹ پیپر کا حساب برابر نہیں: 5 جاری کیے گئے" in page
