@@ -124,7 +124,11 @@ def round_phase(request: HttpRequest, round_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"The round is now in the {Phase(to).label.lower()} phase.")
+        messages.success(
+            request,
+            gettext("The round is now in the %(phase)s phase.")
+            % {"phase": Phase(to).label.lower()},
+        )
     return redirect(round)
 
 
