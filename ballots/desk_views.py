@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ballots import services
@@ -61,9 +62,11 @@ def test_count(request: HttpRequest, round_id: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         if outcome.passed:
-            messages.success(request, "Test count passed: the deck was counted right.")
+            messages.success(request, gettext("Test count passed: the deck was counted right."))
         else:
-            messages.error(request, f"Test count failed: {outcome.reason}")
+            messages.error(
+                request, gettext("Test count failed: %(reason)s") % {"reason": outcome.reason}
+            )
     return redirect("ballots:voting_desk", round_id=round.pk)
 
 
@@ -81,7 +84,7 @@ def revoke(request: HttpRequest, round_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "The code is revoked; it can no longer vote.")
+        messages.success(request, gettext("The code is revoked; it can no longer vote."))
     return redirect("ballots:voting_desk", round_id=round.pk)
 
 
@@ -100,16 +103,21 @@ def close(request: HttpRequest, round_id: int) -> HttpResponse:
                     round, by=request.user, reason=request.POST.get("reason", "")
                 )
                 messages.success(
-                    request, "Closing early is asked for. A second councillor must approve it."
+                    request,
+                    gettext("Closing early is asked for. A second councillor must approve it."),
                 )
                 return redirect("ballots:voting_desk", round_id=round.pk)
             if not request.POST.get("confirm"):
-                raise ValidationError("Tick the box to confirm that voting should close now.")
+                raise ValidationError(
+                    gettext("Tick the box to confirm that voting should close now.")
+                )
             services.close_round(round, by=request.user)
         except ValidationError as exc:
             errors.extend(exc.messages)
         else:
-            messages.success(request, "Voting is closed and the ballots have been counted.")
+            messages.success(
+                request, gettext("Voting is closed and the ballots have been counted.")
+            )
             return redirect("ballots:results", round_id=round.pk)
     return render(
         request,
@@ -135,10 +143,11 @@ def publish(request: HttpRequest, round_id: int) -> HttpResponse:
         return redirect("ballots:voting_desk", round_id=round.pk)
     if result.published_at is None:
         messages.success(
-            request, "Publication requested. A second councillor must approve it to publish."
+            request,
+            gettext("Publication requested. A second councillor must approve it to publish."),
         )
     else:
-        messages.success(request, "The result is published.")
+        messages.success(request, gettext("The result is published."))
     return redirect("ballots:results", round_id=round.pk)
 
 
@@ -152,7 +161,10 @@ def _enter_batch(request: HttpRequest, round: Round, data: dict[str, Any]) -> Pa
         account=services.PaperAccount(data["issued"], data["spoilt"], data["unused"], data["cast"]),
         ballots=data["ballots"],
     )
-    messages.success(request, f"Entry saved: {batch.get_status_display().lower()}.")
+    messages.success(
+        request,
+        gettext("Entry saved: %(status)s.") % {"status": batch.get_status_display().lower()},
+    )
     return batch
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 import audit
 from audit import kinds
@@ -63,20 +64,22 @@ def request_early_close(round: Round, *, by: Any, reason: str) -> EarlyCloseRequ
     """Ask to close voting before its end date, with a public reason."""
     require(by, Action.MANAGE_ROUND, round.ward)
     reason = two_person.public_reason(
-        reason, missing="Give the public reason for closing voting early."
+        reason, missing=gettext("Give the public reason for closing voting early.")
     )
     with transaction.atomic():
         locked = Round.objects.select_for_update().select_related("ward").get(pk=round.pk)
         if locked.phase != Phase.VOTING:
-            raise ValidationError("Only a round in voting can be closed.")
+            raise ValidationError(gettext("Only a round in voting can be closed."))
         if not closes_early(locked):
-            raise ValidationError("Voting has reached its end date: close it without a request.")
+            raise ValidationError(
+                gettext("Voting has reached its end date: close it without a request.")
+            )
         request = two_person.ask(
             EarlyCloseRequest,
             locked,
             by=by,
             reason=reason,
-            already="Closing early has already been asked for in this round.",
+            already=gettext("Closing early has already been asked for in this round."),
         )
         audit.record(
             kinds.ROUND_EARLY_CLOSE_REQUESTED,
@@ -99,8 +102,11 @@ def approve_early_close(locked: Round, by: Any) -> dict[str, Any] | None:
     request = two_person.approve(
         two_person.pending(EarlyCloseRequest, locked),
         by=by,
-        missing=f"Voting is set to run until {end}. To close it early, ask with a public reason; "
-        "a second councillor of the ward then approves.",
-        yours="A second councillor must approve closing early: you asked for it already.",
+        missing=gettext(
+            "Voting is set to run until %(end)s. To close it early, ask with a public reason; "
+            "a second councillor of the ward then approves."
+        )
+        % {"end": end},
+        yours=gettext("A second councillor must approve closing early: you asked for it already."),
     )
     return {"reason": request.reason}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -40,11 +41,11 @@ MAX_PAPERS = 1_000_000
 class PaperAccountForm(forms.Form):
     """A paper batch's polling place and ballot-paper account, typed or ticked alike."""
 
-    polling_place = SingleLineField(max_length=120, label="Polling place")
-    issued = forms.IntegerField(min_value=0, max_value=MAX_PAPERS, label="Ballot papers issued")
-    spoilt = forms.IntegerField(min_value=0, max_value=MAX_PAPERS, label="Spoilt")
-    unused = forms.IntegerField(min_value=0, max_value=MAX_PAPERS, label="Unused")
-    cast = forms.IntegerField(min_value=0, max_value=MAX_PAPERS, label="Cast (in the box)")
+    polling_place = SingleLineField(max_length=120, label=_("Polling place"))
+    issued = forms.IntegerField(min_value=0, max_value=MAX_PAPERS, label=_("Ballot papers issued"))
+    spoilt = forms.IntegerField(min_value=0, max_value=MAX_PAPERS, label=_("Spoilt"))
+    unused = forms.IntegerField(min_value=0, max_value=MAX_PAPERS, label=_("Unused"))
+    cast = forms.IntegerField(min_value=0, max_value=MAX_PAPERS, label=_("Cast (in the box)"))
 
 
 class PaperBatchForm(PaperAccountForm):
@@ -52,7 +53,7 @@ class PaperBatchForm(PaperAccountForm):
 
     ballots = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
-        label="Ballots, one per line",
+        label=_("Ballots, one per line"),
         max_length=500_000,
     )
 
@@ -60,13 +61,16 @@ class PaperBatchForm(PaperAccountForm):
         super().__init__(*args, **kwargs)
         self.round = round
         self.fields["ballots"].help_text = {
-            BallotType.CUMULATIVE: "The code, a colon, then project=points: "
-            "ABCDEF-GHJKLM-NPQRST: 1=3, 4=2",
-            BallotType.RANKED: "The code, a colon, then project numbers in the voter's order: "
-            "ABCDEF-GHJKLM-NPQRST: 3, 1, 2",
+            BallotType.CUMULATIVE: gettext("The code, a colon, then project=points: %(example)s")
+            % {"example": "ABCDEF-GHJKLM-NPQRST: 1=3, 4=2"},
+            BallotType.RANKED: gettext(
+                "The code, a colon, then project numbers in the voter's order: %(example)s"
+            )
+            % {"example": "ABCDEF-GHJKLM-NPQRST: 3, 1, 2"},
         }.get(
             BallotType(round.ballot_type),
-            "The code, a colon, then the project numbers marked: ABCDEF-GHJKLM-NPQRST: 1, 3, 4",
+            gettext("The code, a colon, then the project numbers marked: %(example)s")
+            % {"example": "ABCDEF-GHJKLM-NPQRST: 1, 3, 4"},
         )
 
     def clean_ballots(self) -> list[dict[str, Any]]:
@@ -77,7 +81,8 @@ class PaperBatchForm(PaperAccountForm):
         for number, line in enumerate((line for line in lines if line), start=1):
             if ":" not in line:
                 raise forms.ValidationError(
-                    f"Line {number} has no colon between the code and the projects."
+                    gettext("Line %(number)s has no colon between the code and the projects.")
+                    % {"number": number}
                 )
             code, marks = line.split(":", 1)
             items = [m.strip() for m in marks.split(",") if m.strip()]
@@ -86,7 +91,8 @@ class PaperBatchForm(PaperAccountForm):
                 for item in items:
                     if "=" not in item:
                         raise forms.ValidationError(
-                            f"Line {number}: write points as project=points, like 1=3."
+                            gettext("Line %(number)s: write points as project=points, like 1=3.")
+                            % {"number": number}
                         )
                     pid, n = item.split("=", 1)
                     points[pid.strip()] = n.strip()
@@ -98,7 +104,10 @@ class PaperBatchForm(PaperAccountForm):
             try:
                 parsed.append(selection_from_numbers(self.round, typed, numbers))
             except forms.ValidationError as exc:
-                problems.append(f"Ballot {number}: {' '.join(exc.messages)}")
+                problems.append(
+                    gettext("Ballot %(number)s: %(problem)s")
+                    % {"number": number, "problem": " ".join(exc.messages)}
+                )
         if problems:
             raise forms.ValidationError(problems)
         return parsed
@@ -110,29 +119,36 @@ class IssueCodesForm(forms.Form):
     count = forms.IntegerField(
         min_value=1,
         max_value=MAX_CODES_PER_REQUEST,
-        label="How many codes",
-        help_text=f"One letter each; between 1 and {MAX_CODES_PER_REQUEST:,} at a time.",
+        label=_("How many codes"),
+        help_text=format_lazy(
+            _("One letter each; between 1 and {count} at a time."),
+            count=f"{MAX_CODES_PER_REQUEST:,}",
+        ),
     )
     polling_place = forms.ModelChoiceField(
         queryset=PollingPlace.objects.none(),
         required=False,
-        empty_label="None: list all the round's polling places",
-        label="Polling place to print first (optional)",
-        help_text="The place these letters' readers live nearest. Every letter lists the "
-        "round's polling places; the one chosen here is printed first and largest.",
+        empty_label=_("None: list all the round's polling places"),
+        label=_("Polling place to print first (optional)"),
+        help_text=_(
+            "The place these letters' readers live nearest. Every letter lists the "
+            "round's polling places; the one chosen here is printed first and largest."
+        ),
     )
     language = forms.ChoiceField(
         choices=language_choices(),
         initial="en",
-        label="Language of the letters' extra line",
-        help_text="The letter is in English, with one line in this language telling the "
-        "reader they can vote and get help at the help desk.",
+        label=_("Language of the letters' extra line"),
+        help_text=_(
+            "The letter is in English, with one line in this language telling the "
+            "reader they can vote and get help at the help desk."
+        ),
         error_messages={"invalid_choice": UNKNOWN_LANGUAGE},
     )
 
     def __init__(self, *args: Any, round: Round, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["polling_place"].queryset = round.polling_places.all()  # type: ignore[attr-defined]
-        self.fields["polling_place"].error_messages["invalid_choice"] = (
+        self.fields["polling_place"].error_messages["invalid_choice"] = gettext(
             "Choose one of this round's polling places, or none."
         )

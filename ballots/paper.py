@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 import audit
 from audit import kinds
@@ -109,7 +110,10 @@ def _normal_paper_ballots(
         try:
             selection = canonical_selection(round, parse_selection(round, item))
         except ValidationError as exc:
-            raise ValidationError(f"Ballot {position}: {' '.join(exc.messages)}") from None
+            raise ValidationError(
+                gettext("Ballot %(number)s: %(problem)s")
+                % {"number": position, "problem": " ".join(exc.messages)}
+            ) from None
         normal.append({"code": code, "selection": selection})
     return normal
 
@@ -131,16 +135,25 @@ def enter_paper_batch(
     refuse_unless_voting(round.phase)
     place = single_line(polling_place)
     if not place:
-        raise ValidationError("Name the polling place.")
+        raise ValidationError(gettext("Name the polling place."))
     if account.issued != account.spoilt + account.unused + account.cast:
         raise ValidationError(
-            f"The ballot-paper account does not balance: {account.issued} issued, but "
-            f"{account.spoilt} spoilt + {account.unused} unused + {account.cast} cast = "
-            f"{account.spoilt + account.unused + account.cast}."
+            gettext(
+                "The ballot-paper account does not balance: %(issued)s issued, but %(spoilt)s "
+                "spoilt + %(unused)s unused + %(cast)s cast = %(total)s."
+            )
+            % {
+                "issued": account.issued,
+                "spoilt": account.spoilt,
+                "unused": account.unused,
+                "cast": account.cast,
+                "total": account.spoilt + account.unused + account.cast,
+            }
         )
     if account.cast != len(ballots):
         raise ValidationError(
-            f"The account says {account.cast} ballots were cast, but {len(ballots)} were entered."
+            gettext("The account says %(cast)s ballots were cast, but %(entered)s were entered.")
+            % {"cast": account.cast, "entered": len(ballots)}
         )
     normal = _normal_paper_ballots(round, ballots)
     with transaction.atomic():
@@ -152,12 +165,16 @@ def enter_paper_batch(
             round=round, polling_place=place
         )
         if batch.status == PaperBatch.Status.ACCEPTED:
-            raise ValidationError(f"The batch from {place} has already been accepted.")
+            raise ValidationError(
+                gettext("The batch from %(place)s has already been accepted.") % {"place": place}
+            )
         latest = batch.entries.order_by("-created_at", "-id").first()
         if latest is not None and latest.entered_by_id == by.pk:
             raise ValidationError(
-                "You made the latest entry of this batch. A different person must enter it "
-                "next, so that two people's entries are compared."
+                gettext(
+                    "You made the latest entry of this batch. A different person must enter it "
+                    "next, so that two people's entries are compared."
+                )
             )
         entry = PaperEntry.objects.create(
             batch=batch,
@@ -203,6 +220,15 @@ def paper_entries_agree(a: PaperEntry, b: PaperEntry) -> bool:
     )
 
 
+# The ballot-paper account's lines, as the side-by-side comparison names them.
+_ACCOUNT_WORDS = {
+    "issued": gettext_lazy("Issued"),
+    "spoilt": gettext_lazy("Spoilt"),
+    "unused": gettext_lazy("Unused"),
+    "cast": gettext_lazy("Cast"),
+}
+
+
 def paper_differences(batch: PaperBatch) -> list[dict[str, Any]]:
     """The two latest entries side by side, row by row, for people resolving a disagreement."""
     entries = list(batch.entries.order_by("-created_at", "-id")[:2])
@@ -213,13 +239,13 @@ def paper_differences(batch: PaperBatch) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for field in ("issued", "spoilt", "unused", "cast"):
         a, b = getattr(first, field), getattr(second, field)
-        rows.append({"what": field.capitalize(), "first": a, "second": b, "same": a == b})
+        rows.append({"what": str(_ACCOUNT_WORDS[field]), "first": a, "second": b, "same": a == b})
     for i in range(max(len(first.ballots), len(second.ballots))):
         a = first.ballots[i] if i < len(first.ballots) else None
         b = second.ballots[i] if i < len(second.ballots) else None
         rows.append(
             {
-                "what": f"Ballot {i + 1}",
+                "what": gettext("Ballot %(number)s") % {"number": i + 1},
                 "first": _paper_ballot_text(a, numbers),
                 "second": _paper_ballot_text(b, numbers),
                 "same": a == b,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from ballots.selection import ballot_projects
 from budgets.models import BallotType, Phase, PollingPlace, Proposal, Round
@@ -73,36 +74,48 @@ def ballot_rules(round: Round) -> list[str]:
     budget = format_pence(round.budget_pence)
     if round.ballot_type == BallotType.KNAPSACK:
         rules = [
-            "Put a cross (X) in the box next to each project you want funded.",
-            f"Together the projects you choose must cost no more than the budget of {budget}.",
+            gettext("Put a cross (X) in the box next to each project you want funded."),
+            gettext(
+                "Together the projects you choose must cost no more than the budget of %(budget)s."
+            )
+            % {"budget": budget},
         ]
     elif round.ballot_type == BallotType.APPROVAL:
         low, high = round.min_choices, round.max_choices
         if low and high:
-            how_many = f"between {low} and {high} projects"
+            rule = gettext(
+                "Put a cross (X) in the box next to between %(low)s and %(high)s projects."
+            )
         elif high:
-            how_many = f"up to {high} projects"
+            rule = gettext("Put a cross (X) in the box next to up to %(high)s projects.")
         elif low:
-            how_many = f"at least {low} projects"
+            rule = gettext("Put a cross (X) in the box next to at least %(low)s projects.")
         else:
-            how_many = "as many projects as you support"
-        rules = [f"Put a cross (X) in the box next to {how_many}."]
+            rule = gettext("Put a cross (X) in the box next to as many projects as you support.")
+        rules = [rule % {"low": low, "high": high}]
     elif round.ballot_type == BallotType.CUMULATIVE:
+        points = {"points": round.max_points}
         rules = [
-            f"You have {round.max_points} points. Write in the box next to a project how many "
-            "points you give it: more points for the ones you care about most.",
-            f"All your points together must be no more than {round.max_points}.",
+            gettext(
+                "You have %(points)s points. Write in the box next to a project how many "
+                "points you give it: more points for the ones you care about most."
+            )
+            % points,
+            gettext("All your points together must be no more than %(points)s.") % points,
         ]
     else:
         rules = [
-            f"Write 1 in the box next to your favourite project, 2 next to your second choice, "
-            f"and so on, up to {round.max_choices}.",
-            "Use each number once; leave the other boxes empty.",
+            gettext(
+                "Write 1 in the box next to your favourite project, 2 next to your second "
+                "choice, and so on, up to %(most)s."
+            )
+            % {"most": round.max_choices},
+            gettext("Use each number once; leave the other boxes empty."),
         ]
     return [
         *rules,
-        "Write the voting code from your letter in the code box. Each code counts once.",
-        "A paper that breaks these rules, or has no valid code, cannot be counted.",
+        gettext("Write the voting code from your letter in the code box. Each code counts once."),
+        gettext("A paper that breaks these rules, or has no valid code, cannot be counted."),
     ]
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext
 
 from ballots.forms import PaperAccountForm
 from ballots.paper_ballot import paper_numbers, selection_from_numbers
@@ -56,8 +57,11 @@ class GridSizeForm(forms.Form):
         self.fields["rows"] = forms.IntegerField(
             min_value=1,
             max_value=self.limit,
-            label="How many paper ballots",
-            help_text=f"One row per paper ballot in the box: from 1 to {self.limit} on one page.",
+            label=gettext("How many paper ballots"),
+            help_text=gettext(
+                "One row per paper ballot in the box: from 1 to %(limit)s on one page."
+            )
+            % {"limit": self.limit},
         )
 
 
@@ -106,7 +110,8 @@ class PaperGridForm(PaperAccountForm):
                 GridCell(
                     number=number,
                     name=f"mark-{row}-{number}",
-                    label=f"Ballot {row}, project {number}",
+                    label=gettext("Ballot %(row)s, project %(number)s")
+                    % {"row": row, "number": number},
                     value=self._value(f"mark-{row}-{number}"),
                 )
                 for number in self.numbers
@@ -124,7 +129,10 @@ class PaperGridForm(PaperAccountForm):
                 continue
             row, number = int(found.group(1)), found.group(2)
             if not 1 <= row <= self.rows:
-                problems.append(f"The grid has {self.rows} rows; there is no ballot {row}.")
+                problems.append(
+                    gettext("The grid has %(rows)s rows; there is no ballot %(row)s.")
+                    % {"rows": self.rows, "row": row}
+                )
             elif number not in self._number_names:
                 unknown.setdefault(row, []).append(number)
         ballots: list[dict[str, Any]] = []
@@ -135,7 +143,11 @@ class PaperGridForm(PaperAccountForm):
                     ballots.append(selection_from_numbers(self.round, typed, self.numbers))
             except forms.ValidationError as exc:
                 grid_row.problems.extend(exc.messages)
-                problems.extend(f"Ballot {grid_row.number}: {m}" for m in exc.messages)
+                problems.extend(
+                    gettext("Ballot %(number)s: %(problem)s")
+                    % {"number": grid_row.number, "problem": m}
+                    for m in exc.messages
+                )
         if problems:
             raise forms.ValidationError(problems)
         cleaned["ballots"] = ballots
@@ -147,19 +159,27 @@ class PaperGridForm(PaperAccountForm):
         if not row.code and not marked and not unknown:
             return None
         if len(row.code) > MAX_CODE_LENGTH:
-            raise forms.ValidationError("the voting code is too long to be one.")
+            raise forms.ValidationError(gettext("the voting code is too long to be one."))
         if self.ticks:
             for number, value in marked:
                 if value not in ("1", "on"):
-                    raise forms.ValidationError(f"project {number} is either ticked or not.")
+                    raise forms.ValidationError(
+                        gettext("project %(number)s is either ticked or not.") % {"number": number}
+                    )
             return {"code": row.code, "projects": [*(str(n) for n, _ in marked), *unknown]}
         for number, value in marked:
             if not (value.isdecimal() and len(value) <= 6):
-                what = "points" if self.round.ballot_type == BallotType.CUMULATIVE else "a rank"
-                raise forms.ValidationError(
-                    f"{value!r} for project {number} is not a whole number; write {what} "
-                    "as a number like 2."
-                )
+                if self.round.ballot_type == BallotType.CUMULATIVE:
+                    message = gettext(
+                        "%(value)s for project %(number)s is not a whole number; write points "
+                        "as a number like 2."
+                    )
+                else:
+                    message = gettext(
+                        "%(value)s for project %(number)s is not a whole number; write a rank "
+                        "as a number like 2."
+                    )
+                raise forms.ValidationError(message % {"value": repr(value), "number": number})
         if self.round.ballot_type == BallotType.CUMULATIVE:
             points = {str(n): value for n, value in marked}
             return {"code": row.code, "points": {**points, **{n: "1" for n in unknown}}}
@@ -167,8 +187,11 @@ class PaperGridForm(PaperAccountForm):
         for (rank, _), (next_rank, _) in itertools.pairwise(ranks):
             if rank == next_rank:
                 raise forms.ValidationError(
-                    f"rank {rank} is given to more than one project; each rank is used once."
+                    gettext(
+                        "rank %(rank)s is given to more than one project; each rank is used once."
+                    )
+                    % {"rank": rank}
                 )
         if ranks and ranks[0][0] < 1:
-            raise forms.ValidationError("ranks start at 1, for the favourite project.")
+            raise forms.ValidationError(gettext("ranks start at 1, for the favourite project."))
         return {"code": row.code, "ranking": [*(str(n) for _, n in ranks), *unknown]}

@@ -39,6 +39,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 import audit
 from audit import kinds
@@ -198,9 +199,11 @@ def run_test_count(round: Round, *, by: Any = None, scheduled: bool = False) -> 
     with transaction.atomic():
         locked = Round.objects.select_for_update().select_related("ward").get(pk=round.pk)
         if locked.cancelled:
-            raise ValidationError("This round was cancelled: there is no vote to test.")
+            raise ValidationError(gettext("This round was cancelled: there is no vote to test."))
         if not test_count_runs(locked):
-            raise ValidationError("The test count runs before voting opens; it has opened.")
+            raise ValidationError(
+                gettext("The test count runs before voting opens; it has opened.")
+            )
         rule = locked.rule if locked.ballot_type != BallotType.RANKED else "greedy"
         payload: dict[str, Any] = {
             "rule": rule,
@@ -282,8 +285,8 @@ def test_count_problem(round: Round) -> str | None:
     if last is not None and last.passed and last.current:
         return None
     if last is not None and last.current:
-        return f"The test count failed: {last.reason}"
-    return (
+        return gettext("The test count failed: %(reason)s") % {"reason": last.reason}
+    return gettext(
         "No test count has passed for the present settings and ballot. Run it from the voting "
         "desk; opening voting runs it first if needed."
     )

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 import audit
 from audit import kinds
@@ -124,7 +125,7 @@ def revoke_code(round: Round, code: str, *, by: Any = None, reason: str) -> None
         require(by, Action.MANAGE_ROUND, round.ward)
     reason = single_line(reason)
     if not reason:
-        raise ValidationError("Give a reason for revoking the code.")
+        raise ValidationError(gettext("Give a reason for revoking the code."))
     try:
         normal = codes.normalise_code(code)
     except codes.CodeFormatError as exc:
@@ -136,7 +137,7 @@ def revoke_code(round: Round, code: str, *, by: Any = None, reason: str) -> None
             .first()
         )
         if row is None:
-            raise ValidationError("No such code in this round.")
+            raise ValidationError(gettext("No such code in this round."))
         if row.revoked_at is None:
             row.revoked_at = timezone.now()
             row.revoke_reason = reason[:300]

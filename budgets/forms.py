@@ -100,24 +100,25 @@ class RoundForm(forms.ModelForm):
     """A round's settings. Ballot settings are shown but locked once voting has opened."""
 
     budget = PoundsField(
-        label="Budget in pounds",
-        help_text="At most the ward's community chest; less when the chest is split.",
+        label=_("Budget in pounds"),
+        help_text=_("At most the ward's community chest; less when the chest is split."),
     )
     categories_text = forms.CharField(
-        label="Categories",
+        label=_("Categories"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="One per line, e.g. Parks, Streets, Young people. Proposers choose one.",
+        help_text=_("One per line, e.g. Parks, Streets, Young people. Proposers choose one."),
     )
-    title = SingleLineField(max_length=150, label="Title")
+    title = SingleLineField(max_length=150, label=_("Title"))
     description = MultiLineField(
         max_length=5000,
         required=False,
+        label=_("Description"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="What the round is for, in plain words. Shown on the round's page.",
+        help_text=_("What the round is for, in plain words. Shown on the round's page."),
     )
     reason = MultiLineField(
-        label="Why are you making this change? (optional, recorded in the public audit trail)",
+        label=_("Why are you making this change? (optional, recorded in the public audit trail)"),
         required=False,
         max_length=MAX_REASON,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -137,7 +138,10 @@ class RoundForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.instance.ward = ward
         self.fields["neighbourhood"].queryset = Neighbourhood.objects.filter(ward=ward)  # type: ignore[attr-defined]
-        self.fields["neighbourhood"].help_text = "Leave empty for a round across the whole ward."
+        self.fields["neighbourhood"].label = gettext("Neighbourhood")
+        self.fields["neighbourhood"].help_text = gettext(
+            "Leave empty for a round across the whole ward."
+        )
         self.fields["neighbourhood"].required = False
         if self.instance.pk:
             self.fields["budget"].initial = self.instance.budget_pence
@@ -193,7 +197,7 @@ class RoundForm(forms.ModelForm):
     def clean_budget(self) -> int | None:
         pence = self.cleaned_data.get("budget")
         if pence is not None and pence < 1:
-            raise forms.ValidationError("The budget must be more than £0.")
+            raise forms.ValidationError(gettext("The budget must be more than £0."))
         return pence
 
     def clean_support_stage(self) -> str:
@@ -204,9 +208,11 @@ class RoundForm(forms.ModelForm):
         lines = [single_line(line) for line in text.splitlines()]
         categories = list(dict.fromkeys(line for line in lines if line))
         if len(categories) > MAX_CATEGORIES:
-            raise forms.ValidationError(f"Use at most {MAX_CATEGORIES} categories.")
+            raise forms.ValidationError(
+                gettext("Use at most %(most)s categories.") % {"most": MAX_CATEGORIES}
+            )
         if any(len(c) > 60 for c in categories):
-            raise forms.ValidationError("Keep each category to 60 characters or fewer.")
+            raise forms.ValidationError(gettext("Keep each category to 60 characters or fewer."))
         return categories
 
     def _post_clean(self) -> None:
@@ -331,23 +337,25 @@ class WithdrawForm(forms.Form):
 
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(
-        label="Decision",
+        label=_("Decision"),
         choices=ReviewDecision.choices,
         widget=forms.RadioSelect,
     )
     new_cost = PoundsField(
-        label="New cost in pounds",
+        label=_("New cost in pounds"),
         required=False,
-        help_text="Only for 'Feasible with a changed cost': the cost that will be on the ballot.",
+        help_text=_(
+            "Only for 'Feasible with a changed cost': the cost that will be on the ballot."
+        ),
     )
     merged_into = forms.ModelChoiceField(
-        label="Duplicate of",
+        label=_("Duplicate of"),
         queryset=Proposal.objects.none(),
         required=False,
-        help_text="Only for 'Merged with a duplicate': the proposal that stays.",
+        help_text=_("Only for 'Merged with a duplicate': the proposal that stays."),
     )
     reason = MultiLineField(
-        label="Reason (shown to the proposer and the public)",
+        label=_("Reason (shown to the proposer and the public)"),
         max_length=MAX_REASON,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
@@ -363,9 +371,9 @@ class ReviewForm(forms.Form):
         data = super().clean() or {}
         decision = data.get("decision")
         if decision == ReviewDecision.FEASIBLE_CHANGED_COST and data.get("new_cost") is None:
-            self.add_error("new_cost", "Enter the new cost in pounds.")
+            self.add_error("new_cost", gettext("Enter the new cost in pounds."))
         if decision == ReviewDecision.MERGED and not data.get("merged_into"):
-            self.add_error("merged_into", "Choose the proposal this one duplicates.")
+            self.add_error("merged_into", gettext("Choose the proposal this one duplicates."))
         return data
 
     def review_fields(self) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -67,18 +68,25 @@ class ReportForm(forms.Form):
 
 class ModerationForm(forms.Form):
     decision = forms.ChoiceField(
-        label="Your decision", choices=Decision.CHOICES, widget=forms.RadioSelect
+        label=_("Your decision"), choices=Decision.CHOICES, widget=forms.RadioSelect
     )
     reason = SingleLineField(
-        label="Public reason for hiding it",
+        label=_("Public reason for hiding it"),
         required=False,
         max_length=MAX_HIDE_REASON,
-        help_text="Shown in its place: “Hidden by the ward's councillors: <your reason>”, and "
-        f"recorded in the public ledger. Up to {MAX_HIDE_REASON} characters.",
+        help_text=format_lazy(
+            _(
+                "Shown in its place: “Hidden by the ward's councillors: (your reason)”, and "
+                "recorded in the public ledger. Up to {most} characters."
+            ),
+            most=MAX_HIDE_REASON,
+        ),
     )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("decision") == Decision.HIDE and not data.get("reason"):
-            self.add_error("reason", "Give the reason for hiding it; it is shown publicly.")
+            self.add_error(
+                "reason", gettext("Give the reason for hiding it; it is shown publicly.")
+            )
         return data

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from budgets.models import MAX_PHONE, MAX_PLACE_NAME, MAX_PLACE_TEXT, HelpDesk, PollingPlace
 from wards.fields import MultiLineField, SingleLineField
@@ -14,22 +15,22 @@ from wards.fields import MultiLineField, SingleLineField
 class PollingPlaceForm(forms.Form):
     name = SingleLineField(
         max_length=MAX_PLACE_NAME,
-        label="Name",
-        help_text="As voters know it, e.g. Sparkbrook Community Library.",
+        label=_("Name"),
+        help_text=_("As voters know it, e.g. Sparkbrook Community Library."),
     )
     address = MultiLineField(
         max_length=MAX_PLACE_TEXT,
         required=False,
-        label="Address",
+        label=_("Address"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Street and postcode, one line or several.",
+        help_text=_("Street and postcode, one line or several."),
     )
     opening_times = MultiLineField(
         max_length=MAX_PLACE_TEXT,
         required=False,
-        label="When it is open for voting",
+        label=_("When it is open for voting"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="In words, e.g. Saturdays 10:00-16:00 from 5 to 19 December.",
+        help_text=_("In words, e.g. Saturdays 10:00-16:00 from 5 to 19 December."),
     )
 
     @classmethod
@@ -41,23 +42,25 @@ class HelpDeskForm(forms.Form):
     where = MultiLineField(
         max_length=MAX_PLACE_TEXT,
         required=False,
-        label="Where",
+        label=_("Where"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Where a councillor or clerk helps people vote, e.g. Sparkbrook Community "
-        "Library, 641 Stratford Road.",
+        help_text=_(
+            "Where a councillor or clerk helps people vote, e.g. Sparkbrook Community "
+            "Library, 641 Stratford Road."
+        ),
     )
     when = MultiLineField(
         max_length=MAX_PLACE_TEXT,
         required=False,
-        label="When",
+        label=_("When"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="In words, e.g. Weekdays 9:00-17:00 while voting is open.",
+        help_text=_("In words, e.g. Weekdays 9:00-17:00 while voting is open."),
     )
     phone = SingleLineField(
         max_length=MAX_PHONE,
         required=False,
-        label="Phone number",
-        help_text="A council number voters can ring for help, never a personal one.",
+        label=_("Phone number"),
+        help_text=_("A council number voters can ring for help, never a personal one."),
     )
 
     @classmethod

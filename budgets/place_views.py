@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from budgets import access as round_access
@@ -53,19 +54,24 @@ def round_places(request: HttpRequest, round_id: int) -> HttpResponse:
         try:
             if action == "add" and add_form.is_valid():
                 services.add_polling_place(round, by=request.user, **add_form.cleaned_data)
-                messages.success(request, "The polling place is added.")
+                messages.success(request, gettext("The polling place is added."))
                 return redirect(_places_url(round))
             if action == "help_desk" and desk_form.is_valid():
                 services.set_help_desk(round, by=request.user, **desk_form.cleaned_data)
-                messages.success(request, "The help desk details are saved.")
+                messages.success(request, gettext("The help desk details are saved."))
                 return redirect(_places_url(round))
             if action == "remove":
                 place = _place(round, request.POST.get("place", ""))
                 services.remove_polling_place(place, by=request.user)
-                messages.success(request, f"{place.name} is no longer a polling place.")
+                messages.success(
+                    request,
+                    gettext("%(place)s is no longer a polling place.") % {"place": place.name},
+                )
                 return redirect(_places_url(round))
             if action not in ("add", "help_desk"):
-                errors.append("Choose what to do: add a place, remove one or save the help desk.")
+                errors.append(
+                    gettext("Choose what to do: add a place, remove one or save the help desk.")
+                )
         except ValidationError as exc:
             form = add_form if action == "add" else desk_form
             if action in ("add", "help_desk"):

@@ -74,7 +74,9 @@ def round_new(request: HttpRequest, ward_slug: str) -> HttpResponse:
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, "The round is saved as a draft. Only councillors see it.")
+            messages.success(
+                request, gettext("The round is saved as a draft. Only councillors see it.")
+            )
             return redirect(round)
     return render(request, "budgets/round_form.html", {"form": form, "ward": ward, "round": None})
 
@@ -87,7 +89,8 @@ def round_edit(request: HttpRequest, round_id: int) -> HttpResponse:
     round = round_access.get_round_to_manage(request.user, round_id)
     if not services.settings_editable(round):
         messages.error(
-            request, "Voting in this round has ended, so its settings can no longer change."
+            request,
+            gettext("Voting in this round has ended, so its settings can no longer change."),
         )
         return redirect(round)
     form = RoundForm(request.POST or None, instance=round, ward=round.ward)
@@ -102,7 +105,7 @@ def round_edit(request: HttpRequest, round_id: int) -> HttpResponse:
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, "The round's settings are saved.")
+            messages.success(request, gettext("The round's settings are saved."))
             return redirect(round)
     return render(
         request, "budgets/round_form.html", {"form": form, "ward": round.ward, "round": round}
@@ -121,7 +124,11 @@ def round_phase(request: HttpRequest, round_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"The round is now in the {Phase(to).label.lower()} phase.")
+        messages.success(
+            request,
+            gettext("The round is now in the %(phase)s phase.")
+            % {"phase": Phase(to).label.lower()},
+        )
     return redirect(round)
 
 
@@ -142,26 +149,32 @@ def round_cancel(request: HttpRequest, round_id: int) -> HttpResponse:
         action = request.POST.get("action", "cancel")
         try:
             if action not in CANCEL_ACTIONS:
-                raise ValidationError("Choose to cancel the round, ask to, or withdraw a request.")
+                raise ValidationError(
+                    gettext("Choose to cancel the round, ask to, or withdraw a request.")
+                )
             if action == "ask":
                 services.request_cancel(round, by=request.user, reason=reason)
                 messages.success(
                     request,
-                    "Cancelling the round is asked for. A second councillor of the ward must "
-                    "approve it.",
+                    gettext(
+                        "Cancelling the round is asked for. A second councillor of the ward must "
+                        "approve it."
+                    ),
                 )
                 return redirect(round)
             if action == "withdraw":
                 services.withdraw_cancel_request(round, by=request.user)
-                messages.success(request, "Your request to cancel the round is withdrawn.")
+                messages.success(request, gettext("Your request to cancel the round is withdrawn."))
                 return redirect(round)
             if not request.POST.get("confirm"):
-                raise ValidationError("Tick the box to confirm that the round should be cancelled.")
+                raise ValidationError(
+                    gettext("Tick the box to confirm that the round should be cancelled.")
+                )
             services.cancel_round(round, by=request.user, reason=reason)
         except ValidationError as exc:
             errors.extend(exc.messages)
         else:
-            messages.success(request, "The round is cancelled.")
+            messages.success(request, gettext("The round is cancelled."))
             return redirect(round)
     options = services.cancel_options(request.user, round)
     return render(
@@ -339,7 +352,7 @@ def proposal_review(request: HttpRequest, proposal_id: int) -> HttpResponse:
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, "The decision and its reason are published.")
+            messages.success(request, gettext("The decision and its reason are published."))
             return redirect(proposal)
     return render(
         request,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from budgets.forms import PoundsField
 from budgets.models import MAX_REASON
@@ -27,47 +29,56 @@ class DateInput(forms.DateInput):
 
 class UpdateForm(forms.Form):
     text = MultiLineField(
-        label="What has happened?",
-        help_text="Shown publicly with the date.",
+        label=_("What has happened?"),
+        help_text=_("Shown publicly with the date."),
         max_length=MAX_UPDATE_TEXT,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     status = forms.ChoiceField(
-        label="Status",
-        choices=[("", "Unchanged"), *Status.choices],
+        label=_("Status"),
+        choices=[("", _("Unchanged")), *Status.choices],
         required=False,
     )
     cancelled_reason = MultiLineField(
-        label="If cancelled: why (shown publicly)",
+        label=_("If cancelled: why (shown publicly)"),
         required=False,
         max_length=MAX_REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     spent = PoundsField(
-        label="Money spent to date, in pounds", required=False, help_text="Leave empty: unchanged."
+        label=_("Money spent to date, in pounds"),
+        required=False,
+        help_text=_("Leave empty: unchanged."),
     )
     final_cost = PoundsField(
-        label="Final cost, in pounds", required=False, help_text="Once the project is finished."
+        label=_("Final cost, in pounds"),
+        required=False,
+        help_text=_("Once the project is finished."),
     )
     hours_delivered = forms.IntegerField(
-        label="Volunteer hours given since the last update",
+        label=_("Volunteer hours given since the last update"),
         required=False,
         min_value=0,
         max_value=MAX_HOURS_PER_UPDATE,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     photo = forms.FileField(
-        label="A photo",
+        label=_("A photo"),
         required=False,
-        help_text=f"JPEG, PNG or WebP, at most {MAX_BYTES // (1024 * 1024)} MB. It is resized, and "
-        "its location and camera details are removed before it is published.",
+        help_text=format_lazy(
+            _(
+                "JPEG, PNG or WebP, at most {most} MB. It is resized, and its location and camera "
+                "details are removed before it is published."
+            ),
+            most=MAX_BYTES // (1024 * 1024),
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
     photo_alt = SingleLineField(
-        label="What the photo shows",
+        label=_("What the photo shows"),
         required=False,
         max_length=MAX_PHOTO_ALT,
-        help_text="A few words for people who cannot see it. Needed with a photo.",
+        help_text=_("A few words for people who cannot see it. Needed with a photo."),
     )
 
     def update_fields(self) -> dict[str, Any]:
@@ -85,23 +96,23 @@ class UpdateForm(forms.Form):
 
 
 class MilestoneForm(forms.Form):
-    title = SingleLineField(label="Milestone", max_length=MAX_MILESTONE_TITLE)
-    planned_on = forms.DateField(label="Planned for", widget=DateInput)
-    reached_on = forms.DateField(label="Reached on", required=False, widget=DateInput)
+    title = SingleLineField(label=_("Milestone"), max_length=MAX_MILESTONE_TITLE)
+    planned_on = forms.DateField(label=_("Planned for"), widget=DateInput)
+    reached_on = forms.DateField(label=_("Reached on"), required=False, widget=DateInput)
 
 
 class ReachedForm(forms.Form):
     milestone = forms.IntegerField(widget=forms.HiddenInput)
-    reached_on = forms.DateField(label="Reached on", widget=DateInput)
+    reached_on = forms.DateField(label=_("Reached on"), widget=DateInput)
 
 
 class UnspentForm(forms.Form):
     decision = forms.ChoiceField(
-        label="What became of it", choices=UnspentDecision.choices, widget=forms.RadioSelect
+        label=_("What became of it"), choices=UnspentDecision.choices, widget=forms.RadioSelect
     )
-    amount = PoundsField(label="How much, in pounds")
+    amount = PoundsField(label=_("How much, in pounds"))
     note = MultiLineField(
-        label="A note (shown publicly)",
+        label=_("A note (shown publicly)"),
         required=False,
         max_length=MAX_NOTE,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -21,6 +21,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -29,12 +31,15 @@ MAX_SIDE = 1600
 ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 JPEG_QUALITY = 85
 
-NOT_AN_IMAGE = "Upload a photo as a JPEG, PNG or WebP image."
-TOO_BIG = f"The photo is too big: upload one of at most {MAX_BYTES // (1024 * 1024)} MB."
-TOO_MANY_PIXELS = (
-    f"The photo has too many pixels: upload one of at most {MAX_PIXELS // 1_000_000} megapixels."
+NOT_AN_IMAGE = _("Upload a photo as a JPEG, PNG or WebP image.")
+TOO_BIG = format_lazy(
+    _("The photo is too big: upload one of at most {most} MB."), most=MAX_BYTES // (1024 * 1024)
 )
-BROKEN = "The photo could not be read whole: it may be damaged or cut short. Try another."
+TOO_MANY_PIXELS = format_lazy(
+    _("The photo has too many pixels: upload one of at most {most} megapixels."),
+    most=MAX_PIXELS // 1_000_000,
+)
+BROKEN = _("The photo could not be read whole: it may be damaged or cut short. Try another.")
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,7 @@ def _read(upload: Any) -> bytes:
     if len(data) > MAX_BYTES:
         raise ValidationError({"photo": TOO_BIG})
     if not data:
-        raise ValidationError({"photo": "The photo file is empty."})
+        raise ValidationError({"photo": _("The photo file is empty.")})
     return data
 
 

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 import audit
 from audit import kinds
@@ -172,7 +173,10 @@ def _date(value: Any, field: str, *, required: bool) -> datetime.date | None:
         raise ValidationError({field: "Give a date, like 2026-06-30."})
     if not EARLIEST_DATE <= value <= LATEST_DATE:
         raise ValidationError(
-            {field: f"Give a date between {EARLIEST_DATE.year} and {LATEST_DATE.year}."}
+            {
+                field: _("Give a date between %(first)s and %(last)s.")
+                % {"first": EARLIEST_DATE.year, "last": LATEST_DATE.year}
+            }
         )
     return value
 
@@ -205,7 +209,7 @@ def post_update(
     new_status = str(status or "")
     reason = _text(cancelled_reason, "cancelled_reason", MAX_REASON)
     if new_status == Status.CANCELLED and not reason:
-        raise ValidationError({"cancelled_reason": "Say why the project was cancelled."})
+        raise ValidationError({"cancelled_reason": _("Say why the project was cancelled.")})
     spent = _pence(spent_pence, "spent_pence")
     final = _pence(final_cost_pence, "final_cost_pence")
     hours = _hours(hours_delivered)
@@ -214,7 +218,7 @@ def post_update(
         raise ValidationError({"photo_alt": f"Keep the description to {MAX_PHOTO_ALT} characters."})
     if photo is not None and not alt:
         raise ValidationError(
-            {"photo_alt": "Describe the photo in a few words for screen readers."}
+            {"photo_alt": _("Describe the photo in a few words for screen readers.")}
         )
     _rate_limit(by)
     # Decode and re-encode before any transaction: slow work, and a refusal writes nothing.
@@ -297,7 +301,7 @@ def set_milestone(
         if milestone_id is None:
             clean_title = single_line(title if isinstance(title, str) else "")
             if not clean_title:
-                raise ValidationError({"title": "Name the milestone."})
+                raise ValidationError({"title": _("Name the milestone.")})
             if len(clean_title) > MAX_MILESTONE_TITLE:
                 raise ValidationError(
                     {"title": f"Keep the title to {MAX_MILESTONE_TITLE} characters or fewer."}
@@ -305,7 +309,9 @@ def set_milestone(
             planned = _date(planned_on, "planned_on", required=True)
             assert planned is not None  # required
             if delivery.milestones.count() >= MAX_MILESTONES:
-                raise ValidationError(f"A project can have at most {MAX_MILESTONES} milestones.")
+                raise ValidationError(
+                    _("A project can have at most %(most)s milestones.") % {"most": MAX_MILESTONES}
+                )
             milestone = Milestone.objects.create(
                 delivery=delivery, title=clean_title, planned_on=planned, reached_on=reached
             )
@@ -318,7 +324,7 @@ def set_milestone(
             if planned is not None:
                 milestone.planned_on = planned
             if reached is None and planned is None:
-                raise ValidationError({"reached_on": "Give the day the milestone was reached."})
+                raise ValidationError({"reached_on": _("Give the day the milestone was reached.")})
             if reached is not None:
                 milestone.reached_on = reached
             milestone.save(update_fields=["planned_on", "reached_on"])
@@ -357,14 +363,14 @@ def record_unspent(
         raise ValidationError({"amount_pence": "Give the amount."})
     if amount > round.budget_pence:
         raise ValidationError(
-            {"amount_pence": "The unspent money cannot be more than the round's budget."}
+            {"amount_pence": _("The unspent money cannot be more than the round's budget.")}
         )
     clean_note = _text(note, "note", MAX_NOTE)
     with transaction.atomic():
         locked = Round.objects.select_for_update().select_related("ward").get(pk=round.pk)
         if locked.phase != Phase.PUBLISHED:
             raise ValidationError(NOT_PUBLISHED)
-        unspent, _ = Unspent.objects.update_or_create(
+        unspent, _created = Unspent.objects.update_or_create(
             round=locked,
             defaults={
                 "decision": decision,

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from budgets.models import Proposal, Round
@@ -106,7 +107,7 @@ def post_update(request: HttpRequest, round_id: int, proposal_id: int) -> HttpRe
                 form.add_error(None, str(exc))
                 status = 429
             else:
-                messages.success(request, "Your update is published.")
+                messages.success(request, gettext("Your update is published."))
                 return redirect(_project_url(round, proposal))
     return _form_page(
         request,
@@ -148,7 +149,7 @@ def milestones(request: HttpRequest, round_id: int, proposal_id: int) -> HttpRes
                 active.add_error(None, str(exc))
                 status = 429
             else:
-                messages.success(request, "The milestone is recorded.")
+                messages.success(request, gettext("The milestone is recorded."))
                 return redirect(_project_url(round, proposal))
     return _form_page(
         request,
@@ -194,7 +195,7 @@ def unspent(request: HttpRequest, round_id: int) -> HttpResponse:
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:
-                messages.success(request, "What became of the unspent money is published.")
+                messages.success(request, gettext("What became of the unspent money is published."))
                 return redirect("delivery:overview", round_id=round.pk)
     return _form_page(
         request,

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext, ngettext
 
 from audit import kinds
 from wards.access import ledger_actor
@@ -68,7 +69,10 @@ def read_postcode_areas(text: str) -> tuple[dict[str, str], list[str]]:
         try:
             found[normalise_postcode(raw)] = area
         except ValueError:
-            problems.append(f"line {number}: {raw.strip()[:20]!r} is not a full UK postcode")
+            problems.append(
+                gettext("line %(number)s: %(text)s is not a full UK postcode")
+                % {"number": number, "text": repr(raw.strip()[:20])}
+            )
     return found, problems
 
 
@@ -77,19 +81,24 @@ def read_postcode_upload(upload: Any) -> dict[str, str]:
     saying what is wrong: too large, not UTF-8 text, no postcodes, or the lines that are not
     postcodes (nothing is imported then). The admin and the ward's postcodes page share it."""
     if upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationError("The file is larger than 5 MB.")
+        raise ValidationError(gettext("The file is larger than 5 MB."))
     try:
         text = upload.read().decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValidationError("Save the file as CSV (UTF-8) and try again.") from None
+        raise ValidationError(gettext("Save the file as CSV (UTF-8) and try again.")) from None
     postcodes, problems = read_postcode_areas(text)
     if problems:
-        more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+        lines = "; ".join(problems[:10])
+        if len(problems) > 10:
+            more = len(problems) - 10
+            lines = ngettext(
+                "%(lines)s (and %(more)s more)", "%(lines)s (and %(more)s more)", more
+            ) % {"lines": lines, "more": more}
         raise ValidationError(
-            "Nothing was imported. Fix these lines: " + "; ".join(problems[:10]) + more
+            gettext("Nothing was imported. Fix these lines: %(lines)s") % {"lines": lines}
         )
     if not postcodes:
-        raise ValidationError("The file has no postcodes.")
+        raise ValidationError(gettext("The file has no postcodes."))
     return postcodes
 
 
@@ -114,8 +123,11 @@ def import_postcodes(
     unknown = sorted({a for a in areas.values() if a and a.casefold() not in by_name})
     if unknown:
         raise ValidationError(
-            f"{ward.name} has no neighbourhood called {', '.join(map(repr, unknown))}. "
-            "Add it to the ward first, or correct the file."
+            gettext(
+                "%(ward)s has no neighbourhood called %(names)s. Add it to the ward first, "
+                "or correct the file."
+            )
+            % {"ward": ward.name, "names": ", ".join(map(repr, unknown))}
         )
     wanted = set(areas)
     existing = dict(ward.postcodes.values_list("postcode", "neighbourhood_id"))

@@ -67,7 +67,9 @@ def team(ward: Ward, *, viewer: Any) -> Team:
 def _team_role(role: str) -> Role:
     if role not in {r.value for r in TEAM_ROLES}:
         raise ValidationError(
-            "Only clerks can be added or removed here. Staff set up councillors in the admin."
+            gettext(
+                "Only clerks can be added or removed here. Staff set up councillors in the admin."
+            )
         )
     return Role(role)
 
@@ -75,14 +77,23 @@ def _team_role(role: str) -> Role:
 def _person(username: str) -> Any:
     name = (username or "").strip()
     if not name:
-        raise ValidationError("Enter the username of the person's account.")
+        raise ValidationError(gettext("Enter the username of the person's account."))
     user = get_user_model().objects.filter(username__iexact=name, is_active=True).first()
     if user is None:
         raise ValidationError(
-            f"There is no active account with the username {name[:150]!r}. The person needs "
-            "an account first."
+            gettext(
+                "There is no active account with the username %(name)s. The person needs "
+                "an account first."
+            )
+            % {"name": repr(name[:150])}
         )
     return user
+
+
+def _already(username: str, role: Role) -> str:
+    if role == Role.CLERK:
+        return gettext("%(username)s is already a clerk here.") % {"username": username}
+    return f"{username} is already a {role.label.lower()} here."
 
 
 def _record(kind: str, ward: Ward, user: Any, role: Role, by: Any) -> None:
@@ -102,14 +113,12 @@ def grant_role(ward: Ward, username: str, role: str = Role.CLERK, *, by: Any) ->
     granted = _team_role(role)
     user = _person(username)
     if Membership.objects.filter(user=user, ward=ward, role=granted).exists():
-        raise ValidationError(f"{user.username} is already a {granted.label.lower()} here.")
+        raise ValidationError(_already(user.username, granted))
     try:
         with transaction.atomic():
             membership = Membership.objects.create(user=user, ward=ward, role=granted)
     except IntegrityError:  # added by someone else at the same moment
-        raise ValidationError(
-            f"{user.username} is already a {granted.label.lower()} here."
-        ) from None
+        raise ValidationError(_already(user.username, granted)) from None
     _record(kinds.ROLE_GRANTED, ward, user, granted, by)
     return membership
 
@@ -123,7 +132,11 @@ def revoke_role(ward: Ward, username: str, role: str = Role.CLERK, *, by: Any) -
     user = _person(username)
     deleted, _ = Membership.objects.filter(user=user, ward=ward, role=revoked).delete()
     if not deleted:
-        raise ValidationError(f"{user.username} is not a {revoked.label.lower()} here.")
+        raise ValidationError(
+            gettext("%(username)s is not a clerk here.") % {"username": user.username}
+            if revoked == Role.CLERK
+            else f"{user.username} is not a {revoked.label.lower()} here."
+        )
     _record(kinds.ROLE_REVOKED, ward, user, revoked, by)
 
 
@@ -155,9 +168,12 @@ def add_neighbourhood(ward: Ward, name: str, *, by: Any) -> Neighbourhood:
     clean = single_line(name or "")[:100]
     slug = slugify(clean)[:100]
     if not clean or not slug:
-        raise ValidationError("Enter the neighbourhood's name.")
+        raise ValidationError(gettext("Enter the neighbourhood's name."))
     if ward.neighbourhoods.filter(slug=slug).exists():
-        raise ValidationError(f"{ward.name} already has a neighbourhood called {clean!r}.")
+        raise ValidationError(
+            gettext("%(ward)s already has a neighbourhood called %(name)s.")
+            % {"ward": ward.name, "name": repr(clean)}
+        )
     return Neighbourhood.objects.create(ward=ward, name=clean, slug=slug)
 
 

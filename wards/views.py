@@ -13,6 +13,7 @@ from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from wards import access, hooks, services
@@ -125,7 +126,11 @@ def team_add(request: HttpRequest, slug: str) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"{username.strip()} is now a clerk for {ward.name}.")
+        messages.success(
+            request,
+            gettext("%(username)s is now a clerk for %(ward)s.")
+            % {"username": username.strip(), "ward": ward.name},
+        )
     return redirect("wards:team", slug=ward.slug)
 
 
@@ -140,7 +145,11 @@ def team_remove(request: HttpRequest, slug: str, username: str) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, f"{username} is no longer a clerk for {ward.name}.")
+            messages.success(
+                request,
+                gettext("%(username)s is no longer a clerk for %(ward)s.")
+                % {"username": username, "ward": ward.name},
+            )
         return redirect("wards:team", slug=ward.slug)
     clerk = next(
         (c for c in services.team(ward, viewer=request.user).clerks if c.username == username),
@@ -153,15 +162,17 @@ def team_remove(request: HttpRequest, slug: str, username: str) -> HttpResponse:
 
 class PostcodeUploadForm(forms.Form):
     postcodes_csv = forms.FileField(
-        label="Postcode list (CSV)",
-        help_text="A CSV with a column headed 'postcode' (or postcodes in the first column), and "
-        "optionally one headed 'neighbourhood' naming the ward's neighbourhood each is in. "
-        "Lines starting with # are ignored. Up to 5 MB.",
+        label=_("Postcode list (CSV)"),
+        help_text=_(
+            "A CSV with a column headed 'postcode' (or postcodes in the first column), and "
+            "optionally one headed 'neighbourhood' naming the ward's neighbourhood each is in. "
+            "Lines starting with # are ignored. Up to 5 MB."
+        ),
     )
     replace = forms.BooleanField(
-        label="Replace the whole list",
+        label=_("Replace the whole list"),
         required=False,
-        help_text="Remove postcodes that are not in this file. Otherwise the file's are added.",
+        help_text=_("Remove postcodes that are not in this file. Otherwise the file's are added."),
     )
 
 
@@ -184,8 +195,16 @@ def postcodes(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Postcodes for {ward.name}: {result.added} added, {result.removed} removed, "
-                f"{result.unchanged} already listed.",
+                gettext(
+                    "Postcodes for %(ward)s: %(added)s added, %(removed)s removed, "
+                    "%(unchanged)s already listed."
+                )
+                % {
+                    "ward": ward.name,
+                    "added": result.added,
+                    "removed": result.removed,
+                    "unchanged": result.unchanged,
+                },
             )
             return redirect("wards:postcodes", slug=ward.slug)
     return render(
@@ -209,5 +228,9 @@ def neighbourhood_add(request: HttpRequest, slug: str) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"{area.name} is now a neighbourhood of {ward.name}.")
+        messages.success(
+            request,
+            gettext("%(area)s is now a neighbourhood of %(ward)s.")
+            % {"area": area.name, "ward": ward.name},
+        )
     return redirect("wards:postcodes", slug=ward.slug)

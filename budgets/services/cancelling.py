@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 import audit
 from audit import kinds
@@ -32,7 +33,7 @@ from wards import access
 from wards.access import Action
 from wards.models import Role
 
-NO_REASON = "Give the public reason for cancelling the round."
+NO_REASON = gettext_noop("Give the public reason for cancelling the round.")
 
 
 def needs_second_councillor(round: Round) -> bool:
@@ -45,10 +46,10 @@ def cancel_refusal(round: Round) -> str | None:
     if round.phase in CANCELLABLE_PHASES:
         return None
     if round.phase == Phase.CANCELLED:
-        return "This round is already cancelled."
+        return gettext("This round is already cancelled.")
     if round.phase == Phase.PUBLISHED:
-        return "This round's result is published, so it cannot be cancelled."
-    return (
+        return gettext("This round's result is published, so it cannot be cancelled.")
+    return gettext(
         "Voting in this round has closed and the votes are counted, so it cannot be "
         "cancelled: its result goes on to publication."
     )
@@ -92,20 +93,22 @@ def _lock(round: Round) -> Round:
 def request_cancel(round: Round, *, by: UserLike, reason: str) -> CancelRequest:
     """Ask to cancel a round whose voting has opened, with a public reason."""
     access.require(by, Action.MANAGE_ROUND, round.ward)
-    reason = two_person.public_reason(reason, missing=NO_REASON)
+    reason = two_person.public_reason(reason, missing=gettext(NO_REASON))
     with transaction.atomic():
         locked = _lock(round)
         if not needs_second_councillor(locked):
             raise ValidationError(
-                "Voting has not opened in this round, so one councillor cancels it alone: "
-                "no request is needed."
+                gettext(
+                    "Voting has not opened in this round, so one councillor cancels it alone: "
+                    "no request is needed."
+                )
             )
         request = two_person.ask(
             CancelRequest,
             locked,
             by=by,
             reason=reason,
-            already="Cancelling this round has already been asked for.",
+            already=gettext("Cancelling this round has already been asked for."),
         )
         audit.record(
             kinds.ROUND_CANCEL_REQUESTED,
@@ -125,8 +128,10 @@ def withdraw_cancel_request(round: Round, *, by: UserLike) -> None:
         request = two_person.withdraw(
             two_person.pending(CancelRequest, locked),
             by=by,
-            missing="Nobody has asked to cancel this round.",
-            not_yours="Only the councillor who asked to cancel the round can withdraw the request.",
+            missing=gettext("Nobody has asked to cancel this round."),
+            not_yours=gettext(
+                "Only the councillor who asked to cancel the round can withdraw the request."
+            ),
         )
         audit.record(
             kinds.ROUND_CANCEL_WITHDRAWN,
@@ -150,10 +155,14 @@ def cancel_round(round: Round, *, by: UserLike, reason: str = "") -> Round:
             request = two_person.approve(
                 two_person.pending(CancelRequest, locked),
                 by=by,
-                missing="Voting has opened in this round. To cancel it, ask with a public "
-                "reason; a second councillor of the ward then approves.",
-                yours="A second councillor must approve cancelling the round: you asked for it "
-                "already.",
+                missing=gettext(
+                    "Voting has opened in this round. To cancel it, ask with a public "
+                    "reason; a second councillor of the ward then approves."
+                ),
+                yours=gettext(
+                    "A second councillor must approve cancelling the round: you asked for it "
+                    "already."
+                ),
             )
             reason = request.reason
             discarder = get_discarder()
@@ -162,7 +171,7 @@ def cancel_round(round: Round, *, by: UserLike, reason: str = "") -> Round:
             payload["turnout"] = dict(discarder(locked)) if discarder else {}
             payload["second_councillor"] = True
         else:
-            reason = two_person.public_reason(reason, missing=NO_REASON)
+            reason = two_person.public_reason(reason, missing=gettext(NO_REASON))
         payload["reason"] = reason
         locked.phase = Phase.CANCELLED
         locked.cancelled_from = previous

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 import audit
 from audit import kinds
@@ -53,8 +54,8 @@ class Decision:
     HIDE = "hide"
     DISMISS = "dismiss"
     CHOICES = [
-        (HIDE, "Hide it, with a public reason"),
-        (DISMISS, "Leave it as it is and dismiss the reports"),
+        (HIDE, gettext_lazy("Hide it, with a public reason")),
+        (DISMISS, gettext_lazy("Leave it as it is and dismiss the reports")),
     ]
 
 
@@ -94,7 +95,10 @@ def _clean_hide_reason(reason: str) -> str:
         raise ValidationError({"reason": "Give the reason for hiding it; it is shown publicly."})
     if len(text) > MAX_HIDE_REASON:
         raise ValidationError(
-            {"reason": f"Keep the reason to {MAX_HIDE_REASON} characters or fewer."}
+            {
+                "reason": gettext("Keep the reason to %(most)s characters or fewer.")
+                % {"most": MAX_HIDE_REASON}
+            }
         )
     return text
 
@@ -120,13 +124,15 @@ def hide_comment(comment: Comment, *, by: UserLike, reason: str) -> Comment:
             .get(pk=comment.pk)
         )
     except Comment.DoesNotExist:
-        raise ValidationError("That comment has been deleted.") from None
+        raise ValidationError(gettext("That comment has been deleted.")) from None
     ward = comment.proposal.round.ward
     require_can_moderate(by, ward)
     if comment.is_hidden:
-        raise ValidationError("This comment is already hidden.")
+        raise ValidationError(gettext("This comment is already hidden."))
     if comment.is_deleted:
-        raise ValidationError("Its author has deleted this comment; there is nothing to hide.")
+        raise ValidationError(
+            gettext("Its author has deleted this comment; there is nothing to hide.")
+        )
     reason = _clean_hide_reason(reason)
     now = timezone.now()
     comment.hidden_at = now
@@ -162,7 +168,7 @@ def hide_proposal(proposal: Proposal, *, by: UserLike, reason: str) -> ProposalH
     ward = proposal.round.ward
     require_can_moderate(by, ward)
     if proposal_hiding(proposal) is not None:
-        raise ValidationError("This proposal's text is already hidden.")
+        raise ValidationError(gettext("This proposal's text is already hidden."))
     reason = _clean_hide_reason(reason)
     hidden = {name: getattr(proposal, name) for name in HIDDEN_PROPOSAL_FIELDS}
     hiding = ProposalHiding.objects.create(
@@ -211,7 +217,7 @@ def dismiss_reports(proposal: Proposal, *, comment: Comment | None = None, by: U
         open_reports = open_reports.about_proposal_itself()
     reports = list(open_reports)
     if not reports:
-        raise ValidationError("There are no reports waiting about this.")
+        raise ValidationError(gettext("There are no reports waiting about this."))
     _resolve(reports, Resolution.DISMISSED, by, timezone.now())
     audit.record(
         kinds.REPORTS_DISMISSED,
@@ -241,13 +247,17 @@ def moderate(
     if decision == Decision.HIDE:
         if comment is not None:
             hide_comment(comment, by=by, reason=reason)
-            return "The comment is hidden; its place shows your reason."
+            return gettext("The comment is hidden; its place shows your reason.")
         hide_proposal(proposal, by=by, reason=reason)
-        return "The proposal's text is hidden; its page shows your reason."
+        return gettext("The proposal's text is hidden; its page shows your reason.")
     if decision == Decision.DISMISS:
         n = dismiss_reports(proposal, comment=comment, by=by)
-        return f"{n} report{'s' if n != 1 else ''} dismissed; nothing was hidden."
-    raise ValidationError({"decision": "Choose to hide it or to dismiss the reports."})
+        return ngettext(
+            "%(count)s report dismissed; nothing was hidden.",
+            "%(count)s reports dismissed; nothing was hidden.",
+            n,
+        ) % {"count": n}
+    raise ValidationError({"decision": gettext("Choose to hide it or to dismiss the reports.")})
 
 
 # --- the queue -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy
 
 import audit
 from audit import kinds
@@ -31,7 +32,9 @@ from wards.access import Action
 from wards.models import Role
 from wards.text import multi_line, single_line
 
-ENDED = "Voting in this round has ended, so its polling places and help desk can no longer change."
+ENDED = gettext_lazy(
+    "Voting in this round has ended, so its polling places and help desk can no longer change."
+)
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,12 @@ def _check(by: UserLike, round: Round) -> Round:
 def _text(value: str, *, field: str, limit: int, one_line: bool) -> str:
     cleaned = single_line(value) if one_line else multi_line(value)
     if len(cleaned) > limit:
-        raise ValidationError({field: f"Keep this to {limit:,} characters or fewer."})
+        raise ValidationError(
+            {
+                field: gettext("Keep this to %(limit)s characters or fewer.")
+                % {"limit": f"{limit:,}"}
+            }
+        )
     return cleaned
 
 
@@ -82,7 +90,7 @@ def _place_fields(name: str, address: str, opening_times: str) -> dict[str, str]
         ),
     }
     if not values["name"]:
-        raise ValidationError({"name": "Give the polling place's name."})
+        raise ValidationError({"name": gettext("Give the polling place's name.")})
     return values
 
 
@@ -114,8 +122,11 @@ def add_polling_place(
     values = _place_fields(name, address, opening_times)
     if round.polling_places.count() >= MAX_POLLING_PLACES:
         raise ValidationError(
-            f"A round can have at most {MAX_POLLING_PLACES} polling places: that is what one "
-            "letter can list. Remove one first."
+            gettext(
+                "A round can have at most %(most)s polling places: that is what one "
+                "letter can list. Remove one first."
+            )
+            % {"most": MAX_POLLING_PLACES}
         )
     place = PollingPlace(round=round, **values)
     place.full_clean(validate_unique=False)

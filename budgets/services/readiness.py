@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db.models import Min
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from budgets.hooks import get_test_count
 from budgets.models import ProposalStatus, Round
@@ -20,26 +21,39 @@ def voting_blockers(round: Round) -> list[str]:
     waiting = round.proposals.filter(status=ProposalStatus.SUBMITTED).count()
     if waiting:
         problems.append(
-            f"{waiting} proposal{'s' if waiting != 1 else ''} still "
-            f"{'wait' if waiting != 1 else 'waits'} for a review."
+            ngettext(
+                "%(count)s proposal still waits for a review.",
+                "%(count)s proposals still wait for a review.",
+                waiting,
+            )
+            % {"count": waiting}
         )
     cheapest = round.proposals.on_ballot().aggregate(cost=Min("cost_pence"))["cost"]
     if cheapest is None:
-        problems.append("No proposal has been found feasible, so the ballot would be empty.")
+        problems.append(
+            gettext("No proposal has been found feasible, so the ballot would be empty.")
+        )
     elif cheapest > round.budget_pence:
         problems.append(
-            "No project on the ballot fits the budget: the cheapest costs "
-            f"{format_pence(cheapest)}, more than the round's budget of "
-            f"{format_pence(round.budget_pence)}. Raise the budget or lower a cost in review."
+            gettext(
+                "No project on the ballot fits the budget: the cheapest costs %(cheapest)s, "
+                "more than the round's budget of %(budget)s. Raise the budget or lower a cost "
+                "in review."
+            )
+            % {"cheapest": format_pence(cheapest), "budget": format_pence(round.budget_pence)}
         )
     if round.voting_start is not None and round.voting_start > timezone.now():
         problems.append(
-            f"Voting is set to open on {when(round.voting_start)}. To open it now, change the "
-            "voting start date first."
+            gettext(
+                "Voting is set to open on %(when)s. To open it now, change the voting start "
+                "date first."
+            )
+            % {"when": when(round.voting_start)}
         )
     if round.voting_end is not None and round.voting_end <= timezone.now():
         problems.append(
-            f"The voting end date ({when(round.voting_end)}) has passed. Set a later one first."
+            gettext("The voting end date (%(when)s) has passed. Set a later one first.")
+            % {"when": when(round.voting_end)}
         )
     try:
         _full_clean(round)

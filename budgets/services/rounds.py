@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 import audit
 from audit import kinds
@@ -309,7 +310,7 @@ def _change_phase(round: Round, to: str, *, by: UserLike, reason: str = "") -> R
     if to == Phase.VOTING:
         problems = voting_blockers(round)
         if problems:
-            raise ValidationError({"phase": ["Voting cannot open yet.", *problems]})
+            raise ValidationError({"phase": [gettext("Voting cannot open yet."), *problems]})
     return _set_phase(round, to, by=by, reason=reason)
 
 

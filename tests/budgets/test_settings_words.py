@@ -49,7 +49,7 @@ def test_the_new_round_form_recommends_and_explains_every_choice(
     assert "Choose projects up to the budget (recommended)" in text
     for words in (BALLOT_TYPES, RULES, SATS):
         for name, description in words.values():
-            assert name in text and description in text
+            assert str(name) in text and str(description) in text
     # One recommended choice per question, and each radio is tied to its sentence.
     assert text.count("(recommended)") >= 3
     assert 'aria-describedby="id_rule_0_description"' in page
