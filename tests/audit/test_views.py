@@ -96,6 +96,7 @@ def test_pages_are_paginated_and_htmx_gets_only_the_list(sparkbrook: Any, client
         )
     first = client.get("/audit/rounds/2/").content.decode()
     assert "Page 1 of 2" in first
+    assert "htmx" in first  # its page links fetch only the list (one page: no htmx loaded)
     assert "edited proposal #59" in first and "edited proposal #9<" not in first
     second = client.get("/audit/rounds/2/", {"page": 2}, HTTP_HX_REQUEST="true")
     html = second.content.decode()

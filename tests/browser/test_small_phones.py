@@ -1,5 +1,6 @@
 """A resident on a 320 px phone: nothing scrolls sideways, targets are big enough, text is
-readable, the keyboard reaches everything, and voting works with and without JavaScript."""
+readable, and a points ballot keeps what was typed after an error. (Voting with the keyboard only,
+with and without JavaScript, in English and Urdu: test_keyboard_voting.py.)"""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import pytest
 from playwright.sync_api import expect
 
 from ballots import services
-from ballots.models import Ballot
 from budgets.models import BallotType, Proposal, Round
 from tests.ballots.conftest import make_voting_round, project_ids
 from tests.conftest import DECLARED
@@ -189,78 +189,6 @@ def _axe_problems(page: Any) -> list[str]:
     if importlib.util.find_spec("axe_playwright_python") is None:
         return []
     return _problems(page)
-
-
-def _tab_to(page: Any, selector: str, *, limit: int = 200) -> None:
-    """Press Tab until `selector` has the focus, as a keyboard user would."""
-    for _ in range(limit):
-        if page.evaluate("(s) => document.activeElement?.matches(s) ?? false", selector):
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"the keyboard never reached {selector}")
-
-
-@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
-def test_resident_votes_on_a_320px_phone_with_the_keyboard_only(
-    sparkbrook: Ward, phone: Any, csp: Any, javascript: bool
-) -> None:
-    round = make_voting_round(sparkbrook)
-    ids = project_ids(round)
-    (code,) = services.issue_codes(round, 1)
-    page = phone(javascript=javascript)
-    page.goto(f"/rounds/{round.pk}/vote/")
-    loaded = page.evaluate("typeof window.htmx") if javascript else "n/a"
-    assert loaded == ("object" if javascript else "n/a")
-    total = page.locator("#running-total")
-
-    _tab_to(page, f"#project-{ids[0]}")
-    page.keyboard.press("Space")
-    _tab_to(page, f"#project-{ids[1]}")
-    page.keyboard.press("Space")
-    if javascript:
-        expect(total).to_contain_text("£62,500 of £100,000 chosen")
-    else:
-        # Without JavaScript the server adds it up.
-        _tab_to(page, "button[value=check]")
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
-        expect(total).to_contain_text("£62,500 of £100,000 chosen")
-        expect(page.locator(f"#project-{ids[0]}")).to_be_checked()
-    assert _scroll_width(page) <= PHONE["width"]
-
-    # Review without a code: the error summary takes the focus (with JS) and links to the box.
-    _tab_to(page, "button[value=review]")
-    page.keyboard.press("Enter")
-    summary = page.locator(".error-summary")
-    summary.wait_for()
-    if javascript:
-        expect(summary).to_be_focused()
-    expect(summary.get_by_role("link", name=re.compile("voting code"))).to_have_attribute(
-        "href", "#code"
-    )
-    # Nothing chosen was lost.
-    expect(page.locator(f"#project-{ids[0]}")).to_be_checked()
-    expect(page.locator(f"#project-{ids[1]}")).to_be_checked()
-
-    _tab_to(page, "#code")
-    page.keyboard.type(code)
-    _tab_to(page, "#basis-live")
-    page.keyboard.press("Space")
-    _tab_to(page, "#age_confirmed")
-    page.keyboard.press("Space")
-    _tab_to(page, "button[value=review]")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("text=Check your vote")
-    assert _scroll_width(page) <= PHONE["width"]
-    assert not javascript or _axe_problems(page) == []
-    _tab_to(page, "button[value=confirm]")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("text=Your vote has been cast")
-    assert _scroll_width(page) <= PHONE["width"]
-    receipt = page.locator("#receipt").inner_text().strip()
-    assert Ballot.objects.get().receipt == receipt
-    assert not javascript or _axe_problems(page) == []
-    assert csp.problems == []
 
 
 def test_points_ballot_keeps_what_was_typed_after_an_error(sparkbrook: Ward, phone: Any) -> None:
