@@ -13,7 +13,12 @@ __all__ = ["compare", "satisfaction_metrics"]
 
 
 def compare(
-    instance: Instance, profile: Profile, *, unit: str | None = None, workers: int | None = None
+    instance: Instance,
+    profile: Profile,
+    *,
+    unit: str | None = None,
+    workers: int | None = None,
+    check: bool = True,
 ) -> list[dict[str, Any]]:
     """Run every applicable rule; per rule: funded set, money spent, the share of voters with at
     least one funded project they voted for (pabutools `percent_non_empty_handed`, as a fraction)
