@@ -20,6 +20,7 @@ _END = b'"}'
 _MIN_LINE = len(LINE_PREFIX) + 2 + len(_MID) + 64 + len(_END)
 GENESIS_BYTES = GENESIS.encode("ascii")
 BLOCK = 8 << 20  # bytes read at a time
+BATCH = 512  # lines checked together by the block-at-a-time fast path
 
 
 @dataclass
@@ -133,24 +134,32 @@ def _block_links(
         return False
     if region.count(_END + b"\n", pos) != count:
         return False
-    block = lines[start:] if start else lines
-    if b"".join([line[-75:-66] for line in block]) != _MID * count:
-        return False
     sha256 = hashlib.sha256
-    bodies = [line[9:-75] for line in block]
-    digests = hexlify(b"".join([sha256(body).digest() for body in bodies]))
-    if b"".join([line[-66:-2] for line in block]) != digests:
-        return False
-    # Each prev (the last `,"prev":"` of the body: inside a string every quote is escaped) is
-    # the hash of the line before.
-    found = [body.rfind(b',"prev":"') for body in bodies]
-    prevs = b"".join([body[p + 9 : p + 73] for body, p in zip(bodies, found, strict=True)])
-    if prevs != last_hash + digests[:-64]:
-        return False
-    markers = map(b',"seq":%d,"ward":"'.__mod__, range(seq0 + 1, seq0 + count + 1))
-    return -1 not in [
-        body.find(marker, p + 83) for body, marker, p in zip(bodies, markers, found, strict=False)
-    ]
+    for first in range(start, len(lines), BATCH):
+        # A batch at a time, so the bodies sliced below are still in the cache when hashed.
+        batch = lines[first : first + BATCH]
+        size = len(batch)
+        if b"".join([line[-75:-66] for line in batch]) != _MID * size:
+            return False
+        bodies = [line[9:-75] for line in batch]
+        digests = hexlify(b"".join([sha256(body).digest() for body in bodies]))
+        if b"".join([line[-66:-2] for line in batch]) != digests:
+            return False
+        # Each prev (the last `,"prev":"` of the body: inside a string every quote is escaped)
+        # is the hash of the line before.
+        found = [body.rfind(b',"prev":"') for body in bodies]
+        prevs = b"".join([body[p + 9 : p + 73] for body, p in zip(bodies, found, strict=True)])
+        if prevs != last_hash + digests[:-64]:
+            return False
+        seq = seq0 + first - start
+        markers = map(b',"seq":%d,"ward":"'.__mod__, range(seq + 1, seq + size + 1))
+        if -1 in [
+            body.find(marker, p + 83)
+            for body, marker, p in zip(bodies, markers, found, strict=False)
+        ]:
+            return False
+        last_hash = digests[-64:]
+    return True
 
 
 def _fast_loop(

@@ -70,17 +70,32 @@ def satisfaction_metrics(
             funded[sup] += matrix.costs[j]
             hit[sup] = True
     normaliser = np.minimum(asked, budget)
-    # Exact mean of funded/normaliser: voters with the same pair share a term.
-    pairs, counts = np.unique(np.stack([funded, normaliser]), axis=1, return_counts=True)
-    total = sum(
-        (
-            Fraction(int(c) * int(f), int(a))
-            for f, a, c in zip(pairs[0], pairs[1], counts, strict=True)
-            if a > 0
-        ),
-        Fraction(0),
-    )
     return {
         "percent_non_empty_handed": float(Fraction(int(hit.sum()), n)),
-        "avg_satisfaction": float(total / n),
+        "avg_satisfaction": float(_sum_of_shares(funded, normaliser) / n),
     }
+
+
+def _sum_of_shares(funded: Any, normaliser: Any) -> Fraction:
+    """The exact sum of funded/normaliser over voters whose normaliser is positive: voters with
+    the same normaliser share one term (their funded money summed), so only as many fractions
+    are added as there are distinct normalisers."""
+    import numpy as np
+
+    keep = normaliser > 0
+    funded, normaliser = funded[keep], normaliser[keep]
+    if len(funded) == 0:
+        return Fraction(0)
+    if int(funded.max()) >= (1 << 62) // len(funded):
+        # Sums that could overflow int64: one term per distinct pair, in Python integers.
+        pairs, counts = np.unique(np.stack([funded, normaliser]), axis=1, return_counts=True)
+        terms = (
+            (int(c) * int(f), int(a)) for f, a, c in zip(pairs[0], pairs[1], counts, strict=True)
+        )
+    else:
+        order = np.argsort(normaliser, kind="stable")
+        denominators, funded = normaliser[order], funded[order]
+        starts = np.flatnonzero(np.r_[True, denominators[1:] != denominators[:-1]])
+        sums = np.add.reduceat(funded, starts)
+        terms = zip(sums.tolist(), denominators[starts].tolist(), strict=True)
+    return sum((Fraction(f, a) for f, a in terms), Fraction(0))
