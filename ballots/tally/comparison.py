@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
 
@@ -89,7 +90,7 @@ def _sum_of_shares(funded: Any, normaliser: Any) -> Fraction:
     if int(funded.max()) >= (1 << 62) // len(funded):
         # Sums that could overflow int64: one term per distinct pair, in Python integers.
         pairs, counts = np.unique(np.stack([funded, normaliser]), axis=1, return_counts=True)
-        terms = (
+        terms: Iterable[tuple[int, int]] = (
             (int(c) * int(f), int(a)) for f, a, c in zip(pairs[0], pairs[1], counts, strict=True)
         )
     else:
