@@ -5,11 +5,14 @@ Instance/Profile, and the count itself. Nothing else in the web app imports `bal
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
+from django.db import connection
 
 from ballots.models import (
     Ballot,
@@ -35,8 +38,9 @@ def shuffled(items: Sequence[T]) -> list[T]:
     n = len(items)
     if n < 2:
         return list(items)
-    keys = np.frombuffer(os.urandom(16 * n), dtype=[("hi", "<u8"), ("lo", "<u8")])
-    return [items[i] for i in np.argsort(keys, order=("hi", "lo"), kind="stable")]
+    keys = np.frombuffer(os.urandom(16 * n), dtype="<u8").reshape(n, 2)
+    # Sorted by the first 64 bits, then the next 64 (lexsort's last key is the primary one).
+    return [items[i] for i in np.lexsort((keys[:, 1], keys[:, 0])).tolist()]
 
 
 def build_profile(round: Round, *, shuffle: bool = False) -> tuple[Instance, Profile]:
@@ -69,11 +73,7 @@ def build_profile(round: Round, *, shuffle: bool = False) -> tuple[Instance, Pro
             "ballot_type": round.ballot_type,
         },
     )
-    rows = list(
-        Ballot.objects.filter(round=round, status=BallotStatus.LIVE).values_list(
-            "receipt", "selection"
-        )
-    )
+    rows = _live_selections(round)
     if shuffle:
         # Published ballots carry no order that could link them to a voter.
         rows = shuffled(rows)
@@ -99,6 +99,22 @@ def build_profile(round: Round, *, shuffle: bool = False) -> tuple[Instance, Pro
     return instance, profile
 
 
+def _live_selections(round: Round) -> list[tuple[str, Any]]:
+    """(receipt, selection) of every live ballot: the selections read as JSON text and parsed
+    in one call, not one decoder call per ballot."""
+    table = Ballot._meta.db_table
+    # SQLite keeps JSON as text; PostgreSQL's jsonb is cast to its text form.
+    text = "selection::text" if connection.vendor == "postgresql" else "selection"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT receipt, {text} FROM {table} WHERE round_id = %s AND status = %s",  # noqa: S608
+            [round.pk, BallotStatus.LIVE.value],
+        )
+        rows = cursor.fetchall()
+    selections = json.loads("[" + ",".join("null" if sel is None else sel for _, sel in rows) + "]")
+    return [(row[0], sel) for row, sel in zip(rows, selections, strict=True)]
+
+
 def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -112,13 +128,24 @@ def ballots_pb(round: Round) -> str:
 
 def tally_round(round: Round) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
     """Count a round: the result as published, its ballots file, and every rule's selection."""
+    return count_profile(round, *build_profile(round, shuffle=True))
+
+
+def count_profile(
+    round: Round, instance: Instance, profile: Profile
+) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
+    """`tally_round` once the ballots are read (`build_profile`): touches no database, so
+    close_round runs it in a thread while the database forgets who cast what."""
     from ballots import tally as core
 
-    instance, profile = build_profile(round, shuffle=True)
     ballots_pb = core.dumps_pb(instance, profile)
+    # Checked once here; the rule and the comparison below trust it.
+    core.validate(instance, profile)
     rule = round.rule if round.ballot_type != BallotType.RANKED else "greedy"
     # workers=1: a web or command process never forks helpers for mes-add1.
-    outcome = core.tally(instance, profile, rule=rule, sat=round.sat, workers=1).to_dict()
+    outcome = core.tally(
+        instance, profile, rule=rule, sat=round.sat, check=False, workers=1
+    ).to_dict()
     outcome.update(
         {
             "round": round.pk,
@@ -132,7 +159,19 @@ def tally_round(round: Round) -> tuple[dict[str, Any], str, list[dict[str, Any]]
         }
     )
     try:
-        comparison = [dict(row) for row in core.compare(instance, profile, workers=1)]
+        comparison = [dict(row) for row in core.compare(instance, profile, workers=1, check=False)]
     except core.TallyError:
         comparison = []
     return outcome, ballots_pb, comparison
+
+
+@contextmanager
+def no_queries() -> Iterator[None]:
+    """Refuse any query from this thread (the count's thread must never open its own
+    connection: it would read outside close_round's transaction)."""
+
+    def refuse(*args: Any) -> Any:
+        raise RuntimeError("the count touched the database")
+
+    with connection.execute_wrapper(refuse):
+        yield

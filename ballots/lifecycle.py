@@ -8,6 +8,7 @@ import io
 import json
 import logging
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.utils import timezone
 import audit
 from audit import kinds
 from ballots.actors import ledger_actor
-from ballots.counting import sha256_hex, shuffled, tally_round
+from ballots.counting import build_profile, count_profile, no_queries, sha256_hex, shuffled
 from ballots.early_close import approve_early_close, closes_early
 from ballots.eligibility import help_desk_problem
 from ballots.models import (
@@ -63,8 +64,21 @@ def close_round(round: Round, *, by: Any = None) -> Result:
         early = approve_early_close(locked, by)
         # Listed here, marked sealed by forget_casting's rewrite below.
         seal_if_due(locked, force=True, mark=False)
-        outcome, ballots_pb, comparison = tally_round(locked)
+        instance, profile = build_profile(locked, shuffle=True)
         counts = turnout(locked)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="count") as pool:
+            # The count needs no database: it runs on one core while the database, on the
+            # other, forgets who cast what (psycopg2 lets go of the GIL while a query runs).
+            counting = pool.submit(_count, locked, instance, profile)
+            # Secret ballot: from here on nothing links a voter or code to a ballot, nor tells
+            # the order in which ballots were cast (see "What is stored about voters" in the
+            # README).
+            forget_casting(locked)
+            # Paper codes still in clear (batches never resolved) and the confirmation tokens
+            # that lead to receipts go too.
+            scrub_unresolved_paper_codes(locked)
+            CastToken.objects.filter(round=locked).delete()
+            outcome, ballots_pb, comparison = counting.result()
         # The published result.json is exactly these bytes, so anyone can check its hash
         # against the round.closed and result.published events.
         result_text = json.dumps(outcome, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
@@ -79,13 +93,6 @@ def close_round(round: Round, *, by: Any = None) -> Result:
             online_turnout=counts["online"],
             paper_turnout=counts["paper"],
         )
-        # Secret ballot: from here on nothing links a voter or code to a ballot, nor tells the
-        # order in which ballots were cast (see "What is stored about voters" in the README).
-        forget_casting(locked)
-        # Paper codes still in clear (batches never resolved) and the confirmation tokens that
-        # lead to receipts go too.
-        scrub_unresolved_paper_codes(locked)
-        CastToken.objects.filter(round=locked).delete()
         enter_result_phase(locked, Phase.CLOSED, by=by, reason="voting closed; ballots counted")
         audit.record(
             kinds.ROUND_CLOSED,
@@ -109,6 +116,11 @@ def close_round(round: Round, *, by: Any = None) -> Result:
         transaction.on_commit(lambda: reclaim_space(locked.pk), robust=True)
     round.phase = Phase.CLOSED
     return result
+
+
+def _count(round: Round, instance: Any, profile: Any) -> Any:
+    with no_queries():
+        return count_profile(round, instance, profile)
 
 
 # --- Forgetting who cast what, at close --------------------------------------------------------
@@ -140,6 +152,9 @@ def forget_casting(round: Round) -> None:
         else:
             # Sort the rows in memory, not in temporary files (this transaction only).
             cursor.execute("SET LOCAL work_mem = '256MB'")
+            # Check the rewritten rows' foreign keys as each statement ends, not at commit: at
+            # close that work then overlaps the count, which runs in another thread meanwhile.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         _rewrite_shuffled(
             cursor,
             Ballot,
@@ -149,6 +164,8 @@ def forget_casting(round: Round) -> None:
             {"superseded_sealed": f"t.status = '{BallotStatus.REPLACED.value}'"},
         )
         _rewrite_shuffled(cursor, Voter, round.pk, {"voting_code_id": None, "created_on": today})
+        if connection.vendor != "sqlite":
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's default, for what follows
 
 
 def _rewrite_shuffled(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,9 @@ _END = b'"}'
 _MIN_LINE = len(LINE_PREFIX) + 2 + len(_MID) + 64 + len(_END)
 GENESIS_BYTES = GENESIS.encode("ascii")
 BLOCK = 8 << 20  # bytes read at a time
+# Where a kind a later check reads may be named: one pass over a block (occurrences cannot
+# overlap), about three times faster than a search for each prefix in turn.
+_NOTABLE = re.compile(b'"kind":"(?:' + b"|".join(map(re.escape, NOTABLE_PREFIXES)) + b")")
 
 
 @dataclass
@@ -144,15 +148,8 @@ def _collect_fast(
     if region is not None and start + count == len(lines):
         # Search the block, not each line: a candidate whose kind only appears inside its
         # payload is dropped once parsed.
-        positions: list[int] = []
-        for kind in NOTABLE_PREFIXES:
-            pattern = b'"kind":"' + kind
-            pos = region.find(pattern)
-            while pos >= 0:
-                positions.append(pos)
-                pos = region.find(pattern, pos + 1)
         line_index, counted_to = 0, 0
-        for pos in sorted(positions):
+        for pos in (found.start() for found in _NOTABLE.finditer(region)):
             line_index += region.count(b"\n", counted_to, pos)
             counted_to = pos
             if line_index >= start:
