@@ -119,13 +119,21 @@ class MesEngine:
         self.free = [j for j in range(m) if self.total_u[j] > 0 and matrix.costs[j] == 0]
 
     def track_overlap(self) -> None:
-        """Precompute which projects share supporters (worth it when MES is run many times)."""
+        """Precompute which projects share supporters (worth it when MES is run many times).
+
+        Each voter's projects as a bit mask (64 projects a word); a project's overlap is the OR
+        of its supporters' masks. (No matrix product: a BLAS call spins threads on a busy box.)"""
         m, n = self.m, self.matrix.n_voters
-        incidence = np.zeros((n, m), dtype=np.float32)
+        words = (m + 63) // 64
+        masks = np.zeros((n, words), dtype=np.uint64)
         for j, sup in enumerate(self.matrix.supporters):
-            incidence[sup, j] = 1.0
-        shared = (incidence.T @ incidence) > 0
-        self.overlap = [set(np.flatnonzero(shared[j]).tolist()) for j in range(m)]
+            masks[sup, j // 64] |= np.uint64(1 << (j % 64))
+        overlap: list[set[int]] = []
+        for sup in self.matrix.supporters:
+            union = np.bitwise_or.reduce(masks[sup], axis=0) if len(sup) else masks[:0].sum(0)
+            bits = [(int(word) >> b) & 1 for word in union.tolist() for b in range(64)]
+            overlap.append({k for k in range(m) if bits[k]})
+        self.overlap = overlap
 
     def run(
         self,
@@ -215,7 +223,7 @@ class _Run:
         if su is not None and mult is None:
             count = len(b)
             share = cost / count
-            if float(b.min()) >= share:
+            if np.minimum.reduce(b) >= share:
                 return share / su  # everyone can pay an equal share
         available = float(np.add.reduce(b)) if mult is None else float(np.dot(b, mult))
         if available < cost * (1 - TOL):
@@ -264,10 +272,15 @@ class _Run:
         overlap = None if self.extra is not None else e.overlap
         dirty: set[int] | None = set(remaining) if overlap is not None else None
         r = 0
+        # Kept in order of `lower` (re-sorted each round: nearly sorted, so cheap).
+        order = sorted(remaining, key=lower.__getitem__)
         while remaining:
+            if len(order) != len(remaining):
+                order = [j for j in order if j in remaining]
+            order.sort(key=lower.__getitem__)
             best = float("inf")
             near: list[tuple[float, int]] = []
-            for j in sorted(remaining, key=lower.__getitem__):
+            for j in order:
                 if lower[j] > best * (1 + TOL):
                     break
                 if dirty is not None:
@@ -334,7 +347,8 @@ class _Run:
         due = rho * self.u_float[j]
         pay = np.minimum(b, due)
         self.vb[sup] = b - pay
-        self.last_touch[sup] = r
+        if self.e.overlap is None or self.extra is not None:
+            self.last_touch[sup] = r  # which projects to re-price (without `overlap`)
         self.r_project.append(j)
         self.r_float.append(rho)
         if self.record:
