@@ -210,9 +210,9 @@ class _Run:
         return self._replay().left(j)
 
     # ---- float fast path -------------------------------------------------------------------
-    def float_rho(self, j: int) -> float | None:
+    def float_rho(self, j: int, hint: float = 0.0) -> float | None:
         """rho of project j in floats; None if its supporters cannot afford it (decided exactly
-        near the edge)."""
+        near the edge). `hint`: a lower bound (its rho in an earlier round: budgets only fall)."""
         cost = float(self.e.matrix.costs[j])
         sup = self.sup[j]
         b = self.vb[sup]
@@ -223,7 +223,7 @@ class _Run:
         if su is not None and mult is None:
             count = len(b)
             share = cost / count
-            if np.minimum.reduce(b) >= share:
+            if hint * su <= share and np.minimum.reduce(b) >= share:
                 return share / su  # everyone can pay an equal share
         available = float(np.add.reduce(b)) if mult is None else float(np.dot(b, mult))
         if available < cost * (1 - TOL):
@@ -231,7 +231,9 @@ class _Run:
         if available < cost * (1 + TOL) and self.exact_rho(j) is None:
             return None
         if su is not None and mult is None:
-            level = share
+            # Water-filling from below: the poor pay all they have, the rest `level`. Starting
+            # at the last round's level (still below) saves most of the iterations.
+            level = max(share, hint * su)
             poor_count = -1
             for _ in range(6):
                 poor = b < level
@@ -292,7 +294,7 @@ class _Run:
                 if stale:
                     if dirty is not None:
                         dirty.discard(j)
-                    rho = self.float_rho(j)
+                    rho = self.float_rho(j, lower[j])
                     computed_at[j] = r
                     if rho is None:
                         remaining.discard(j)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ballots.tally import Instance, Profile, Project, read_pb, write_pb
+from ballots.tally import Instance, Profile, Project, _exact, read_pb, write_pb
 from ballots.tally.explain import run_mes
 from ballots.tally.satisfaction import utilities
 
@@ -90,16 +90,22 @@ def _check(instance: Instance, profile: Profile, sat: str) -> int:
     return len(outcome.rounds)
 
 
-@pytest.mark.parametrize(
-    ("points", "sat"), [(False, "cost"), (False, "cardinality"), (True, "cost")]
-)
-def test_exact_payments_and_money_left_equal_a_run_in_fractions(points: bool, sat: str) -> None:
+CASES = [(False, "cost"), (False, "cardinality"), (True, "cost")]
+
+
+@pytest.mark.parametrize("everyone_near", [False, True])
+@pytest.mark.parametrize(("points", "sat"), CASES)
+def test_exact_payments_and_money_left_equal_a_run_in_fractions(
+    points: bool, sat: str, everyone_near: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if everyone_near:  # every supporter is decided by the exact scan, none by its float
+        monkeypatch.setattr(_exact, "NEAR", 10.0)
     rounds = 0
-    for seed in range(400):
+    for seed in range(150):
         instance, profile = _election(seed, points)
         if len(profile):
             rounds += _check(instance, profile, sat)
-    assert rounds > 400
+    assert rounds > 150
 
 
 def test_a_file_read_in_bulk_gives_the_same_exact_values(tmp_path: Path) -> None:
