@@ -52,7 +52,7 @@ def _add1_steps(
     global _ADD1_ENGINE
     _ADD1_ENGINE = (engine, start, n)
     context = multiprocessing.get_context("fork")
-    batch = 8 * workers
+    batch = 32 * workers  # few barriers (a worker idles while the batch's last chunk runs)
     with context.Pool(workers) as pool:
         while True:
             yield from pool.imap(_add1_outcome, range(step, step + batch), chunksize=2)
