@@ -4,6 +4,7 @@
     python bench/scale.py --no-pabutools     # skip pabutools (about a minute and 3 GB per rule)
     python bench/scale.py --save DIR         # also keep every run's JSON in DIR ...
     python bench/scale.py --check DIR        # ... and later say whether each equals the saved one
+    python bench/scale.py --before CHECKOUT  # also time an earlier checkout, side by side
 
 Generates seeded random approval instances (popularity skewed, 1 to 15 approvals per voter) as
 `.pb` files under `var/bench/` (never committed; written once, reused), then runs
@@ -90,10 +91,11 @@ def generate(n_voters: int, n_projects: int, seed: int) -> Path:
     return path
 
 
-def run_child(args: list[str]) -> tuple[float, float, bytes]:
+def run_child(args: list[str], cwd: Path = ROOT) -> tuple[float, float, bytes]:
     """Wall seconds, peak memory (MB) and stdout of one whole child process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE)
+    env = {**os.environ, "PYTHONPATH": str(cwd)}
+    proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, env=env)
     assert proc.stdout is not None
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -104,9 +106,22 @@ def run_child(args: list[str]) -> tuple[float, float, bytes]:
     return wall, usage.ru_maxrss / 1024, out
 
 
-def best_run(args: list[str], repeat: int) -> tuple[float, float, bytes]:
-    runs = [run_child(args) for _ in range(repeat)]
-    return min(r[0] for r in runs), max(r[1] for r in runs), runs[0][2]
+def best_pair(
+    args: list[str], repeat: int, before: Path | None
+) -> tuple[tuple[float, float, bytes], tuple[float, float, bytes] | None]:
+    """Best wall time, peak memory and output of this checkout and of `before`, alternating
+    run by run (a busy machine then slows both alike)."""
+    ours: list[tuple[float, float, bytes]] = []
+    theirs: list[tuple[float, float, bytes]] = []
+    for _ in range(repeat):
+        if before is not None:
+            theirs.append(run_child(args, before))
+        ours.append(run_child(args))
+
+    def best(runs: list[tuple[float, float, bytes]]) -> tuple[float, float, bytes]:
+        return min(r[0] for r in runs), max(r[1] for r in runs), runs[0][2]
+
+    return best(ours), (best(theirs) if theirs else None)
 
 
 def main() -> None:
@@ -117,6 +132,12 @@ def main() -> None:
     parser.add_argument("--no-mokotow", action="store_true")
     parser.add_argument("--save", type=Path, help="keep each run's JSON output in this directory")
     parser.add_argument("--check", type=Path, help="compare each run's JSON with one saved here")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a checkout of earlier code (git worktree): each measure runs there too, "
+        "alternating with this checkout, and both times are printed with whether outputs agree",
+    )
     parser.add_argument(
         "--extra", default="", help="extra CLI arguments for our runs, e.g. '--votes-needed auto'"
     )
@@ -134,7 +155,8 @@ def main() -> None:
     for label, path, rules in jobs:
         for rule in rules:
             cmd = [sys.executable, "-m", "ballots.tally", str(path), "--rule", rule, "--json"]
-            wall, mem, out = best_run(cmd + args.extra.split(), args.repeat)
+            full = cmd + args.extra.split()
+            (wall, mem, out), earlier = best_pair(full, args.repeat, args.before)
             name = f"{path.stem}.{rule}.json"
             same = ""
             if args.save:
@@ -152,6 +174,12 @@ def main() -> None:
                 theirs = (
                     f"pabutools {p_wall:.2f} s, {p_mem:,.0f} MB "
                     f"({p_wall / wall:,.0f}x; same selection: {agree})"
+                )
+            if earlier is not None:
+                agree = json.loads(earlier[2]) == json.loads(out)
+                theirs = (
+                    f"before {earlier[0]:.3f} s, {earlier[1]:,.0f} MB "
+                    f"(output {'identical' if agree else 'DIFFERENT'}) {theirs}"
                 )
             row = f"{label:<22} {rule:<9} {wall:7.3f} s {mem:7,.0f} MB  {same} {theirs}".rstrip()
             rows.append(row)

@@ -94,6 +94,7 @@ def bulk_votes(block: str, header: list[str], instance: Instance, profile: Profi
     matrix = _matrix(instance, pids, indices, counts)
     if matrix is None:
         return False
+    matrix.rows = (indptr, indices)
     profile.defer_ballots(_CompactBallots(voters, pids, indices, indptr, others))
     profile.cache_matrix(instance, matrix)
     return True

@@ -30,6 +30,22 @@ class ProfileMatrix:
     weights: list[IntArray]
     total_weight: list[int]
     unit_weights: bool
+    # Each voter's projects (CSR: `indices[indptr[i]:indptr[i + 1]]`), when a reader has them.
+    rows: tuple[IntArray, npt.NDArray[np.int32]] | None = None
+
+    def voter_rows(self) -> tuple[IntArray, npt.NDArray[np.int32]]:
+        """Each voter's projects, as CSR arrays (indptr, indices); made once, from the
+        supporters, if no reader gave them."""
+        if self.rows is None:
+            m = len(self.pids)
+            sizes = [len(s) for s in self.supporters]
+            voters = np.concatenate(self.supporters) if m else np.zeros(0, dtype=np.int64)
+            projects = np.repeat(np.arange(m, dtype=np.int32), sizes)
+            order = np.argsort(voters, kind="stable")
+            indptr = np.zeros(self.n_voters + 1, dtype=np.int64)
+            np.cumsum(np.bincount(voters, minlength=self.n_voters), out=indptr[1:])
+            self.rows = (indptr, projects[order])
+        return self.rows
 
     @classmethod
     def build(cls, instance: Instance, profile: Profile) -> ProfileMatrix:

@@ -11,24 +11,20 @@ Speed and exactness:
   re-examines projects that could still win it, and only recomputes those with a supporter whose
   budget changed;
 - every decision near a tie or a threshold (within a relative 1e-9) is re-decided in exact rational
-  arithmetic. For that, voters are grouped into classes with identical exact budgets (same
-  starting share, same payment history); a class's exact budget is computed only when a decision
-  needs it, so exact work is done only where floats could be wrong (explanations included:
-  `MesOutcome.exact_max_payment` / `exact_left` when a float would round the other way).
-
-Over 400 lines on purpose: the float fast path and the exact arithmetic that re-decides it
-belong in one place.
+  arithmetic, by one forward replay of the rounds played (`_exact.ExactReplay`), only when a
+  decision or an explanation needs it (`MesOutcome.exact_max_payment` / `exact_left` when a float
+  would round the other way).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
 
+from ._exact import ExactReplay
 from ._matrix import ProfileMatrix
 from .satisfaction import Utilities
 
@@ -95,22 +91,25 @@ class MesEngine:
         self.u_float: list[FloatArray] = []
         self.scalar_u: list[float | None] = []
         self.total_u: list[int] = []
-        self.u_index: list[IntArray] = []
-        self.u_values: list[IntArray] = []
         for j in range(m):
-            w = matrix.weights[j] if util.use_weights else np.ones_like(matrix.weights[j])
-            u = w * util.factor[j]
-            self.u_int.append(u)
-            self.u_float.append(u.astype(np.float64))
-            same = len(u) == 0 or bool((u == u[0]).all())
-            self.scalar_u.append(float(u[0]) if same and len(u) else None)
-            self.total_u.append(int(u.sum()))
-            if same:  # one value: a read-only view of zeros, no allocation
-                values, index = u[:1], np.broadcast_to(np.int64(0), (len(u),))
+            size = len(matrix.supporters[j])
+            if util.use_weights and not matrix.unit_weights:
+                u = matrix.weights[j] * util.factor[j]
+                same = size == 0 or bool((u == u[0]).all())
             else:
-                values, index = np.unique(u, return_inverse=True)
-            self.u_values.append(values)
-            self.u_index.append(index if same else index.astype(np.int64))
+                u, same = np.broadcast_to(np.int64(util.factor[j]), (size,)), True
+            if same and size:
+                # One value: read-only views, no memory per supporter.
+                value = int(u[0])
+                self.u_int.append(np.broadcast_to(np.int64(value), (size,)))
+                self.u_float.append(np.broadcast_to(np.float64(value), (size,)))
+                self.scalar_u.append(float(value))
+                self.total_u.append(value * size)
+            else:
+                self.u_int.append(u)
+                self.u_float.append(u.astype(np.float64))
+                self.scalar_u.append(None)
+                self.total_u.append(int(u.sum()))
         # Projects MES considers: positive satisfaction and positive cost. Supported free projects
         # are funded at once (as pabutools does); unsupported ones never.
         self.candidates = [j for j in range(m) if self.total_u[j] > 0 and matrix.costs[j] > 0]
@@ -120,13 +119,21 @@ class MesEngine:
         self.free = [j for j in range(m) if self.total_u[j] > 0 and matrix.costs[j] == 0]
 
     def track_overlap(self) -> None:
-        """Precompute which projects share supporters (worth it when MES is run many times)."""
+        """Precompute which projects share supporters (worth it when MES is run many times).
+
+        Each voter's projects as a bit mask (64 projects a word); a project's overlap is the OR
+        of its supporters' masks. (No matrix product: a BLAS call spins threads on a busy box.)"""
         m, n = self.m, self.matrix.n_voters
-        incidence = np.zeros((n, m), dtype=np.float32)
+        words = (m + 63) // 64
+        masks = np.zeros((n, words), dtype=np.uint64)
         for j, sup in enumerate(self.matrix.supporters):
-            incidence[sup, j] = 1.0
-        shared = (incidence.T @ incidence) > 0
-        self.overlap = [set(np.flatnonzero(shared[j]).tolist()) for j in range(m)]
+            masks[sup, j // 64] |= np.uint64(1 << (j % 64))
+        overlap: list[set[int]] = []
+        for sup in self.matrix.supporters:
+            union = np.bitwise_or.reduce(masks[sup], axis=0) if len(sup) else masks[:0].sum(0)
+            bits = [(int(word) >> b) & 1 for word in union.tolist() for b in range(64)]
+            overlap.append({k for k in range(m) if bits[k]})
+        self.overlap = overlap
 
     def run(
         self,
@@ -161,13 +168,10 @@ class _Run:
         self.u_int = engine.u_int
         self.u_float = engine.u_float
         self.scalar_u = engine.scalar_u
-        self.u_index = engine.u_index
-        self.u_values = engine.u_values
         if extra is not None:
             self.sup = list(self.sup)
             self.u_int, self.u_float = list(self.u_int), list(self.u_float)
             self.scalar_u = list(self.scalar_u)
-            self.u_index, self.u_values = list(self.u_index), list(self.u_values)
             mult = np.ones(total_voters, dtype=np.int64)
             mult[n] = extra.count
             self.mult_int = mult
@@ -177,128 +181,38 @@ class _Run:
             self.sup[j] = np.append(self.sup[j], n)
             self.u_int[j] = np.append(self.u_int[j], u_new)
             self.u_float[j] = self.u_int[j].astype(np.float64)
-            values, index = np.unique(self.u_int[j], return_inverse=True)
-            self.u_values[j], self.u_index[j] = values, index.astype(np.int64)
+            values = np.unique(self.u_int[j])
             self.scalar_u[j] = float(u_new) if len(values) == 1 else None
         self.start = budget_per_voter
         self.vb: FloatArray = np.full(total_voters, float(budget_per_voter))
         self.last_touch: IntArray = np.full(total_voters, -1, dtype=np.int64)
-        # Exact arithmetic is lazy: a voter's exact budget follows from the rounds in which they
-        # paid (the winners they supported) and each round's exact rho, computed when needed.
-        self.scratch: IntArray = np.zeros(total_voters, dtype=np.int64)
+        # Exact arithmetic is lazy: a replay of the rounds played (`r_project` won at float rho
+        # `r_float`) computes exact values when a decision or an explanation needs them.
         self.r_project: list[int] = []
-        self.r_exact: list[Fraction | None] = []
+        self.r_float: list[float] = []
+        self.exact: ExactReplay | None = None
 
-    # ---- exact arithmetic, on demand -------------------------------------------------------
-    def exact_round_rho(self, r: int) -> Fraction:
-        value = self.r_exact[r]
-        if value is None:
-            value = self._exact_rho(self.r_project[r], r)
-            assert value is not None
-            self.r_exact[r] = value
-        return value
+    # ---- exact arithmetic, on demand (`_exact.ExactReplay`) -----------------------------------
+    def _replay(self) -> ExactReplay:
+        if self.exact is None:
+            self.exact = ExactReplay(self)
+        return self.exact
 
-    def _groups(self, j: int, rounds: int) -> tuple[list[int], int, list[int], list[int]]:
-        """Supporters of j, as of the start of round `rounds`, grouped by payment history:
-        exact budgets as numerators over one common denominator (returned second),
-        satisfactions from j, head counts.
-
-        A voter's budget after any rounds is max(0, start - sum of rho_r * u_r over the rounds
-        they paid in): payments never go negative, so once a budget reaches 0 it stays there.
-        With every round's exact rho over one common denominator that is integer arithmetic,
-        one dot product per group, instead of a Fraction operation per group and round."""
-        sup = self.sup[j]
-        columns = [self.u_int[j]]
-        scratch = self.scratch
-        for r in range(rounds):
-            w = self.r_project[r]
-            scratch[self.sup[w]] = self.u_int[w]
-            columns.append(scratch[sup])  # fancy indexing copies
-            scratch[self.sup[w]] = 0
-        extra = self.extra is not None and self.extra.project == j
-        weights = self.mult_int[sup].tolist() if extra and self.mult_int is not None else None
-        if len(sup) * len(columns) <= 4096:
-            # Small: counting tuples in Python beats numpy's per-call overhead.
-            tally: dict[tuple[int, ...], int] = {}
-            keys = zip(*(c.tolist() for c in columns), strict=True)
-            for k, key in enumerate(keys):
-                tally[key] = tally.get(key, 0) + (1 if weights is None else weights[k])
-            history = np.array(list(tally), dtype=np.int64).reshape(len(tally), len(columns))
-            count_list = list(tally.values())
-        else:
-            history, inverse = _unique_rows(
-                columns, [self.scalar_u[j] is not None] + [self._flat(r) for r in range(rounds)]
-            )
-            if weights is None or self.mult_int is None:
-                counts = np.bincount(inverse, minlength=len(history))
-            else:
-                counts = np.bincount(inverse, weights=self.mult_int[sup], minlength=len(history))
-            count_list = counts.astype(np.int64).tolist()
-        us = history[:, 0].tolist()
-        paid_in = [r for r in range(rounds) if history[:, r + 1].any()]
-        rhos = [self.exact_round_rho(r) for r in paid_in]
-        start = Fraction(self.start)
-        denominator = math.lcm(start.denominator, *(rho.denominator for rho in rhos))
-        start_num = start.numerator * (denominator // start.denominator)
-        if rhos:
-            scaled = np.array(
-                [rho.numerator * (denominator // rho.denominator) for rho in rhos], dtype=object
-            )
-            # A voter pays in a few rounds only: sum the nonzero terms, not a dense dot product.
-            rows, cols = np.nonzero(history[:, [r + 1 for r in paid_in]])
-            terms = scaled[cols] * history[rows, np.asarray(paid_in, dtype=np.int64)[cols] + 1]
-            spent = np.zeros(len(us), dtype=object)
-            np.add.at(spent, rows, terms)
-            budgets = [max(0, start_num - int(x)) for x in spent.tolist()]
-        else:
-            budgets = [start_num] * len(us)
-        return budgets, denominator, us, [int(c) for c in count_list]
-
-    def _flat(self, r: int) -> bool:
-        """Whether every supporter of round r's winner has the same satisfaction from it."""
-        return self.scalar_u[self.r_project[r]] is not None
-
-    def _exact_rho(self, j: int, rounds: int) -> Fraction | None:
-        """Exact rho at which j's supporters pay its cost at round `rounds`, or None if they
-        cannot. (Budgets are numerators over `d`; rho is `level / (denom * d)`.)"""
-        budgets, d, us, counts = self._groups(j, rounds)
-        cost = self.e.matrix.costs[j] * d
-        if sum(n * b for n, b in zip(counts, budgets, strict=True)) < cost:
-            return None
-        if len(set(us)) <= 1:
-            order = sorted(range(len(budgets)), key=budgets.__getitem__)
-        else:
-            order = sorted(range(len(budgets)), key=lambda g: Fraction(budgets[g], us[g]))
-        paid = 0
-        denom = sum(n * u for n, u in zip(counts, us, strict=True))
-        for g in order:
-            level = cost - paid
-            if level * us[g] <= budgets[g] * denom:
-                return Fraction(level, denom * d)
-            paid += counts[g] * budgets[g]
-            denom -= counts[g] * us[g]
-        raise AssertionError("unreachable: available >= cost")
-
-    def exact_rho(self, j: int) -> Fraction | None:
-        return self._exact_rho(j, len(self.r_project))
+    def exact_rho(self, j: int, rho_f: float | None = None) -> Fraction | None:
+        """Exact rho of j now (None if its supporters cannot pay for it); `rho_f`: the float
+        estimate, None when affordability itself is in doubt."""
+        return self._replay().rho_now(j, rho_f)
 
     def exact_max_payment(self, r: int) -> Fraction:
-        budgets, d, us, _ = self._groups(self.r_project[r], r)
-        rho = self.exact_round_rho(r)
-        best = max(
-            (min(rho * u, Fraction(b, d)) for b, u in zip(budgets, us, strict=True)),
-            default=Fraction(0),
-        )
-        return best
+        return self._replay().max_payment(r)
 
     def exact_left(self, j: int) -> Fraction:
-        budgets, d, _, counts = self._groups(j, len(self.r_project))
-        return Fraction(sum(c * b for b, c in zip(budgets, counts, strict=True)), d)
+        return self._replay().left(j)
 
     # ---- float fast path -------------------------------------------------------------------
-    def float_rho(self, j: int) -> float | None:
+    def float_rho(self, j: int, hint: float = 0.0) -> float | None:
         """rho of project j in floats; None if its supporters cannot afford it (decided exactly
-        near the edge)."""
+        near the edge). `hint`: a lower bound (its rho in an earlier round: budgets only fall)."""
         cost = float(self.e.matrix.costs[j])
         sup = self.sup[j]
         b = self.vb[sup]
@@ -309,7 +223,7 @@ class _Run:
         if su is not None and mult is None:
             count = len(b)
             share = cost / count
-            if float(b.min()) >= share:
+            if hint * su <= share and np.minimum.reduce(b) >= share:
                 return share / su  # everyone can pay an equal share
         available = float(np.add.reduce(b)) if mult is None else float(np.dot(b, mult))
         if available < cost * (1 - TOL):
@@ -317,7 +231,9 @@ class _Run:
         if available < cost * (1 + TOL) and self.exact_rho(j) is None:
             return None
         if su is not None and mult is None:
-            level = share
+            # Water-filling from below: the poor pay all they have, the rest `level`. Starting
+            # at the last round's level (still below) saves most of the iterations.
+            level = max(share, hint * su)
             poor_count = -1
             for _ in range(6):
                 poor = b < level
@@ -358,10 +274,15 @@ class _Run:
         overlap = None if self.extra is not None else e.overlap
         dirty: set[int] | None = set(remaining) if overlap is not None else None
         r = 0
+        # Kept in order of `lower` (re-sorted each round: nearly sorted, so cheap).
+        order = sorted(remaining, key=lower.__getitem__)
         while remaining:
+            if len(order) != len(remaining):
+                order = [j for j in order if j in remaining]
+            order.sort(key=lower.__getitem__)
             best = float("inf")
             near: list[tuple[float, int]] = []
-            for j in sorted(remaining, key=lower.__getitem__):
+            for j in order:
                 if lower[j] > best * (1 + TOL):
                     break
                 if dirty is not None:
@@ -373,7 +294,7 @@ class _Run:
                 if stale:
                     if dirty is not None:
                         dirty.discard(j)
-                    rho = self.float_rho(j)
+                    rho = self.float_rho(j, lower[j])
                     computed_at[j] = r
                     if rho is None:
                         remaining.discard(j)
@@ -390,7 +311,7 @@ class _Run:
             tied = [j for rho, j in near if rho <= best * (1 + TOL)]
             tie_group: list[int] = []
             if len(tied) > 1:
-                exact = {j: self.exact_rho(j) for j in tied}
+                exact = {j: self.exact_rho(j, lower[j]) for j in tied}
                 finite = {j: v for j, v in exact.items() if v is not None}
                 for j in tied:
                     if exact[j] is None:
@@ -428,9 +349,10 @@ class _Run:
         due = rho * self.u_float[j]
         pay = np.minimum(b, due)
         self.vb[sup] = b - pay
-        self.last_touch[sup] = r
+        if self.e.overlap is None or self.extra is not None:
+            self.last_touch[sup] = r  # which projects to re-price (without `overlap`)
         self.r_project.append(j)
-        self.r_exact.append(None)
+        self.r_float.append(rho)
         if self.record:
             capped = int(np.count_nonzero(b < due * (1 - TOL)))
             rounds.append(

@@ -34,8 +34,8 @@ def _add1_steps(
 ) -> Generator[list[int], None, None]:
     """The selected projects of MES at each step (share + step, + step + 1, ...), in order.
 
-    Each step is an independent MES run. After 0.15 s in this process, if a run takes long enough
-    to be worth shipping to another process (a few milliseconds), the remaining steps are spread
+    Each step is an independent MES run. After 0.05 s in this process, if a run takes long enough
+    to be worth shipping to another process (a millisecond), the remaining steps are spread
     over `workers` forked processes, consumed in order, batch by batch.
     """
     began = time.perf_counter()
@@ -45,14 +45,14 @@ def _add1_steps(
         step += 1
         done += 1
         elapsed = time.perf_counter() - began
-        if workers >= 2 and elapsed > 0.15 and elapsed / done > 0.003:
+        if workers >= 2 and elapsed > 0.05 and elapsed / done > 0.001:
             break
     import multiprocessing
 
     global _ADD1_ENGINE
     _ADD1_ENGINE = (engine, start, n)
     context = multiprocessing.get_context("fork")
-    batch = 8 * workers
+    batch = 32 * workers  # few barriers (a worker idles while the batch's last chunk runs)
     with context.Pool(workers) as pool:
         while True:
             yield from pool.imap(_add1_outcome, range(step, step + batch), chunksize=2)

@@ -1,7 +1,7 @@
 """Money in MES explanations is the exact value rounded once, never a float's rounding: on
 random small elections (budgets in pence, where a half penny is often in reach), every amount
-shown equals the engine's exact fractions (`_groups`, the path that re-decides near ties)
-formatted by `Money`, half to even."""
+shown equals the engine's exact fractions (`_exact.ExactReplay`, the path that re-decides near
+ties) formatted by `Money`, half to even."""
 
 from __future__ import annotations
 
