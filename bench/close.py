@@ -22,37 +22,14 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from load import PG, REPO, SETUP, _env, _psql, manage_py
+from load import PG, REPO, SEED_BALLOTS, SETUP, _env, _psql, manage_py
 
-SEED = r"""
-import json, random, sys, time
-from django.db import transaction
-from ballots import codes, services
-from ballots.demo import random_selection
-from ballots.models import Ballot, Voter
-from budgets.models import Round
-from audit.canonical import ballot_commitment
-rid, n = int(sys.argv[1]), int(sys.argv[2])
-rnd = Round.objects.get(pk=rid)
-projects = services.ballot_projects(rnd)
-rng = random.Random(7)
-pop = {p.pk: rng.paretovariate(1.3) for p in projects}
-t0 = time.perf_counter()
-batch = 5000
-for start in range(0, n, batch):
-    with transaction.atomic():
-        size = min(batch, n - start)
-        voters = Voter.objects.bulk_create(
-            [Voter(round=rnd, key=f"bench-{start + i}", channel="online") for i in range(size)])
-        rows = []
-        for v in voters:
-            sel = sorted(str(x) for x in random_selection(rnd, projects, rng, pop))
-            receipt = codes.new_receipt()
-            rows.append(Ballot(round=rnd, voter=v, receipt=receipt, channel="online", selection=sel,
-                               commitment=ballot_commitment(receipt, "approval", sel)))
-        Ballot.objects.bulk_create(rows)
+SEED = (
+    SEED_BALLOTS
+    + r"""
 print(json.dumps({"insert_s": time.perf_counter() - t0}))
 """
+)
 
 CLOSE = r"""
 import cProfile, io, json, pstats, sys, time

@@ -104,7 +104,8 @@ print(json.dumps({"live": Ballot.objects.filter(round_id=rid, status="live").cou
                   "voters": Voter.objects.filter(round_id=rid).count()}))
 """
 
-CLOSE = r"""
+# Seeds N ballots into round argv[1] (argv[2] = N), none sealed, as the load run leaves them.
+SEED_BALLOTS = r"""
 import json, random, sys, time
 from django.db import transaction
 from ballots import codes, services
@@ -131,6 +132,11 @@ for start in range(0, n, batch):
             rows.append(Ballot(round=rnd, voter=v, receipt=receipt, channel="online", selection=sel,
                                commitment=ballot_commitment(receipt, "approval", sel)))
         Ballot.objects.bulk_create(rows)
+"""
+
+CLOSE = (
+    SEED_BALLOTS
+    + r"""
 insert_s = time.perf_counter() - t0
 t0 = time.perf_counter()
 result = services.close_round(rnd)
@@ -139,6 +145,7 @@ print(json.dumps({"ballots": Ballot.objects.filter(round=rnd, status="live").cou
                   "insert_s": insert_s, "close_s": close_s,
                   "selected": len(result.result_json["selected"])}))
 """
+)
 
 
 def manage_py(env: dict[str, str], code: str, *args: str) -> str:
