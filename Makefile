@@ -37,6 +37,8 @@ demo: $(VENV)/.installed-app
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Tests run with DEBUG off, as production does; these keys exist only for the test run.
+# pytest-xdist runs them on every core (TEST_WORKERS=0 runs them in one process).
+TEST_WORKERS ?= auto
 test: export SECRET_KEY ?= test-only-secret-key-not-for-production-0123456789abcdefghijkl
 test: export VOTING_CODE_KEY ?= test:test-only-voting-code-key-not-for-production-0123456789
 test: $(VENV)/.installed-dev
@@ -46,7 +48,7 @@ test: $(VENV)/.installed-dev
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The production shape on loopback: PostgreSQL, Redis, two gunicorn app servers behind nginx
 # (installed with apt-get if missing); see deploy/cluster_test.py. Needs PostgreSQL at

@@ -2,11 +2,11 @@
 the six languages, and every page says its language and direction.
 
 The test checks structure (lang and dir, contrast, names, labels, landmarks), so it holds whatever
-the words are. One browser and one data set (tests/resident_pages.py) for all six languages; each
-language has one anonymous page and one signed in as Alice, a resident, reused for every path.
-Each path is opened in the six languages' pages in turn and axe runs in all six at once (each
-page's renderer is its own process). Every <details> is opened before axe runs, so the parts one
-click away (the auditors' count on the results page) are checked too.
+the words are. One test per language, so a parallel run (pytest-xdist, as `make test` runs) shares
+the six among its workers; each builds the data set (tests/resident_pages.py) and opens one
+anonymous page and one signed in as Alice, a resident, reused for every path. Every <details> is
+opened before axe runs, so the parts one click away (the auditors' count on the results page) are
+checked too.
 """
 
 from __future__ import annotations
@@ -71,15 +71,12 @@ def _open(
     return page
 
 
-def _check_in_every_language(pages: dict[str, Any], where: str, report: list[str], go: Any) -> None:
-    """`go(page)` in each language's page, then axe in all of them at once."""
-    started = {}
-    for language, page in pages.items():
-        go(page)
-        started[language] = page.evaluate(START)
-    for language, page in pages.items():
-        if problems := _finish(page, language, started[language]):
-            report.append(f"- {language}, {where}:\n    " + "\n    ".join(problems))
+def _check(page: Any, language: str, where: str, report: list[str], go: Any) -> None:
+    """`go(page)`, then axe on what it shows."""
+    go(page)
+    started = page.evaluate(START)
+    if problems := _finish(page, language, started):
+        report.append(f"- {language}, {where}:\n    " + "\n    ".join(problems))
 
 
 def _fill_ballot(page: Any, code: str) -> None:
@@ -98,8 +95,9 @@ def _submit_empty_ballot(page: Any, vote: str) -> None:
     page.locator(".error-summary").wait_for()
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_no_accessibility_violation_on_any_resident_page_in_any_language(
-    browser: Any, http_live_server: Any, axe_source: str
+    browser: Any, http_live_server: Any, axe_source: str, language: str
 ) -> None:
     from django.test import Client
 
@@ -108,26 +106,27 @@ def test_no_accessibility_violation_on_any_resident_page_in_any_language(
     client.force_login(data.alice)
     session = client.cookies["sessionid"].value
     server = http_live_server
-    anonymous = {lang: _open(browser, server, axe_source, lang) for lang in LANGUAGES}
-    signed_in = {lang: _open(browser, server, axe_source, lang, session) for lang in LANGUAGES}
+    anonymous = _open(browser, server, axe_source, language)
+    signed_in = _open(browser, server, axe_source, language, session)
     report: list[str] = []
     try:
-        for pages, paths in ((anonymous, data.anonymous), (signed_in, data.signed_in)):
+        for page, paths in ((anonymous, data.anonymous), (signed_in, data.signed_in)):
             for name, path in paths.items():
-                _check_in_every_language(
-                    pages, f"{name} ({path})", report, lambda page, path=path: page.goto(path)
+                _check(
+                    page, language, f"{name} ({path})", report, lambda p, path=path: p.goto(path)
                 )
         # The ballot after an error, then the review step.
-        _check_in_every_language(
+        _check(
             anonymous,
+            language,
             "ballot: with errors",
             report,
-            lambda page: _submit_empty_ballot(page, data.vote),
+            lambda p: _submit_empty_ballot(p, data.vote),
         )
-        _check_in_every_language(
-            anonymous, "ballot: review step", report, lambda page: _fill_ballot(page, data.code)
+        _check(
+            anonymous, language, "ballot: review step", report, lambda p: _fill_ballot(p, data.code)
         )
     finally:
-        for page in [*anonymous.values(), *signed_in.values()]:
-            page.context.close()
+        anonymous.context.close()
+        signed_in.context.close()
     assert not report, f"{len(report)} page(s) with problems:\n" + "\n".join(report)
