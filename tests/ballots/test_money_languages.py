@@ -15,10 +15,14 @@ from django.utils import translation
 from audit.models import Event
 from ballots import services
 from ballots.models import Result
-from budgets.models import Round
+from ballots.voting_codes import letters_html
+from budgets.models import Phase, Round
+from budgets.services.notices import queue_phase_notice
 from tests.ballots.conftest import make_voting_round, project_ids
 from tests.conftest import DECLARED
-from wards.models import Ward
+from wards import notices
+from wards.models import OutboundEmail, Ward, WardSubscription
+from wards.templatetags.money import number
 
 pytestmark = pytest.mark.django_db
 
@@ -92,8 +96,6 @@ def test_the_results_page_writes_money_in_the_chosen_language(
 def test_a_count_in_polish_groups_thousands_with_a_space(client: Client, sparkbrook: Ward) -> None:
     round = _published(sparkbrook)
     with translation.override("pl"):
-        from wards.templatetags.money import number
-
         assert number(12_345) == f"12{NBSP}345"
     page = client.get(
         f"/rounds/{round.pk}/results/", headers={"accept-language": "pl"}
@@ -141,3 +143,25 @@ def test_stored_and_downloaded_results_are_the_same_in_every_language(
         # Amounts, where there are any, in the ledger's one form: £62,500 or £1,234.50.
         for amount in re.findall(r"£[\d,.]+\d", text):
             assert re.fullmatch(r"£\d{1,3}(,\d{3})*(\.\d\d)?", amount), amount
+
+
+def test_letters_and_emails_write_money_in_their_own_language(sparkbrook: Ward) -> None:
+    """A letter is printed in the language chosen for it, an email in its subscriber's, whatever
+    language the councillor's page is in."""
+
+    round = make_voting_round(sparkbrook)
+    with translation.override("en-gb"):
+        letter = letters_html(round, ["ABCD-EFGH"], base_url="http://x", language="pl")
+    assert f"100{NBSP}000{NBSP}£" in letter and "£100,000" not in letter
+    for address, language in [("p@example.org", "pl"), ("b@example.org", "bn")]:
+        notices.subscribe(sparkbrook, address)
+        subscription = WardSubscription.objects.get(email=address)
+        notices.confirm(notices.confirm_token(subscription))
+        WardSubscription.objects.filter(pk=subscription.pk).update(language=language)
+    OutboundEmail.objects.all().delete()
+    round.phase = Phase.VOTING
+    with translation.override("ar"):
+        assert queue_phase_notice(round) == 2
+    bodies = {e.subscription.language: e.body for e in OutboundEmail.objects.all()}
+    assert f"100{NBSP}000{NBSP}£" in bodies["pl"]
+    assert "1,00,000£" in bodies["bn"]
