@@ -8,7 +8,10 @@ screen (FONT_SIZE × 290 / WIDTH ≥ 12 px; site.css caps how wide it grows on a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
+
+from wards.numbers import display_number
 
 WIDTH = 340
 FONT_SIZE = 15
@@ -40,6 +43,8 @@ def votes_chart(projects: Sequence[dict[str, Any]]) -> dict[str, Any]:
                 "label": title if len(title) <= LABEL_CHARS else title[: LABEL_CHARS - 1] + "…",
                 "title": title,
                 "votes": p["votes"],
+                # In the page's language (no <bdi> here: the chart is SVG, drawn left to right).
+                "votes_text": display_number(_count(p["votes"])),
                 "selected": bool(p["selected"]),
             }
         )
@@ -50,3 +55,9 @@ def votes_chart(projects: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "font_size": FONT_SIZE,
         "bar_height": BAR_HEIGHT,
     }
+
+
+def _count(votes: Any) -> int | Decimal:
+    """Votes as stored in the result (a whole count, or points as a decimal string or float)."""
+    value = Decimal(repr(votes)) if isinstance(votes, float) else Decimal(str(votes))
+    return int(value) if value == value.to_integral_value() else value

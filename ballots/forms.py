@@ -15,6 +15,7 @@ from ballots.paper_ballot import paper_numbers, selection_from_numbers
 from ballots.voting_codes import MAX_CODES_PER_REQUEST, UNKNOWN_LANGUAGE
 from budgets.models import BallotType, PollingPlace, Round
 from wards.fields import SingleLineField
+from wards.numbers import lazy_number
 
 
 class ReceiptForm(forms.Form):
@@ -122,7 +123,7 @@ class IssueCodesForm(forms.Form):
         label=_("How many codes"),
         help_text=format_lazy(
             _("One letter each; between 1 and {count} at a time."),
-            count=f"{MAX_CODES_PER_REQUEST:,}",
+            count=lazy_number(MAX_CODES_PER_REQUEST),
         ),
     )
     polling_place = forms.ModelChoiceField(

@@ -17,7 +17,7 @@ from ballots.selection import ballot_projects
 from budgets.models import BallotType, Phase, PollingPlace, Proposal, Round
 from budgets.services import voting_places
 from wards.access import Action, can
-from wards.money import format_pence
+from wards.numbers import display_pence
 
 # The ballot is public from voting on, as the online ballot is.
 PUBLIC_PHASES = frozenset({Phase.VOTING, Phase.CLOSED, Phase.PUBLISHED})
@@ -71,7 +71,7 @@ def numbers_by_id(round: Round) -> dict[int, int]:
 
 def ballot_rules(round: Round) -> list[str]:
     """How to fill in this round's paper ballot, in plain words, one sentence a line."""
-    budget = format_pence(round.budget_pence)
+    budget = display_pence(round.budget_pence)
     if round.ballot_type == BallotType.KNAPSACK:
         rules = [
             gettext("Put a cross (X) in the box next to each project you want funded."),
@@ -142,7 +142,7 @@ def paper_ballot(user: Any, round: Round) -> PaperBallot | None:
         round=round,
         numbers=paper_numbers(round),
         rules=ballot_rules(round),
-        budget=format_pence(round.budget_pence),
+        budget=display_pence(round.budget_pence),
         preview=preview,
         polling_places=voting_places(round).polling_places,
     )

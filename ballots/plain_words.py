@@ -15,7 +15,7 @@ from typing import Any
 from django.utils.translation import get_language, gettext, gettext_noop, ngettext
 
 from budgets.models import Round, Rule
-from wards.money import format_pence
+from wards.numbers import display_number, display_pence
 
 # One sentence per rule, no jargon: what decides which projects get the money.
 RULE_SENTENCES: dict[str, str] = {
@@ -108,18 +108,18 @@ def project_sentence(project: Mapping[str, Any], *, vote_type: str, budget: int)
                 "Funded: %(count)s person chose it and it fitted the money left.",
                 "Funded: %(count)s people chose it and it fitted the money left.",
                 votes,
-            ) % {"count": f"{votes:,}"}
+            ) % {"count": display_number(votes)}
         if words[1] == "points":
             return ngettext(
                 "Funded: it got %(count)s point and it fitted the money left.",
                 "Funded: it got %(count)s points and it fitted the money left.",
                 votes,
-            ) % {"count": f"{votes:,}"}
+            ) % {"count": display_number(votes)}
         return ngettext(
             "Funded: it got %(count)s vote and it fitted the money left.",
             "Funded: it got %(count)s votes and it fitted the money left.",
             votes,
-        ) % {"count": f"{votes:,}"}
+        ) % {"count": display_number(votes)}
     if cost > budget:
         return gettext("Not funded: it cost more than all the money there was.")
     if votes == 0:
@@ -127,7 +127,7 @@ def project_sentence(project: Mapping[str, Any], *, vote_type: str, budget: int)
     needed = project.get("votes_needed")
     if needed:
         about = _about(int(needed))
-        count = {"count": f"{about:,}"}
+        count = {"count": display_number(about)}
         if words[1] == "points":
             if about == int(needed):
                 return (
@@ -173,7 +173,7 @@ def left_over_sentence(left_over: int) -> str:
     return gettext(
         "%(amount)s was not spent, because no other project fitted the money left. "
         "The ward's councillors decide what happens to it."
-    ) % {"amount": format_pence(left_over)}
+    ) % {"amount": display_pence(left_over)}
 
 
 def plain_result(
@@ -224,7 +224,7 @@ def _needed_sentence(project: Mapping[str, Any], *, vote_type: str) -> str:
     if not needed or project.get("selected"):
         return ""
     n = int(needed)
-    count = {"count": f"{n:,}"}
+    count = {"count": display_number(n)}
     if VOTE_WORDS.get(vote_type, ("vote", "votes"))[1] == "points":
         return (
             ngettext(

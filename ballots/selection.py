@@ -16,7 +16,7 @@ from django.utils.translation import gettext, ngettext
 from redis.exceptions import RedisError
 
 from budgets.models import BallotType, Phase, Proposal, Round
-from wards.money import format_pence
+from wards.numbers import display_pence
 
 PB_VOTE_TYPE = {
     BallotType.KNAPSACK: "approval",
@@ -213,9 +213,9 @@ def check_selection(
                 "Remove %(over)s or more."
             )
             % {
-                "total": format_pence(total),
-                "budget": format_pence(round.budget_pence),
-                "over": format_pence(total - round.budget_pence),
+                "total": display_pence(total),
+                "budget": display_pence(round.budget_pence),
+                "over": display_pence(total - round.budget_pence),
             }
         )
     if kind == BallotType.APPROVAL:

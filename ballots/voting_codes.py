@@ -29,7 +29,7 @@ from ballots.models import (
 from budgets.models import Phase, PollingPlace, Round
 from budgets.services import voting_places
 from wards.access import Action, require
-from wards.money import format_pence
+from wards.numbers import display_pence
 from wards.text import single_line, spreadsheet_safe
 
 CODE_FAILURE_LIMIT_PER_CLIENT = 10
@@ -222,7 +222,7 @@ def letters_html(
             {
                 "round": round,
                 "line": letter_line(language),
-                "budget": format_pence(round.budget_pence),
+                "budget": display_pence(round.budget_pence),
                 "voting_start": start,
                 "voting_end": end,
                 "ballot_url": url,

@@ -41,40 +41,13 @@ from budgets.settings_words import (
     plain_choices,
     plain_name,
 )
-from wards.fields import MultiLineField, SingleLineField
+from wards.fields import MultiLineField, PoundsField, SingleLineField
 from wards.models import Neighbourhood, Ward
-from wards.money import format_pence, parse_pounds
+from wards.money import amount_example
+from wards.numbers import display_pence
 from wards.text import single_line
 
 MAX_CATEGORIES = 30
-
-
-class PoundsField(forms.CharField):
-    """An amount typed in pounds ('2,500.50', '£2500'); cleaned to integer pence."""
-
-    MAX_CHARS = 20
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.widget.attrs.update({"inputmode": "decimal", "class": "input-money"})
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, int):
-            return format_pence(value).replace("£", "").replace(",", "")
-        return value
-
-    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
-        text = super().to_python(value)
-        if not text:
-            return None
-        if len(text) > self.MAX_CHARS:
-            raise forms.ValidationError(
-                gettext("Enter an amount in pounds, like 2500 or 2,500.50.")
-            )
-        try:
-            return parse_pounds(text)
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -197,7 +170,9 @@ class RoundForm(forms.ModelForm):
     def clean_budget(self) -> int | None:
         pence = self.cleaned_data.get("budget")
         if pence is not None and pence < 1:
-            raise forms.ValidationError(gettext("The budget must be more than £0."))
+            raise forms.ValidationError(
+                gettext("The budget must be more than %(zero)s.") % {"zero": display_pence(0)}
+            )
         return pence
 
     def clean_support_stage(self) -> str:
@@ -289,20 +264,27 @@ class ProposalForm(forms.Form):
             "One or two sentences, up to %(max)s characters. Shown in the list."
         ) % {"max": MAX_SUMMARY}
         self.fields["cost"].help_text = gettext(
-            "Your best guess, like 2500 or 2,500.50. The councillors may check it. "
-            "Between £1 and this round's budget of %(budget)s."
-        ) % {"budget": format_pence(round.budget_pence)}
+            "Your best guess, like 2500 or %(example)s. The councillors may check it. "
+            "Between %(least)s and this round's budget of %(budget)s."
+        ) % {
+            "example": amount_example(),
+            "least": display_pence(MIN_COST_PENCE),
+            "budget": display_pence(round.budget_pence),
+        }
 
     def clean_cost(self) -> int | None:
         pence = self.cleaned_data.get("cost")
         if pence is None:
             return None
         if pence < MIN_COST_PENCE:
-            raise forms.ValidationError(gettext("The cost must be at least £1."))
+            raise forms.ValidationError(
+                gettext("The cost must be at least %(least)s.")
+                % {"least": display_pence(MIN_COST_PENCE)}
+            )
         if pence > self.round.budget_pence:
             raise forms.ValidationError(
                 gettext("The cost cannot be more than this round's whole budget of %(budget)s.")
-                % {"budget": format_pence(self.round.budget_pence)}
+                % {"budget": display_pence(self.round.budget_pence)}
             )
         return pence
 

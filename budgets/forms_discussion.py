@@ -17,6 +17,7 @@ from budgets.models_discussion import (
 )
 from budgets.services.moderation import Decision
 from wards.fields import MultiLineField, SingleLineField
+from wards.numbers import display_number
 
 
 class CommentForm(forms.Form):
@@ -34,7 +35,7 @@ class CommentForm(forms.Form):
         self.fields["body"].help_text = gettext(
             "Plain text, up to %(max)s characters. It is shown with your username. "
             "You can change it for 15 minutes after posting, and delete it at any time."
-        ) % {"max": f"{MAX_COMMENT:,}"}
+        ) % {"max": display_number(MAX_COMMENT)}
 
 
 class CommentEditForm(forms.Form):
@@ -47,7 +48,7 @@ class CommentEditForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["body"].help_text = gettext("Plain text, up to %(max)s characters.") % {
-            "max": f"{MAX_COMMENT:,}"
+            "max": display_number(MAX_COMMENT)
         }
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from budgets.models import SEAL_BATCH_MAX, SEAL_BATCH_MIN, BallotType, Rule, Sat
+from wards.numbers import lazy_number
 
 # What a new round starts with. Round's own model defaults stay as they were (the greedy rule),
 # because the API, the demo and many tests create rounds without naming a rule; the form
@@ -207,7 +208,7 @@ HELP_TEXTS: dict[str, str | Promise] = {
             "(recommended) suits most rounds; from {least} to {most}."
         ),
         least=SEAL_BATCH_MIN,
-        most=f"{SEAL_BATCH_MAX:,}",
+        most=lazy_number(SEAL_BATCH_MAX),
     ),
 }
 

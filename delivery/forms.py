@@ -8,7 +8,6 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from budgets.forms import PoundsField
 from budgets.models import MAX_REASON
 from delivery.models import (
     MAX_HOURS_PER_UPDATE,
@@ -20,7 +19,7 @@ from delivery.models import (
     UnspentDecision,
 )
 from delivery.photos import MAX_BYTES
-from wards.fields import MultiLineField, SingleLineField
+from wards.fields import MultiLineField, PoundsField, SingleLineField
 
 
 class DateInput(forms.DateInput):

@@ -44,6 +44,7 @@ from budgets.models_discussion import (
 from wards import access, ratelimit
 from wards.access import Action
 from wards.models import Role
+from wards.numbers import display_number
 from wards.text import multi_line
 
 # How long after posting its author may still change a comment.
@@ -120,7 +121,7 @@ def clean_body(body: str | None) -> str:
                 "body": gettext(
                     "Keep your comment to %(max)s characters or fewer (it has %(length)s)."
                 )
-                % {"max": f"{MAX_COMMENT:,}", "length": f"{len(text):,}"}
+                % {"max": display_number(MAX_COMMENT), "length": display_number(len(text))}
             }
         )
     return text

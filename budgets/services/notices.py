@@ -17,7 +17,7 @@ from budgets.models import Phase, Round
 from budgets.services.display import when
 from budgets.services.support import shortlist_rule_words
 from wards import notices
-from wards.money import format_pence
+from wards.numbers import display_pence
 
 # Translated when each subscriber language's email is written (wards.notices.queue_ward_notice).
 SUBJECTS: dict[str, str] = {
@@ -43,7 +43,7 @@ def queue_phase_notice(round: Round) -> int:
             "round": round,
             "area": round.area_name,
             "ward": round.ward,
-            "budget": format_pence(round.budget_pence),
+            "budget": display_pence(round.budget_pence),
             "url": notices.public_url(round.get_absolute_url()),
             "proposals_end": when(round.proposals_end) if round.proposals_end else "",
             "voting_end": when(round.voting_end) if round.voting_end else "",

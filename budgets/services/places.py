@@ -30,6 +30,7 @@ from budgets.services._common import _actor
 from wards import access
 from wards.access import Action
 from wards.models import Role
+from wards.numbers import display_number
 from wards.text import multi_line, single_line
 
 ENDED = gettext_lazy(
@@ -75,7 +76,7 @@ def _text(value: str, *, field: str, limit: int, one_line: bool) -> str:
         raise ValidationError(
             {
                 field: gettext("Keep this to %(limit)s characters or fewer.")
-                % {"limit": f"{limit:,}"}
+                % {"limit": display_number(limit)}
             }
         )
     return cleaned

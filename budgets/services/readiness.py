@@ -12,7 +12,7 @@ from budgets.hooks import get_test_count
 from budgets.models import ProposalStatus, Round
 from budgets.services._common import _full_clean
 from budgets.services.display import when
-from wards.money import format_pence
+from wards.numbers import display_pence
 
 
 def voting_blockers(round: Round) -> list[str]:
@@ -40,7 +40,7 @@ def voting_blockers(round: Round) -> list[str]:
                 "more than the round's budget of %(budget)s. Raise the budget or lower a cost "
                 "in review."
             )
-            % {"cheapest": format_pence(cheapest), "budget": format_pence(round.budget_pence)}
+            % {"cheapest": display_pence(cheapest), "budget": display_pence(round.budget_pence)}
         )
     if round.voting_start is not None and round.voting_start > timezone.now():
         problems.append(

@@ -25,6 +25,7 @@ from budgets.models_discussion import (
 )
 from budgets.services.discussion import TooManyPosts
 from wards import ratelimit
+from wards.numbers import display_number
 from wards.text import multi_line
 
 
@@ -36,7 +37,7 @@ def _clean_report(reason: str, detail: str) -> tuple[str, str]:
         raise ValidationError(
             {
                 "detail": gettext("Keep the details to %(max)s characters or fewer.")
-                % {"max": f"{MAX_REPORT_DETAIL:,}"}
+                % {"max": display_number(MAX_REPORT_DETAIL)}
             }
         )
     return reason, text

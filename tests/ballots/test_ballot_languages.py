@@ -28,8 +28,9 @@ def test_the_ballot_is_in_urdu_right_to_left(client: Client, sparkbrook: Ward) -
     assert '<legend class="label">بیلٹ پر منصوبے</legend>' in page
     assert ">اپنا ووٹ دیکھیں</button>" in page
     assert ">میرا کل دیکھیں</button>" in page
-    # Money keeps its Western digits and pound sign in every language.
-    assert "£100,000 میں سے £0 چنے گئے" in page
+    # Money keeps its Western digits and pound sign in every language, set apart (<bdi>) from
+    # the right-to-left words around it.
+    assert "<bdi>£100,000</bdi> میں سے <bdi>£0</bdi> چنے گئے" in page
 
 
 def test_without_accept_language_the_ballot_stays_in_english(
@@ -52,7 +53,10 @@ def test_errors_on_the_ballot_are_in_the_voter_s_language(client: Client, sparkb
     assert '<html lang="pl" dir="ltr">' in page
     assert ">Wystąpił problem</h2>" in page
     assert "Wpisz kod do głosowania z listu." in page
-    assert re.search(r"Wybrane projekty kosztują £[\d,]+, więcej niż budżet £100,000\.", page)
+    # Polish separators and sign placement (1 234,50 £), Western digits.
+    assert re.search(
+        r"Wybrane projekty kosztują \d{3}\xa0\d{3}\xa0£, więcej niż budżet 100\xa0000\xa0£\.", page
+    )
 
 
 def test_a_resident_casts_a_vote_in_bengali(client: Client, sparkbrook: Ward) -> None:

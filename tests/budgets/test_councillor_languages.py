@@ -53,7 +53,7 @@ def test_the_round_settings_form_is_in_the_councillor_s_language(
 
 @pytest.mark.parametrize(
     ("language", "message"),
-    [("ur", "بجٹ £0 سے زیادہ ہونا چاہیے۔"), ("pl", "Budżet musi być większy niż £0.")],
+    [("ur", "بجٹ £0 سے زیادہ ہونا چاہیے۔"), ("pl", "Budżet musi być większy niż 0\xa0£.")],
 )
 def test_a_round_settings_error_comes_back_translated(
     client: Client, councillor_sam: Any, sparkbrook: Ward, language: str, message: str
