@@ -20,7 +20,6 @@ from django.http import (
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -139,7 +138,6 @@ def _events_page(
             "kinds": kinds,
             "query_kind": f"kind={kind}&" if kind else "",
             # The event sentences are English (as the ledger is); other pages say so.
-            "sentences_in_english": not (get_language() or "en").startswith("en"),
             **context,
         },
     )

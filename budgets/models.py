@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -546,6 +546,32 @@ class Proposal(models.Model):
         """Neither withdrawn nor merged (see ProposalQuerySet.standing)."""
         return self.status not in FALLEN_STATUSES
 
+    @property
+    def hidden_reason(self) -> str | None:
+        """The councillors' public reason when they hid this proposal's text, else None.
+
+        A hidden proposal's summary is stored empty (hidings before that stored an English
+        notice starting HIDDEN_PREFIX): only then is the hiding looked up, so a list of
+        visible proposals costs no query.
+        """
+        if self.summary and not self.summary.startswith(HIDDEN_PREFIX):
+            return None
+        try:
+            return self.hiding.reason
+        except ObjectDoesNotExist:
+            return None
+
+    @property
+    def shown_summary(self) -> str:
+        """The summary as pages show it: a hidden one's notice in the reader's language."""
+        reason = self.hidden_reason
+        return self.summary if reason is None else hidden_notice(reason)
+
+    @property
+    def shown_description(self) -> str:
+        reason = self.hidden_reason
+        return self.description if reason is None else hidden_notice(reason)
+
     def clean(self) -> None:
         errors: dict[str, str] = {}
         for field in ("estimated_cost_pence", "cost_pence"):
@@ -780,6 +806,8 @@ class Support(models.Model):
 
 # Discussion and moderation live in their own module; importing them here registers them with
 # the budgets app (and lets `from budgets.models import Comment` work like the others).
+from budgets.models_discussion import HIDDEN_PREFIX  # noqa: E402
 from budgets.models_discussion import Comment as Comment  # noqa: E402
 from budgets.models_discussion import ProposalHiding as ProposalHiding  # noqa: E402
 from budgets.models_discussion import Report as Report  # noqa: E402
+from budgets.models_discussion import hidden_notice as hidden_notice  # noqa: E402

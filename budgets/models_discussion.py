@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from wards.models import Ward
@@ -27,7 +28,14 @@ MAX_COMMENT = 2000
 MAX_HIDE_REASON = 250
 # The longest optional detail a report may carry.
 MAX_REPORT_DETAIL = 500
+# How hidings before 2026-12 began the summary they stored; a hidden proposal's summary is now
+# stored empty and the notice written when a page is drawn (hidden_notice).
 HIDDEN_PREFIX = "Hidden by the ward's councillors"
+
+
+def hidden_notice(reason: str) -> str:
+    """What stands in hidden words' place, in the reader's language; the reason as typed."""
+    return gettext("Hidden by the ward's councillors: %(reason)s") % {"reason": reason}
 
 
 class ReportReason(models.TextChoices):
@@ -132,8 +140,9 @@ class ProposalHiding(models.Model):
     is already in the ledger and on the ballot, and whether a proposal stands is the review's
     decision, with its own public reason. The hidden text moves here (kept for the record and
     for an appeal; the ledger's hash refers to it) and the proposal's own summary and
-    description say "Hidden by the ward's councillors: <reason>", so every page, list, ballot
-    and API response that shows them shows the notice and none shows the hidden text.
+    description are emptied. Every page, list, ballot and API response shows
+    Proposal.shown_summary/shown_description: "Hidden by the ward's councillors: <reason>" in
+    the reader's language, with the reason as the councillor typed it.
     """
 
     proposal = models.OneToOneField(

@@ -186,6 +186,17 @@ class ProposalSerializer(serializers.ModelSerializer[Proposal]):
         help_text="How many residents support it (the support phase's public count)."
     )
     url = serializers.SerializerMethodField()
+    summary = serializers.CharField(
+        source="shown_summary",
+        read_only=True,
+        help_text="The proposer's summary; if the councillors hid the proposal's text, "
+        '"Hidden by the ward\'s councillors: <reason>" in the language asked for.',
+    )
+    description = serializers.CharField(
+        source="shown_description",
+        read_only=True,
+        help_text="The proposer's description, or the same notice when hidden.",
+    )
 
     class Meta:
         model = Proposal

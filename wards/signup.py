@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from wards.models import Membership, Neighbourhood, Role, Ward, WardPostcode, normalise_postcode
 
@@ -154,18 +155,21 @@ def check_link(token: str) -> tuple[Any, Place]:
         data = signing.loads(token, salt=_SALT, max_age=LINK_MAX_AGE)
     except signing.SignatureExpired:
         raise LinkRefused(
-            f"This link has expired: links work for {LINK_MAX_AGE.days} days. Sign up again."
+            gettext("This link has expired: links work for %(days)s days. Sign up again.")
+            % {"days": LINK_MAX_AGE.days}
         ) from None
     except signing.BadSignature:
-        raise LinkRefused("This link is not valid. Check that you copied all of it.") from None
+        raise LinkRefused(
+            gettext("This link is not valid. Check that you copied all of it.")
+        ) from None
     user = get_user_model().objects.filter(pk=data.get("u")).first()
     ward = Ward.objects.filter(pk=data.get("w")).first()
     if user is None or ward is None:
-        raise LinkRefused("This link is not valid. Check that you copied all of it.")
+        raise LinkRefused(gettext("This link is not valid. Check that you copied all of it."))
     # An account that is active, or was once signed in to, has been confirmed already (or was
     # switched off by staff since, which an old link must not undo).
     if user.is_active or user.last_login is not None:
-        raise LinkRefused("This link has already been used. You can sign in.")
+        raise LinkRefused(gettext("This link has already been used. You can sign in."))
     neighbourhood = None
     if data.get("n") is not None:
         neighbourhood = Neighbourhood.objects.filter(pk=data["n"], ward=ward).first()
@@ -178,7 +182,7 @@ def confirm(token: str) -> Any:
         user, place = check_link(token)
         user = get_user_model().objects.select_for_update().get(pk=user.pk)
         if user.is_active:
-            raise LinkRefused("This link has already been used. You can sign in.")
+            raise LinkRefused(gettext("This link has already been used. You can sign in."))
         user.is_active = True
         user.save(update_fields=["is_active"])
         Membership.objects.get_or_create(

@@ -36,10 +36,10 @@ from django.utils.translation import gettext_lazy as _
 
 from budgets.models import Phase, Proposal, Round, UserLike
 from budgets.models_discussion import (
-    HIDDEN_PREFIX,
     MAX_COMMENT,
     Comment,
     CommentQuerySet,
+    hidden_notice,
 )
 from wards import access, ratelimit
 from wards.access import Action
@@ -72,14 +72,9 @@ def display_name(user: UserLike) -> str:
     return gettext("A resident") if "@" in name else name
 
 
-def hidden_notice(reason: str) -> str:
-    """The notice stored in a hidden proposal's place (in English, as stored text is)."""
-    return f"{HIDDEN_PREFIX}: {reason}"
-
-
 def shown_hidden_notice(reason: str) -> str:
-    """The same notice in the reader's language, for a hidden comment's place."""
-    return gettext("Hidden by the ward's councillors: %(reason)s") % {"reason": reason}
+    """The notice in a hidden comment's place, in the reader's language (as a proposal's)."""
+    return hidden_notice(reason)
 
 
 def discussion_open(round: Round) -> bool:

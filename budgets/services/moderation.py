@@ -1,7 +1,8 @@
 """Moderation: the ward's councillors (and staff) hide a reported comment or proposal with a
 public reason, or dismiss the reports (reporting itself is budgets.services.reports).
 
-- Hiding is never silent: the item's place says "Hidden by the ward's councillors: <reason>".
+- Hiding is never silent: the item's place says "Hidden by the ward's councillors: <reason>"
+  (in the reader's language; the reason as typed).
   The ledger records the decision (`comment.hidden`, `proposal.hidden`) with the public reason
   and `text_sha256`, a salted SHA-256 of the hidden text (never the text: see text_sha256), and
   `reports.dismissed` when the councillors looked and left the item as it was. None of these
@@ -40,7 +41,6 @@ from budgets.models_discussion import (
     Resolution,
 )
 from budgets.services._common import _actor
-from budgets.services.discussion import hidden_notice
 from wards import access
 from wards.access import Action
 from wards.models import Role, Ward
@@ -178,9 +178,10 @@ def hide_proposal(proposal: Proposal, *, by: UserLike, reason: str) -> ProposalH
         hidden_text=hidden,
         salt=secrets.token_hex(16),
     )
-    notice = hidden_notice(reason)
-    proposal.summary = notice
-    proposal.description = notice
+    # Emptied, not replaced by a notice: pages write the notice in the reader's language
+    # (Proposal.shown_summary), so nothing stored is in one language for everyone.
+    proposal.summary = ""
+    proposal.description = ""
     proposal.location = ""
     proposal.delivery_partner = ""
     proposal.save(update_fields=[*HIDDEN_PROPOSAL_FIELDS, "updated_at"])
@@ -291,7 +292,11 @@ def open_reports_about(proposal: Proposal, comment: Comment | None) -> list[Repo
 
 def _item(proposal: Proposal, comment: Comment | None, reports: list[Report]) -> QueueItem:
     counts = Counter(str(ReportReason(r.reason).label) for r in reports)
-    text = comment.body if comment is not None else f"{proposal.summary}\n\n{proposal.description}"
+    text = (
+        comment.body
+        if comment is not None
+        else f"{proposal.shown_summary}\n\n{proposal.shown_description}"
+    )
     return QueueItem(
         proposal=proposal,
         comment=comment,

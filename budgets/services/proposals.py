@@ -177,32 +177,48 @@ def submit_proposal(
 
 
 def _require_proposer_window(user: UserLike, proposal: Proposal, verb: str) -> None:
+    """Refuse, in the proposer's language, unless they may still change/withdraw it."""
+    change = verb == "change"
     if user is None or not user.is_authenticated:
-        raise PermissionDenied("Please sign in first.")
+        raise PermissionDenied(gettext("Please sign in first."))
     if proposal.proposer_id != user.pk:
-        raise PermissionDenied(f"Only the person who proposed this project can {verb} it.")
+        raise PermissionDenied(
+            gettext("Only the person who proposed this project can change it.")
+            if change
+            else gettext("Only the person who proposed this project can withdraw it.")
+        )
     if proposal.status != ProposalStatus.SUBMITTED:
+        status = {"status": proposal.get_status_display().lower()}
         raise ValidationError(
-            f"This proposal is {proposal.get_status_display().lower()}, so it cannot be "
-            f"{'changed' if verb == 'change' else verb + 'n'} any more."
+            gettext("This proposal is %(status)s, so it cannot be changed any more.") % status
+            if change
+            else gettext("This proposal is %(status)s, so it cannot be withdrawn any more.")
+            % status
         )
     if proposal.round.cancelled:
         raise ValidationError(
-            f"This round was cancelled, so its proposals cannot be "
-            f"{'changed' if verb == 'change' else verb + 'n'} any more."
+            gettext("This round was cancelled, so its proposals cannot be changed any more.")
+            if change
+            else gettext("This round was cancelled, so its proposals cannot be withdrawn any more.")
         )
-    if verb == "change" and ProposalHiding.objects.filter(proposal=proposal).exists():
-        # Its summary and description now carry the councillors' notice; the hash in the ledger
-        # refers to the text they hid.
+    if change and ProposalHiding.objects.filter(proposal=proposal).exists():
+        # The hash in the ledger refers to the text the councillors hid.
         raise ValidationError(
-            "The ward's councillors hid this proposal's text, so it cannot change."
+            gettext("The ward's councillors hid this proposal's text, so it cannot change.")
         )
     try:
         _require_proposals_open(proposal.round)
     except ValidationError:
         raise ValidationError(
-            f"Proposals can be {'changed' if verb == 'change' else verb + 'n'} only until "
-            "review starts, and this round is no longer taking proposals."
+            gettext(
+                "Proposals can be changed only until review starts, and this round is no "
+                "longer taking proposals."
+            )
+            if change
+            else gettext(
+                "Proposals can be withdrawn only until review starts, and this round is no "
+                "longer taking proposals."
+            )
         ) from None
 
 

@@ -359,8 +359,10 @@ def test_hiding_a_proposal_hides_its_words_not_its_ballot_place(
     services.report_proposal(proposal, by=resident_rhys, reason="abusive")
     hiding = services.hide_proposal(proposal, by=councillor_sam, reason="Insulting words.")
     proposal.refresh_from_db()
+    # Nothing in one language is stored: the notice is written in the reader's language.
+    assert proposal.summary == "" and proposal.description == ""
     notice = "Hidden by the ward's councillors: Insulting words."
-    assert proposal.summary == notice and proposal.description == notice
+    assert proposal.shown_summary == notice and proposal.shown_description == notice
     assert proposal.location == "" and proposal.delivery_partner == ""
     assert proposal.title == "Lights on Ladypool Road" and proposal.status == "submitted"
     assert hiding.hidden_text == original
@@ -401,11 +403,11 @@ def test_the_audit_pages_say_what_was_hidden_in_plain_words() -> None:
 
     hidden = {"proposal": 7, "comment": 31, "reason": "Abuse.", "text_sha256": "ab" * 32}
     assert describe("comment.hidden", hidden, "councillor", "3f2a9c") == (
-        "Councillor 3f2a… hid comment #31 on proposal #7: Abuse."
+        "Councillor 3f2a… hid comment #31 on proposal #7: “Abuse.”"
     )
     proposal = {"proposal": 7, "title": "Lights", "reason": "Insults."}
     assert describe("proposal.hidden", proposal, "staff", "9d0e1f") == (
-        "Staff 9d0e… hid the text of proposal #7 “Lights”: Insults."
+        "Staff 9d0e… hid the text of proposal #7 “Lights”: “Insults.”"
     )
     dismissed = {"proposal": 7, "comment": None, "reports": 2}
     assert describe("reports.dismissed", dismissed, "councillor", "3f2a9c") == (

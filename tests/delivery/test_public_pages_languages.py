@@ -71,8 +71,17 @@ def test_the_delivery_pages_are_in_the_readers_language(
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("ur", ["ریکارڈ", "تمام واقعات", "مرحلہ بنایا گیا", "پورا ریکارڈ", "انگریزی میں لکھا ہے"]),
-        ("pl", ["Rejestr zdarzeń", "Wszystkie zdarzenia", "Edycja utworzona", "Cały rejestr"]),
+        ("ur", ["ریکارڈ", "تمام واقعات", "مرحلہ بنایا گیا", "پورا ریکارڈ", "لوگوں نے جو لکھا"]),
+        (
+            "pl",
+            [
+                "Rejestr zdarzeń",
+                "Wszystkie zdarzenia",
+                "Edycja utworzona",
+                "Cały rejestr",
+                "To, co ludzie wpisali",
+            ],
+        ),
     ],
 )
 def test_the_audit_trail_is_in_the_readers_language(
@@ -83,6 +92,8 @@ def test_the_audit_trail_is_in_the_readers_language(
         for word in words:
             assert word in page, (url, word)
         assert "All events" not in page and "Round created" not in page
+        # Each event's sentence is in the reader's language too (audit/describe.py).
+        assert "published the result" not in page and "The ledger was signed" not in page
     english = client.get("/audit/").content.decode()
     assert "All events" in english and "described in English" not in english
 
