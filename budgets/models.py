@@ -572,6 +572,12 @@ class Proposal(models.Model):
         reason = self.hidden_reason
         return self.description if reason is None else hidden_notice(reason)
 
+    @property
+    def shown_text_language(self) -> str:
+        """The language shown_summary and shown_description are in: the proposal's own, or ""
+        (the reader's) when they are the councillors' hidden notice."""
+        return self.language if self.hidden_reason is None else ""
+
     def clean(self) -> None:
         errors: dict[str, str] = {}
         for field in ("estimated_cost_pence", "cost_pence"):
