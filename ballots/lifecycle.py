@@ -140,7 +140,7 @@ def forget_casting(round: Round) -> None:
 
     Inside close_round's transaction, after the last seal and the count. The ballots (live and
     replaced: a receipt must still say which) and the register are written again as new rows, in
-    an order drawn from the operating system's random source, with fresh ids and no voter, code or
+    an order drawn from a cryptographic random source, with fresh ids and no voter, code or
     date of casting (every row gets the day of close); the old rows are deleted. `reclaim_space`
     then, after commit, rewrites the code rows and removes the old row versions.
     """

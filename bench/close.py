@@ -36,7 +36,7 @@ print(json.dumps({"insert_s": time.perf_counter() - t0}))
 )
 
 CLOSE = r"""
-import cProfile, io, json, pstats, sys, time
+import cProfile, io, json, os, pstats, sys, time
 from ballots import services
 from django.db import connection
 from ballots.models import Ballot
@@ -44,6 +44,21 @@ from budgets.models import Round
 rid, top, order = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 rnd = Round.objects.get(pk=rid)
 Ballot.objects.filter(round=rnd).exists()  # connect before the clock starts
+with connection.cursor() as cursor:
+    cursor.execute("SELECT pg_backend_pid()")
+    (backend,) = cursor.fetchone()
+
+def cpu_seconds():
+    # This process (both threads) and the PostgreSQL backend serving it, from /proc: the work
+    # done, which a busy machine changes far less than the wall time.
+    own = os.times()
+    try:
+        with open(f"/proc/{backend}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:  # PostgreSQL in another machine or container: its share is not known
+        return own.user + own.system, float("nan")
+    return own.user + own.system, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 profile = cProfile.Profile() if top else None
 statements = []
 
@@ -54,6 +69,7 @@ def timed(execute, sql, params, many, context):
     finally:
         statements.append((time.perf_counter() - started, " ".join(sql.split())[:150]))
 
+cpu0 = cpu_seconds()
 t0 = time.perf_counter()
 if profile:
     profile.enable()
@@ -62,6 +78,7 @@ with connection.execute_wrapper(timed):
 if profile:
     profile.disable()
 close_s = time.perf_counter() - t0
+cpu1 = cpu_seconds()
 report = ""
 if profile:
     out = io.StringIO()
@@ -73,6 +90,7 @@ if profile:
         report += f"  {took:7.3f} s  {sql}\n"
 print(json.dumps({"ballots": Ballot.objects.filter(round=rnd, status="live").count(),
                   "close_s": close_s, "selected": len(result.result_json["selected"]),
+                  "cpu_s": cpu1[0] - cpu0[0], "db_cpu_s": cpu1[1] - cpu0[1],
                   "projects": sorted(result.result_json["selected"]),
                   "ballots_sha256": result.ballots_sha256, "profile": report}))
 """
@@ -162,6 +180,7 @@ def main() -> int:
             for name, repo, db in sides
         }
         times: dict[str, list[float]] = {name: [] for name, _, _ in sides}
+        cpu: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in sides}
         projects: dict[str, set[tuple[str, ...]]] = {name: set() for name, _, _ in sides}
         for k in range(args.repeat):
             for name, repo, tpl in sides:
@@ -183,24 +202,34 @@ def main() -> int:
                 _psql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
                 made.remove(db)
                 times[name].append(out["close_s"])
+                cpu[name].append((out["cpu_s"], out["db_cpu_s"]))
                 projects[name].add(tuple(out["projects"]))
                 print(
                     f"  run {k + 1} ({name}): close_round on {out['ballots']:,} ballots: "
-                    f"{out['close_s']:.2f} s ({out['selected']} projects selected; "
+                    f"{out['close_s']:.2f} s; CPU {out['cpu_s']:.2f} s Python + "
+                    f"{out['db_cpu_s']:.2f} s PostgreSQL ({out['selected']} projects selected; "
                     f"load average {os.getloadavg()[0]:.1f})",
                     flush=True,
                 )
                 if out["profile"]:
                     print(out["profile"])
         for name, _, _ in sides:
+            py, db = min(c[0] for c in cpu[name]), min(c[1] for c in cpu[name])
             print(
                 f"close_round ({name}), {args.ballots:,} ballots: best {min(times[name]):.2f} s "
-                f"of {len(times[name])} ({', '.join(f'{t:.2f}' for t in times[name])})"
+                f"of {len(times[name])} ({', '.join(f'{t:.2f}' for t in times[name])}); "
+                f"least CPU {py:.2f} s Python, {db:.2f} s PostgreSQL"
             )
         if args.before:
             ratio = min(times["after"]) / min(times["before"])
+            work = sum(min(c[i] for c in cpu["after"]) for i in (0, 1)) / sum(
+                min(c[i] for c in cpu["before"]) for i in (0, 1)
+            )
             same = len(projects["before"] | projects["after"]) == 1
-            print(f"after / before: {ratio:.2f}; same projects selected: {'yes' if same else 'NO'}")
+            print(
+                f"after / before: {ratio:.2f} wall, {work:.2f} CPU; "
+                f"same projects selected: {'yes' if same else 'NO'}"
+            )
         print(f"load average {os.getloadavg()[0]:.1f}")
         return 0
     finally:

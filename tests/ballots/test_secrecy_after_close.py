@@ -1,12 +1,13 @@
 """Secret after close, against someone who reads the whole database and holds the server's keys
 (issue 11, finding 1).
 
-While voting, a register row links to its ballot so the voter can replace it. Closing rewrites
-the ballots and the register as new rows in a random order: afterwards nothing links a voter or a
-code to a ballot, and neither ids, physical order (ctid), transaction ids (xmin) nor dates follow
-the order of casting. The shuffle uses the operating system's random source, so these tests cannot
-fix its seed: with 400 ballots a rank correlation of 0.3 is six standard deviations from zero, so
-a correct shuffle fails the threshold with a chance below one in a hundred million.
+While voting, a register row links to its ballot so the voter can replace it. Closing rewrites the
+ballots and the register as new rows in a random order: afterwards nothing links a voter or a code
+to a ballot, and neither ids, physical order (ctid), transaction ids (xmin) nor dates follow the
+order of casting. The shuffle uses a cryptographic random source (PostgreSQL's, or the operating
+system's on SQLite), so these tests cannot fix its seed: with 400 ballots a rank correlation of 0.3
+is six standard deviations from zero, so a correct shuffle fails the threshold with a chance below
+one in a hundred million.
 """
 
 from __future__ import annotations
