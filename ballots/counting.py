@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -49,9 +49,35 @@ def build_profile(round: Round, *, shuffle: bool = False) -> tuple[Instance, Pro
     Project ids are the proposals' API ids and voter ids are the ballots' receipts, so the
     published ballots.pb reproduces the result with `python -m ballots.tally`.
     """
+    return read_ballots(round, shuffle=shuffle)()
+
+
+def read_ballots(round: Round, *, shuffle: bool = False) -> Callable[[], tuple[Instance, Profile]]:
+    """`build_profile` in two steps: the database is read now, and the call returned builds the
+    Instance/Profile without it (close_round makes them in the count's thread, so that the
+    database's rewrite of the ballots starts at once)."""
+    proposals = ballot_projects(round)
+    table = Ballot._meta.db_table
+    # SQLite keeps JSON as text; PostgreSQL's jsonb is cast to its text form.
+    text = "selection::text" if connection.vendor == "postgresql" else "selection"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT receipt, {text} FROM {table} WHERE round_id = %s AND status = %s",  # noqa: S608
+            [round.pk, BallotStatus.LIVE.value],
+        )
+        rows: list[tuple[str, str | None]] = cursor.fetchall()
+
+    def build() -> tuple[Instance, Profile]:
+        return _profile(round, proposals, rows, shuffle)
+
+    return build
+
+
+def _profile(
+    round: Round, proposals: list[Any], rows: list[tuple[str, str | None]], shuffle: bool
+) -> tuple[Instance, Profile]:
     from ballots.tally import Instance, Profile, Project
 
-    proposals = ballot_projects(round)
     vote_type = PB_VOTE_TYPE[BallotType(round.ballot_type)]
     # Names go through the same cleaning as input does, so text stored before it (or by hand)
     # can never stop a count: the .pb writer refuses line breaks.
@@ -73,12 +99,14 @@ def build_profile(round: Round, *, shuffle: bool = False) -> tuple[Instance, Pro
             "ballot_type": round.ballot_type,
         },
     )
-    rows = _live_selections(round)
-    if shuffle:
-        # Published ballots carry no order that could link them to a voter.
-        rows = shuffled(rows)
-    else:
-        rows.sort()
+    # Published ballots carry no order that could link them to a voter.
+    rows = shuffled(rows) if shuffle else sorted(rows)
+    # The selections parsed in one call, not one decoder call per ballot. Live ballots always
+    # have a selection (only replaced ones are emptied).
+    selections = json.loads("[" + ",".join("null" if sel is None else sel for _, sel in rows) + "]")
+    ballots: dict[str, Any] = {
+        row[0]: selection for row, selection in zip(rows, selections, strict=True)
+    }
     limits: dict[str, int] = {}
     if round.ballot_type == BallotType.KNAPSACK:
         limits["max_sum_cost"] = round.budget_pence
@@ -88,8 +116,6 @@ def build_profile(round: Round, *, shuffle: bool = False) -> tuple[Instance, Pro
         limits["min_length"] = round.min_choices
     if round.ballot_type == BallotType.CUMULATIVE and round.max_points:
         limits["max_sum_points"] = round.max_points
-    # Live ballots always have a selection (only replaced ones are emptied).
-    ballots: dict[str, Any] = {receipt: selection for receipt, selection in rows}
     if vote_type == "approval":
         profile = Profile.from_approvals(ballots, **limits)
     elif vote_type == "cumulative":
@@ -97,22 +123,6 @@ def build_profile(round: Round, *, shuffle: bool = False) -> tuple[Instance, Pro
     else:
         profile = Profile.from_rankings(ballots, **limits)
     return instance, profile
-
-
-def _live_selections(round: Round) -> list[tuple[str, Any]]:
-    """(receipt, selection) of every live ballot: the selections read as JSON text and parsed
-    in one call, not one decoder call per ballot."""
-    table = Ballot._meta.db_table
-    # SQLite keeps JSON as text; PostgreSQL's jsonb is cast to its text form.
-    text = "selection::text" if connection.vendor == "postgresql" else "selection"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT receipt, {text} FROM {table} WHERE round_id = %s AND status = %s",  # noqa: S608
-            [round.pk, BallotStatus.LIVE.value],
-        )
-        rows = cursor.fetchall()
-    selections = json.loads("[" + ",".join("null" if sel is None else sel for _, sel in rows) + "]")
-    return [(row[0], sel) for row, sel in zip(rows, selections, strict=True)]
 
 
 def sha256_hex(text: str) -> str:

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +19,7 @@ from django.utils import timezone
 import audit
 from audit import kinds
 from ballots.actors import ledger_actor
-from ballots.counting import build_profile, count_profile, no_queries, sha256_hex, shuffled
+from ballots.counting import count_profile, no_queries, read_ballots, sha256_hex, shuffled
 from ballots.early_close import approve_early_close, closes_early
 from ballots.eligibility import help_desk_problem
 from ballots.models import (
@@ -62,14 +62,14 @@ def close_round(round: Round, *, by: Any = None) -> Result:
             )
         # Before voting_end a councillor's close needs a second councillor's request first.
         early = approve_early_close(locked, by)
-        # Listed here, marked sealed by forget_casting's rewrite below.
-        seal_if_due(locked, force=True, mark=False)
-        instance, profile = build_profile(locked, shuffle=True)
-        counts = turnout(locked)
+        build = read_ballots(locked, shuffle=True)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="count") as pool:
-            # The count needs no database: it runs on one core while the database, on the
-            # other, forgets who cast what (psycopg2 lets go of the GIL while a query runs).
-            counting = pool.submit(_count, locked, instance, profile)
+            # Once the ballots are read the count needs no database: it runs on one core while the
+            # database, on the other, seals and forgets who cast what (psycopg2 frees the GIL).
+            counting = pool.submit(_count, locked, build)
+            # Listed here, marked sealed by forget_casting's rewrite below.
+            seal_if_due(locked, force=True, mark=False)
+            counts = turnout(locked)
             # Secret ballot: from here on nothing links a voter or code to a ballot, nor tells
             # the order in which ballots were cast (see "What is stored about voters" in the
             # README).
@@ -118,9 +118,9 @@ def close_round(round: Round, *, by: Any = None) -> Result:
     return result
 
 
-def _count(round: Round, instance: Any, profile: Any) -> Any:
+def _count(round: Round, build: Callable[[], tuple[Any, Any]]) -> Any:
     with no_queries():
-        return count_profile(round, instance, profile)
+        return count_profile(round, *build())
 
 
 # --- Forgetting who cast what, at close --------------------------------------------------------
@@ -140,7 +140,7 @@ def forget_casting(round: Round) -> None:
 
     Inside close_round's transaction, after the last seal and the count. The ballots (live and
     replaced: a receipt must still say which) and the register are written again as new rows, in
-    an order drawn from the operating system's random source, with fresh ids and no voter, code or
+    an order drawn from a cryptographic random source, with fresh ids and no voter, code or
     date of casting (every row gets the day of close); the old rows are deleted. `reclaim_space`
     then, after commit, rewrites the code rows and removes the old row versions.
     """
@@ -177,20 +177,17 @@ def _rewrite_shuffled(
 ) -> None:
     """Replace a round's rows of `model` by copies inserted in a cryptographically random order.
 
-    Set-based: only the ids travel to Python (to be put in a random order, `shuffled`); the rows are
-    copied through a temporary table, deleted, and inserted again sorted by their drawn rank, so
-    new ids (from the table's ever-increasing sequence) and physical places follow that rank.
-    Every column the model has is copied, so a field added later is kept without change here.
+    Set-based: the old rows are deleted and inserted again sorted by a random key, so new ids
+    (from the table's ever-increasing sequence) and physical places follow it. PostgreSQL draws
+    the key in the statement (`gen_random_uuid`: 122 bits from its strong random source, which
+    `setseed` does not touch): no id travels to Python and back. SQLite gets the ids' order from
+    `shuffled` (the operating system's source) in a temporary table. Every column is copied, so
+    a field added later is kept without change here.
     """
     quote = connection.ops.quote_name
     postgres = connection.vendor == "postgresql"
     table = quote(model._meta.db_table)
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    cursor.execute(f"SELECT id FROM {table} WHERE round_id = %s", [round_id])  # noqa: S608
-    ids = [row[0] for row in cursor.fetchall()]
-    if not ids:
-        return
-    ids = shuffled(ids)
 
     def value(f: Any, row: str) -> str:
         if expressions and f.column in expressions:
@@ -209,11 +206,13 @@ def _rewrite_shuffled(
         picked = ", ".join(value(f, "old") for f in fields)
         cursor.execute(
             f"WITH old AS (DELETE FROM {table} WHERE round_id = %s RETURNING *) "  # noqa: S608
-            f"INSERT INTO {table} ({names}) SELECT {picked} FROM old "
-            "JOIN unnest(%s::bigint[]) WITH ORDINALITY AS r(old_id, rank) ON r.old_id = old.id "
-            "ORDER BY r.rank",
-            [round_id, *params, ids],
+            f"INSERT INTO {table} ({names}) SELECT {picked} FROM old ORDER BY gen_random_uuid()",
+            [round_id, *params],
         )
+        return
+    cursor.execute(f"SELECT id FROM {table} WHERE round_id = %s", [round_id])  # noqa: S608
+    ids = shuffled([row[0] for row in cursor.fetchall()])
+    if not ids:
         return
     cursor.execute("DROP TABLE IF EXISTS cc_close_rank")
     cursor.execute("DROP TABLE IF EXISTS cc_close_rows")

@@ -150,8 +150,15 @@ class Ballot(models.Model):
     round = models.ForeignKey(
         Round, on_delete=models.PROTECT, related_name="ballots", db_index=False
     )
+    # Indexed by ix_ballot_voter, only while the link exists: a closed round's ballots (every
+    # one without a voter) add nothing to it, nor to uq_ballot_live_per_voter.
     voter = models.ForeignKey(
-        Voter, on_delete=models.SET_NULL, null=True, blank=True, related_name="ballots"
+        Voter,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ballots",
+        db_index=False,
     )
     receipt = models.CharField(
         max_length=24,
@@ -179,7 +186,7 @@ class Ballot(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["round", "voter"],
-                condition=Q(status="live"),
+                condition=Q(status="live", voter__isnull=False),
                 name="uq_ballot_live_per_voter",
             ),
             # A constraint, not unique=True: no second (LIKE) index on PostgreSQL, where
@@ -188,6 +195,9 @@ class Ballot(models.Model):
         ]
         indexes = [
             models.Index(fields=["round", "status"], name="ix_ballot_round_status"),
+            models.Index(
+                fields=["voter"], condition=Q(voter__isnull=False), name="ix_ballot_voter"
+            ),
             # Only unsealed ballots (fewer than a batch, usually) are in it: counting is cheap.
             models.Index(
                 fields=["round"], condition=Q(sealed=False), name="ix_ballot_round_unsealed"
