@@ -9,10 +9,11 @@
 Generates seeded random approval instances (popularity skewed, 1 to 15 approvals per voter) as
 `.pb` files under `var/bench/` (never committed; written once, reused), then runs
 `python -m ballots.tally FILE --rule R --json` as a whole process for each rule, `--repeat` times
-(best wall time kept), and reports the child's peak resident memory (`os.wait4`'s rusage: the
-same `ru_maxrss` as `resource.getrusage(RUSAGE_CHILDREN)`, but of that child alone). pabutools
-runs in its own process on the 100,000-voter instance in the same run, for the ratio. The load
-average is printed: the machine is shared, so compare figures from one run.
+(best wall time and best CPU time kept), and reports the child's peak resident memory
+(`os.wait4`'s rusage: the same `ru_maxrss` as `resource.getrusage(RUSAGE_CHILDREN)`, but of
+that child alone). pabutools runs in its own process on the 100,000-voter instance in the same
+run, for the ratio. The load average is printed: the machine is shared, so compare figures from
+one run.
 """
 
 from __future__ import annotations
@@ -91,8 +92,13 @@ def generate(n_voters: int, n_projects: int, seed: int) -> Path:
     return path
 
 
-def run_child(args: list[str], cwd: Path = ROOT) -> tuple[float, float, bytes]:
-    """Wall seconds, peak memory (MB) and stdout of one whole child process."""
+Run = tuple[float, float, bytes, float]
+
+
+def run_child(args: list[str], cwd: Path = ROOT) -> Run:
+    """Wall seconds, peak memory (MB), stdout and CPU seconds (user + system, with the forked
+    workers it waited for) of one whole child process. On a busy machine the CPU time moves
+    less with the load than the wall time does."""
     start = time.perf_counter()
     env = {**os.environ, "PYTHONPATH": str(cwd)}
     proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, env=env)
@@ -103,23 +109,21 @@ def run_child(args: list[str], cwd: Path = ROOT) -> tuple[float, float, bytes]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(args)} exited with {proc.returncode}")
-    return wall, usage.ru_maxrss / 1024, out
+    return wall, usage.ru_maxrss / 1024, out, usage.ru_utime + usage.ru_stime
 
 
-def best_pair(
-    args: list[str], repeat: int, before: Path | None
-) -> tuple[tuple[float, float, bytes], tuple[float, float, bytes] | None]:
+def best_pair(args: list[str], repeat: int, before: Path | None) -> tuple[Run, Run | None]:
     """Best wall time, peak memory and output of this checkout and of `before`, alternating
     run by run (a busy machine then slows both alike)."""
-    ours: list[tuple[float, float, bytes]] = []
-    theirs: list[tuple[float, float, bytes]] = []
+    ours: list[Run] = []
+    theirs: list[Run] = []
     for _ in range(repeat):
         if before is not None:
             theirs.append(run_child(args, before))
         ours.append(run_child(args))
 
-    def best(runs: list[tuple[float, float, bytes]]) -> tuple[float, float, bytes]:
-        return min(r[0] for r in runs), max(r[1] for r in runs), runs[0][2]
+    def best(runs: list[Run]) -> Run:
+        return min(r[0] for r in runs), max(r[1] for r in runs), runs[0][2], min(r[3] for r in runs)
 
     return best(ours), (best(theirs) if theirs else None)
 
@@ -156,7 +160,7 @@ def main() -> None:
         for rule in rules:
             cmd = [sys.executable, "-m", "ballots.tally", str(path), "--rule", rule, "--json"]
             full = cmd + args.extra.split()
-            (wall, mem, out), earlier = best_pair(full, args.repeat, args.before)
+            (wall, mem, out, cpu), earlier = best_pair(full, args.repeat, args.before)
             name = f"{path.stem}.{rule}.json"
             same = ""
             if args.save:
@@ -169,7 +173,7 @@ def main() -> None:
             pabutools = not args.no_pabutools and rule in ("greedy", "mes")
             if pabutools and path.stem.startswith("approval_100000x"):
                 child = [sys.executable, "-c", PABUTOOLS_CHILD, str(path), rule]
-                p_wall, p_mem, p_out = run_child(child)
+                p_wall, p_mem, p_out, _ = run_child(child)
                 agree = p_out.decode().strip() == ",".join(sorted(json.loads(out)["selected"]))
                 theirs = (
                     f"pabutools {p_wall:.2f} s, {p_mem:,.0f} MB "
@@ -178,10 +182,11 @@ def main() -> None:
             if earlier is not None:
                 agree = json.loads(earlier[2]) == json.loads(out)
                 theirs = (
-                    f"before {earlier[0]:.3f} s, {earlier[1]:,.0f} MB "
+                    f"before {earlier[0]:.3f} s (cpu {earlier[3]:.3f}), {earlier[1]:,.0f} MB "
                     f"(output {'identical' if agree else 'DIFFERENT'}) {theirs}"
                 )
-            row = f"{label:<22} {rule:<9} {wall:7.3f} s {mem:7,.0f} MB  {same} {theirs}".rstrip()
+            row = f"{label:<22} {rule:<9} {wall:7.3f} s (cpu {cpu:.3f}) {mem:7,.0f} MB"
+            row = f"{row}  {same} {theirs}".rstrip()
             rows.append(row)
             print(row, flush=True)
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -5,18 +5,23 @@ Exit status 0 on success, 2 on bad input (a message, never a traceback).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from .core import RULES, Result
 from .errors import TallyError
 from .money import Money
 from .satisfaction import SATS
 
+if TYPE_CHECKING:
+    import argparse
+
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse  # only when the arguments need it (see `_plain_args`)
+
     rules = "\n".join(f"  {rule:<9} {text}" for rule, text in RULES.items())
     parser = argparse.ArgumentParser(
         prog="python -m ballots.tally",
@@ -104,8 +109,48 @@ def _compare_table(rows: list[dict[str, Any]], money: Money) -> str:
     return "\n".join(lines)
 
 
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "rule": tuple(RULES),
+    "sat": tuple(SATS),
+    "unit": ("pence", "units"),
+    "votes_needed": ("auto", "always", "never"),
+}
+
+
+def _plain_args(argv: list[str]) -> SimpleNamespace | None:
+    """The arguments, when every one is written plainly (one file; options spelt in full with
+    valid values, as `--rule mes` or `--rule=mes`); None for anything else, which argparse then
+    reads (help, abbreviations, errors and their messages). argparse's set-up is a sizeable
+    share of a whole run on a small file, so the common case does without it."""
+    args = SimpleNamespace(
+        file=None, rule="greedy", sat="cost", json=False, compare=False, unit=None,
+        votes_needed="never",
+    )  # fmt: skip
+    tokens = iter(argv)
+    for token in tokens:
+        if token in ("--json", "--compare"):
+            setattr(args, token[2:], True)
+            continue
+        if not token.startswith("-"):
+            if args.file is not None:
+                return None
+            args.file = token
+            continue
+        name, equals, value = token.partition("=")
+        key = name[2:].replace("-", "_")
+        if not name.startswith("--") or key not in _CHOICES or "_" in name:
+            return None
+        if not equals:
+            value = next(tokens, "")
+        if value not in _CHOICES[key]:
+            return None
+        setattr(args, key, value)
+    return args if args.file is not None else None
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = _plain_args(words) or _parser().parse_args(words)
     from .comparison import compare
     from .core import tally
     from .pabulib import read_pb

@@ -73,7 +73,7 @@ def bulk_votes(block: str, header: list[str], instance: Instance, profile: Profi
     parts = block.replace("\n", ";").split(";")
     del block
     voter_col, vote_col = header.index("voter_id"), header.index("vote")
-    voters = [v.strip() for v in parts[voter_col::ncols]]
+    voters = _stripped(parts[voter_col::ncols])
     votes = parts[vote_col::ncols]
     others = [(h, parts[k::ncols]) for k, h in enumerate(header) if k not in (voter_col, vote_col)]
     del parts
@@ -98,6 +98,19 @@ def bulk_votes(block: str, header: list[str], instance: Instance, profile: Profi
     profile.defer_ballots(_CompactBallots(voters, pids, indices, indptr, others))
     profile.cache_matrix(instance, matrix)
     return True
+
+
+# What `str.strip()` removes, among ASCII characters (it never meets a line end here).
+_ASCII_SPACE = " \t\x0b\x0c\r\x1c\x1d\x1e\x1f"
+
+
+def _stripped(ids: list[str]) -> list[str]:
+    """`[v.strip() for v in ids]`: the list itself when no id has anything to strip (checked
+    on the ids joined, a few scans in C rather than one call per voter)."""
+    joined = "\n".join(ids)
+    if joined.isascii() and not any(c in joined for c in _ASCII_SPACE):
+        return ids
+    return [v.strip() for v in ids]
 
 
 def _fields_per_line(block: str, n: int, ncols: int) -> bool:
@@ -152,14 +165,6 @@ def _numeric_indices(joined: str, pids: list[str], size: int) -> np.ndarray | No
             return None
     if len(values) != size or (len(values) and (values.min() < 0)):
         return None
-    digits = np.ones(len(values), dtype=np.int64)
-    big = values >= 10
-    digits[big] = np.floor(np.log10(values[big])).astype(np.int64) + 1
-    # log10 is exact enough below 2**53; guard the powers of ten it might misplace.
-    digits += (values >= 10**digits).astype(np.int64)
-    digits -= (values < 10 ** (digits - 1)).astype(np.int64) & big
-    if int(digits.sum()) + size - 1 != len(joined):
-        return None
     lookup = np.full(max(int(p) for p in pids) + 1, -1, dtype=np.int64) if pids else None
     if lookup is None:
         return None
@@ -168,6 +173,10 @@ def _numeric_indices(joined: str, pids: list[str], size: int) -> np.ndarray | No
         return None
     found = lookup[values]
     if (found < 0).any():
+        return None
+    # Each entry names a project; written as its id, it takes len(id) characters.
+    lengths = np.array([len(p) for p in pids], dtype=np.int64)
+    if int(lengths[found].sum()) + size - 1 != len(joined):
         return None
     return found.astype(np.int32)
 

@@ -22,12 +22,14 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
+
     from .mes import _Run
 
-IntArray = npt.NDArray[np.int64]
+    IntArray = npt.NDArray[np.int64]
+
 
 # Voters whose float budget is within this (relative to their share and the starting share) of
 # what they are asked to pay are decided exactly; floats are off by far less.

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
+
     from .model import Instance, Profile
 
-IntArray = npt.NDArray[np.int64]
+    IntArray = npt.NDArray[np.int64]
 
 
 @dataclass

@@ -10,17 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from fractions import Fraction
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._matrix import ProfileMatrix
 from .greedy import GreedyOutcome, density, run_greedy
-from .mes import MesEngine, MesOutcome
-from .mes_add1 import run_mes_add1
 from .model import Instance, Profile
 from .money import Money, ordinal
 from .results import TIE_RULE, ProjectResult, Result
 from .satisfaction import Utilities
-from .votes_needed import added_weight, greedy_votes_needed, mes_votes_needed
+
+if TYPE_CHECKING:
+    from .mes import MesOutcome
+
+# The MES engine, mes-add1 and the votes-needed searches are imported where used: a greedy count
+# (the whole process, start to JSON) does without them.
 
 __all__ = ["Explainer", "run_mes"]
 
@@ -29,6 +32,8 @@ FLOAT_ERROR = 1e-12
 
 
 def run_mes(matrix: ProfileMatrix, util: Utilities, budget: int, record: bool) -> MesOutcome:
+    from .mes import MesEngine, MesOutcome
+
     engine = MesEngine(matrix, util)
     n = matrix.n_voters
     if n == 0:
@@ -129,6 +134,8 @@ class Explainer:
         outcome = outcome or run_greedy(m, self.util, self.budget, densities=dens)
         self._explain_greedy(outcome, dens, funded_prefix="funded")
         if want_needed:
+            from .votes_needed import added_weight, greedy_votes_needed
+
             weight = added_weight(self.profile, m, self.util)
             self.needed.update(
                 greedy_votes_needed(m, self.util, self.budget, weight, outcome, dens)
@@ -231,6 +238,8 @@ class Explainer:
         self.details["budget_per_voter"] = float(outcome.budget_per_voter)
         self.details["budget_per_voter_exact"] = str(outcome.budget_per_voter)
         if want_needed and m.n_voters:
+            from .votes_needed import added_weight, mes_votes_needed
+
             weight = added_weight(self.profile, m, self.util)
             self.needed.update(
                 mes_votes_needed(m, self.util, self.budget, weight, outcome, self.workers)
@@ -239,6 +248,8 @@ class Explainer:
 
     def mes_add1(self) -> Result:
         m = self.matrix
+        from .mes_add1 import run_mes_add1
+
         outcome, steps, completion = run_mes_add1(m, self.util, self.budget, self.workers)
         self._explain_mes(outcome)
         mes_set = set(outcome.selected) | set(outcome.free)

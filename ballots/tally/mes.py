@@ -20,16 +20,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 
 from ._exact import ExactReplay
 from ._matrix import ProfileMatrix
 from .satisfaction import Utilities
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
+    IntArray = npt.NDArray[np.int64]
 
 TOL = 1e-9
 
@@ -346,9 +349,16 @@ class _Run:
     def _pay(self, j: int, rho: float, r: int, rounds: list[MesRound], tied: list[int]) -> None:
         sup = self.sup[j]
         b = self.vb[sup]
-        due = rho * self.u_float[j]
-        pay = np.minimum(b, due)
-        self.vb[sup] = b - pay
+        su = self.scalar_u[j]
+        if su is not None and not self.record and self.mult is None:
+            # The same floats in fewer passes: b - min(b, due) is b - due, or 0 where b < due.
+            left = b - rho * su
+            np.maximum(left, 0.0, out=left)
+            self.vb[sup] = left
+        else:
+            due = rho * self.u_float[j]
+            pay = np.minimum(b, due)
+            self.vb[sup] = b - pay
         if self.e.overlap is None or self.extra is not None:
             self.last_touch[sup] = r  # which projects to re-price (without `overlap`)
         self.r_project.append(j)

@@ -36,7 +36,9 @@ def _add1_steps(
 
     Each step is an independent MES run. After 0.05 s in this process, if a run takes long enough
     to be worth shipping to another process (a millisecond), the remaining steps are spread
-    over `workers` forked processes, consumed in order, batch by batch.
+    over `workers` forked processes and consumed in order, with a few steps in flight per
+    worker: no barrier between batches, and once the caller stops (the chosen step is found)
+    at most those few runs are wasted (batches of 64 steps wasted up to 63).
     """
     began = time.perf_counter()
     done = 0
@@ -48,15 +50,33 @@ def _add1_steps(
         if workers >= 2 and elapsed > 0.05 and elapsed / done > 0.001:
             break
     import multiprocessing
+    import threading
 
     global _ADD1_ENGINE
     _ADD1_ENGINE = (engine, start, n)
     context = multiprocessing.get_context("fork")
-    batch = 32 * workers  # few barriers (a worker idles while the batch's last chunk runs)
-    with context.Pool(workers) as pool:
+    ahead = threading.Semaphore(4 * workers)  # steps handed out and not yet consumed
+    stopping = False
+
+    def steps() -> Generator[int, None, None]:
+        # Iterated by the pool's task-handler thread: it blocks here until a result is consumed.
+        k = step
         while True:
-            yield from pool.imap(_add1_outcome, range(step, step + batch), chunksize=2)
-            step += batch
+            ahead.acquire()
+            if stopping:
+                return
+            yield k
+            k += 1
+
+    with context.Pool(workers) as pool:
+        try:
+            for selected in pool.imap(_add1_outcome, steps(), chunksize=2):
+                ahead.release()
+                yield selected
+        finally:
+            # Let the task handler leave `steps` (the pool joins it when it terminates).
+            stopping = True
+            ahead.release()
 
 
 # Above this many (voter, project) pairs the exact parametric runs are not tried: on big files the

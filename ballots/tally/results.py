@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["TIE_RULE", "VERSION", "ProjectResult", "Result"]
@@ -23,6 +23,20 @@ class ProjectResult:
     votes_needed: int | None
     rank: int
     funded_order: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """`dataclasses.asdict(self)`, without its generic deep copy (every field is a scalar)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "cost": self.cost,
+            "votes": self.votes,
+            "selected": self.selected,
+            "reason": self.reason,
+            "votes_needed": self.votes_needed,
+            "rank": self.rank,
+            "funded_order": self.funded_order,
+        }
 
 
 @dataclass
@@ -47,7 +61,7 @@ class Result:
             "budget": self.budget,
             "spent": self.spent,
             "selected": list(self.selected),
-            "projects": [asdict(p) for p in self.projects],
+            "projects": [p.to_dict() for p in self.projects],
             "ties": [dict(t) for t in self.ties],
             "tie_breaking": self.tie_breaking,
             "vote_type": self.vote_type,

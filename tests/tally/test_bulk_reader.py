@@ -81,6 +81,9 @@ HEAD = "META\nkey;value\nbudget;100\nvote_type;approval\nPROJECTS\nproject_id;co
         "voter_id;vote\na;1\nb\n",  # a short line
         "voter_id;vote\na;1;x\n",  # a long line
         'voter_id;vote\na;"1,2\n',  # broken quoting
+        "voter_id;vote\na;01,2\n",  # a project id written another way
+        "voter_id;vote\na;+1\nb;2\n",
+        "voter_id;vote\na;1\na ;2\n",  # a voter twice, once with a space
     ],
 )
 def test_bad_votes_give_the_line_readers_error(votes: str) -> None:
@@ -101,6 +104,9 @@ def test_bad_votes_give_the_line_readers_error(votes: str) -> None:
         "voter_id;vote\r\na;1,2\r\nb;2\r\n",  # CRLF
         "voter_id;vote;age\na;1;30\nb;2; 41 \n",  # another column, kept stripped
         "voter_id;vote\na;1,2\n\nb;2\n",  # a blank line
+        "voter_id;vote\n a;1\nb\t;2\n",  # voter ids with spaces around, stripped
+        "voter_id;vote\na\u00a0;1\nb;2\n",  # a non-ASCII space
+        "voter_id;vote\n10;1\n9;2\n",
     ],
 )
 def test_unusual_votes_read_as_the_line_reader_reads_them(votes: str) -> None:

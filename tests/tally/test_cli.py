@@ -131,3 +131,52 @@ def test_scipy_is_imported_only_for_optimal(small: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
     )
     assert done.returncode == 0, done.stderr
+
+
+PLAIN_ARGUMENTS = [
+    ["f.pb"],
+    ["f.pb", "--rule", "mes", "--json"],
+    ["--json", "--rule=mes-add1", "f.pb", "--sat", "cardinality"],
+    ["f.pb", "--compare", "--unit", "pence", "--votes-needed=always"],
+    ["f.pb", "--rule", "greedy", "--rule", "phragmen"],
+    ["a=b.pb", "--votes-needed", "auto", "--unit=units"],
+]
+# Left to argparse: help, abbreviations, unknown options or values, two files, a missing value.
+OTHER_ARGUMENTS = [
+    ["--help"],
+    ["f.pb", "--ru", "mes"],
+    ["f.pb", "--rule", "best"],
+    ["f.pb", "--votes_needed", "auto"],
+    ["f.pb", "g.pb"],
+    ["f.pb", "--rule"],
+    ["--json"],
+    ["-", "--json"],
+    ["f.pb", "--json=yes"],
+]
+
+
+@pytest.mark.parametrize("argv", PLAIN_ARGUMENTS)
+def test_plainly_written_arguments_read_without_argparse_as_argparse_reads_them(
+    argv: list[str],
+) -> None:
+    from ballots.tally.__main__ import _parser, _plain_args
+
+    plain = _plain_args(argv)
+    assert plain is not None
+    assert vars(plain) == vars(_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", OTHER_ARGUMENTS)
+def test_anything_else_is_left_to_argparse(argv: list[str]) -> None:
+    from ballots.tally.__main__ import _plain_args
+
+    assert _plain_args(argv) is None
+
+
+def test_json_projects_are_the_dataclass_fields_in_order() -> None:
+    from dataclasses import asdict
+
+    from ballots.tally import ProjectResult
+
+    project = ProjectResult("7", "Benches", 6000, 2, True, "funded", None, 1, 1)
+    assert list(project.to_dict().items()) == list(asdict(project).items())
