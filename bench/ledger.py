@@ -1,10 +1,14 @@
 """Benchmark the ledger: verifying a large file, and appending one event.
 
 python bench/ledger.py [--events 1000000] [--file var/bench-ledger.jsonl] [--jobs 0]
-    Writes a ledger of N events (~350 bytes each) unless the file already holds one of that
+                       [--before CHECKOUT]
+    Writes a ledger of N events (~385 bytes each) unless the file already holds one of that
     size, then times plain SHA-256 over the file and the verifier in the same run and prints
-    the ratio (the issue asks for >= 50%; ~16% per core is the measured limit for a verifier
-    that hashes each event on its own, see ../shared/MEASURED.md).
+    the ratio (issue 17 asks for >= 25% with 2 processes; ~16% per core is the measured limit
+    for a verifier that hashes each event on its own, see ../shared/MEASURED.md). With
+    --before, the verifier of an earlier checkout (`git worktree add /tmp/before <commit>`)
+    and this one each run in a fresh process, alternating run by run, so a busy machine slows
+    both alike.
 
 DEBUG=1 python bench/ledger.py --append [--appends 2000]
     Times `audit.record` on the configured database (DATABASE_URL), each append in its own
@@ -17,6 +21,7 @@ import argparse
 import hashlib
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -81,6 +86,45 @@ def verify_time(path: Path, jobs: int) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
+# One verifier run in a fresh process of the checkout given: prints wall and CPU seconds.
+_CHILD = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from audit.verify import scan_ledger
+wall, cpu = time.perf_counter(), time.process_time()
+scan = scan_ledger(sys.argv[2], label="bench", jobs=int(sys.argv[3]))
+assert scan.last_seq > 0
+print(time.perf_counter() - wall, time.process_time() - cpu)
+"""
+
+
+def verify_time_in(checkout: Path, path: Path, jobs: int) -> tuple[float, float]:
+    """(wall, CPU of the verifier's own process) seconds, run from `checkout` in a new process."""
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(checkout), str(path), str(jobs)],
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    wall, cpu = (float(x) for x in done.stdout.split())
+    return wall, cpu
+
+
+def _report(
+    label: str, jobs: int, runs: list[tuple[float, float]], plain: float, plain_cpu: float
+) -> float:
+    took, cpu = min(r[0] for r in runs), min(r[1] for r in runs)
+    line = (
+        f"{label}, {jobs} process{'es' if jobs > 1 else ''}: {took:.3f} s wall "
+        f"= {plain / took:.1%} of plain SHA-256 speed"
+    )
+    if jobs == 1:  # CPU time is robust to other load on the machine
+        line += f"; {cpu:.3f} s CPU = {plain_cpu / cpu:.1%} by CPU time"
+    print(line)
+    return took
+
+
 def bench_verify(args: argparse.Namespace) -> None:
     path = Path(args.file)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -93,17 +137,23 @@ def bench_verify(args: argparse.Namespace) -> None:
     plain_sha256(path)  # warm the page cache
     runs = [plain_sha256(path) for _ in range(3)]
     plain, plain_cpu = min(r[0] for r in runs), min(r[1] for r in runs)
-    print(f"plain hashlib.sha256 over the file: {plain:.3f} s wall, {plain_cpu:.3f} s CPU")
     for jobs in [1, 2] if args.jobs == 0 else [args.jobs]:
-        runs = [verify_time(path, jobs) for _ in range(args.repeat)]
-        took, cpu = min(r[0] for r in runs), min(r[1] for r in runs)
-        line = (
-            f"verifier, {jobs} process{'es' if jobs > 1 else ''}: {took:.3f} s wall "
-            f"= {plain / took:.0%} of plain SHA-256 speed"
-        )
-        if jobs == 1:  # CPU time is robust to other load on the machine
-            line += f"; {cpu:.3f} s CPU = {plain_cpu / cpu:.0%} by CPU time"
-        print(line)
+        if args.before is None:
+            times = [verify_time(path, jobs) for _ in range(args.repeat)]
+            _report("verifier", jobs, times, plain, plain_cpu)
+            continue
+        before: list[tuple[float, float]] = []
+        after: list[tuple[float, float]] = []
+        for k in range(args.repeat):  # each goes first in turn
+            for which in (0, 1) if k % 2 == 0 else (1, 0):
+                checkout = Path(args.before).resolve() if which == 0 else ROOT
+                (before, after)[which].append(verify_time_in(checkout, path, jobs))
+            runs.append(plain_sha256(path))  # the yardstick too, at the same moments
+        plain, plain_cpu = min(r[0] for r in runs), min(r[1] for r in runs)
+        old = _report(f"before ({args.before})", jobs, before, plain, plain_cpu)
+        new = _report("this checkout", jobs, after, plain, plain_cpu)
+        print(f"  {old / new:.2f}x the speed of before (best of {args.repeat}, alternated)")
+    print(f"plain hashlib.sha256 over the file: {plain:.3f} s wall, {plain_cpu:.3f} s CPU (best)")
     print(f"(os.cpu_count() = {os.cpu_count()}, load average {os.getloadavg()[0]:.1f})")
 
 
@@ -156,6 +206,7 @@ def main() -> None:
     parser.add_argument("--file", default=str(ROOT / "var" / "bench-ledger.jsonl"))
     parser.add_argument("--jobs", type=int, default=0, help="0: time 1 and 2 processes")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--before", help="an earlier checkout to time side by side")
     parser.add_argument("--quiet", action="store_true")
     parser.add_argument("--append", action="store_true", help="time audit.record instead")
     parser.add_argument("--appends", type=int, default=2000)

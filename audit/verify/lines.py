@@ -1,15 +1,19 @@
 """Checking the lines of one byte range of the ledger, block by block: each line's form, hash,
 link to the line before and sequence number. The events a later check reads are kept as raw
-bytes (Chunk.notable) and parsed by scan. This is the hot loop: see _scan_lines before changing
+bytes (Chunk.notable) and parsed by scan. This is the hot loop: see _bulk_check before changing
 anything here, and time it with bench/ledger.py."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, repeat
+from operator import eq
 from typing import Any
 
 from audit.canonical import EVENT_KEYS, GENESIS, LINE_PREFIX, canonical_bytes
@@ -18,11 +22,21 @@ from audit.verify.kinds import NOTABLE_KINDS, NOTABLE_PREFIXES
 _MID = b',"hash":"'
 _END = b'"}'
 _MIN_LINE = len(LINE_PREFIX) + 2 + len(_MID) + 64 + len(_END)
+_BODY = slice(len(LINE_PREFIX), -(len(_MID) + 64 + len(_END)))  # a line's event bytes
+_HASH_DIGEST = type(hashlib.sha256()).digest
 GENESIS_BYTES = GENESIS.encode("ascii")
-BLOCK = 8 << 20  # bytes read at a time
+BLOCK = 128 << 10  # bytes read at a time: small enough for the per-line objects to stay in cache
 # Where a kind a later check reads may be named: one pass over a block (occurrences cannot
-# overlap), about three times faster than a search for each prefix in turn.
-_NOTABLE = re.compile(b'"kind":"(?:' + b"|".join(map(re.escape, NOTABLE_PREFIXES)) + b")")
+# overlap), about three times faster than a search for each prefix in turn. The pattern starts
+# at the k of "kind", a rare letter in the ledger's JSON, so the search skips ahead quickly (a
+# quote would stop it every few bytes); any extra candidate is dropped once parsed.
+_NOTABLE = re.compile(b'kind":"(?:' + b"|".join(map(re.escape, NOTABLE_PREFIXES)) + b")")
+# The end of a well-formed line, from its top-level prev to the newline, and the start of the
+# next line: (prev, seq, stored hash). A canonical event ends with prev, round, seq, ward.
+_TAIL = re.compile(
+    rb',"prev":"(.{64})","round":(?:\d+|null),"seq":(\d+),"ward":"[^"\\\n]*"\}'
+    rb',"hash":"(.{64})"\}\n(?:\{"event":|\Z)'
+)
 
 
 @dataclass
@@ -69,99 +83,92 @@ def seq_problem(seq: int, last_seq: int, subset: bool) -> str | None:
     return f"missing sequence number {missing} (found {seq} after {last_seq})"
 
 
-def _scan_lines(
-    lines: Sequence[bytes],
+def _scan_block(
+    data: bytes,
+    cut: int,
+    lines: list[bytes],
     chunk: Chunk,
     state: list[Any],
     wanted: frozenset[int],
     subset_round: int | None,
     strict: bool,
-    region: bytes | None = None,
+    ordered: list[int],
 ) -> bool:
-    """Check `lines`, continuing from `state` = [line number, last seq, last hash].
-
-    The fast path handles a full ledger's well-formed lines with as few operations as possible:
-    slice the body, hash the stored bytes as they are, check the line's tail holds the hash just
-    computed, then find the link and the expected sequence number. Events a later check reads
-    are found afterwards by searching the whole block (`region`, the lines joined by newlines)
-    for their kinds. Anything else (an error, a per-round file, --strict, a worker's first line)
-    goes through `_scan_lines_checked`, which names what is wrong.
-    """
-    if subset_round is not None or strict or region is None:
+    """Check `lines`, the lines of data[:cut], continuing from `state` = [line number, last seq,
+    last hash]. A full ledger's well-formed block takes `_bulk_check`; anything else (a per-round
+    file, --strict, a worker's first line, a block where any line is unusual or wrong) goes
+    through `_scan_lines_checked`, which names what is wrong or accepts an unusual valid line."""
+    if subset_round is not None or strict:
         return _scan_lines_checked(lines, chunk, state, wanted, subset_round, strict)
-    start = 0
+    pos = 0
     if state[1] < 0 and lines:  # a worker's first line: linked when the chunks are joined
         if not _scan_lines_checked(lines[:1], chunk, state, wanted, None, False):
             return False
-        start = 1
-    sha256 = hashlib.sha256
-    prefix, mid, end = LINE_PREFIX, _MID, _END
-    n0, seq0, last_hash = state
-    last_seq = seq0
-    if chunk.first is None and len(lines) > start:
-        chunk.first = (last_seq + 1, last_hash)  # checked by the loop below, line by line
-    for index in range(start, len(lines)):
-        line = lines[index]
-        body = line[9:-75]
-        digest = sha256(body).hexdigest().encode()
-        p = body.rfind(b',"prev":"')
-        if (
-            not line.endswith(digest, 0, -2)
-            or line[-75:-66] != mid
-            or line[-2:] != end
-            or line[:9] != prefix
-            or body[p + 9 : p + 73] != last_hash
-            or body.find(b',"seq":%d,"ward":"' % (last_seq + 1), p + 83) < 0
-        ):
-            # The careful loop names the problem (or accepts an unusual but valid line).
-            done = index - start
-            _collect_fast(lines, chunk, wanted, start, done, n0, seq0)
-            state[0], state[1], state[2] = n0 + done, last_seq, last_hash
-            return _scan_lines_checked(lines[index:], chunk, state, wanted, None, False)
-        last_seq += 1
-        last_hash = digest
-    done = len(lines) - start
-    _collect_fast(lines, chunk, wanted, start, done, n0, seq0, region)
-    state[0], state[1], state[2] = n0 + done, last_seq, last_hash
-    chunk.lines = n0 + done
-    if chunk.first is not None:
-        chunk.last = (last_seq, last_hash)
-    return True
+        pos = len(lines[0]) + 1
+        lines = lines[1:]
+    if not lines or _bulk_check(data, pos, cut, lines, chunk, state, ordered):
+        return True
+    return _scan_lines_checked(lines, chunk, state, wanted, None, False)
 
 
-def _collect_fast(
-    lines: Sequence[bytes],
+def _bulk_check(
+    data: bytes,
+    pos: int,
+    cut: int,
+    lines: list[bytes],
     chunk: Chunk,
-    wanted: frozenset[int],
-    start: int,
-    count: int,
-    n0: int,
-    seq0: int,
-    region: bytes | None = None,
-) -> None:
-    """After the fast loop checked lines[start:start+count] (line numbers n0+1..., sequence
-    numbers seq0+1...): keep the hashes of wanted seqs and the events a later check reads."""
-    for seq in wanted:
-        if seq0 < seq <= seq0 + count:
-            chunk.hashes[seq] = lines[start + seq - seq0 - 1][-66:-2]
-    indexes: set[int] = set()
-    if region is not None and start + count == len(lines):
-        # Search the block, not each line: a candidate whose kind only appears inside its
-        # payload is dropped once parsed.
-        line_index, counted_to = 0, 0
-        for pos in (found.start() for found in _NOTABLE.finditer(region)):
-            line_index += region.count(b"\n", counted_to, pos)
-            counted_to = pos
-            if line_index >= start:
-                indexes.add(line_index)
-    else:
-        for index in range(start, start + count):
-            body = lines[index]
-            k = body.find(b',"kind":"') + 9
-            if body[k : body.find(b'"', k)] in NOTABLE_KINDS:
-                indexes.add(index)
-    for index in sorted(indexes):
-        chunk.notable.append((n0 + index - start + 1, lines[index][9:-75]))
+    state: list[Any],
+    ordered: list[int],
+) -> bool:
+    """Every check `_scan_lines_checked` makes on a full ledger's lines data[pos:cut] (`lines`),
+    made on the whole block at once with no Python code per event: True when every line passes
+    (`chunk` and `state` updated), False, with nothing changed, when any line needs the careful
+    loop.
+
+    One regular-expression pass finds each line's tail (_TAIL: its top-level prev, seq and
+    stored hash, and the start of the next line); the bodies are hashed as stored, in C loops
+    (map); then three comparisons of joined bytes check every line at once: the stored hashes
+    against the computed ones, the prev fields against the hashes shifted by one line, the
+    sequence numbers against a count. Each match ends at its own line's end, so exactly one
+    match per line means each line was matched; its prev is the line's last one, since what
+    follows it (digits, null, a quote-free ward) holds no other, and the prev itself must equal
+    a hex hash.
+    """
+    n0, seq0, last_hash = state
+    count = len(lines)
+    if not data.startswith(LINE_PREFIX, pos):
+        return False
+    found = _TAIL.findall(data, pos, cut)
+    if len(found) != count:
+        return False
+    fields = list(chain.from_iterable(found))  # prev, seq, hash, prev, seq, hash, ...
+    digests = map(_HASH_DIGEST, map(hashlib.sha256, map(bytes.__getitem__, lines, repeat(_BODY))))
+    hexes = b"".join(digests).hex().encode("ascii")
+    if (
+        b"".join(fields[2::3]) != hexes
+        or b"".join(fields[0::3]) != last_hash + hexes[:-64]
+        or not all(map(eq, map(int, fields[1::3]), range(seq0 + 1, seq0 + count + 1)))
+    ):
+        return False
+    if chunk.first is None:
+        chunk.first = (seq0 + 1, last_hash)
+    for seq in ordered[bisect_right(ordered, seq0) : bisect_right(ordered, seq0 + count)]:
+        k = 64 * (seq - seq0 - 1)
+        chunk.hashes[seq] = hexes[k : k + 64]
+    # Search the block, not each line: a candidate whose kind only appears inside its payload
+    # is dropped once parsed.
+    line_index, counted_to = 0, pos
+    for found_kind in _NOTABLE.finditer(data, pos, cut):
+        at = found_kind.start()
+        line_index += data.count(b"\n", counted_to, at)
+        counted_to = at
+        if not chunk.notable or chunk.notable[-1][0] != n0 + line_index + 1:
+            chunk.notable.append((n0 + line_index + 1, lines[line_index][9:-75]))
+    last_seq, last_hash = seq0 + count, hexes[-64:]
+    state[0], state[1], state[2] = n0 + count, last_seq, last_hash
+    chunk.lines = n0 + count
+    chunk.last = (last_seq, last_hash)
+    return True
 
 
 def _scan_lines_checked(
@@ -207,6 +214,7 @@ def _scan_lines_checked(
             or q < 0
             or r < 0
             or not digits.isdigit()
+            or len(digits) > 19  # no event number has more digits than a 64-bit sequence
             or body[p + 73 : p + 83] != b'","round":'
         ):
             chunk.error = (n, "the event is not in canonical form (no prev, round or seq field)")
@@ -286,26 +294,36 @@ def scan_range(
     link once it knows the previous chunk's last event)."""
     chunk = Chunk()
     state: list[Any] = [0, first_seq, first_hash]
-    carry = b""
-    with open(path, "rb") as f:
-        f.seek(start)
-        remaining = end - start
-        while remaining > 0:
-            block = f.read(min(BLOCK, remaining))
-            if not block:
-                break
-            remaining -= len(block)
-            if progress is not None:
-                progress(len(block))
-            block = carry + block
-            cut = block.rfind(b"\n") + 1
-            carry = block[cut:]
-            lines = block[:cut].split(b"\n")
-            lines.pop()
-            region = block[: cut - 1] if cut else b""
-            if not _scan_lines(lines, chunk, state, wanted, subset_round, strict, region):
-                return chunk
-    if carry:
+    pos, size = start, BLOCK
+    ordered = sorted(wanted)
+    collecting = gc.isenabled()
+    gc.disable()  # the loop makes no reference cycles: collections would only cost time
+    try:
+        with open(path, "rb") as f:
+            while pos < end:
+                # Read from the start of the next line (no partial line carried over and copied).
+                f.seek(pos)
+                data = f.read(min(size, end - pos))
+                cut = data.rfind(b"\n") + 1
+                if not cut:
+                    if not data or pos + len(data) >= end:
+                        break  # the range ends without a newline
+                    size *= 2  # a line longer than a block
+                    continue
+                size = BLOCK
+                lines = data.split(b"\n")
+                lines.pop()  # what follows the last newline: read again with the next block
+                pos += cut
+                if progress is not None:
+                    progress(cut)
+                if not _scan_block(
+                    data, cut, lines, chunk, state, wanted, subset_round, strict, ordered
+                ):
+                    return chunk
+    finally:
+        if collecting:
+            gc.enable()
+    if pos < end:
         if is_last:
             chunk.lines = state[0] + 1
             chunk.error = (chunk.lines, "the last line does not end with a newline (cut short?)")

@@ -133,3 +133,89 @@ def test_damage_in_a_later_batch_is_named_on_its_line(
     line, reason = chunk.error
     assert line == DAMAGED and words in reason
     assert _careful(path).error == chunk.error
+
+
+def test_unusual_but_valid_lines_pass_as_the_careful_loop_passes_them(tmp_path: Path) -> None:
+    # A ward with an escaped letter, and payloads that mimic the end of an event: the block
+    # check does not take them, the careful loop does, and the verdict is the same.
+    events = _events(EVENTS)
+    events[DAMAGED - 1]["ward"] = "caf\u00e9-quarter"
+    for seq in range(5, EVENTS, 13):
+        events[seq - 1]["payload"] = {
+            "a": 1,
+            "prev": "0" * 64,
+            "round": 1,
+            "seq": seq,
+            "ward": "sparkbrook",
+        }
+    path = _write(tmp_path / "ledger.jsonl", events)
+    chunk = _scan(path)
+    assert chunk.error is None and chunk.lines == EVENTS
+    assert chunk.last == _careful(path).last
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ((b'"}', b'"}ab'), "not valid JSON"),  # bytes after the hash
+        ((b'"ward":"sparkbrook"', b'"ward":"spark\\nbrook"'), "hash mismatch"),
+        ((b'"ward":"sparkbrook"}', b'"ward":"sparkbrook","x":1}'), "hash mismatch"),
+    ],
+)
+def test_a_line_the_block_check_refuses_is_named_as_the_careful_loop_names_it(
+    tmp_path: Path, change: tuple[bytes, bytes], words: str
+) -> None:
+    path = _write(tmp_path / "ledger.jsonl", _events(EVENTS))
+    raw = path.read_bytes().split(b"\n")
+    old, new = change
+    head, sep, tail = raw[DAMAGED - 1].rpartition(old)
+    assert sep
+    raw[DAMAGED - 1] = head + new + tail
+    path.write_bytes(b"\n".join(raw))
+    chunk = _scan(path)
+    assert chunk.error is not None
+    line, reason = chunk.error
+    assert line == DAMAGED and words in reason
+    assert _careful(path).error == chunk.error
+
+
+def test_a_second_seq_after_the_round_is_refused_even_when_rehashed(tmp_path: Path) -> None:
+    # The careful loop reads the first "seq" after the round: the block check must not take the
+    # second one for the event's number.
+    path = _write(tmp_path / "ledger.jsonl", _events(EVENTS))
+    raw = path.read_bytes().split(b"\n")
+    line = raw[DAMAGED - 1]
+    body = line[9:-75].replace(b',"seq":', b',"seq":1,"seq":')
+    assert body != line[9:-75]
+    raw[DAMAGED - 1] = ledger_line(body, hashlib.sha256(body).hexdigest()).rstrip(b"\n")
+    path.write_bytes(b"\n".join(raw))
+    chunk = _scan(path)
+    assert chunk.error is not None and chunk.error[0] == DAMAGED
+    assert "not in canonical form" in chunk.error[1]
+    assert _careful(path).error == chunk.error
+
+
+def test_an_event_longer_than_a_block_is_read_whole(tmp_path: Path) -> None:
+    events = _events(EVENTS)
+    events[DAMAGED - 2]["payload"] = {"commitments": ["ab" * 32] * (3 * lines.BLOCK // 64)}
+    path = _write(tmp_path / "ledger.jsonl", _renumbered(events))
+    chunk = _scan(path)
+    assert chunk.error is not None
+    assert chunk.error[0] == DAMAGED and "missing sequence number" in chunk.error[1]
+    assert _careful(path).error == chunk.error
+
+
+def test_a_seq_too_long_for_a_number_is_named_not_a_crash(tmp_path: Path) -> None:
+    # Python refuses to read an integer of more than 4,300 digits (int() raises): a ledger
+    # holding one must get a verdict on its line, as any other non-canonical event does.
+    path = _write(tmp_path / "ledger.jsonl", _events(EVENTS))
+    raw = path.read_bytes().split(b"\n")
+    line = raw[DAMAGED - 1]
+    body = line[9:-75].replace(f',"seq":{DAMAGED},'.encode(), b',"seq":' + b"9" * 5000 + b",")
+    assert body != line[9:-75]
+    raw[DAMAGED - 1] = ledger_line(body, hashlib.sha256(body).hexdigest()).rstrip(b"\n")
+    path.write_bytes(b"\n".join(raw))
+    chunk = _scan(path)
+    assert chunk.error is not None and chunk.error[0] == DAMAGED
+    assert "not in canonical form" in chunk.error[1]
+    assert _careful(path).error == chunk.error
