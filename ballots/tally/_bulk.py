@@ -56,11 +56,17 @@ class _CompactBallots:
         return ballots
 
 
-def bulk_votes(block: str, header: list[str], instance: Instance, profile: Profile) -> bool:
-    """Fill `profile` from `block` (the VOTES rows, to the end of the file) and cache its matrix
-    for `instance`; False, with `profile` untouched, if the rows need the line reader."""
+def bulk_votes(
+    text: str, start: int, header: list[str], instance: Instance, profile: Profile
+) -> bool:
+    """Fill `profile` from `text[start:]` (the VOTES rows, to the end of the file) and cache its
+    matrix for `instance`; False, with `profile` untouched, if the rows need the line reader.
+
+    The rows are sliced here, not by the caller, so that the slice is this function's alone and
+    is freed before the rows are split (at a million ballots, 36 MB less while they are)."""
     if profile.vote_type != "approval":
         return False
+    block = text[start:]
     if "\r" in block:
         block = block.replace("\r\n", "\n")
     block = block.removesuffix("\n")
@@ -70,8 +76,10 @@ def bulk_votes(block: str, header: list[str], instance: Instance, profile: Profi
     n = block.count("\n") + 1
     if not _fields_per_line(block, n, ncols):
         return False
-    parts = block.replace("\n", ";").split(";")
+    fields = block.replace("\n", ";")
     del block
+    parts = fields.split(";")
+    del fields
     voter_col, vote_col = header.index("voter_id"), header.index("vote")
     voters = _stripped(parts[voter_col::ncols])
     votes = parts[vote_col::ncols]
@@ -196,6 +204,9 @@ def _matrix(
         flags = np.ones(len(indices), dtype=np.int8)
         by_project = csr_matrix((flags, indices, indptr), shape=(n, m)).tocsc()
         voters_sorted = by_project.indices
+        # Each project's supporters counted by the conversion itself: np.bincount would first
+        # copy the int32 indices to int64 (at a million ballots, 64 MB more at the peak).
+        per_project = np.diff(by_project.indptr).astype(np.int64)
         del by_project, flags, indptr
     else:
         # A stable sort of small integers is numpy's radix sort: linear in the approvals.
@@ -204,7 +215,7 @@ def _matrix(
         del keys
         voters_sorted = np.repeat(np.arange(n, dtype=np.int64), counts)[order]
         del order
-    per_project = np.bincount(indices, minlength=m)
+        per_project = np.bincount(indices, minlength=m)
     bounds = np.zeros(m + 1, dtype=np.int64)
     np.cumsum(per_project, out=bounds[1:])
     if len(voters_sorted) > 1:

@@ -234,7 +234,7 @@ def _read_lines(
     if bulk:
         from ._bulk import bulk_votes
 
-        if not bulk_votes(bulk[0][bulk_start:], header_votes, instance, profile):
+        if not bulk_votes(bulk[0], bulk_start, header_votes, instance, profile):
             return None
         return instance, profile
     profile.ballots = _parse_votes(raw_votes, header_votes, instance, profile)
