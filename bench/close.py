@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from load import PG, REPO, SEED_BALLOTS, SETUP, _env, _psql
+from load import PG, REPO, SEED_BALLOTS, SETUP, _env, _psql, manage_py
 
 SEED = (
     SEED_BALLOTS
@@ -98,17 +98,7 @@ print(json.dumps({"ballots": Ballot.objects.filter(round=rnd, status="live").cou
 
 def _manage(env: dict[str, str], repo: Path, code: str, *args: str) -> str:
     """Run `code` under Django with `repo`'s code (its own checkout for --before)."""
-    out = subprocess.run(
-        [sys.executable, "-c", "import django,sys;django.setup();exec(sys.stdin.read())", *args],
-        input=code,
-        env=env,
-        cwd=repo,
-        capture_output=True,
-        text=True,
-    )
-    if out.returncode:
-        raise SystemExit(f"bench step failed:\n{out.stderr[-3000:]}")
-    return out.stdout
+    return manage_py(env, code, *args, repo=repo)
 
 
 def _exists(db: str) -> bool:

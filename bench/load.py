@@ -148,12 +148,13 @@ print(json.dumps({"ballots": Ballot.objects.filter(round=rnd, status="live").cou
 )
 
 
-def manage_py(env: dict[str, str], code: str, *args: str) -> str:
+def manage_py(env: dict[str, str], code: str, *args: str, repo: Path = REPO) -> str:
+    """Run `code` under Django with `repo`'s code (bench/close.py passes an earlier checkout)."""
     out = subprocess.run(
         [sys.executable, "-c", "import django,sys;django.setup();exec(sys.stdin.read())", *args],
         input=code,
         env=env,
-        cwd=REPO,
+        cwd=repo,
         capture_output=True,
         text=True,
     )

@@ -179,16 +179,22 @@ def test_a_line_the_block_check_refuses_is_named_as_the_careful_loop_names_it(
     assert _careful(path).error == chunk.error
 
 
+def _rehashed(path: Path, old: bytes, new: bytes) -> None:
+    """Replace `old` by `new` in the damaged event's body and store the body's new hash, so only
+    the event's form can give the tampering away."""
+    raw = path.read_bytes().split(b"\n")
+    line = raw[DAMAGED - 1]
+    body = line[9:-75].replace(old, new)
+    assert body != line[9:-75]
+    raw[DAMAGED - 1] = ledger_line(body, hashlib.sha256(body).hexdigest()).rstrip(b"\n")
+    path.write_bytes(b"\n".join(raw))
+
+
 def test_a_second_seq_after_the_round_is_refused_even_when_rehashed(tmp_path: Path) -> None:
     # The careful loop reads the first "seq" after the round: the block check must not take the
     # second one for the event's number.
     path = _write(tmp_path / "ledger.jsonl", _events(EVENTS))
-    raw = path.read_bytes().split(b"\n")
-    line = raw[DAMAGED - 1]
-    body = line[9:-75].replace(b',"seq":', b',"seq":1,"seq":')
-    assert body != line[9:-75]
-    raw[DAMAGED - 1] = ledger_line(body, hashlib.sha256(body).hexdigest()).rstrip(b"\n")
-    path.write_bytes(b"\n".join(raw))
+    _rehashed(path, b',"seq":', b',"seq":1,"seq":')
     chunk = _scan(path)
     assert chunk.error is not None and chunk.error[0] == DAMAGED
     assert "not in canonical form" in chunk.error[1]
@@ -209,12 +215,7 @@ def test_a_seq_too_long_for_a_number_is_named_not_a_crash(tmp_path: Path) -> Non
     # Python refuses to read an integer of more than 4,300 digits (int() raises): a ledger
     # holding one must get a verdict on its line, as any other non-canonical event does.
     path = _write(tmp_path / "ledger.jsonl", _events(EVENTS))
-    raw = path.read_bytes().split(b"\n")
-    line = raw[DAMAGED - 1]
-    body = line[9:-75].replace(f',"seq":{DAMAGED},'.encode(), b',"seq":' + b"9" * 5000 + b",")
-    assert body != line[9:-75]
-    raw[DAMAGED - 1] = ledger_line(body, hashlib.sha256(body).hexdigest()).rstrip(b"\n")
-    path.write_bytes(b"\n".join(raw))
+    _rehashed(path, f',"seq":{DAMAGED},'.encode(), b',"seq":' + b"9" * 5000 + b",")
     chunk = _scan(path)
     assert chunk.error is not None and chunk.error[0] == DAMAGED
     assert "not in canonical form" in chunk.error[1]
