@@ -64,8 +64,15 @@ class Voter(models.Model):
     )
     key = models.CharField(max_length=64)
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    voting_code = models.OneToOneField(
-        VotingCode, on_delete=models.PROTECT, null=True, blank=True, related_name="voter"
+    # One register row per code, enforced by uq_voter_voting_code only while the link exists:
+    # after close every row holds NULL, which a plain unique index would still store.
+    voting_code = models.ForeignKey(
+        VotingCode,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="voters",
+        db_index=False,
     )
     account_key = models.CharField(
         max_length=64,
@@ -88,6 +95,11 @@ class Voter(models.Model):
                 fields=["round", "account_key"],
                 condition=~Q(account_key=""),
                 name="uq_voter_round_account_key",
+            ),
+            models.UniqueConstraint(
+                fields=["voting_code"],
+                condition=Q(voting_code__isnull=False),
+                name="uq_voter_voting_code",
             ),
         ]
 
@@ -152,6 +164,16 @@ class Ballot(models.Model):
     )
     # Indexed by ix_ballot_voter, only while the link exists: a closed round's ballots (every
     # one without a voter) add nothing to it, nor to uq_ballot_live_per_voter.
+    # No foreign key in the database (db_constraint=False), on purpose: closing deletes and
+    # writes again every register row of the round, and the key's check ran one query per
+    # deleted row (about 1 s of a 100,000-ballot close). The link cannot dangle: a ballot and
+    # the register row it points to are written in one transaction, holding the round's row
+    # shared (casting.cast_ballot; paper's batch acceptance) and the code's or the person's
+    # lock; register rows are never deleted while a round votes (only forget_casting rewrites
+    # them, at close or cancel, with the round's row locked for update and after setting every
+    # ballot's voter to NULL in the same transaction); and the round is never deleted
+    # (PROTECT). tests/ballots/test_no_dangling_voter.py checks it after every path that writes
+    # the link.
     voter = models.ForeignKey(
         Voter,
         on_delete=models.SET_NULL,
@@ -159,6 +181,7 @@ class Ballot(models.Model):
         blank=True,
         related_name="ballots",
         db_index=False,
+        db_constraint=False,
     )
     receipt = models.CharField(
         max_length=24,
@@ -190,8 +213,15 @@ class Ballot(models.Model):
                 name="uq_ballot_live_per_voter",
             ),
             # A constraint, not unique=True: no second (LIKE) index on PostgreSQL, where
-            # receipts are only ever looked up whole.
-            models.UniqueConstraint(fields=["receipt"], name="uq_ballot_receipt"),
+            # receipts are only ever looked up whole. Checked as each statement ends, not row by
+            # row: closing moves every ballot's contents to another row in one UPDATE
+            # (forget_casting), during which a receipt is briefly in two rows. Nothing uses it
+            # as an ON CONFLICT arbiter, which a deferrable constraint cannot be.
+            models.UniqueConstraint(
+                fields=["receipt"],
+                name="uq_ballot_receipt",
+                deferrable=models.Deferrable.IMMEDIATE,
+            ),
         ]
         indexes = [
             models.Index(fields=["round", "status"], name="ix_ballot_round_status"),
