@@ -11,6 +11,7 @@ import time
 from collections.abc import Generator
 from fractions import Fraction
 
+from ._chain import chain_applies, run_chain
 from ._matrix import ProfileMatrix
 from ._workers import default_workers
 from .greedy import GreedyOutcome, run_greedy
@@ -19,14 +20,26 @@ from .satisfaction import Utilities
 
 __all__ = ["run_mes_add1"]
 
-_ADD1_ENGINE: tuple[MesEngine, Fraction, int] | None = None
+_ADD1_ENGINE: tuple[MesEngine, Fraction, int, bool] | None = None
+
+# Steps per task in the worker processes when steps run in chains (`_chain.py`): the chain's
+# first (highest) run is a plain one, the others are cheaper; past the chosen step a chain's
+# runs are wasted, and the chosen step's result waits for the whole chain.
+_CHAIN = 16
 
 
-def _add1_outcome(step: int) -> list[int]:
-    """One MES run of mes-add1 (in a forked worker, on the engine inherited from the parent)."""
+def _add1_outcomes(first: int, last: int) -> list[list[int]]:
+    """The selected projects of MES at steps first..last (in a forked worker, on the engine
+    inherited from the parent)."""
     assert _ADD1_ENGINE is not None
-    engine, start, n = _ADD1_ENGINE
-    return engine.run(start + step, n).selected
+    engine, start, n, chained = _ADD1_ENGINE
+    if chained:
+        return run_chain(engine, start, n, first, last)
+    return [engine.run(start + k, n).selected for k in range(first, last + 1)]
+
+
+def _add1_task(span: tuple[int, int]) -> list[list[int]]:
+    return _add1_outcomes(*span)
 
 
 def _add1_steps(
@@ -34,47 +47,53 @@ def _add1_steps(
 ) -> Generator[list[int], None, None]:
     """The selected projects of MES at each step (share + step, + step + 1, ...), in order.
 
-    Each step is an independent MES run. After 0.05 s in this process, if a run takes long enough
-    to be worth shipping to another process (a millisecond), the remaining steps are spread
-    over `workers` forked processes and consumed in order, with a few steps in flight per
-    worker: no barrier between batches, and once the caller stops (the chosen step is found)
-    at most those few runs are wasted (batches of 64 steps wasted up to 63).
+    Steps run in spans: one plain MES run per step, or, where `_chain.py` applies, one chain
+    per span (spans of 1, 2, 4, ... steps, then `_CHAIN`: the work past the chosen step stays a
+    fraction of the work before it). After 0.05 s in this process, if a step takes long
+    enough to be worth shipping to another process (a millisecond), the remaining spans are
+    spread over `workers` forked processes and consumed in order, with a few spans in flight
+    per worker: no barrier between them, and once the caller stops (the chosen step is found)
+    at most those few are wasted.
     """
+    global _ADD1_ENGINE
+    chained = chain_applies(engine)
+    _ADD1_ENGINE = (engine, start, n, chained)
+    span = 1
     began = time.perf_counter()
     done = 0
     while True:
-        yield engine.run(start + step, n).selected
-        step += 1
-        done += 1
+        yield from _add1_outcomes(step, step + span - 1)
+        step += span
+        done += span
+        if chained:
+            span = min(span * 2, _CHAIN)
         elapsed = time.perf_counter() - began
         if workers >= 2 and elapsed > 0.05 and elapsed / done > 0.001:
             break
     import multiprocessing
     import threading
 
-    global _ADD1_ENGINE
-    _ADD1_ENGINE = (engine, start, n)
     context = multiprocessing.get_context("fork")
-    ahead = threading.Semaphore(4 * workers)  # steps handed out and not yet consumed
+    ahead = threading.Semaphore(2 * workers)  # spans handed out and not yet consumed
     stopping = False
 
-    def steps() -> Generator[int, None, None]:
+    def spans() -> Generator[tuple[int, int], None, None]:
         # Iterated by the pool's task-handler thread: it blocks here until a result is consumed.
         k = step
         while True:
             ahead.acquire()
             if stopping:
                 return
-            yield k
-            k += 1
+            yield k, k + span - 1
+            k += span
 
     with context.Pool(workers) as pool:
         try:
-            for selected in pool.imap(_add1_outcome, steps(), chunksize=2):
+            for outcomes in pool.imap(_add1_task, spans()):
                 ahead.release()
-                yield selected
+                yield from outcomes
         finally:
-            # Let the task handler leave `steps` (the pool joins it when it terminates).
+            # Let the task handler leave `spans` (the pool joins it when it terminates).
             stopping = True
             ahead.release()
 
