@@ -10,36 +10,57 @@ import math
 import time
 from collections.abc import Generator
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from ._chain import chain_applies, run_chain
+from ._chain import run_chain
 from ._matrix import ProfileMatrix
 from ._workers import default_workers
 from .greedy import GreedyOutcome, run_greedy
 from .mes import MesEngine, MesOutcome
 from .satisfaction import Utilities
 
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
 __all__ = ["run_mes_add1"]
 
-_ADD1_ENGINE: tuple[MesEngine, Fraction, int, bool] | None = None
+_ADD1_ENGINE: tuple[MesEngine, Fraction, int] | None = None
 
-# Steps per task in the worker processes when steps run in chains (`_chain.py`): the chain's
-# first (highest) run is a plain one, the others are cheaper; past the chosen step a chain's
-# runs are wasted, and the chosen step's result waits for the whole chain.
-_CHAIN = 16
+# Steps per span once steps run in chains (`_chain.py`): a chain's first (highest) run is a
+# plain one, the others are cheaper (about 0.4 of it on Mokotow); but the chosen step's result
+# waits for its whole chain, and the runs above it are wasted. 8 to 24 cost the same in all.
+_CHAIN = 8
+# Helpers are forked once the steps have taken this long (seconds) and at least this long each.
+_FORK_AFTER = 0.005
+_FORK_STEP = 0.001
 
 
 def _add1_outcomes(first: int, last: int) -> list[list[int]]:
-    """The selected projects of MES at steps first..last (in a forked worker, on the engine
-    inherited from the parent)."""
+    """The selected projects of MES at steps first..last (in this process or a forked one, on
+    the engine set up by `_add1_steps`)."""
     assert _ADD1_ENGINE is not None
-    engine, start, n, chained = _ADD1_ENGINE
-    if chained:
-        return run_chain(engine, start, n, first, last)
-    return [engine.run(start + k, n).selected for k in range(first, last + 1)]
+    engine, start, n = _ADD1_ENGINE
+    return run_chain(engine, start, n, first, last)
 
 
-def _add1_task(span: tuple[int, int]) -> list[list[int]]:
-    return _add1_outcomes(*span)
+def _spans(step: int, size: int) -> Generator[tuple[int, int], None, None]:
+    """Spans of steps from `step` on, (first, last): `size` steps, twice that, ... up to
+    `_CHAIN`. Growing, so that the work past the chosen step stays a fraction of the work
+    before it."""
+    while True:
+        yield step, step + size - 1
+        step += size
+        size = min(2 * size, _CHAIN)
+
+
+def _add1_helper(conn: Connection, step: int, size: int, offset: int, stride: int) -> None:
+    """A forked helper: every `stride`-th span from the `offset`-th, one per credit received."""
+    for k, (first, last) in enumerate(_spans(step, size)):
+        if k % stride == offset:
+            if not conn.recv():
+                return
+            conn.send(_add1_outcomes(first, last))
 
 
 def _add1_steps(
@@ -47,55 +68,51 @@ def _add1_steps(
 ) -> Generator[list[int], None, None]:
     """The selected projects of MES at each step (share + step, + step + 1, ...), in order.
 
-    Steps run in spans: one plain MES run per step, or, where `_chain.py` applies, one chain
-    per span (spans of 1, 2, 4, ... steps, then `_CHAIN`: the work past the chosen step stays a
-    fraction of the work before it). After 0.05 s in this process, if a step takes long
-    enough to be worth shipping to another process (a millisecond), the remaining spans are
-    spread over `workers` forked processes and consumed in order, with a few spans in flight
-    per worker: no barrier between them, and once the caller stops (the chosen step is found)
-    at most those few are wasted.
+    Steps run in spans (`_spans`), each span one chain of runs (`_chain.py`). Once the steps
+    have taken 5 ms, if a step takes a millisecond or more (worth shipping its result from
+    another process), this process forks `workers - 1` helpers and the spans go round: this
+    process runs every `workers`-th span itself and receives the others, in order, from the
+    helpers, each at most two spans ahead. When the caller stops (the chosen step is found),
+    the helpers are stopped.
     """
     global _ADD1_ENGINE
-    chained = chain_applies(engine)
-    _ADD1_ENGINE = (engine, start, n, chained)
-    span = 1
+    _ADD1_ENGINE = (engine, start, n)
+    spans = _spans(step, 1)
     began = time.perf_counter()
-    done = 0
-    while True:
-        yield from _add1_outcomes(step, step + span - 1)
-        step += span
-        done += span
-        if chained:
-            span = min(span * 2, _CHAIN)
+    for first, last in spans:
+        yield from _add1_outcomes(first, last)
         elapsed = time.perf_counter() - began
-        if workers >= 2 and elapsed > 0.05 and elapsed / done > 0.001:
+        if workers >= 2 and elapsed > _FORK_AFTER and elapsed > _FORK_STEP * (last + 1 - step):
+            step, size = last + 1, min(2 * (last + 1 - first), _CHAIN)
             break
     import multiprocessing
-    import threading
 
     context = multiprocessing.get_context("fork")
-    ahead = threading.Semaphore(2 * workers)  # spans handed out and not yet consumed
-    stopping = False
-
-    def spans() -> Generator[tuple[int, int], None, None]:
-        # Iterated by the pool's task-handler thread: it blocks here until a result is consumed.
-        k = step
-        while True:
-            ahead.acquire()
-            if stopping:
-                return
-            yield k, k + span - 1
-            k += span
-
-    with context.Pool(workers) as pool:
-        try:
-            for outcomes in pool.imap(_add1_task, spans()):
-                ahead.release()
-                yield from outcomes
-        finally:
-            # Let the task handler leave `spans` (the pool joins it when it terminates).
-            stopping = True
-            ahead.release()
+    helpers: list[tuple[Connection, BaseProcess]] = []
+    try:
+        for offset in range(1, workers):
+            ours, theirs = context.Pipe()
+            process = context.Process(
+                target=_add1_helper, args=(theirs, step, size, offset, workers), daemon=True
+            )
+            process.start()
+            theirs.close()
+            ours.send(True)
+            ours.send(True)
+            helpers.append((ours, process))
+        for k, (first, last) in enumerate(_spans(step, size)):
+            if k % workers:
+                conn = helpers[k % workers - 1][0]
+                outcomes = conn.recv()
+                conn.send(True)
+            else:
+                outcomes = _add1_outcomes(first, last)
+            yield from outcomes
+    finally:
+        for conn, helper in helpers:
+            helper.kill()
+            helper.join()
+            conn.close()
 
 
 # Above this many (voter, project) pairs the exact parametric runs are not tried: on big files the
