@@ -136,6 +136,7 @@ class _ChainRun(_Run):
         selected: list[int] = []
         record: Record = []
         order = sorted(remaining, key=lower.__getitem__)
+        lean_rho = self.lean_rho
         rounds_above = len(above) if above is not None else 0
         r = 0
         while remaining:
@@ -148,36 +149,37 @@ class _ChainRun(_Run):
             if guess in remaining:
                 order.remove(guess)
                 order.insert(0, guess)  # most likely the winner: priced first
-            best = INF
-            near: list[tuple[float, int]] = []
+            best = threshold = INF  # prices above the threshold can neither win nor tie
+            near: list[int] = []
             out: list[int] = []
             for j in order:
-                if lower[j] > best * (1 + TOL):
+                low = lower[j]
+                if low > threshold:
                     break
                 if j in dirty:
                     if bounds is not None:
                         bound = bounds[j]
-                        if bound > lower[j]:
-                            lower[j] = bound
-                            if bound > best * (1 + TOL):
+                        if bound > low:
+                            lower[j] = low = bound
+                            if bound > threshold:
                                 if bound == INF:
                                     out.append(j)  # out above, so out here too
                                 continue  # cannot win or tie; stays dirty
                     dirty.discard(j)
-                    rho = self.lean_rho(j, lower[j])
+                    rho = lean_rho(j, low)
                     if rho is None:
                         out.append(j)
                         continue
-                    lower[j] = rho
-                rho = lower[j]
-                if rho < best:
-                    best = rho
-                near.append((rho, j))
+                    lower[j] = low = rho
+                if low < best:
+                    best = low
+                    threshold = best * (1 + TOL)
+                near.append(j)
             for j in out:
                 self._drop(j, remaining, order, lower)
             if not near:
                 break
-            tied = [j for rho, j in near if rho <= best * (1 + TOL)]
+            tied = [j for j in near if lower[j] <= threshold]
             if len(tied) > 1:
                 exact = {j: self.exact_rho(j, lower[j]) for j in tied}
                 finite = {j: v for j, v in exact.items() if v is not None}
