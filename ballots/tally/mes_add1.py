@@ -1,7 +1,8 @@
 """mes-add1: MES with every voter's share raised one unit at a time, then greedy completion.
 
-The exact parametric runs that let it skip steps live in `_add1.py`; this module steps through
-the increments (in this process or forked workers) and decides where to stop, as pabutools does.
+The exact parametric runs that let it skip steps live in `_add1.py`, the chained runs that make
+each step cheaper in `_chain.py`; this module steps through the increments (in this process and
+forked helpers) and decides where to stop, as pabutools does.
 """
 
 from __future__ import annotations
