@@ -45,19 +45,19 @@ def _add1_outcomes(first: int, last: int) -> list[list[int]]:
     return run_chain(engine, start, n, first, last)
 
 
-def _spans(step: int, size: int) -> Generator[tuple[int, int], None, None]:
-    """Spans of steps from `step` on, (first, last): `size` steps, twice that, ... up to
-    `_CHAIN`. Growing, so that the work past the chosen step stays a fraction of the work
-    before it."""
+def _spans(step: int) -> Generator[tuple[int, int], None, None]:
+    """Spans of steps from `step` on, (first, last), of a quarter of the steps before them (1 to
+    `_CHAIN`): the chosen step's result waits for its whole span (a chain), so the steps past
+    it stay a small part of the work however few steps there are."""
     while True:
+        size = min(max(step // 4, 1), _CHAIN)
         yield step, step + size - 1
         step += size
-        size = min(2 * size, _CHAIN)
 
 
-def _add1_helper(conn: Connection, step: int, size: int, offset: int, stride: int) -> None:
+def _add1_helper(conn: Connection, step: int, offset: int, stride: int) -> None:
     """A forked helper: every `stride`-th span from the `offset`-th, one per credit received."""
-    for k, (first, last) in enumerate(_spans(step, size)):
+    for k, (first, last) in enumerate(_spans(step)):
         if k % stride == offset:
             if not conn.recv():
                 return
@@ -78,13 +78,13 @@ def _add1_steps(
     """
     global _ADD1_ENGINE
     _ADD1_ENGINE = (engine, start, n)
-    spans = _spans(step, 1)
+    spans = _spans(step)
     began = time.perf_counter()
     for first, last in spans:
         yield from _add1_outcomes(first, last)
         elapsed = time.perf_counter() - began
         if workers >= 2 and elapsed > _FORK_AFTER and elapsed > _FORK_STEP * (last + 1 - step):
-            step, size = last + 1, min(2 * (last + 1 - first), _CHAIN)
+            step = last + 1
             break
     import multiprocessing
 
@@ -94,14 +94,14 @@ def _add1_steps(
         for offset in range(1, workers):
             ours, theirs = context.Pipe()
             process = context.Process(
-                target=_add1_helper, args=(theirs, step, size, offset, workers), daemon=True
+                target=_add1_helper, args=(theirs, step, offset, workers), daemon=True
             )
             process.start()
             theirs.close()
             ours.send(True)
             ours.send(True)
             helpers.append((ours, process))
-        for k, (first, last) in enumerate(_spans(step, size)):
+        for k, (first, last) in enumerate(_spans(step)):
             if k % workers:
                 conn = helpers[k % workers - 1][0]
                 outcomes = conn.recv()
