@@ -1,7 +1,8 @@
 """mes-add1: MES with every voter's share raised one unit at a time, then greedy completion.
 
-The exact parametric runs that let it skip steps live in `_add1.py`; this module steps through
-the increments (in this process or forked workers) and decides where to stop, as pabutools does.
+The exact parametric runs that let it skip steps live in `_add1.py`, the chained runs that make
+each step cheaper in `_chain.py`; this module steps through the increments (in this process and
+forked helpers) and decides where to stop, as pabutools does.
 """
 
 from __future__ import annotations
@@ -10,23 +11,57 @@ import math
 import time
 from collections.abc import Generator
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
+from ._chain import run_chain
 from ._matrix import ProfileMatrix
 from ._workers import default_workers
 from .greedy import GreedyOutcome, run_greedy
 from .mes import MesEngine, MesOutcome
 from .satisfaction import Utilities
 
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
 __all__ = ["run_mes_add1"]
 
 _ADD1_ENGINE: tuple[MesEngine, Fraction, int] | None = None
 
+# Steps per span once steps run in chains (`_chain.py`): a chain's first (highest) run is a
+# plain one, the others are cheaper (about 0.4 of it on Mokotow); but the chosen step's result
+# waits for its whole chain, and the runs above it are wasted. 8 to 24 cost the same in all.
+_CHAIN = 8
+# Helpers are forked once the steps have taken this long (seconds) and at least this long each.
+_FORK_AFTER = 0.005
+_FORK_STEP = 0.001
 
-def _add1_outcome(step: int) -> list[int]:
-    """One MES run of mes-add1 (in a forked worker, on the engine inherited from the parent)."""
+
+def _add1_outcomes(first: int, last: int) -> list[list[int]]:
+    """The selected projects of MES at steps first..last (in this process or a forked one, on
+    the engine set up by `_add1_steps`)."""
     assert _ADD1_ENGINE is not None
     engine, start, n = _ADD1_ENGINE
-    return engine.run(start + step, n).selected
+    return run_chain(engine, start, n, first, last)
+
+
+def _spans(step: int) -> Generator[tuple[int, int], None, None]:
+    """Spans of steps from `step` on, (first, last), of a quarter of the steps before them (1 to
+    `_CHAIN`): the chosen step's result waits for its whole span (a chain), so the steps past
+    it stay a small part of the work however few steps there are."""
+    while True:
+        size = min(max(step // 4, 1), _CHAIN)
+        yield step, step + size - 1
+        step += size
+
+
+def _add1_helper(conn: Connection, step: int, offset: int, stride: int) -> None:
+    """A forked helper: every `stride`-th span from the `offset`-th, one per credit received."""
+    for k, (first, last) in enumerate(_spans(step)):
+        if k % stride == offset:
+            if not conn.recv():
+                return
+            conn.send(_add1_outcomes(first, last))
 
 
 def _add1_steps(
@@ -34,49 +69,51 @@ def _add1_steps(
 ) -> Generator[list[int], None, None]:
     """The selected projects of MES at each step (share + step, + step + 1, ...), in order.
 
-    Each step is an independent MES run. After 0.05 s in this process, if a run takes long enough
-    to be worth shipping to another process (a millisecond), the remaining steps are spread
-    over `workers` forked processes and consumed in order, with a few steps in flight per
-    worker: no barrier between batches, and once the caller stops (the chosen step is found)
-    at most those few runs are wasted (batches of 64 steps wasted up to 63).
+    Steps run in spans (`_spans`), each span one chain of runs (`_chain.py`). Once the steps
+    have taken 5 ms, if a step takes a millisecond or more (worth shipping its result from
+    another process), this process forks `workers - 1` helpers and the spans go round: this
+    process runs every `workers`-th span itself and receives the others, in order, from the
+    helpers, each at most two spans ahead. When the caller stops (the chosen step is found),
+    the helpers are stopped.
     """
-    began = time.perf_counter()
-    done = 0
-    while True:
-        yield engine.run(start + step, n).selected
-        step += 1
-        done += 1
-        elapsed = time.perf_counter() - began
-        if workers >= 2 and elapsed > 0.05 and elapsed / done > 0.001:
-            break
-    import multiprocessing
-    import threading
-
     global _ADD1_ENGINE
     _ADD1_ENGINE = (engine, start, n)
+    spans = _spans(step)
+    began = time.perf_counter()
+    for first, last in spans:
+        yield from _add1_outcomes(first, last)
+        elapsed = time.perf_counter() - began
+        if workers >= 2 and elapsed > _FORK_AFTER and elapsed > _FORK_STEP * (last + 1 - step):
+            step = last + 1
+            break
+    import multiprocessing
+
     context = multiprocessing.get_context("fork")
-    ahead = threading.Semaphore(4 * workers)  # steps handed out and not yet consumed
-    stopping = False
-
-    def steps() -> Generator[int, None, None]:
-        # Iterated by the pool's task-handler thread: it blocks here until a result is consumed.
-        k = step
-        while True:
-            ahead.acquire()
-            if stopping:
-                return
-            yield k
-            k += 1
-
-    with context.Pool(workers) as pool:
-        try:
-            for selected in pool.imap(_add1_outcome, steps(), chunksize=2):
-                ahead.release()
-                yield selected
-        finally:
-            # Let the task handler leave `steps` (the pool joins it when it terminates).
-            stopping = True
-            ahead.release()
+    helpers: list[tuple[Connection, BaseProcess]] = []
+    try:
+        for offset in range(1, workers):
+            ours, theirs = context.Pipe()
+            process = context.Process(
+                target=_add1_helper, args=(theirs, step, offset, workers), daemon=True
+            )
+            process.start()
+            theirs.close()
+            ours.send(True)
+            ours.send(True)
+            helpers.append((ours, process))
+        for k, (first, last) in enumerate(_spans(step)):
+            if k % workers:
+                conn = helpers[k % workers - 1][0]
+                outcomes = conn.recv()
+                conn.send(True)
+            else:
+                outcomes = _add1_outcomes(first, last)
+            yield from outcomes
+    finally:
+        for conn, helper in helpers:
+            helper.kill()
+            helper.join()
+            conn.close()
 
 
 # Above this many (voter, project) pairs the exact parametric runs are not tried: on big files the
