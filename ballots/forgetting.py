@@ -20,11 +20,10 @@ def forget_casting(round: Round) -> None:
 
     Inside close_round's (or cancel's) transaction, after the last seal and the count. The
     ballots (live and replaced: a receipt must still say which) and the register are written
-    again as new row versions with fresh ids, their order drawn from a cryptographic random
-    source, without voter, code or date of casting (every row gets the day of close). On
-    PostgreSQL the ballots swap contents in place by a random permutation (`_permute_in_place`);
-    the register (whose unique key casting's ON CONFLICT needs checked row by row) and SQLite's
-    ballots are deleted and inserted again in a random order (`_rewrite_shuffled`).
+    again as new rows with fresh ids, in an order drawn from a cryptographic random source,
+    without voter, code or date of casting (every row gets the day of close); the old rows are
+    deleted (`_rewrite_shuffled`). (Moving the ballots' contents between rows in one UPDATE was
+    measured: no cheaper, since the receipts' unique key then has to be re-checked row by row.)
     `lifecycle.reclaim_space` then, after commit, rewrites the code rows and removes the old row
     versions.
     """
@@ -39,77 +38,17 @@ def forget_casting(round: Round) -> None:
             # Check the rewritten rows' foreign keys as each statement ends, not at commit: at
             # close that work then overlaps the count, which runs in another thread meanwhile.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        ballot_overrides = {"voter_id": None, "cast_on": today, "sealed": True}
-        # Every ballot is sealed by now: a replaced one's supersession with it.
-        superseded = {"superseded_sealed": f"t.status = '{BallotStatus.REPLACED.value}'"}
-        if connection.vendor == "postgresql":
-            _permute_in_place(cursor, Ballot, round.pk, ballot_overrides, superseded)
-        else:
-            _rewrite_shuffled(cursor, Ballot, round.pk, ballot_overrides, superseded)
+        _rewrite_shuffled(
+            cursor,
+            Ballot,
+            round.pk,
+            {"voter_id": None, "cast_on": today, "sealed": True},
+            # Every ballot is sealed by now: a replaced one's supersession with it.
+            {"superseded_sealed": f"t.status = '{BallotStatus.REPLACED.value}'"},
+        )
         _rewrite_shuffled(cursor, Voter, round.pk, {"voting_code_id": None, "created_on": today})
         if connection.vendor != "sqlite":
-            # Django's defaults for what follows (foreign keys at commit, receipts at once).
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            cursor.execute("SET CONSTRAINTS uq_ballot_receipt IMMEDIATE")
-
-
-def _permute_in_place(
-    cursor: Any,
-    model: type[Ballot],
-    round_id: int,
-    overrides: dict[str, Any],
-    expressions: Mapping[str, str],
-) -> None:
-    """PostgreSQL: give each of a round's rows the contents of another, drawn by a random
-    permutation, and a fresh id, in one UPDATE.
-
-    Row k (in the order of ids) receives every column of the row ranked k by `gen_random_uuid`
-    (PostgreSQL's strong random source), with `overrides` and `expressions` applied, and a new
-    id from the table's sequence; the round does not change. Both ranks are explicit orders, so
-    whatever plan PostgreSQL picks the pairing is a uniform random permutation. Each new row
-    version is written where and when the UPDATE reaches its row, which has nothing to do with
-    the contents it receives: ids, physical places and contents are unrelated to the order of
-    casting. Cheaper than deleting and inserting: no foreign-key check runs (the round is
-    unchanged, the voter NULL), and only one pass over the rows is sorted. Every unique key that
-    moves between rows must be checked as the statement ends (uq_ballot_receipt is deferrable).
-    """
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    fields = [
-        f for f in model._meta.concrete_fields if not f.primary_key and f.column != "round_id"
-    ]
-    sets = [f"{quote(model._meta.pk.column)} = DEFAULT"]  # the sequence's next value
-    params: list[Any] = []
-    for f in fields:
-        column = quote(f.column)
-        if f.column in expressions:
-            # Constant SQL of this module, never user input; `t.` names the source row.
-            sets.append(f"{column} = {expressions[f.column].replace('t.', 's.')}")
-        elif f.column in overrides:
-            sets.append(f"{column} = CAST(%s AS {f.db_type(connection)})")
-            params.append(overrides[f.column])
-        else:
-            sets.append(f"{column} = s.{column}")
-    pk = quote(model._meta.pk.column)
-    carried = ", ".join(quote(f.column) for f in fields if f.column not in overrides)
-    # Hash joins only: the row estimates for a round just voted in can be far off, and a nested
-    # loop picked on a wrong estimate would be quadratic. For this statement only.
-    cursor.execute("SELECT current_setting('enable_nestloop')")
-    (nestloop,) = cursor.fetchone()
-    cursor.execute("SET LOCAL enable_nestloop = off")
-    cursor.execute(
-        # MATERIALIZED: both ranks from one scan. The target row is found by its physical
-        # place (ctid), and stays in its round.
-        f"WITH drawn AS MATERIALIZED (SELECT ctid AS place, "  # noqa: S608
-        f"row_number() OVER (ORDER BY {pk}) AS slot, "
-        f"row_number() OVER (ORDER BY gen_random_uuid()) AS pick, {carried} "
-        f"FROM {table} WHERE round_id = %s) "
-        f"UPDATE {table} t SET {', '.join(sets)} "
-        "FROM drawn d JOIN drawn s ON s.pick = d.slot "
-        "WHERE t.ctid = d.place AND t.round_id = %s",
-        [round_id, *params, round_id],
-    )
-    cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [nestloop])
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's default, for what follows
 
 
 def _rewrite_shuffled(

@@ -213,15 +213,8 @@ class Ballot(models.Model):
                 name="uq_ballot_live_per_voter",
             ),
             # A constraint, not unique=True: no second (LIKE) index on PostgreSQL, where
-            # receipts are only ever looked up whole. Checked as each statement ends, not row by
-            # row: closing moves every ballot's contents to another row in one UPDATE
-            # (forget_casting), during which a receipt is briefly in two rows. Nothing uses it
-            # as an ON CONFLICT arbiter, which a deferrable constraint cannot be.
-            models.UniqueConstraint(
-                fields=["receipt"],
-                name="uq_ballot_receipt",
-                deferrable=models.Deferrable.IMMEDIATE,
-            ),
+            # receipts are only ever looked up whole.
+            models.UniqueConstraint(fields=["receipt"], name="uq_ballot_receipt"),
         ]
         indexes = [
             models.Index(fields=["round", "status"], name="ix_ballot_round_status"),

@@ -3,14 +3,10 @@
 - Ballot.voter loses its database foreign key (db_constraint=False): closing deletes and writes
   again the whole register, and the key's check ran one query per deleted register row. Why the
   link cannot dangle is written on the field; tests/ballots/test_no_dangling_voter.py checks it.
-- uq_ballot_receipt is checked as each statement ends (DEFERRABLE INITIALLY IMMEDIATE): closing
-  now moves the ballots' contents between rows in one UPDATE, during which a receipt is briefly
-  in two rows. Nothing uses it as an ON CONFLICT arbiter.
 - Voter.voting_code is unique only where set (uq_voter_voting_code, partial): after close every
   register row holds NULL, 100,000 entries a plain unique index would still store.
 """
 
-import django.db.models.constraints
 import django.db.models.deletion
 from django.db import migrations, models
 
@@ -22,10 +18,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveConstraint(
-            model_name="ballot",
-            name="uq_ballot_receipt",
-        ),
         migrations.AlterField(
             model_name="ballot",
             name="voter",
@@ -49,14 +41,6 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="voters",
                 to="ballots.votingcode",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="ballot",
-            constraint=models.UniqueConstraint(
-                deferrable=django.db.models.constraints.Deferrable["IMMEDIATE"],
-                fields=("receipt",),
-                name="uq_ballot_receipt",
             ),
         ),
         migrations.AddConstraint(
