@@ -74,7 +74,7 @@ def _add1_steps(
     another process), this process forks `workers - 1` helpers and the spans go round: this
     process runs every `workers`-th span itself and receives the others, in order, from the
     helpers, each at most two spans ahead. When the caller stops (the chosen step is found),
-    the helpers are stopped.
+    the helpers are stopped; if a helper dies, this process runs the remaining spans itself.
     """
     global _ADD1_ENGINE
     _ADD1_ENGINE = (engine, start, n)
@@ -101,12 +101,20 @@ def _add1_steps(
             ours.send(True)
             ours.send(True)
             helpers.append((ours, process))
+        helped = True
         for k, (first, last) in enumerate(_spans(step)):
-            if k % workers:
+            outcomes = None
+            if k % workers and helped:
                 conn = helpers[k % workers - 1][0]
-                outcomes = conn.recv()
-                conn.send(True)
-            else:
+                try:
+                    outcomes = conn.recv()
+                    conn.send(True)
+                except (EOFError, OSError):
+                    # A helper died (killed, out of memory): every span from here on is run in
+                    # this process. Runs are deterministic, so the outcome is the same.
+                    helped = False
+                    outcomes = None
+            if outcomes is None:
                 outcomes = _add1_outcomes(first, last)
             yield from outcomes
     finally:

@@ -171,3 +171,35 @@ def test_forked_helper_gives_the_stepwise_result(
     util = utilities(matrix, profile.vote_type, "cost")
     outcome, steps, _ = run_mes_add1(matrix, util, instance.budget, workers=2)
     assert (outcome.selected, steps) == _run_mes_add1_stepwise(matrix, util, instance.budget)
+
+
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="helpers are forked"
+)
+def test_a_helper_that_dies_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A forked helper killed part-way (say by the out-of-memory killer): this process runs its
+    spans itself and mes-add1 still stops where the one-unit-at-a-time definition does."""
+    import os
+
+    real_helper = mes_add1._add1_helper
+
+    def dies_after_one_span(conn, step, offset, stride):  # type: ignore[no-untyped-def]
+        sent = conn.send
+
+        def send_then_die(value: object) -> None:
+            sent(value)
+            os._exit(1)
+
+        conn.send = send_then_die
+        real_helper(conn, step, offset, stride)
+
+    monkeypatch.setattr(mes_add1, "_FORK_AFTER", 0.0)
+    monkeypatch.setattr(mes_add1, "_FORK_STEP", 0.0)
+    monkeypatch.setattr(mes_add1, "_PARAMETRIC_MAX_PAIRS", -1)
+    monkeypatch.setattr(mes_add1, "_add1_helper", dies_after_one_span)
+    instance, profile = tie_instance(1002)
+    matrix = profile.matrix(instance)
+    util = utilities(matrix, profile.vote_type, "cost")
+    outcome, steps, _ = run_mes_add1(matrix, util, instance.budget, workers=2)
+    assert steps > 4  # the helper's first span was used, and later ones run here
+    assert (outcome.selected, steps) == _run_mes_add1_stepwise(matrix, util, instance.budget)
