@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .mes import TOL, MesEngine, _Run
+from .mes import TOL, MesEngine, _Run, water_fill
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -39,11 +39,6 @@ if TYPE_CHECKING:
     IntArray = npt.NDArray[np.int64]
 
 INF = float("inf")
-
-try:  # numpy's own, without the wrapper's keyword handling (a third of a microsecond a call)
-    from numpy._core.multiarray import count_nonzero as _count_nonzero
-except ImportError:  # pragma: no cover - another numpy layout
-    _count_nonzero = np.count_nonzero
 
 # A run's record, for the run one unit below it: per round, the winner and every project's lower
 # bound on its rho before that round (INF: out of the run).
@@ -92,7 +87,7 @@ class _ChainRun(_Run):
         project = self.projects[j]
         if project is None:
             return self.float_rho(j, hint)
-        sup, cost, count, share, su = project
+        sup, cost, _, share, su = project
         b = self.vb.take(sup)
         self.gathered[j] = b
         if hint * su <= share and np.minimum.reduce(b) >= share:
@@ -102,23 +97,7 @@ class _ChainRun(_Run):
             return None
         if available < cost * (1 + TOL) and self.exact_rho(j) is None:
             return None
-        level = max(share, hint * su)
-        poor_count = -1
-        for _ in range(6):
-            poor = b < level
-            count_poor = int(_count_nonzero(poor))
-            if count_poor == poor_count:
-                return level / su
-            poor_count = count_poor
-            if count_poor == count:
-                break
-            level = (cost - float(np.dot(b, poor))) / (count - count_poor)
-        bs = np.sort(b)
-        prefix = np.concatenate(([0.0], np.cumsum(bs)[:-1]))
-        levels = (cost - prefix) / (count - np.arange(count))
-        ok = levels <= bs * (1 + 1e-12)
-        k = int(np.argmax(ok)) if ok.any() else count - 1
-        return float(levels[k]) / su
+        return water_fill(b, cost, share, su, hint)
 
     def play(self, above: Record | None) -> tuple[list[int], Record]:
         """This run's selected projects and its record; `above`: the record of the run one unit

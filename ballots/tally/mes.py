@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 
 TOL = 1e-9
 
+try:  # numpy's own, without the wrapper's keyword handling (a third of a microsecond a call)
+    from numpy._core.multiarray import count_nonzero as _count_nonzero
+except ImportError:  # pragma: no cover - another numpy layout
+    _count_nonzero = np.count_nonzero
+
 
 @dataclass
 class MesRound:
@@ -80,6 +85,34 @@ class _Extra:
     project: int
     count: int
     weight: int
+
+
+def water_fill(b: FloatArray, cost: float, share: float, su: float, hint: float) -> float:
+    """rho of a project whose `len(b)` supporters, with budgets `b`, all get satisfaction `su`
+    from it and can pay `cost` between them, but not all an equal `share` of it.
+
+    Water-filling from below: the poor pay all they have, the rest `level`. Starting at the last
+    round's level (`hint` x `su`, still below) saves most of the iterations. One function for
+    plain runs and chained ones (`_chain.py`), which rely on computing the same floats.
+    """
+    count = len(b)
+    level = max(share, hint * su)
+    poor_count = -1
+    for _ in range(6):
+        poor = b < level
+        count_poor = int(_count_nonzero(poor))
+        if count_poor == poor_count:
+            return level / su
+        poor_count = count_poor
+        if count_poor == count:
+            break
+        level = (cost - float(np.dot(b, poor))) / (count - count_poor)
+    bs = np.sort(b)
+    prefix = np.concatenate(([0.0], np.cumsum(bs)[:-1]))
+    levels = (cost - prefix) / (count - np.arange(count))
+    ok = levels <= bs * (1 + 1e-12)
+    k = int(np.argmax(ok)) if ok.any() else count - 1
+    return float(levels[k]) / su
 
 
 class MesEngine:
@@ -234,25 +267,7 @@ class _Run:
         if available < cost * (1 + TOL) and self.exact_rho(j) is None:
             return None
         if su is not None and mult is None:
-            # Water-filling from below: the poor pay all they have, the rest `level`. Starting
-            # at the last round's level (still below) saves most of the iterations.
-            level = max(share, hint * su)
-            poor_count = -1
-            for _ in range(6):
-                poor = b < level
-                count_poor = int(np.count_nonzero(poor))
-                if count_poor == poor_count:
-                    return level / su
-                poor_count = count_poor
-                if count_poor == count:
-                    break
-                level = (cost - float(np.dot(b, poor))) / (count - count_poor)
-            bs = np.sort(b)
-            prefix = np.concatenate(([0.0], np.cumsum(bs)[:-1]))
-            levels = (cost - prefix) / (count - np.arange(count))
-            ok = levels <= bs * (1 + 1e-12)
-            k = int(np.argmax(ok)) if ok.any() else count - 1
-            return float(levels[k]) / su
+            return water_fill(b, cost, share, su, hint)
         u = self.u_float[j]
         ratio = b / u
         order = np.argsort(ratio, kind="stable")
