@@ -45,9 +45,9 @@ INF = float("inf")
 Record = list[tuple[int, list[float]]]
 
 
-# A candidate's supporters, cost, number of supporters, equal share of its cost, and the
+# A candidate's supporters, cost, equal share of its cost, and the
 # satisfaction each supporter gets from it.
-_Project = tuple["IntArray", float, int, float, float]
+_Project = tuple["IntArray", float, float, float]
 
 
 def run_chain(engine: MesEngine, start: Fraction, n: int, first: int, last: int) -> list[list[int]]:
@@ -60,7 +60,7 @@ def run_chain(engine: MesEngine, start: Fraction, n: int, first: int, last: int)
         if su is not None:
             sup = engine.matrix.supporters[j]
             cost = float(costs[j])
-            projects[j] = (sup, cost, len(sup), cost / len(sup), su)
+            projects[j] = (sup, cost, cost / len(sup), su)
     outcomes: list[list[int]] = []
     above: Record | None = None
     for step in range(last, first - 1, -1):
@@ -87,7 +87,7 @@ class _ChainRun(_Run):
         project = self.projects[j]
         if project is None:
             return self.float_rho(j, hint)
-        sup, cost, _, share, su = project
+        sup, cost, share, su = project
         b = self.vb.take(sup)
         self.gathered[j] = b
         if hint * su <= share and np.minimum.reduce(b) >= share:
@@ -200,7 +200,7 @@ class _ChainRun(_Run):
         if project is None:
             self.vb[sup] = b - np.minimum(b, rho * self.u_float[j])
         else:
-            left = b - rho * project[4]
+            left = b - rho * project[3]
             np.maximum(left, 0.0, out=left)
             self.vb[sup] = left
         self.r_project.append(j)

@@ -113,7 +113,6 @@ def _add1_steps(
                     # A helper died (killed, out of memory): every span from here on is run in
                     # this process. Runs are deterministic, so the outcome is the same.
                     helped = False
-                    outcomes = None
             if outcomes is None:
                 outcomes = _add1_outcomes(first, last)
             yield from outcomes
