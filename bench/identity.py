@@ -8,6 +8,10 @@ For each `.pb` file (default: tests/data/pabulib/) runs `python -m ballots.tally
 with `--votes-needed always`, in both checkouts, and compares the outputs (JSON parsed, so key
 order does not matter; every value must be equal) and exit statuses. Prints one line per
 difference and a count; exit status 1 if anything differs. A speed change must not change a result.
+
+`--extra ARGS` adds arguments to this checkout's runs only: against a checkout from before votes
+needed were computed only when asked (before 15cdb51), `--extra "--votes-needed auto"` gives this
+checkout that earlier default, so every output can be compared with the code before issue 17.
 """
 
 from __future__ import annotations
@@ -50,6 +54,9 @@ def variants(path: Path) -> list[list[str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", type=Path, required=True, help="an earlier checkout")
+    parser.add_argument(
+        "--extra", default="", help="extra CLI arguments for this checkout's runs only"
+    )
     parser.add_argument("files", nargs="*", type=Path, help="default: tests/data/pabulib/*.pb")
     args = parser.parse_args()
     files = [f.resolve() for f in args.files] or sorted(DATA.glob("*.pb"))
@@ -57,7 +64,8 @@ def main() -> None:
     for path in files:
         for argv in variants(path):
             start = time.perf_counter()
-            before, after = run(args.before.resolve(), argv), run(ROOT, argv)
+            before = run(args.before.resolve(), argv)
+            after = run(ROOT, [argv[0], *args.extra.split(), *argv[1:]])  # later flags win
             label = " ".join(argv[1:]).replace(" --json", "")
             if before == after:
                 same += 1
