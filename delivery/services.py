@@ -41,6 +41,7 @@ from delivery.models import (
     UnspentDecision,
     Update,
 )
+from delivery.resent import resent_update
 from wards.access import Action, require, roles_in
 from wards.models import Role
 from wards.money import MAX_PENCE, TOO_MUCH
@@ -228,6 +229,9 @@ def post_update(
         if locked.phase != Phase.PUBLISHED:
             raise ValidationError(NOT_PUBLISHED)
         delivery = _locked_delivery(locked, proposal)
+        sent = (clean_text, new_status, spent, final, hours, clean.sha256 if clean else "", alt)
+        if (same := resent_update(delivery, by, sent)) is not None:
+            return same
         if new_status:
             delivery.status = new_status
             delivery.cancelled_reason = reason if new_status == Status.CANCELLED else ""

@@ -172,10 +172,15 @@ def post_comment(
     client: str = ratelimit.UNKNOWN_CLIENT,
 ) -> Comment:
     """A resident or councillor of the ward comments on a proposal, or replies to a comment."""
-    proposal = Proposal.objects.select_related("round__ward").get(pk=proposal.pk)
+    # The proposal's row lock orders two sends of the same form (a double click).
+    proposal = (
+        Proposal.objects.select_for_update().select_related("round__ward").get(pk=proposal.pk)
+    )
     require_can_comment(by, proposal)
     text = clean_body(body)
     reply_to = _parent(proposal, parent)
+    if (same := _resent(proposal, reply_to, by, text)) is not None:
+        return same
     if ratelimit.comment_blocked(by.pk, client):
         raise TooManyPosts(
             gettext("You have posted a lot of comments in a short time. Please wait a few minutes.")
@@ -191,6 +196,17 @@ def post_comment(
     comment.save()
     ratelimit.comment_posted(by.pk, client)
     return comment
+
+
+def _resent(
+    proposal: Proposal, reply_to: Comment | None, by: UserLike, text: str
+) -> Comment | None:
+    """The thread's latest comment if it is `by`'s with these very words (a double click or a
+    back-and-resubmit); the same words after someone else has spoken are a new comment."""
+    latest = Comment.objects.filter(proposal=proposal, parent=reply_to).order_by("-pk").first()
+    if latest and latest.author_id == by.pk and latest.body == text and not latest.deleted_at:
+        return latest if not latest.is_hidden else None
+    return None
 
 
 def _locked(comment: Comment) -> Comment:
