@@ -312,6 +312,8 @@ def set_milestone(
                 )
             planned = _date(planned_on, "planned_on", required=True)
             assert planned is not None  # required
+            if same := delivery.milestones.filter(title=clean_title, planned_on=planned).first():
+                return same  # the same milestone sent again (a double click)
             if delivery.milestones.count() >= MAX_MILESTONES:
                 raise ValidationError(
                     _("A project can have at most %(most)s milestones.") % {"most": MAX_MILESTONES}
@@ -323,14 +325,14 @@ def set_milestone(
             found = delivery.milestones.filter(pk=milestone_id).first()
             if found is None:
                 raise ValidationError("That milestone is not this project's.")
-            milestone = found
+            milestone, was = found, (found.planned_on, found.reached_on)
             planned = _date(planned_on, "planned_on", required=False)
-            if planned is not None:
-                milestone.planned_on = planned
             if reached is None and planned is None:
                 raise ValidationError({"reached_on": _("Give the day the milestone was reached.")})
-            if reached is not None:
-                milestone.reached_on = reached
+            milestone.planned_on = planned or milestone.planned_on
+            milestone.reached_on = reached or milestone.reached_on
+            if (milestone.planned_on, milestone.reached_on) == was:
+                return milestone  # nothing changes (the same form sent again): nothing to record
             milestone.save(update_fields=["planned_on", "reached_on"])
         delivery.updated_at = timezone.now()
         delivery.save(update_fields=["updated_at"])

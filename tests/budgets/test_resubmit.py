@@ -9,8 +9,10 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import Event
-from budgets.models import Proposal, Review
+from budgets.models import Proposal, Review, Round
 from budgets.models_discussion import Comment
+from tests.budgets.test_places import LIBRARY
+from tests.budgets.test_views import ROUND_POST
 from tests.conftest import login
 
 
@@ -88,3 +90,42 @@ def test_a_review_decision_sent_twice_is_recorded_once(
     assert first.status_code == second.status_code == 302
     assert Review.objects.count() == 1
     assert Event.objects.filter(kind="proposal.reviewed").count() == 1
+
+
+def test_a_pledge_sent_twice_is_one_pledge_and_one_ledger_event(
+    client: Client, alices_proposal: Any, resident_alice: Any
+) -> None:
+    login(client, resident_alice)
+    url = reverse("budgets:pledge", args=[alices_proposal.pk])
+    first, second = _twice(client, url, {"hours": "4", "in_kind": "A ladder"})
+    assert first.status_code == second.status_code == 302
+    assert alices_proposal.pledges.get().hours == 4
+    assert Event.objects.filter(kind="pledge.made").count() == 1
+    client.post(url, {"hours": "6", "in_kind": "A ladder"})
+    assert alices_proposal.pledges.get().hours == 6
+    assert Event.objects.filter(kind="pledge.made").count() == 2
+
+
+def test_a_new_round_sent_twice_is_one_draft(
+    client: Client, councillor_sam: Any, sparkbrook: Any
+) -> None:
+    login(client, councillor_sam)
+    first = client.post("/rounds/new/sparkbrook/", ROUND_POST)
+    second = client.post("/rounds/new/sparkbrook/", ROUND_POST)
+    (round,) = Round.objects.all()
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url == round.get_absolute_url()
+    assert Event.objects.filter(kind="round.created").count() == 1
+    client.post("/rounds/new/sparkbrook/", {**ROUND_POST, "budget": "30,000"})
+    assert Round.objects.count() == 2
+
+
+def test_a_polling_place_sent_twice_is_one_place(
+    client: Client, councillor_sam: Any, proposals_round: Any
+) -> None:
+    login(client, councillor_sam)
+    url = reverse("budgets:round_places", args=[proposals_round.pk])
+    first, second = _twice(client, url, {"action": "add", **LIBRARY})
+    assert first.status_code == second.status_code == 302
+    assert proposals_round.polling_places.count() == 1
+    assert Event.objects.filter(kind="round.polling_places_updated").count() == 1

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from audit.models import Event
 from delivery import services
-from delivery.models import Delivery, Update
+from delivery.models import Delivery, Milestone, Update
 from delivery.resent import RESENT_WITHIN
 from tests.conftest import login
 from tests.delivery.conftest import image_bytes, upload
@@ -73,3 +73,16 @@ def test_the_same_update_again_after_a_while_is_a_new_report(
     send()
     assert Update.objects.count() == 2
     assert Delivery.objects.get(proposal_id=funded[0]).hours_delivered == 8
+
+
+def test_a_milestone_sent_twice_is_one_milestone_and_reaching_it_twice_one_event(
+    client: Client, published_round: Any, funded: list[int], councillor_sam: Any
+) -> None:
+    login(client, councillor_sam)
+    url = reverse("delivery:milestones", args=[published_round.pk, funded[0]])
+    added = [client.post(url, {"title": "Order", "planned_on": "2026-07-01"}) for _ in range(2)]
+    assert [a.status_code for a in added] == [302, 302]
+    (milestone,) = Milestone.objects.all()
+    reached = {"milestone": milestone.pk, "reached_on": "2026-06-30"}
+    assert [client.post(url, reached).status_code for _ in range(2)] == [302, 302]
+    assert Event.objects.filter(kind="delivery.milestone_set").count() == 2
