@@ -26,6 +26,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
@@ -172,11 +173,11 @@ def post_comment(
     client: str = ratelimit.UNKNOWN_CLIENT,
 ) -> Comment:
     """A resident or councillor of the ward comments on a proposal, or replies to a comment."""
-    # The proposal's row lock orders two sends of the same form (a double click).
-    proposal = (
-        Proposal.objects.select_for_update().select_related("round__ward").get(pk=proposal.pk)
-    )
+    proposal = Proposal.objects.select_related("round__ward").get(pk=proposal.pk)
     require_can_comment(by, proposal)
+    # The author's row orders two sends of the same form (a double click; see _resent). Taken
+    # first, and no other lock in the app takes a user's row with others: it cannot deadlock.
+    get_user_model().objects.select_for_update().values_list("pk").get(pk=by.pk)
     text = clean_body(body)
     reply_to = _parent(proposal, parent)
     if (same := _resent(proposal, reply_to, by, text)) is not None:
