@@ -1,5 +1,6 @@
 """The same delivery update sent twice (a double click, back-and-resubmit) is one update: its
-volunteer hours must not be added twice, nor the ledger get a second event."""
+volunteer hours must not be added twice, nor the ledger get a second event. The same goes for
+the record of a round's unspent money."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from delivery.models import Delivery, Update
+from budgets.models import Round
+from delivery.models import Delivery, Unspent, Update
 
 # A resend comes within seconds; the same words and numbers a week later are a new report.
 RESENT_WITHIN = datetime.timedelta(minutes=10)
@@ -25,3 +27,12 @@ def resent_update(delivery: Delivery, by: Any, sent: tuple[Any, ...]) -> Update 
     said: tuple[Any, ...] = (latest.text, latest.status, latest.spent_pence)
     said += (latest.final_cost_pence, latest.hours_delivered, latest.photo_sha256, latest.photo_alt)
     return latest if said == sent else None
+
+
+def resent_unspent(round: Round, sent: tuple[Any, ...]) -> Unspent | None:
+    """The round's unspent-money record if it already says exactly `sent` (decision, amount in
+    pence, note): recording it again would add a version identical to the last."""
+    kept = Unspent.objects.filter(round=round).first()
+    if kept is not None and (kept.decision, kept.amount_pence, kept.note) == sent:
+        return kept
+    return None

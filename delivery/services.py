@@ -41,7 +41,7 @@ from delivery.models import (
     UnspentDecision,
     Update,
 )
-from delivery.resent import resent_update
+from delivery.resent import resent_unspent, resent_update
 from wards.access import Action, require, roles_in
 from wards.models import Role
 from wards.money import MAX_PENCE, TOO_MUCH
@@ -112,11 +112,7 @@ def _locked_delivery(round: Round, proposal: Proposal) -> Delivery:
 
 def _poster_role(user: Any, round: Round) -> str:
     roles = roles_in(user, round.ward)
-    if Role.COUNCILLOR in roles:
-        return Role.COUNCILLOR.value
-    if Role.CLERK in roles:
-        return Role.CLERK.value
-    return "staff"
+    return next((r.value for r in (Role.COUNCILLOR, Role.CLERK) if r in roles), "staff")
 
 
 def _rate_limit(by: Any) -> None:
@@ -376,6 +372,8 @@ def record_unspent(
         locked = Round.objects.select_for_update().select_related("ward").get(pk=round.pk)
         if locked.phase != Phase.PUBLISHED:
             raise ValidationError(NOT_PUBLISHED)
+        if (same := resent_unspent(locked, (decision, amount, clean_note))) is not None:
+            return same
         unspent, _created = Unspent.objects.update_or_create(
             round=locked,
             defaults={

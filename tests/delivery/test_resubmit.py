@@ -86,3 +86,15 @@ def test_a_milestone_sent_twice_is_one_milestone_and_reaching_it_twice_one_event
     reached = {"milestone": milestone.pk, "reached_on": "2026-06-30"}
     assert [client.post(url, reached).status_code for _ in range(2)] == [302, 302]
     assert Event.objects.filter(kind="delivery.milestone_set").count() == 2
+
+
+def test_the_unspent_money_sent_twice_is_one_ledger_event(
+    client: Client, published_round: Any, councillor_sam: Any
+) -> None:
+    login(client, councillor_sam)
+    url = reverse("delivery:unspent", args=[published_round.pk])
+    data = {"decision": "carried_over", "amount": "100", "note": "To next year's chest."}
+    assert [client.post(url, data).status_code for _ in range(2)] == [302, 302]
+    assert Event.objects.filter(kind="delivery.unspent_recorded").count() == 1
+    client.post(url, {**data, "amount": "90"})
+    assert Event.objects.filter(kind="delivery.unspent_recorded").count() == 2
