@@ -1,5 +1,6 @@
 """The same form sent twice at the same moment (a double click that reaches two workers), on
-real PostgreSQL with a connection per thread: one proposal, one comment, one review."""
+real PostgreSQL with a connection per thread: one proposal, one comment, one review, one draft
+round, one delivery update."""
 
 from __future__ import annotations
 
@@ -14,8 +15,12 @@ from audit.models import Event
 from budgets import services
 from budgets.models import Phase, Proposal, Review, Round
 from budgets.models_discussion import Comment
+from delivery import services as delivery
+from delivery.models import Delivery, Update
+from tests.ballots.conftest import make_voting_round, project_ids
 from tests.budgets.conftest import make_proposal, make_round
 from tests.conftest import make_user
+from tests.delivery.conftest import publish_with_ballots
 from wards.models import Membership, Role, Ward
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -100,3 +105,30 @@ def test_the_same_review_sent_at_once_is_one_review(ward: Ward) -> None:
     assert not [r for r in results if isinstance(r, Exception)]
     assert Review.objects.count() == 1
     assert Event.objects.filter(kind="proposal.reviewed").count() == 1
+
+
+def test_the_same_new_round_sent_at_once_is_one_draft(ward: Ward) -> None:
+    sam = _member(ward, "sam", Role.COUNCILLOR)
+    results = _at_once(
+        lambda: services.create_round(
+            Ward.objects.get(pk=ward.pk), by=sam, title="Sparkbrook 2027", budget_pence=4_000_000
+        )
+    )
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert Round.objects.count() == 1
+    assert Event.objects.filter(kind="round.created").count() == 1
+
+
+def test_the_same_delivery_update_sent_at_once_adds_its_hours_once(ward: Ward) -> None:
+    sam = _member(ward, "sam", Role.COUNCILLOR)
+    round = make_voting_round(ward)
+    ids = project_ids(round)
+    round = publish_with_ballots(round, [[ids[0]], [ids[0]]])
+    results = _at_once(
+        lambda: delivery.post_update(
+            Round.objects.get(pk=round.pk), ids[0], by=sam, text="Lamps up.", hours_delivered=5
+        )
+    )
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert Update.objects.count() == 1
+    assert Delivery.objects.get(proposal_id=ids[0]).hours_delivered == 5
