@@ -41,6 +41,7 @@ from delivery.models import (
     UnspentDecision,
     Update,
 )
+from delivery.resent import resent_unspent, resent_update
 from wards.access import Action, require, roles_in
 from wards.models import Role
 from wards.money import MAX_PENCE, TOO_MUCH
@@ -111,11 +112,7 @@ def _locked_delivery(round: Round, proposal: Proposal) -> Delivery:
 
 def _poster_role(user: Any, round: Round) -> str:
     roles = roles_in(user, round.ward)
-    if Role.COUNCILLOR in roles:
-        return Role.COUNCILLOR.value
-    if Role.CLERK in roles:
-        return Role.CLERK.value
-    return "staff"
+    return next((r.value for r in (Role.COUNCILLOR, Role.CLERK) if r in roles), "staff")
 
 
 def _rate_limit(by: Any) -> None:
@@ -228,6 +225,9 @@ def post_update(
         if locked.phase != Phase.PUBLISHED:
             raise ValidationError(NOT_PUBLISHED)
         delivery = _locked_delivery(locked, proposal)
+        sent = (clean_text, new_status, spent, final, hours, clean.sha256 if clean else "", alt)
+        if (same := resent_update(delivery, by, sent)) is not None:
+            return same
         if new_status:
             delivery.status = new_status
             delivery.cancelled_reason = reason if new_status == Status.CANCELLED else ""
@@ -308,6 +308,8 @@ def set_milestone(
                 )
             planned = _date(planned_on, "planned_on", required=True)
             assert planned is not None  # required
+            if same := delivery.milestones.filter(title=clean_title, planned_on=planned).first():
+                return same  # the same milestone sent again (a double click)
             if delivery.milestones.count() >= MAX_MILESTONES:
                 raise ValidationError(
                     _("A project can have at most %(most)s milestones.") % {"most": MAX_MILESTONES}
@@ -319,14 +321,14 @@ def set_milestone(
             found = delivery.milestones.filter(pk=milestone_id).first()
             if found is None:
                 raise ValidationError("That milestone is not this project's.")
-            milestone = found
+            milestone, was = found, (found.planned_on, found.reached_on)
             planned = _date(planned_on, "planned_on", required=False)
-            if planned is not None:
-                milestone.planned_on = planned
             if reached is None and planned is None:
                 raise ValidationError({"reached_on": _("Give the day the milestone was reached.")})
-            if reached is not None:
-                milestone.reached_on = reached
+            milestone.planned_on = planned or milestone.planned_on
+            milestone.reached_on = reached or milestone.reached_on
+            if (milestone.planned_on, milestone.reached_on) == was:
+                return milestone  # nothing changes (the same form sent again): nothing to record
             milestone.save(update_fields=["planned_on", "reached_on"])
         delivery.updated_at = timezone.now()
         delivery.save(update_fields=["updated_at"])
@@ -370,6 +372,8 @@ def record_unspent(
         locked = Round.objects.select_for_update().select_related("ward").get(pk=round.pk)
         if locked.phase != Phase.PUBLISHED:
             raise ValidationError(NOT_PUBLISHED)
+        if (same := resent_unspent(locked, (decision, amount, clean_note))) is not None:
+            return same
         unspent, _created = Unspent.objects.update_or_create(
             round=locked,
             defaults={

@@ -26,6 +26,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
@@ -174,8 +175,13 @@ def post_comment(
     """A resident or councillor of the ward comments on a proposal, or replies to a comment."""
     proposal = Proposal.objects.select_related("round__ward").get(pk=proposal.pk)
     require_can_comment(by, proposal)
+    # The author's row orders two sends of the same form (a double click; see _resent). Taken
+    # first, and no other lock in the app takes a user's row with others: it cannot deadlock.
+    get_user_model().objects.select_for_update().values_list("pk").get(pk=by.pk)
     text = clean_body(body)
     reply_to = _parent(proposal, parent)
+    if (same := _resent(proposal, reply_to, by, text)) is not None:
+        return same
     if ratelimit.comment_blocked(by.pk, client):
         raise TooManyPosts(
             gettext("You have posted a lot of comments in a short time. Please wait a few minutes.")
@@ -191,6 +197,17 @@ def post_comment(
     comment.save()
     ratelimit.comment_posted(by.pk, client)
     return comment
+
+
+def _resent(
+    proposal: Proposal, reply_to: Comment | None, by: UserLike, text: str
+) -> Comment | None:
+    """The thread's latest comment if it is `by`'s with these very words (a double click or a
+    back-and-resubmit); the same words after someone else has spoken are a new comment."""
+    latest = Comment.objects.filter(proposal=proposal, parent=reply_to).order_by("-pk").first()
+    if latest and latest.author_id == by.pk and latest.body == text and not latest.deleted_at:
+        return latest if not latest.is_hidden else None
+    return None
 
 
 def _locked(comment: Comment) -> Comment:

@@ -121,6 +121,8 @@ def add_polling_place(
     """A new polling place for the round (at most MAX_POLLING_PLACES: what a letter can list)."""
     round = _check(by, round)
     values = _place_fields(name, address, opening_times)
+    if (same := round.polling_places.filter(**values).first()) is not None:
+        return same  # the same place sent again (a double click): it is there already
     if round.polling_places.count() >= MAX_POLLING_PLACES:
         raise ValidationError(
             gettext(

@@ -133,6 +133,9 @@ def make_pledge(proposal: Proposal, *, by: UserLike, hours: object, in_kind: obj
         )
         if problem := pledging_problem(locked):
             raise ValidationError(problem)
+        same = locked.pledges.filter(person=by, hours=clean_hours, in_kind=clean_in_kind).first()
+        if same is not None:
+            return same  # the same pledge sent again (a double click): nothing new to record
         try:
             with transaction.atomic():
                 pledge, _ = Pledge.objects.update_or_create(

@@ -152,6 +152,12 @@ def submit_proposal(
     written_in = languages.supported(language) if language else languages.active_language()
     if written_in is None:
         raise ValidationError({"language": "Choose one of the languages the site offers."})
+    # A double click or a back-and-resubmit sends the same proposal again: the round's row lock
+    # above orders the two, and the second gets the first's proposal instead of a copy.
+    copies = round.proposals.standing().filter(proposer=by, language=written_in, **values)
+    same = copies.order_by("pk").first()
+    if same is not None:
+        return same
     proposal = Proposal(
         round=round,
         proposer=by,

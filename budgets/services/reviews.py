@@ -83,6 +83,14 @@ def review_proposal(
                 {"new_cost_pence": "Give a new cost only with 'feasible with a changed cost'."}
             )
         proposal.cost_pence = proposal.estimated_cost_pence
+    last = proposal.reviews.order_by("-pk").first()
+    if (
+        last is not None
+        and (last.reviewer_id, last.decision, last.reason, last.new_cost_pence)
+        == (by.pk, decision, reason, new_cost_pence)
+        and proposal.status == REVIEW_STATUS[ReviewDecision(decision)]
+    ):
+        return last  # the same decision sent again (a double click): nothing new to record
     proposal.status = REVIEW_STATUS[ReviewDecision(decision)]
     proposal.review_reason = reason
     proposal.save(update_fields=["status", "cost_pence", "review_reason", "updated_at"])

@@ -146,6 +146,11 @@ def create_round(ward: Ward, *, by: UserLike, title: str, **fields: Any) -> Roun
     access.require(by, Action.MANAGE_ROUND, ward)
     values = _pick({"title": title, **fields})
     ward = lock_ward(ward)
+    # The same form sent twice (a double click) waits above for the first: it gets that round.
+    drafts = ward.rounds.filter(phase=Phase.DRAFT, created_by=by, title=values["title"])
+    for made in drafts.order_by("pk"):
+        if all(getattr(made, name) == value for name, value in values.items()):
+            return made
     round = Round(ward=ward, phase=Phase.DRAFT, created_by=by, **values)
     if "budget_pence" not in values:
         room = budget_room(ward, round.budget_year)
