@@ -44,8 +44,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
-def _flatten(errors: dict[str, Any]) -> str:
+def _flatten(errors: dict[Any, Any]) -> str:
+    """Field errors as one sentence: "categories: item 1: This field may not be blank."."""
     return "; ".join(
-        f"{field}: {' '.join(str(m) for m in msgs) if isinstance(msgs, list) else msgs}"
-        for field, msgs in errors.items()
+        f"{f'item {key + 1}' if isinstance(key, int) else key}: {_messages(msgs)}"
+        for key, msgs in errors.items()
     )
+
+
+def _messages(msgs: Any) -> str:
+    if isinstance(msgs, dict):  # a list's items or a nested object's fields
+        return _flatten(msgs)
+    if isinstance(msgs, list):
+        return " ".join(text for text in (_messages(m) for m in msgs) if text)
+    return str(msgs)

@@ -93,3 +93,21 @@ def test_an_unknown_proposal_sort_is_refused_like_an_unknown_status(
     assert (
         client.get(f"/api/v1/rounds/{round.pk}/proposals/", {"sort": "newest"}).status_code == 200
     )
+
+
+def test_a_blank_category_is_named_in_plain_words(
+    client: Client, sparkbrook: Ward, councillor_sam: Any
+) -> None:
+    # The reason used to read "categories: {0: [ErrorDetail(string='This field may not be
+    # blank.', code='blank')]}", Python's repr of DRF's error objects.
+    round = make_round(sparkbrook, Phase.DRAFT)
+    response = login(client, councillor_sam).patch(
+        f"/api/v1/rounds/{round.pk}/",
+        {"categories": ["", "Parks"]},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["reason"] == "categories: item 1: This field may not be blank."
+    assert response.json()["errors"] == {"categories": {"0": ["This field may not be blank."]}}
+    round.refresh_from_db()
+    assert round.categories != ["", "Parks"]
