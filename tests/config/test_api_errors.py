@@ -111,3 +111,17 @@ def test_a_blank_category_is_named_in_plain_words(
     assert response.json()["errors"] == {"categories": {"0": ["This field may not be blank."]}}
     round.refresh_from_db()
     assert round.categories != ["", "Parks"]
+
+
+def test_a_count_past_the_database_range_is_refused_on_every_database(
+    client: Client, sparkbrook: Ward, councillor_sam: Any
+) -> None:
+    # SQLite stored max_points=2**31 while PostgreSQL refused it; the schema gave no bound.
+    round = make_round(sparkbrook, Phase.DRAFT)
+    response = login(client, councillor_sam).patch(
+        f"/api/v1/rounds/{round.pk}/", {"max_points": 2**31}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "max_points" in response.json()["errors"]
+    round.refresh_from_db()
+    assert round.max_points is None
