@@ -60,6 +60,7 @@ Reason = inline_serializer("Reason", fields={"reason": serializers.CharField()})
         400: Reason,
         403: Reason,
         404: Reason,
+        429: OpenApiResponse(Reason, description="Too many wrong voting codes from here."),
     },
     summary="Cast or replace a ballot",
     description="Send an `Idempotency-Key` header (any unique text up to 200 characters) to make "
@@ -162,8 +163,24 @@ def close(request: Request, round_id: int) -> Response:
     return Response(_result_body(round, result))
 
 
+PublishRequested = inline_serializer(
+    "PublishRequested",
+    fields={
+        "status": serializers.ChoiceField(["awaiting_second_approval"]),
+        "reason": serializers.CharField(),
+    },
+)
+
+
 @extend_schema(
-    request=None, responses={200: dict, 400: Reason, 403: Reason}, summary="Publish (two-person)"
+    request=None,
+    responses={
+        200: dict,
+        202: OpenApiResponse(PublishRequested, description="Asked; a second councillor approves."),
+        400: Reason,
+        403: Reason,
+    },
+    summary="Publish (two-person)",
 )
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])

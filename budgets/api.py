@@ -189,11 +189,13 @@ class RoundProposals(generics.ListCreateAPIView[Proposal]):
             raise ValidationError(
                 {"status": "Unknown status; use one of " + ", ".join(ProposalStatus.values) + "."}
             )
+        sort = params.get("sort", "oldest")
+        if sort not in services.PROPOSAL_SORTS:
+            raise ValidationError(
+                {"sort": "Unknown sort; use one of " + ", ".join(services.PROPOSAL_SORTS) + "."}
+            )
         return services.list_proposals(
-            round,
-            status=status_,
-            category=params.get("category", ""),
-            sort=params.get("sort", "oldest"),
+            round, status=status_, category=params.get("category", ""), sort=sort
         )
 
     @extend_schema(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -58,6 +58,9 @@ class CommentCreateSerializer(serializers.Serializer[Any]):
     )
 
 
+TooManyPostsOut = inline_serializer("TooManyPosts", fields={"reason": serializers.CharField()})
+
+
 @extend_schema(tags=["proposals"])
 class ProposalComments(generics.GenericAPIView[Any]):
     """A proposal's discussion: top-level comments, oldest first, each with its replies."""
@@ -72,7 +75,13 @@ class ProposalComments(generics.GenericAPIView[Any]):
         rows = services.thread_rows(proposal, list(page), request.user)
         return self.get_paginated_response(ThreadSerializer(rows, many=True).data)
 
-    @extend_schema(request=CommentCreateSerializer, responses={201: ThreadSerializer})
+    @extend_schema(
+        request=CommentCreateSerializer,
+        responses={
+            201: ThreadSerializer,
+            429: OpenApiResponse(TooManyPostsOut, description="Posting too fast: wait a little."),
+        },
+    )
     def post(self, request: Request, proposal_id: int) -> Response:
         """Comment, or reply (signed-in residents and councillors of the ward, while the round
         takes proposals, is in review or in voting)."""

@@ -39,6 +39,11 @@ class Phase(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# A phase date outside these years is a typing slip; far back, it cannot even be written as an
+# RFC 3339 date-time in local time (London's 1847 offset had seconds in it).
+PHASE_YEARS = (2000, 2199)
+PHASE_YEARS_MESSAGE = f"Give a date between the years {PHASE_YEARS[0]} and {PHASE_YEARS[1]}."
+
 # The phases every round lives through in order, one step at a time (cancelled is not a step;
 # support is a step only where a round's support_stage puts it: Round.phase_order).
 PHASE_ORDER = [p.value for p in Phase if p not in (Phase.CANCELLED, Phase.SUPPORT)]
@@ -403,9 +408,13 @@ class Round(models.Model):
             ("support_start", "support_end"),
             ("voting_start", "voting_end"),
         ]
+        for name in (name for pair in pairs for name in pair):
+            when = getattr(self, name)
+            if when and not PHASE_YEARS[0] <= when.year <= PHASE_YEARS[1]:
+                errors[name] = PHASE_YEARS_MESSAGE
         for start, end in pairs:
             a, b = getattr(self, start), getattr(self, end)
-            if a and b and a >= b:
+            if a and b and a >= b and end not in errors:
                 errors[end] = "A phase must end after it starts."
         if errors:
             raise ValidationError(errors)

@@ -35,6 +35,10 @@ PENCE_ERRORS: dict[str, Any] = {
     "max_value": f"Give at most {MAX_PENCE} pence ({format_pence(MAX_PENCE)}).",
 }
 
+# Counts (points, choices, support limits) are PositiveIntegerFields: the range every database
+# Django supports stores, so SQLite and PostgreSQL accept the same values and the schema says so.
+MAX_COUNT = 2_147_483_647
+
 PHASE_DATES = [
     "proposals_start",
     "proposals_end",
@@ -118,9 +122,15 @@ class RoundWriteSerializer(serializers.Serializer[Any]):
     ballot_type = serializers.ChoiceField(choices=BallotType.choices, required=False)
     rule = serializers.ChoiceField(choices=Rule.choices, required=False)
     sat = serializers.ChoiceField(choices=Sat.choices, required=False)
-    max_points = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    min_choices = serializers.IntegerField(min_value=0, required=False, allow_null=True)
-    max_choices = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    max_points = serializers.IntegerField(
+        min_value=1, max_value=MAX_COUNT, required=False, allow_null=True
+    )
+    min_choices = serializers.IntegerField(
+        min_value=0, max_value=MAX_COUNT, required=False, allow_null=True
+    )
+    max_choices = serializers.IntegerField(
+        min_value=1, max_value=MAX_COUNT, required=False, allow_null=True
+    )
     categories = serializers.ListField(
         child=SingleLineCharField(max_length=60), required=False, max_length=30
     )
@@ -145,9 +155,15 @@ class RoundWriteSerializer(serializers.Serializer[Any]):
     support_stage = serializers.ChoiceField(choices=SupportStage.choices, required=False)
     support_start = serializers.DateTimeField(required=False, allow_null=True)
     support_end = serializers.DateTimeField(required=False, allow_null=True)
-    support_limit = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    shortlist_threshold = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    shortlist_top = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    support_limit = serializers.IntegerField(
+        min_value=1, max_value=MAX_COUNT, required=False, allow_null=True
+    )
+    shortlist_threshold = serializers.IntegerField(
+        min_value=1, max_value=MAX_COUNT, required=False, allow_null=True
+    )
+    shortlist_top = serializers.IntegerField(
+        min_value=1, max_value=MAX_COUNT, required=False, allow_null=True
+    )
     reason = MultiLineCharField(
         max_length=MAX_REASON, required=False, allow_blank=True, help_text="Why (recorded)."
     )

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -26,14 +27,34 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         code = getattr(exc, "status_code", status.HTTP_403_FORBIDDEN)
         return Response({"reason": reason}, status=code)
     response = drf_exception_handler(exc, context)
-    if response is not None and isinstance(response.data, dict) and "reason" not in response.data:
-        detail = response.data.get("detail")
+    if response is None:
+        return None
+    data = response.data
+    if isinstance(exc, DRFValidationError):
+        # Always field by field: a request field may itself be called "reason" (a review's, a
+        # phase change's), and its errors must not stand in for the answer's own reason.
+        errors = data if isinstance(data, dict) else {"non_field_errors": data}
+        response.data = {"reason": _flatten(errors), "errors": errors}
+    elif isinstance(data, dict) and "reason" not in data:
+        detail = data.get("detail")
         if detail is not None:
-            response.data = {"reason": str(detail), **response.data}
+            response.data = {"reason": str(detail), **data}
         else:
-            flat = "; ".join(
-                f"{field}: {' '.join(str(m) for m in msgs) if isinstance(msgs, list) else msgs}"
-                for field, msgs in response.data.items()
-            )
-            response.data = {"reason": flat, "errors": response.data}
+            response.data = {"reason": _flatten(data), "errors": data}
     return response
+
+
+def _flatten(errors: dict[Any, Any]) -> str:
+    """Field errors as one sentence: "categories: item 1: This field may not be blank."."""
+    return "; ".join(
+        f"{f'item {key + 1}' if isinstance(key, int) else key}: {_messages(msgs)}"
+        for key, msgs in errors.items()
+    )
+
+
+def _messages(msgs: Any) -> str:
+    if isinstance(msgs, dict):  # a list's items or a nested object's fields
+        return _flatten(msgs)
+    if isinstance(msgs, list):
+        return " ".join(text for text in (_messages(m) for m in msgs) if text)
+    return str(msgs)
