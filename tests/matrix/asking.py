@@ -121,6 +121,9 @@ class Asker:
             login(self.client, user)
             self.sessions[who] = self.client.cookies[settings.SESSION_COOKIE_NAME].value
             self.client.cookies.clear()
+        # Every request is rolled back, so the database is the same before each one: one
+        # snapshot serves them all.
+        self.before: dict[str, list[tuple[Any, ...]]] | None = None
 
     def ask(self, who: str, method: str, url: str, data: dict[str, Any], *, watch: bool) -> Answer:
         with transaction.atomic():
@@ -128,7 +131,8 @@ class Asker:
             self.client.cookies.clear()
             if who != "anonymous":
                 self.client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[who]
-            before = fingerprint() if watch else None
+            if watch and self.before is None:
+                self.before = fingerprint()
             if method == "GET":
                 response = self.client.get(url)
             elif url.startswith("/api/"):
@@ -137,14 +141,15 @@ class Asker:
                 )
             else:
                 response = self.client.post(url, data)
-            after = fingerprint() if watch else None
+            after = fingerprint() if watch else {}
             transaction.set_rollback(True)
+        before = self.before or {}
         status = response.status_code
         return Answer(
             where=f"{method} {url} as {who}: {status}",
             status=status,
             to_sign_in=status == 302 and response["Location"].startswith("/accounts/login/"),
-            changed=[t for t in before or {} if after and before and after[t] != before[t]],
+            changed=[table for table in after if after[table] != before[table]],
             error=getattr(response, "exc_info", None),
         )
 

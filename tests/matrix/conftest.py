@@ -2,7 +2,7 @@
 object a URL can name; ward B (Aston) with its own resident and councillor.
 
 Personas: anonymous, resident_alice (A), resident_rhys (B), councillor_bob (B), clerk_cleo (A),
-councillor_sam (A).
+councillor_sam (A), and staff_dave (staff: every management action, never a resident's).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ PERSONAS = [
     "councillor_bob",
     "clerk_cleo",
     "councillor_sam",
+    "staff_dave",
 ]
 
 
@@ -60,6 +61,7 @@ def world(
     councillor_bob: Any,
     clerk_cleo: Any,  # noqa: F811
     councillor_sam: Any,
+    staff_dave: Any,
 ) -> World:
     # The draft through the service, so the ledger holds its events as it would in use.
     draft = round_services.create_round(
@@ -141,5 +143,6 @@ def world(
         "councillor_bob": councillor_bob,
         "clerk_cleo": clerk_cleo,
         "councillor_sam": councillor_sam,
+        "staff_dave": staff_dave,
     }
     return World(sparkbrook, rounds, proposals, comment, place, batch, receipt, code, users)

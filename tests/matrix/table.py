@@ -12,8 +12,8 @@ The classes come from wards/access.py (ALLOWED_ROLES) and budgets/access.py:
 - RESIDENT_A: Action.PROPOSE / VOTE / PLEDGE (a resident of the ward; support too).
 - VOICE_A: Action.COMMENT (the ward's residents and councillors).
 - AUTHOR: the proposal's proposer or the comment's author (Alice), checked by the services.
-- TEAM_A: Action.ENTER_PAPER / UPDATE_DELIVERY (the ward's councillors and clerks).
-- COUNCILLOR_A: Action.MANAGE_ROUND / REVIEW / MANAGE_WARD / MODERATE.
+- TEAM_A: Action.ENTER_PAPER / UPDATE_DELIVERY (the ward's councillors and clerks, and staff).
+- COUNCILLOR_A: Action.MANAGE_ROUND / REVIEW / MANAGE_WARD / MODERATE (and staff: STAFF_ACTIONS).
 - NOBODY: the method is not served (405 for everyone).
 """
 
@@ -32,14 +32,15 @@ EVERYONE = frozenset(
         "councillor_bob",
         "clerk_cleo",
         "councillor_sam",
+        "staff_dave",
     }
 )
 SIGNED_IN = EVERYONE - {"anonymous"}
 RESIDENT_A = frozenset({"resident_alice"})
 AUTHOR = frozenset({"resident_alice"})
 VOICE_A = frozenset({"resident_alice", "councillor_sam"})
-TEAM_A = frozenset({"clerk_cleo", "councillor_sam"})
-COUNCILLOR_A = frozenset({"councillor_sam"})
+TEAM_A = frozenset({"clerk_cleo", "councillor_sam", "staff_dave"})
+COUNCILLOR_A = frozenset({"councillor_sam", "staff_dave"})
 NOBODY: frozenset[str] = frozenset()
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")

@@ -2,10 +2,10 @@
 
 Each URL pattern Django resolves (config/urls.py and everything it includes) must have an entry
 in tests/matrix/table.py; the test fills its arguments from ward A's fixture objects and asks
-as anonymous, a resident of ward A and of ward B, a councillor of ward B, a clerk of ward A and a
-councillor of ward A; with GET and POST, and on the API with PUT, PATCH and DELETE too. No answer
-may be a 5xx; a refused caller gets 403/404/405 or a redirect to sign in and changes nothing in
-the database; an allowed caller is not refused.
+as anonymous, a resident of ward A and of ward B, a councillor of ward B, a clerk of ward A, a
+councillor of ward A and staff; with GET and POST, and on the API with PUT, PATCH and DELETE
+too. No answer may be a 5xx; a refused caller gets 403/404/405 or a redirect to sign in and
+changes nothing in the database; an allowed caller is not refused.
 """
 
 from __future__ import annotations
