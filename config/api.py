@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -37,3 +38,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             )
             response.data = {"reason": flat, "errors": response.data}
     return response
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """The Swagger UI page at /api/v1/docs/, for GET (and HEAD) only.
+
+    drf-spectacular's view names its template only inside get(), so DRF's OPTIONS answer (the
+    endpoint's description, rendered by the same HTML renderer) found no template and was a 500
+    for anyone; a page has nothing to describe, so OPTIONS is a 405 like any other method.
+    """
+
+    http_method_names = ["get", "head"]
