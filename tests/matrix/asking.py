@@ -13,6 +13,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
@@ -88,12 +89,15 @@ def fingerprint() -> dict[str, list[tuple[Any, ...]]]:
 
 
 def filled(data: dict[str, Any], world: World) -> dict[str, Any]:
-    """The entry's form or JSON data with "<code>" and "<project>" taken from the world."""
+    """The entry's form or JSON data with "<code>" and "<project>" taken from the world, and
+    "<postcodes.csv>" a fresh upload (a file is read once)."""
     values = {"<code>": world.code, "<project>": world.proposals["on_ballot"].pk}
 
     def fill(value: Any) -> Any:
         if isinstance(value, list):
             return [fill(v) for v in value]
+        if value == "<postcodes.csv>":
+            return SimpleUploadedFile("postcodes.csv", b"postcode\nB11 1AA\n", "text/csv")
         return values.get(value, value) if isinstance(value, str) else value
 
     return {key: fill(value) for key, value in data.items()}

@@ -143,7 +143,9 @@ TABLE: dict[str, Entry] = {
     "wards/<slug:slug>/team/": Entry(get=COUNCILLOR_A),
     "wards/<slug:slug>/team/add/": Entry(get=NOBODY, post=COUNCILLOR_A, data={"username": "rhys"}),
     "wards/<slug:slug>/team/<str:username>/remove/": Entry(get=COUNCILLOR_A, post=COUNCILLOR_A),
-    "wards/<slug:slug>/postcodes/": Entry(get=COUNCILLOR_A, post=COUNCILLOR_A),
+    "wards/<slug:slug>/postcodes/": Entry(
+        get=COUNCILLOR_A, post=COUNCILLOR_A, data={"postcodes_csv": "<postcodes.csv>"}
+    ),
     "wards/<slug:slug>/neighbourhoods/": Entry(
         get=NOBODY, post=COUNCILLOR_A, data={"name": "Sparkhill", "slug": "sparkhill"}
     ),
