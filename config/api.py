@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import status
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
@@ -58,3 +59,14 @@ def _messages(msgs: Any) -> str:
     if isinstance(msgs, list):
         return " ".join(text for text in (_messages(m) for m in msgs) if text)
     return str(msgs)
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """The Swagger UI page at /api/v1/docs/, for GET (and HEAD) only.
+
+    drf-spectacular's view names its template only inside get(), so DRF's OPTIONS answer (the
+    endpoint's description, rendered by the same HTML renderer) found no template and was a 500
+    for anyone; a page has nothing to describe, so OPTIONS is a 405 like any other method.
+    """
+
+    http_method_names = ["get", "head"]

@@ -3,11 +3,12 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from config import accounts
 from config import views as config_views
+from config.api import ApiDocsView
 from wards.api import WardViewSet
 from wards.views import find_ward, home
 
@@ -58,9 +59,7 @@ urlpatterns = [
     path("admin/login/", config_views.admin_login),
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path(
-        "api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"
-    ),
+    path("api/v1/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include(router.urls)),
     path("api/v1/", include("budgets.api_urls")),
     path("api/v1/", include("ballots.api_urls")),
