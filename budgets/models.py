@@ -44,6 +44,12 @@ class Phase(models.TextChoices):
 PHASE_YEARS = (2000, 2199)
 PHASE_YEARS_MESSAGE = f"Give a date between the years {PHASE_YEARS[0]} and {PHASE_YEARS[1]}."
 
+# Counts (points, choices, support limits, shortlist sizes) are PositiveIntegerFields: bounded
+# to the range every database Django supports stores, so SQLite (which would store up to 2**63)
+# and PostgreSQL refuse the same values with the same form error.
+MAX_COUNT = 2_147_483_647
+COUNT_VALIDATORS = [MaxValueValidator(MAX_COUNT)]
+
 # The phases every round lives through in order, one step at a time (cancelled is not a step;
 # support is a step only where a round's support_stage puts it: Round.phase_order).
 PHASE_ORDER = [p.value for p in Phase if p not in (Phase.CANCELLED, Phase.SUPPORT)]
@@ -184,12 +190,19 @@ class Round(models.Model):
     rule = models.CharField(max_length=20, choices=Rule.choices, default=Rule.GREEDY)
     sat = models.CharField(max_length=20, choices=Sat.choices, default=Sat.COST)
     max_points = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Cumulative ballots: points each voter spreads."
+        validators=COUNT_VALIDATORS,
+        null=True,
+        blank=True,
+        help_text="Cumulative ballots: points each voter spreads.",
     )
     min_choices = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Approval ballots: fewest projects a voter must choose."
+        validators=COUNT_VALIDATORS,
+        null=True,
+        blank=True,
+        help_text="Approval ballots: fewest projects a voter must choose.",
     )
     max_choices = models.PositiveIntegerField(
+        validators=COUNT_VALIDATORS,
         null=True,
         blank=True,
         help_text="Approval ballots: most projects a voter may choose; ranked ballots: how many "
@@ -228,13 +241,22 @@ class Round(models.Model):
     support_start = models.DateTimeField(null=True, blank=True)
     support_end = models.DateTimeField(null=True, blank=True)
     support_limit = models.PositiveIntegerField(
-        null=True, blank=True, help_text="How many proposals each resident may support."
+        validators=COUNT_VALIDATORS,
+        null=True,
+        blank=True,
+        help_text="How many proposals each resident may support.",
     )
     shortlist_threshold = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Supports a proposal needs to be shortlisted."
+        validators=COUNT_VALIDATORS,
+        null=True,
+        blank=True,
+        help_text="Supports a proposal needs to be shortlisted.",
     )
     shortlist_top = models.PositiveIntegerField(
-        null=True, blank=True, help_text="How many of the most supported proposals go through."
+        validators=COUNT_VALIDATORS,
+        null=True,
+        blank=True,
+        help_text="How many of the most supported proposals go through.",
     )
     support_opened_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The VOTING_CODE_KEY id this round's codes and register keys are hashed under, pinned on

@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from budgets.models import (
+    MAX_COUNT,
     MAX_PUBLIC_REASON,
     MAX_REASON,
     MIN_COST_MESSAGE,
@@ -35,9 +36,6 @@ PENCE_ERRORS: dict[str, Any] = {
     "max_value": f"Give at most {MAX_PENCE} pence ({format_pence(MAX_PENCE)}).",
 }
 
-# Counts (points, choices, support limits) are PositiveIntegerFields: the range every database
-# Django supports stores, so SQLite and PostgreSQL accept the same values and the schema says so.
-MAX_COUNT = 2_147_483_647
 
 PHASE_DATES = [
     "proposals_start",
