@@ -5,40 +5,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('budgets', '0011_proposal_language'),
+        ("budgets", "0011_proposal_language"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='round',
-            name='max_choices',
-            field=models.PositiveIntegerField(blank=True, help_text='Approval ballots: most projects a voter may choose; ranked ballots: how many projects a voter ranks.', null=True, validators=[django.core.validators.MaxValueValidator(2147483647)]),
+            model_name="round",
+            name="max_choices",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="Approval ballots: most projects a voter may choose; ranked ballots: how many projects a voter ranks.",
+                null=True,
+                validators=[django.core.validators.MaxValueValidator(2147483647)],
+            ),
         ),
         migrations.AlterField(
-            model_name='round',
-            name='max_points',
-            field=models.PositiveIntegerField(blank=True, help_text='Cumulative ballots: points each voter spreads.', null=True, validators=[django.core.validators.MaxValueValidator(2147483647)]),
+            model_name="round",
+            name="max_points",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="Cumulative ballots: points each voter spreads.",
+                null=True,
+                validators=[django.core.validators.MaxValueValidator(2147483647)],
+            ),
         ),
         migrations.AlterField(
-            model_name='round',
-            name='min_choices',
-            field=models.PositiveIntegerField(blank=True, help_text='Approval ballots: fewest projects a voter must choose.', null=True, validators=[django.core.validators.MaxValueValidator(2147483647)]),
+            model_name="round",
+            name="min_choices",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="Approval ballots: fewest projects a voter must choose.",
+                null=True,
+                validators=[django.core.validators.MaxValueValidator(2147483647)],
+            ),
         ),
         migrations.AlterField(
-            model_name='round',
-            name='shortlist_threshold',
-            field=models.PositiveIntegerField(blank=True, help_text='Supports a proposal needs to be shortlisted.', null=True, validators=[django.core.validators.MaxValueValidator(2147483647)]),
+            model_name="round",
+            name="shortlist_threshold",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="Supports a proposal needs to be shortlisted.",
+                null=True,
+                validators=[django.core.validators.MaxValueValidator(2147483647)],
+            ),
         ),
         migrations.AlterField(
-            model_name='round',
-            name='shortlist_top',
-            field=models.PositiveIntegerField(blank=True, help_text='How many of the most supported proposals go through.', null=True, validators=[django.core.validators.MaxValueValidator(2147483647)]),
+            model_name="round",
+            name="shortlist_top",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="How many of the most supported proposals go through.",
+                null=True,
+                validators=[django.core.validators.MaxValueValidator(2147483647)],
+            ),
         ),
         migrations.AlterField(
-            model_name='round',
-            name='support_limit',
-            field=models.PositiveIntegerField(blank=True, help_text='How many proposals each resident may support.', null=True, validators=[django.core.validators.MaxValueValidator(2147483647)]),
+            model_name="round",
+            name="support_limit",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="How many proposals each resident may support.",
+                null=True,
+                validators=[django.core.validators.MaxValueValidator(2147483647)],
+            ),
         ),
     ]
