@@ -109,6 +109,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL in a path, query or form field is a 400 before any view (config/nul.py).
+    "config.nul.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions, before common: the language follows the django_language cookie (set by the
     # switcher on every page) and otherwise the browser's Accept-Language (README, "Languages").
