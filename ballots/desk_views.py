@@ -256,7 +256,9 @@ def paper_batch(request: HttpRequest, round_id: int, batch_id: int) -> HttpRespo
 @login_required
 @require_http_methods(["GET", "POST"])
 def issue_codes(request: HttpRequest, round_id: int) -> HttpResponse:
-    """Issue voting codes: the form, and on POST one ZIP download (codes.csv and letters.html)."""
+    """Issue voting codes: the form, and on POST one ZIP download (codes.csv and letters.html).
+
+    The same form sent twice (a double click) answers the same ZIP and issues nothing more."""
     round = round_or_404(round_id)
     require(request.user, Action.MANAGE_ROUND, round.ward)
     form = IssueCodesForm(request.POST or None, round=round)
@@ -269,6 +271,7 @@ def issue_codes(request: HttpRequest, round_id: int) -> HttpResponse:
                 data["count"],
                 by=request.user,
                 base_url=settings.PUBLIC_BASE_URL,
+                batch_secret=data["batch"],
                 polling_place=data["polling_place"],
                 language=data["language"],
             )
@@ -281,9 +284,12 @@ def issue_codes(request: HttpRequest, round_id: int) -> HttpResponse:
             # The codes are in clear in this answer only: no cache may keep a copy.
             response["Cache-Control"] = "no-store"
             return response
-    return render(
+    page = render(
         request,
         "ballots/issue_codes.html",
         {"round": round, "form": form, "errors": errors},
         status=400 if (request.method == "POST" and (errors or form.errors)) else 200,
     )
+    # The form carries its batch's secret, from which (with the round's key) the codes come.
+    page["Cache-Control"] = "no-store"
+    return page
