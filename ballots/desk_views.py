@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ballots import services
@@ -255,6 +256,7 @@ def paper_batch(request: HttpRequest, round_id: int, batch_id: int) -> HttpRespo
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("batch")  # the batch secret: never in an error report
 def issue_codes(request: HttpRequest, round_id: int) -> HttpResponse:
     """Issue voting codes: the form, and on POST one ZIP download (codes.csv and letters.html).
 
