@@ -130,6 +130,30 @@ def hash_code(round: Round, code: str) -> str:
     return hmac.new(_key(round), code.encode(), hashlib.sha256).hexdigest()
 
 
+def batch_secret_hash(round: Round, secret: str) -> str:
+    """What the database keeps of a desk batch's secret (`CodeBatch.secret_hash`): a keyed hash
+    under its own label, so it is neither the secret nor the seed its codes come from."""
+    message = f"code-batch:{round.pk}:id:{secret}".encode()
+    return hmac.new(_key(round), message, hashlib.sha256).hexdigest()
+
+
+def batch_codes(round: Round, secret: str, count: int) -> list[str]:
+    """The `count` codes of the desk batch whose form carried `secret`, the same on every call.
+
+    Derived from the secret *and* the round's voting-code key: the form page alone (the only
+    place the secret is written) does not give the codes, nor do the database and the key
+    without it. Each code takes 17 bytes of HMAC-SHA256 output, 5 bits of each (32 divides 256,
+    so every symbol is equally likely): the 85 bits of `new_code`, and the same check character."""
+    message = f"code-batch:{round.pk}:seed:{secret}".encode()
+    seed = hmac.new(_key(round), message, hashlib.sha256).digest()
+    issued = []
+    for i in range(count):
+        stream = hmac.new(seed, f"code:{i}".encode(), hashlib.sha256).digest()
+        data = "".join(ALPHABET[byte & 0b11111] for byte in stream[:CODE_DATA_CHARS])
+        issued.append(_group(data + _check_char(data), CODE_GROUP))
+    return issued
+
+
 def voter_key_for_code(round: Round, code: str) -> str:
     message = f"voter:{round.pk}:code:{code}".encode()
     return hmac.new(_key(round), message, hashlib.sha256).hexdigest()

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ballots import services
@@ -255,8 +256,11 @@ def paper_batch(request: HttpRequest, round_id: int, batch_id: int) -> HttpRespo
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("batch")  # the batch secret: never in an error report
 def issue_codes(request: HttpRequest, round_id: int) -> HttpResponse:
-    """Issue voting codes: the form, and on POST one ZIP download (codes.csv and letters.html)."""
+    """Issue voting codes: the form, and on POST one ZIP download (codes.csv and letters.html).
+
+    The same form sent twice (a double click) answers the same ZIP and issues nothing more."""
     round = round_or_404(round_id)
     require(request.user, Action.MANAGE_ROUND, round.ward)
     form = IssueCodesForm(request.POST or None, round=round)
@@ -269,6 +273,7 @@ def issue_codes(request: HttpRequest, round_id: int) -> HttpResponse:
                 data["count"],
                 by=request.user,
                 base_url=settings.PUBLIC_BASE_URL,
+                batch_secret=data["batch"],
                 polling_place=data["polling_place"],
                 language=data["language"],
             )
@@ -281,9 +286,12 @@ def issue_codes(request: HttpRequest, round_id: int) -> HttpResponse:
             # The codes are in clear in this answer only: no cache may keep a copy.
             response["Cache-Control"] = "no-store"
             return response
-    return render(
+    page = render(
         request,
         "ballots/issue_codes.html",
         {"round": round, "form": form, "errors": errors},
         status=400 if (request.method == "POST" and (errors or form.errors)) else 200,
     )
+    # The form carries its batch's secret, from which (with the round's key) the codes come.
+    page["Cache-Control"] = "no-store"
+    return page

@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ballots import codes
+from ballots.code_batches import new_batch_secret
 from ballots.letter_languages import language_choices
 from ballots.paper_ballot import paper_numbers, selection_from_numbers
 from ballots.voting_codes import MAX_CODES_PER_REQUEST, UNKNOWN_LANGUAGE
@@ -147,8 +148,13 @@ class IssueCodesForm(forms.Form):
         error_messages={"invalid_choice": UNKNOWN_LANGUAGE},
     )
 
+    # This render's batch secret (ballots.code_batches): the same form sent twice is one batch.
+    batch = forms.CharField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, *args: Any, round: Round, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["batch"] = new_batch_secret()
         self.fields["polling_place"].queryset = round.polling_places.all()  # type: ignore[attr-defined]
         self.fields["polling_place"].error_messages["invalid_choice"] = gettext(
             "Choose one of this round's polling places, or none."

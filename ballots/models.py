@@ -49,6 +49,27 @@ class VotingCode(models.Model):
         return self.revoked_at is not None
 
 
+class CodeBatch(models.Model):
+    """One batch of codes issued from the voting desk, so the same form sent twice (a double
+    click, back-and-resubmit) answers the same codes instead of issuing a second batch.
+
+    The codes are derived from a random secret carried by the desk's form and the round's
+    voting-code key (`codes.batch_codes`); `secret_hash` is a keyed hash of that secret under
+    another label, from which neither the secret nor a code can be derived."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    secret_hash = models.CharField(max_length=64, unique=True)
+    count = models.PositiveIntegerField()
+    language = models.CharField(max_length=10)
+    polling_place = models.ForeignKey(
+        "budgets.PollingPlace", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"code batch #{self.pk} ({self.round_id})"
+
+
 class Voter(models.Model):
     """The mark-off register: one row per person or code that has voted in a round.
 

@@ -29,7 +29,15 @@ from django.utils import timezone
 
 import audit
 from audit import kinds
-from ballots.models import Ballot, PaperEntry, Participation, Result, Voter, VotingCode
+from ballots.models import (
+    Ballot,
+    CodeBatch,
+    PaperEntry,
+    Participation,
+    Result,
+    Voter,
+    VotingCode,
+)
 
 PURGED_KEY_PREFIX = "purged-"
 
@@ -81,6 +89,7 @@ def purge_round(round_id: int, now: datetime.datetime | None = None) -> RoundPur
         register.exclude(voting_code=None).update(voting_code=None)  # cut at close already
         _, deleted = VotingCode.objects.filter(round_id=round_id).delete()
         voting_codes = deleted.get(VotingCode._meta.label, 0)
+        CodeBatch.objects.filter(round_id=round_id).delete()  # the desk's batches, with them
         register_keys = register.update(
             key=Concat(Value(PURGED_KEY_PREFIX), Cast("pk", CharField())), account_key=""
         )

@@ -7,6 +7,7 @@ public names, so views, the API, commands and tests keep calling `services.cast_
 - `ballots.eligibility`: who may vote here and how, the declaration, the voting window
 - `ballots.casting`: casting and replacing an online ballot, one-time tokens, idempotency keys
 - `ballots.voting_codes`: issuing, revoking and exporting codes, limiting wrong guesses
+- `ballots.code_batches`: the voting desk's batches (the same form sent twice issues once)
 - `ballots.sealing`: sealing commitments in the ledger
 - `ballots.receipts`: what a receipt says, turnout
 - `ballots.paper`: paper batches entered twice
@@ -39,6 +40,13 @@ from ballots.casting import (
     cast_token_used,
     cast_with_token,
     new_cast_token,
+)
+from ballots.code_batches import (
+    CODE_BATCH_REPLAY_WINDOW,
+    IssuedBatch,
+    issue_code_batch,
+    issue_code_letters,
+    new_batch_secret,
 )
 from ballots.counting import (
     build_profile,
@@ -138,7 +146,6 @@ from ballots.voting_codes import (
     codes_can_be_issued,
     codes_csv,
     codes_zip,
-    issue_code_letters,
     issue_codes,
     letters_html,
     revoke_code,
@@ -151,6 +158,7 @@ __all__ = [
     "BALLOT_CACHE_SECONDS",
     "CAST_TOKEN_SALT",
     "CAST_TOKEN_SECONDS",
+    "CODE_BATCH_REPLAY_WINDOW",
     "CODE_FAILURE_LIMIT_PER_CLIENT",
     "CODE_FAILURE_LIMIT_PER_ROUND",
     "CODE_FAILURE_WINDOW",
@@ -173,6 +181,7 @@ __all__ = [
     "CloseOptions",
     "Declaration",
     "DeskActions",
+    "IssuedBatch",
     "PaperAccount",
     "PaperBallot",
     "ReceiptState",
@@ -213,11 +222,13 @@ __all__ = [
     "forget_casting",
     "help_desk_problem",
     "is_resident_voter",
+    "issue_code_batch",
     "issue_code_letters",
     "issue_codes",
     "ledger_actor",
     "letters_html",
     "lock_phase",
+    "new_batch_secret",
     "new_cast_token",
     "paper_ballot",
     "paper_differences",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import re
 import zipfile
@@ -86,22 +87,28 @@ def codes_can_be_issued(round: Round) -> bool:
     return round.allow_code_voting and round.phase not in CODELESS_PHASES
 
 
-def issue_codes(
-    round: Round, count: int, *, by: Any = None, make_code: Callable[[], str] | None = None
-) -> list[str]:
-    """Create `count` one-time codes, returned in clear this once: only their hashes are kept.
-
-    `make_code` replaces the secure generator for demonstration data only (seeded codes that the
-    demo can print again on every run); real letters always use the default.
-    """
-    if count < 1 or count > 200_000:
-        raise ValidationError("Issue between 1 and 200,000 codes at a time.")
+def check_codes_can_be_issued(round: Round) -> None:
+    """Refuse, with the reason, when codes_can_be_issued(round) does not hold."""
     if round.phase == Phase.CANCELLED:
         raise ValidationError("This round was cancelled; no codes can be issued.")
     if round.phase in (Phase.CLOSED, Phase.PUBLISHED):
         raise ValidationError("This round has closed; no more codes can be issued.")
     if not round.allow_code_voting:
         raise ValidationError("This round does not use voting codes; allow them first.")
+
+
+def issue_codes(
+    round: Round, count: int, *, by: Any = None, make_code: Callable[[], str] | None = None
+) -> list[str]:
+    """Create `count` one-time codes, returned in clear this once: only their hashes are kept.
+
+    `make_code` replaces the secure generator for the voting desk's batches (codes derived from
+    the form's secret and the round's key: `ballots.code_batches`) and for demonstration data
+    (seeded codes that the demo can print again on every run, never real letters).
+    """
+    if count < 1 or count > 200_000:
+        raise ValidationError("Issue between 1 and 200,000 codes at a time.")
+    check_codes_can_be_issued(round)
     issued = [(make_code or codes.new_code)() for _ in range(count)]
     with transaction.atomic():
         VotingCode.objects.bulk_create(
@@ -259,41 +266,22 @@ def codes_zip(
     base_url: str,
     polling_place: PollingPlace | None = None,
     language: str = "en",
+    made_at: datetime.datetime | None = None,
 ) -> bytes:
-    """One download for the desk: `codes.csv` (as issue_codes writes it) and `letters.html`."""
+    """One download for the desk: `codes.csv` (as issue_codes writes it) and `letters.html`.
+
+    The files are dated `made_at` (default now): the same batch answers the same bytes."""
+    stamp = timezone.localtime(made_at or timezone.now())
+    files = {
+        "codes.csv": codes_csv(issued, round, base_url),
+        "letters.html": letters_html(
+            round, issued, base_url=base_url, polling_place=polling_place, language=language
+        ),
+    }
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("codes.csv", codes_csv(issued, round, base_url))
-        archive.writestr(
-            "letters.html",
-            letters_html(
-                round, issued, base_url=base_url, polling_place=polling_place, language=language
-            ),
-        )
+        for name, text in files.items():
+            info = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
+            info.external_attr = 0o600 << 16  # what writestr(name, ...) gives
+            archive.writestr(info, text, compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
-
-
-def issue_code_letters(
-    round: Round,
-    count: int,
-    *,
-    by: Any,
-    base_url: str,
-    polling_place: PollingPlace | None = None,
-    language: str = "en",
-) -> bytes:
-    """Issue `count` codes from the voting desk and answer with their ZIP (codes and letters).
-
-    Only the ward's councillors and staff; at most MAX_CODES_PER_REQUEST a time. The codes leave
-    in the ZIP only: the database keeps their HMACs, the ledger how many and by whom."""
-    require(by, Action.MANAGE_ROUND, round.ward)
-    if count < 1 or count > MAX_CODES_PER_REQUEST:
-        raise ValidationError(f"Issue between 1 and {MAX_CODES_PER_REQUEST:,} codes at a time.")
-    if language not in LETTER_LANGUAGES:
-        raise ValidationError(UNKNOWN_LANGUAGE)
-    if polling_place is not None and polling_place.round_id != round.pk:
-        raise ValidationError("That polling place is not one of this round's.")
-    issued = issue_codes(round, count, by=by)
-    return codes_zip(
-        round, issued, base_url=base_url, polling_place=polling_place, language=language
-    )

@@ -34,7 +34,9 @@ def _zip(response: Any) -> zipfile.ZipFile:
 
 
 def _issue(client: Client, round: Round, **data: Any) -> Any:
-    return client.post(_url(round), {"count": 3, "polling_place": "", "language": "en", **data})
+    """One submission of a freshly rendered form (each has its own batch secret)."""
+    form = {"count": 3, "polling_place": "", "language": "en", "batch": services.new_batch_secret()}
+    return client.post(_url(round), {**form, **data})
 
 
 def test_the_url_is_the_issue_s() -> None:
@@ -331,4 +333,11 @@ def test_an_unknown_language_is_refused_with_a_form_error(
     assert "Letters can carry a line in English, Urdu, Punjabi, Bengali, Polish or Arabic" in text
     assert not VotingCode.objects.exists()
     with pytest.raises(ValidationError, match="Letters can carry a line in"):
-        services.issue_code_letters(voting_round, 1, by=councillor_sam, base_url="", language="fr")
+        services.issue_code_letters(
+            voting_round,
+            1,
+            by=councillor_sam,
+            base_url="",
+            batch_secret=services.new_batch_secret(),
+            language="fr",
+        )

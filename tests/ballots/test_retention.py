@@ -219,3 +219,30 @@ def test_an_account_holding_council_records_is_warned_but_kept(
     later = purge_inactive_accounts(now=timezone.now() + 31 * DAY)
     assert later.kept >= 1
     assert get_user_model().objects.filter(pk=councillor_sam.pk).exists()
+
+
+def test_the_desk_s_code_batches_go_with_the_code_hashes(
+    sparkbrook: Ward, resident_alice: Any, councillor_sam: Any, councillor_sia: Any
+) -> None:
+    from ballots.models import CodeBatch
+    from tests.ballots.conftest import make_voting_round
+
+    round = make_voting_round(sparkbrook)
+    services.issue_code_batch(
+        round,
+        2,
+        secret=services.new_batch_secret(),
+        by=councillor_sam,
+        polling_place=None,
+        language="en",
+    )
+    clerk = make_user("cleo")
+    Membership.objects.create(user=clerk, ward=sparkbrook, role=Role.CLERK)
+    _published_round(round, resident_alice, clerk, councillor_sam, councillor_sia)
+    published_at = Result.objects.get(round=round).published_at
+    assert published_at is not None
+    assert retention.purge_due_rounds(now=published_at + 89 * DAY) == []
+    assert CodeBatch.objects.filter(round=round).count() == 1
+    retention.purge_due_rounds(now=published_at + 91 * DAY)
+    assert not CodeBatch.objects.filter(round=round).exists()
+    assert not VotingCode.objects.filter(round=round).exists()

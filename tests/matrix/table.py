@@ -223,7 +223,10 @@ TABLE: dict[str, Entry] = {
     ),
     "rounds/<int:round_id>/test-count/": Entry(get=NOBODY, post=COUNCILLOR_A, round=VOTING),
     "rounds/<int:round_id>/codes/": Entry(
-        get=COUNCILLOR_A, post=COUNCILLOR_A, round=VOTING, data={"count": "2", "language": "en"}
+        get=COUNCILLOR_A,
+        post=COUNCILLOR_A,
+        round=VOTING,
+        data={"count": "2", "language": "en", "batch": "matrix-" + "b" * 40},
     ),
     "rounds/<int:round_id>/codes/revoke/": Entry(get=NOBODY, post=COUNCILLOR_A, round=VOTING),
     "rounds/<int:round_id>/publish/": Entry(get=NOBODY, post=COUNCILLOR_A, round=CLOSED),
