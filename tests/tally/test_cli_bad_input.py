@@ -112,3 +112,28 @@ def test_an_empty_file_says_it_is_empty(tmp_path: Path) -> None:
     path.write_text("")
     assert_refused(run(path), "empty")
     assert "line 0" not in run(path).stderr
+
+
+def test_output_cut_short_by_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
+    # `python -m ballots.tally big.pb | head -1` used to end in a BrokenPipeError traceback.
+    projects = "".join(
+        f"p{k};{k % 97 + 1};A project with a fairly long name {k}\n" for k in range(3000)
+    )
+    path = tmp_path / "many.pb"
+    path.write_text(
+        BASE.replace("1;400;Park\n2;500;Bench\n", projects).replace("1,2", "p1,p2")
+        .replace("v2;2", "v2;p2")
+    )  # fmt: skip
+    for extra in ([], ["--json"]):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ballots.tally", str(path), *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.read(20)
+        proc.stdout.close()  # as head does once it has its line
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == 1
+        assert "Traceback" not in err and "BrokenPipe" not in err
