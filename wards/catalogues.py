@@ -72,7 +72,15 @@ def catalogue_languages() -> list[str]:
     return [code for code, _ in settings.LANGUAGES if code != SOURCE_LANGUAGE]
 
 
+# A language code as Django names locale folders ("pl", "pt_BR", "sr-latn"): never a path.
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})?")
+
+
 def po_path(code: str) -> Path:
+    """The catalogue of `code` under LOCALE_PATHS; ValueError if `code` is not a language code
+    (it names a folder there, so "../x" would reach outside)."""
+    if not LANGUAGE_CODE.fullmatch(code):
+        raise ValueError(f"{code!r} is not a language code (such as pl, ur or pt_BR)")
     return Path(settings.LOCALE_PATHS[0]) / code / "LC_MESSAGES" / "django.po"
 
 

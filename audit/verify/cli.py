@@ -24,6 +24,18 @@ from audit.verify.recount import check_ballots, short_ids
 from audit.verify.scan import scan_ledger
 from audit.verify.seals import check_seal_batches
 
+MAX_JOBS = 64  # each is a process with its own pipe: a large --jobs would exhaust the machine
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= MAX_JOBS:
+        raise argparse.ArgumentTypeError(f"{value} is not between 0 (automatic) and {MAX_JOBS}")
+    return value
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -50,7 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--strict", action="store_true", help="also check every event is canonical JSON (slower)"
     )
-    parser.add_argument("--jobs", type=int, default=0, help="processes for hashing (default: auto)")
+    parser.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=0,
+        help=f"processes for hashing, 1 to {MAX_JOBS} (default 0: automatic)",
+    )
     parser.add_argument("--progress", action="store_true", help="show progress even if not a TTY")
     parser.add_argument("--no-progress", action="store_true", help="never show progress")
     return parser
@@ -62,6 +79,9 @@ def run(argv: Sequence[str] | None = None) -> tuple[int, str]:
     args = parser.parse_args(argv)
     if (args.ballots is None) != (args.result is None):
         raise UsageError("--ballots and --result go together")
+    for option, value in (("--key", args.key), ("--keys", args.keys)):
+        if value is not None and not value.strip():
+            raise UsageError(f"{option} is empty: give a file, or leave the option out")
     if args.key and args.keys:
         raise UsageError("give --key (one key) or --keys (the key set), not both")
     if args.require_signed and args.key is None and args.keys is None:

@@ -25,12 +25,21 @@ class UsageError(Exception):
     """A file cannot be opened or the arguments are wrong (exit 2)."""
 
 
+def parse_json(data: bytes | str) -> Any:
+    """`json.loads`, except that a document nested too deeply to parse is a `ValueError` like
+    any other malformed JSON (json.loads raises RecursionError, which no caller expects)."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("nested too deeply to read") from None
+
+
 def read_json(path: str, what: str) -> Any:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise UsageError(f"cannot open {path}: {exc.strerror or exc}") from None
     try:
-        return json.loads(data)
+        return parse_json(data)
     except ValueError as exc:
         raise Failure(path, f"the {what} is not valid JSON ({exc})") from None

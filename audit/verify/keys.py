@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from audit.canonical import KEYS_FORMAT, key_id
-from audit.verify.failures import UsageError
+from audit.verify.failures import UsageError, parse_json
 
 
 @dataclass
@@ -168,7 +167,7 @@ def load_key_set(spec: str) -> KeySet:
         except OSError as exc:
             raise UsageError(f"cannot open {spec}: {exc.strerror or exc}") from None
     try:
-        document = json.loads(data)
+        document = parse_json(data)
     except (ValueError, UnicodeDecodeError):
         raise UsageError(f"{spec} is not JSON: expected /audit/keys as downloaded") from None
     if not isinstance(document, dict) or document.get("format") != KEYS_FORMAT:

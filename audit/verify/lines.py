@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
@@ -17,6 +16,7 @@ from operator import eq
 from typing import Any
 
 from audit.canonical import EVENT_KEYS, GENESIS, LINE_PREFIX, canonical_bytes
+from audit.verify.failures import parse_json
 from audit.verify.kinds import NOTABLE_KINDS, NOTABLE_PREFIXES
 
 _MID = b',"hash":"'
@@ -57,7 +57,7 @@ def _malformed(line: bytes) -> str:
     if line.endswith(b"\r"):
         return "the line ends with a carriage return (was the file converted to Windows line ends?)"
     try:
-        json.loads(line)
+        parse_json(line)
     except ValueError as exc:
         return f"the line is not valid JSON ({exc})"
     return 'the line is not a ledger line of the form {"event":{...},"hash":"<64 hex digits>"}'
@@ -264,7 +264,7 @@ def _scan_lines_checked(
 
 def _strict_problem(body: bytes, seq: int) -> str | None:
     try:
-        obj = json.loads(body)
+        obj = parse_json(body)
     except ValueError as exc:
         return f"the event is not valid JSON ({exc})"
     if not isinstance(obj, dict) or tuple(sorted(obj)) != EVENT_KEYS:

@@ -14,7 +14,7 @@ from typing import Any
 
 from audit import kinds
 from audit.canonical import ballot_commitment
-from audit.verify.failures import Failure, UsageError, read_json
+from audit.verify.failures import Failure, UsageError, parse_json, read_json
 from audit.verify.scan import LedgerScan
 
 
@@ -57,6 +57,13 @@ def check_ballots(
     if not isinstance(result, dict):
         raise Failure(result_path, "the result must be a JSON object")
     round_id = _which_round(scan, result, round_option)
+    if not any(event.get("round") == round_id for _, event in scan.notable):
+        # A wrong round id is the auditor's typo or the result's own error, not tampering with
+        # the ballots: say so before comparing them with another round's (empty) commitments.
+        message = f"round {round_id} has no events in {label}"
+        if round_option is not None:
+            raise UsageError(f"{message}: check --round")
+        raise Failure(result_path, f"{message}, but the result names it")
     try:
         with open(pb_path, "rb"):
             pass
@@ -167,7 +174,7 @@ def _check_published_digests(
             actual = hashlib.sha256(data).hexdigest()
             if actual != expected and key == "result_sha256":
                 # The result may be served pretty-printed: its compact sorted-key JSON counts.
-                compact = json.dumps(json.loads(data), sort_keys=True, separators=(",", ":"))
+                compact = json.dumps(parse_json(data), sort_keys=True, separators=(",", ":"))
                 if hashlib.sha256(compact.encode("utf-8")).hexdigest() == expected:
                     continue
             if actual != expected:

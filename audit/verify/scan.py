@@ -6,14 +6,13 @@ bad line is named whichever check finds it."""
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from typing import Any
 
 from audit import kinds
 from audit.canonical import SUBSET_HEADER_KEY
-from audit.verify.failures import Failure, UsageError
+from audit.verify.failures import Failure, UsageError, parse_json
 from audit.verify.history import check_phase_order
 from audit.verify.kinds import NOTABLE_KINDS
 from audit.verify.lines import GENESIS_BYTES, seq_problem
@@ -40,7 +39,7 @@ def _read_header(path: str) -> tuple[int, int | None]:
     if not first.startswith(b'{"' + SUBSET_HEADER_KEY.encode() + b'"'):
         return 0, None
     try:
-        header = json.loads(first)[SUBSET_HEADER_KEY]
+        header = parse_json(first)[SUBSET_HEADER_KEY]
         round_id = header["round"]
         if not isinstance(round_id, int) or isinstance(round_id, bool):
             raise TypeError
@@ -114,7 +113,7 @@ def scan_ledger(
         if first_problem is not None and n >= first_problem[0]:
             break
         try:
-            event = json.loads(body)
+            event = parse_json(body)
         except ValueError as exc:
             problems.append((n, f"the event is not valid JSON ({exc})"))
             break

@@ -1,11 +1,13 @@
 """Command line: `python -m ballots.tally FILE.pb --rule RULE [--sat cost|cardinality] [--json]`.
 
-Exit status 0 on success, 2 on bad input (a message, never a traceback).
+Exit status 0 on success, 2 on bad input (a message, never a traceback), 1 when the output was
+cut short by its reader (a pipe into `head`).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -32,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
         "               (their points, for cumulative ballots); greedy then goes by votes\n"
         "  cardinality  a voter's satisfaction is the number of funded projects they voted for;\n"
         "               greedy then goes by votes per unit of cost\n\n"
-        "exit status: 0 success, 2 bad input (the message names the file line).",
+        "exit status: 0 success, 2 bad input (the message names the file line), 1 output cut\n"
+        "short by its reader (a pipe into head).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("file", help="a Pabulib .pb file")
@@ -184,5 +187,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def run() -> int:
+    """`main`, except that output cut short by its reader (`... | head`) ends quietly, exit 1."""
+    try:
+        status = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would report the pipe again when it flushes stdout at exit: point it nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return status
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -126,6 +126,7 @@ class Profile:
 
     def cache_matrix(self, instance: Instance, matrix: ProfileMatrix) -> None:
         """Use `matrix` as this profile compiled over `instance` (a bulk reader built it)."""
+        check_amounts(instance, self)
         self._matrix_cache.clear()
         self._matrix_cache[id(instance)] = matrix
 
@@ -172,10 +173,36 @@ class Profile:
         key = id(instance)
         cached = self._matrix_cache.get(key)
         if cached is None or cached.instance is not instance:
+            check_amounts(instance, self)
             cached = ProfileMatrix.build(instance, self)
             self._matrix_cache.clear()
             self._matrix_cache[key] = cached
         return cached
+
+
+# The rules count in 64-bit integers: every sum they form (a voter's asked-for money, a
+# project's points, the budget) must stay below this, or numpy would overflow or wrap around.
+AMOUNT_LIMIT = 2**62
+
+
+def check_amounts(instance: Instance, profile: Profile) -> None:
+    """Raise `InvalidInstanceError` when the budget, the projects' total cost or the points on
+    the ballots are too large for the rules to count exactly (at or above `AMOUNT_LIMIT`)."""
+    total_cost = sum(p.cost for p in instance.projects.values())
+    if profile.vote_type == "ordinal":
+        total_cost *= max(1, len(instance.projects))  # Borda scores multiply the costs
+    for what, amount in (("the budget", instance.budget), ("the projects' total cost", total_cost)):
+        if amount >= AMOUNT_LIMIT:
+            raise InvalidInstanceError(
+                f"{what} is too large to count exactly (the limit is {AMOUNT_LIMIT - 1:,} units)"
+            )
+    if profile.vote_type in ("cumulative", "scoring"):
+        points = sum(sum(b.points or ()) for b in profile.ballots)
+        if points >= AMOUNT_LIMIT:
+            raise InvalidInstanceError(
+                f"the ballots' points add up to a number too large to count exactly (the limit "
+                f"is {AMOUNT_LIMIT - 1:,})"
+            )
 
 
 class DeferredBallots(Protocol):

@@ -14,85 +14,13 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, cast
 
+from ._pbtext import Source, _lines, _read_text, _rows, _whole_number
 from .errors import InvalidInstanceError, PabulibFormatError, TallyError
 from .model import VOTE_TYPES, Ballot, Instance, Profile, Project, VoteType, check_ballot
-
-Source = str | bytes | os.PathLike[str] | IO[str] | IO[bytes]
 
 _SECTIONS = ("meta", "projects", "votes")
 _LIMIT_KEYS = ("min_length", "max_length", "max_sum_cost", "max_sum_points", "max_points")
 _VOTE_TYPE_ALIASES = {"choose-1": "approval"}
-
-
-def _whole_number(text: str, what: str, line: int, *, allow_negative: bool = False) -> int:
-    """Parse `text` as a whole number ("12", "12.0" and "12,0" are accepted)."""
-    cleaned = text.strip().replace(",", ".")
-    try:
-        value = int(cleaned)
-    except ValueError:
-        try:
-            as_float = float(cleaned)
-        except ValueError:
-            raise PabulibFormatError(f"{what} {text!r} is not a number", line) from None
-        if as_float != as_float or as_float in (float("inf"), float("-inf")):
-            raise PabulibFormatError(f"{what} {text!r} is not a number", line) from None
-        if not as_float.is_integer():
-            raise PabulibFormatError(f"{what} {text!r} is not a whole number", line) from None
-        value = int(as_float)
-    if value < 0 and not allow_negative:
-        raise PabulibFormatError(f"{what} {text!r} is negative", line)
-    return value
-
-
-def _read_text(source: Source) -> str:
-    if hasattr(source, "read"):
-        data = cast("IO[str] | IO[bytes]", source).read()
-    elif isinstance(source, bytes):
-        data = source
-    elif isinstance(source, str) and ("\n" in source or "\r" in source):
-        return source
-    elif isinstance(source, str | os.PathLike):
-        path = Path(source)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise TallyError(f"cannot read {path}: {exc.strerror or exc}") from None
-    else:
-        raise TallyError(f"cannot read a Pabulib file from {type(source).__name__}")
-    if isinstance(data, bytes):
-        try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise PabulibFormatError(
-                f"the file is not UTF-8 text (bad byte at position {exc.start})"
-            ) from None
-    return str(data)
-
-
-def _lines(text: str) -> list[str]:
-    """The file's lines: split on "\n" only (a "\r\n" ending is tolerated, and a file that uses
-    "\r" alone is read as such). Never `str.splitlines()`, which would also split on U+2028, U+0085,
-    form feeds and the like, which a name may hold and the writer does not escape."""
-    if "\n" not in text and "\r" in text:
-        lines = text.split("\r")
-    else:
-        lines = [line.removesuffix("\r") for line in text.split("\n")]
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines
-
-
-def _rows(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(lines, delimiter=";", strict=True)
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            message = f"cannot split the line into fields ({exc})"
-            raise PabulibFormatError(message, reader.line_num) from None
-        yield reader.line_num, row
 
 
 def read_pb(source: Source) -> tuple[Instance, Profile]:
@@ -104,6 +32,8 @@ def read_pb(source: Source) -> tuple[Instance, Profile]:
     from, with each `Ballot` object made only if someone asks for it. Anything else, and every
     error, goes through the line-by-line reader, so results and messages are the same."""
     text = _read_text(source)
+    if not text.strip():
+        raise PabulibFormatError("the file is empty")
     read = None
     if "\n" in text:
         try:

@@ -288,3 +288,14 @@ def test_the_home_page_is_in_punjabi(client: Client, sparkbrook: Ward) -> None:
     assert "<h1>ਤੁਹਾਡਾ ਵਾਰਡ, ਤੁਹਾਡੀ ਚੋਣ</h1>" in page
     assert ">ਮੇਰਾ ਵਾਰਡ ਲੱਭੋ</button>" in page
     assert '<h2 id="all-wards">ਹਰ ਵਾਰਡ</h2>' in page
+
+
+@pytest.mark.parametrize("code", ["../../outside", "pl/../../x", "", "en gb", "x" * 40])
+def test_a_language_code_that_is_not_one_is_refused(code: str, tmp_path: Path, settings) -> None:
+    # "--language ../../outside" used to create and write a catalogue outside locale/.
+    from django.core.management import CommandError
+
+    settings.LOCALE_PATHS = [tmp_path / "site" / "locale"]  # ../.. stays inside tmp_path
+    with pytest.raises(CommandError, match="language code"):
+        call_command("compile_catalogues", "--language", code, stdout=io.StringIO())
+    assert not any(tmp_path.rglob("*.po"))

@@ -6,11 +6,14 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ballots import services
-from ballots.management.commands._common import get_round
+from ballots.management.commands._common import EXIT_STATUS, get_round
 
 
 class Command(BaseCommand):
-    help = "Publish a closed round's result (staff; the web and API need two councillors)."
+    help = (
+        "Publish a closed round's result (staff; the web and API need two councillors)."
+        + EXIT_STATUS
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("round_id", type=int)

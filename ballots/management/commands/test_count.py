@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ballots.management.commands._common import get_round
+from ballots.management.commands._common import EXIT_STATUS, get_round
 from ballots.test_count import run_test_count
 
 
@@ -14,7 +14,7 @@ class Command(BaseCommand):
         "Count a round's test deck before voting opens (staff): ballots whose right outcome is "
         "known, counted as close does and rolled back; the outcome goes to the audit ledger. "
         "Exit status 1 if the count is wrong."
-    )
+    ) + EXIT_STATUS
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("round_id", type=int)

@@ -28,11 +28,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--check", action="store_true", help="Change nothing; fail if stale.")
-        parser.add_argument("--language", help="Only this language code (created if new).")
+        parser.add_argument(
+            "--language",
+            help="Only this language code, such as pl or pt_BR (created if new); anything else "
+            "is refused with exit status 1.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        language = options["language"]
+        if language is not None:
+            try:
+                catalogues.po_path(language)
+            except ValueError as exc:
+                raise CommandError(f"--language: {exc}") from None
         marked = catalogues.extract()
-        codes = [options["language"]] if options["language"] else catalogues.catalogue_languages()
+        codes = [language] if language is not None else catalogues.catalogue_languages()
         problems = []
         for code in codes:
             po = catalogues.po_path(code)
