@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from audit import kinds
 from audit.models import Event
@@ -19,12 +18,6 @@ from tests.conftest import make_user
 from wards.models import Membership, Role, Ward
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrency is tested on PostgreSQL (set DATABASE_URL); SQLite serialises")
 
 
 def test_four_workers_issuing_the_same_form_at_once_make_one_batch() -> None:

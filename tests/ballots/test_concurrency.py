@@ -22,12 +22,6 @@ from wards.models import Ward
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrency is tested on PostgreSQL (set DATABASE_URL); SQLite serialises")
-
-
 @pytest.fixture
 def nechells_round() -> Round:
     ward = Ward.objects.create(name="Nechells", slug="nechells", chest_pence=10_000_000)

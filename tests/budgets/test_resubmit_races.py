@@ -28,12 +28,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 TIMES = 6
 
 
-@pytest.fixture(autouse=True)
-def _postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrency is tested on PostgreSQL (set DATABASE_URL); SQLite serialises")
-
-
 def _at_once(work: Callable[[], Any], times: int = TIMES) -> list[Any]:
     barrier = threading.Barrier(times)
     results: list[Any] = [None] * times
