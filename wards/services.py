@@ -78,7 +78,15 @@ def _person(username: str) -> Any:
     name = (username or "").strip()
     if not name:
         raise ValidationError(gettext("Enter the username of the person's account."))
-    user = get_user_model().objects.filter(username__iexact=name, is_active=True).first()
+    users = get_user_model()
+    try:
+        # No account can have a name the validator refuses; one holding a NUL could not even
+        # be looked up on PostgreSQL (a 500 on the team page before).
+        users.username_validator(name)
+    except ValidationError:
+        user = None
+    else:
+        user = users.objects.filter(username__iexact=name, is_active=True).first()
     if user is None:
         raise ValidationError(
             gettext(

@@ -1,6 +1,7 @@
-"""A NUL character anywhere in a request (a path, a query string, a form field) is refused with a
-400 before any view runs: PostgreSQL cannot store or even compare a string holding one, so a raw
-value that reached a query was a 500 (the team page's username, found on PostgreSQL only)."""
+"""A NUL character in a request's path or query string is refused with a 400 before any view runs;
+in a form field it is cleaned out of free text or refused by the form. PostgreSQL cannot store or
+even compare a string holding one, so a raw value that reached a query was a 500 there: the team
+page's username and the audit trail's `?kind=` (found on PostgreSQL only)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import pytest
 from django.test import Client
 
 from config.nul import REFUSED
-from tests.budgets.conftest import make_proposal, make_round
 from tests.conftest import login
 from wards.models import Membership, Ward
 
@@ -22,9 +22,9 @@ def test_adding_a_clerk_whose_name_holds_a_nul_is_refused_not_a_500(
 ) -> None:
     login(client, councillor_sam)
     members = Membership.objects.count()
-    response = client.post("/wards/sparkbrook/team/add/", {"username": f"cleo{NUL}"})
-    assert response.status_code == 400
-    assert REFUSED in response.content.decode()
+    response = client.post("/wards/sparkbrook/team/add/", {"username": f"cleo{NUL}"}, follow=True)
+    assert response.status_code == 200
+    assert "There is no active account with the username" in response.content.decode()
     assert Membership.objects.count() == members
 
 
@@ -46,21 +46,12 @@ def test_a_nul_in_a_path_or_query_is_a_400_for_anyone(
     assert client.get(path).status_code == 400
     login(client, councillor_sam)
     assert client.get(path).status_code == 400
-    assert client.post(path, {"x": "1"}).status_code == 400
-
-
-def test_a_nul_in_any_form_field_is_a_400_and_nothing_changes(
-    client: Client, sparkbrook: Ward, councillor_sam: Any, resident_alice: Any
-) -> None:
-    from budgets.models import Phase
-
-    round = make_round(sparkbrook, Phase.PROPOSALS)
-    proposal = make_proposal(round, resident_alice)
-    login(client, resident_alice)
-    url = f"/proposals/{proposal.pk}/comments/new/"
-    response = client.post(url, {"body": "Fine words", f"reply{NUL}to": "1"})
-    assert response.status_code == 400
-    assert not proposal.comments.exists()
+    refused = client.post(path, {"x": "1"})
+    assert refused.status_code == 400
+    if path.startswith("/api/"):
+        assert refused.json() == {"reason": REFUSED}
+    else:
+        assert REFUSED in refused.content.decode()
 
 
 def test_uploaded_files_may_hold_nul_bytes(
