@@ -4,8 +4,10 @@ redirect (POST-redirect-GET) or render; plain forms, so everything works without
 Refusals: anonymous visitors are sent to sign in (except to report, which anyone may); a person
 who may not do this gets a 403 page with the reason; a step that is too late (the discussion
 closed, the edit window passed) is a message on the proposal's page; a rate limit is the form
-again with the reason and status 429. A delete sent again after the comment has gone brings its
-author (this browser only) back to the proposal with a message; anyone else gets the 404.
+again with the reason and status 429; any other refused new comment or reply (bad input, a
+reply_to that takes no replies) is the form again with its errors and status 400. A delete sent
+again after the comment has gone brings its author (this browser only) back to the proposal with
+a message; anyone else gets the 404.
 """
 
 from __future__ import annotations
@@ -77,7 +79,8 @@ def comment_new(request: HttpRequest, proposal_id: int) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         initial={"reply_to": reply_to.pk if reply_to else None},
     )
-    status = 200
+    # A POST that gets this far was refused (bad input, or a reply_to that takes no replies).
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             comment = services.post_comment(
