@@ -4,7 +4,10 @@ redirect (POST-redirect-GET) or render; plain forms, so everything works without
 Refusals: anonymous visitors are sent to sign in (except to report, which anyone may); a person
 who may not do this gets a 403 page with the reason; a step that is too late (the discussion
 closed, the edit window passed) is a message on the proposal's page; a rate limit is the form
-again with the reason and status 429.
+again with the reason and status 429; any other refused new comment or reply (bad input, a
+reply_to that takes no replies) is the form again with its errors and status 400. A delete sent
+again after the comment has gone brings its author (this browser only) back to the proposal with
+a message; anyone else gets the 404.
 """
 
 from __future__ import annotations
@@ -76,7 +79,8 @@ def comment_new(request: HttpRequest, proposal_id: int) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         initial={"reply_to": reply_to.pk if reply_to else None},
     )
-    status = 200
+    # A POST that gets this far was refused (bad input, or a reply_to that takes no replies).
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             comment = services.post_comment(
@@ -139,8 +143,33 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
     )
 
 
+# The comments this browser's signed-in person deleted outright, so the delete sent again (a
+# double click, or Back to the confirmation and Delete) lands on the proposal with a message, not
+# a 404. In the session, not the database: the row is gone, and nobody else (another browser, a
+# neighbour guessing ids) may learn that it existed, so they get the 404 of an id that never was.
+DELETED_HERE = "comments_deleted"
+DELETED_REMEMBERED = 20
+
+
+def _remember_deletion(request: HttpRequest, comment_id: int, proposal_id: int) -> None:
+    done = dict(request.session.get(DELETED_HERE, {}))
+    done[str(comment_id)] = [request.user.pk, proposal_id]
+    request.session[DELETED_HERE] = dict(list(done.items())[-DELETED_REMEMBERED:])
+
+
+def _deleted_here(request: HttpRequest, comment_id: int) -> Proposal | None:
+    """The proposal of the comment this person deleted from this browser, if it is gone."""
+    entry = request.session.get(DELETED_HERE, {}).get(str(comment_id))
+    if not entry or entry[0] != request.user.pk or Comment.objects.filter(pk=comment_id).exists():
+        return None
+    return round_access.get_proposal_for(request.user, entry[1])
+
+
 @require_http_methods(GET_OR_POST)
 def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
+    if request.user.is_authenticated and (proposal := _deleted_here(request, comment_id)):
+        messages.info(request, gettext("Your comment was already deleted."))
+        return redirect(proposal.get_absolute_url() + "#discussion")
     comment = round_access.get_comment_for(request.user, comment_id)
     if response := _author_gate(request, comment, "delete"):
         return response
@@ -149,6 +178,8 @@ def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
             kept = services.delete_comment(comment, by=request.user)
         except ValidationError as exc:
             return _refused(request, exc, comment.proposal)
+        if not kept:
+            _remember_deletion(request, comment_id, comment.proposal_id)
         messages.success(
             request,
             gettext("Your comment is deleted: its replies stay, under “deleted by its author”.")
