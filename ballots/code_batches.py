@@ -6,7 +6,9 @@ counted as issued, with nobody holding its letters. Now every render of the form
 random secret (`new_batch_secret`, never stored); the batch's codes are derived from it and the
 round's voting-code key (`codes.batch_codes`), and the database keeps only a keyed hash of it
 (`CodeBatch.secret_hash`). The same form sent again answers the same codes, and so the same ZIP,
-with no new code and no new ledger event; the same secret with other choices is refused.
+with no new code and no new ledger event; the same secret with other choices is refused. Back
+and a second press fetches the no-store page again, with a new secret: a second batch, which
+the desk downloads as well (so no live code is left without a letter).
 """
 
 from __future__ import annotations
