@@ -37,6 +37,14 @@ PENCE_ERRORS: dict[str, Any] = {
 }
 
 
+def _count(minimum: int = 1) -> serializers.IntegerField:
+    """A round's optional count (points, choices, support limits): the model's bound, so both
+    databases and the schema agree."""
+    return serializers.IntegerField(
+        min_value=minimum, max_value=MAX_COUNT, required=False, allow_null=True
+    )
+
+
 PHASE_DATES = [
     "proposals_start",
     "proposals_end",
@@ -120,15 +128,9 @@ class RoundWriteSerializer(serializers.Serializer[Any]):
     ballot_type = serializers.ChoiceField(choices=BallotType.choices, required=False)
     rule = serializers.ChoiceField(choices=Rule.choices, required=False)
     sat = serializers.ChoiceField(choices=Sat.choices, required=False)
-    max_points = serializers.IntegerField(
-        min_value=1, max_value=MAX_COUNT, required=False, allow_null=True
-    )
-    min_choices = serializers.IntegerField(
-        min_value=0, max_value=MAX_COUNT, required=False, allow_null=True
-    )
-    max_choices = serializers.IntegerField(
-        min_value=1, max_value=MAX_COUNT, required=False, allow_null=True
-    )
+    max_points = _count()
+    min_choices = _count(minimum=0)
+    max_choices = _count()
     categories = serializers.ListField(
         child=SingleLineCharField(max_length=60), required=False, max_length=30
     )
@@ -153,15 +155,9 @@ class RoundWriteSerializer(serializers.Serializer[Any]):
     support_stage = serializers.ChoiceField(choices=SupportStage.choices, required=False)
     support_start = serializers.DateTimeField(required=False, allow_null=True)
     support_end = serializers.DateTimeField(required=False, allow_null=True)
-    support_limit = serializers.IntegerField(
-        min_value=1, max_value=MAX_COUNT, required=False, allow_null=True
-    )
-    shortlist_threshold = serializers.IntegerField(
-        min_value=1, max_value=MAX_COUNT, required=False, allow_null=True
-    )
-    shortlist_top = serializers.IntegerField(
-        min_value=1, max_value=MAX_COUNT, required=False, allow_null=True
-    )
+    support_limit = _count()
+    shortlist_threshold = _count()
+    shortlist_top = _count()
     reason = MultiLineCharField(
         max_length=MAX_REASON, required=False, allow_blank=True, help_text="Why (recorded)."
     )

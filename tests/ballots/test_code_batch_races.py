@@ -13,8 +13,8 @@ from ballots import services
 from ballots.models import CodeBatch, VotingCode
 from budgets.models import Round
 from tests.ballots.conftest import make_voting_round
-from tests.budgets.test_resubmit_races import _at_once
 from tests.conftest import make_user
+from tests.threads import same_at_once
 from wards.models import Membership, Role, Ward
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -36,7 +36,7 @@ def test_four_workers_issuing_the_same_form_at_once_make_one_batch() -> None:
             batch_secret=secret,
         )
 
-    results: list[Any] = _at_once(issue, times=4)
+    results: list[Any] = same_at_once(issue, times=4)
     assert all(isinstance(r, bytes) for r in results), results
     assert len(set(results)) == 1
     assert CodeBatch.objects.filter(round=round).count() == 1

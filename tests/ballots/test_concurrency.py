@@ -6,17 +6,17 @@ These tests run threads with their own database connections against committed da
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from ballots import services
 from ballots.models import Ballot, BallotStatus, Channel, Voter
 from budgets.models import Phase, Proposal, Round
 from tests.conftest import DECLARED
+from tests.threads import run_at_once
 from wards.models import Ward
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -41,28 +41,6 @@ def nechells_round() -> Round:
     return round
 
 
-def _run_at_once(workers: list[Callable[[], Any]]) -> list[Any]:
-    """Start every worker together; collect each one's return value or exception."""
-    barrier = threading.Barrier(len(workers))
-    results: list[Any] = [None] * len(workers)
-
-    def run(i: int, work: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[i] = work()
-        except Exception as exc:  # the test inspects what each thread met
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
-
-
 def test_fifty_simultaneous_changes_from_one_code_leave_one_counted_ballot(
     nechells_round: Round,
 ) -> None:
@@ -77,7 +55,7 @@ def test_fifty_simultaneous_changes_from_one_code_leave_one_counted_ballot(
             declaration=DECLARED,
         )
 
-    results = _run_at_once([vote(i) for i in range(50)])
+    results = run_at_once([vote(i) for i in range(50)])
     errors = [r for r in results if isinstance(r, Exception)]
     assert errors == []
     receipts = [r.receipt for r in results]
@@ -94,7 +72,7 @@ def test_fifty_simultaneous_changes_from_one_code_leave_one_counted_ballot(
 def test_many_codes_at_once_each_get_one_ballot(nechells_round: Round) -> None:
     issued = services.issue_codes(nechells_round, 16)
     pid = nechells_round.proposals.values_list("pk", flat=True).first()
-    results = _run_at_once(
+    results = run_at_once(
         [
             (
                 lambda c=c: services.cast_ballot(
@@ -120,7 +98,7 @@ def test_a_ballot_racing_the_close_is_either_counted_or_refused(nechells_round: 
         for c in issued
     ]
     workers.insert(6, lambda: services.close_round(Round.objects.get(pk=nechells_round.pk)))
-    results = _run_at_once(workers)
+    results = run_at_once(workers)
     casts = [r for i, r in enumerate(results) if i != 6]
     accepted = {r.receipt for r in casts if isinstance(r, services.CastResult)}
     refused = [r for r in casts if isinstance(r, Exception)]
@@ -173,7 +151,7 @@ def test_a_double_click_on_cast_casts_once(nechells_round: Round) -> None:
             declaration=DECLARED,
         )
 
-    results = _run_at_once([confirm] * 10)
+    results = run_at_once([confirm] * 10)
     assert results == [token] * 10, results
     assert Ballot.objects.filter(round=nechells_round).count() == 1
     found = services.cast_by_token(nechells_round, token)
@@ -206,7 +184,7 @@ def test_an_account_and_its_code_racing_leave_one_live_ballot(nechells_round: Ro
         )
         for c in codes
     ]
-    _run_at_once(workers)
+    run_at_once(workers)
     assert Ballot.objects.filter(round=nechells_round, status=BallotStatus.LIVE).count() == 1, (
         "one person, one live ballot"
     )

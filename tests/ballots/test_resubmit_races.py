@@ -16,8 +16,8 @@ from ballots import services
 from ballots.models import PaperBatch, Result
 from budgets.models import Round
 from tests.ballots.conftest import close, make_voting_round, project_ids
-from tests.budgets.test_resubmit_races import _at_once
 from tests.conftest import make_user
+from tests.threads import same_at_once
 from wards.models import Membership, Role, Ward
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -46,7 +46,7 @@ def test_one_councillor_publishing_twice_at_once_is_one_request_not_two_approval
 ) -> None:
     round = make_voting_round(ward)
     close(round)
-    results = _at_once(
+    results = same_at_once(
         lambda: services.publish_round(Round.objects.get(pk=round.pk), by=sam), times=4
     )
     _refusals(results)
@@ -60,7 +60,7 @@ def test_one_person_keying_a_paper_batch_twice_at_once_is_one_entry(ward: Ward, 
     round = make_voting_round(ward)
     (code,) = services.issue_codes(round, 1)
     ids = project_ids(round)
-    results = _at_once(
+    results = same_at_once(
         lambda: services.enter_paper_batch(
             Round.objects.get(pk=round.pk),
             polling_place="Library",
@@ -80,7 +80,7 @@ def test_one_councillor_asking_to_close_early_twice_at_once_is_one_request(
     ward: Ward, sam: Any
 ) -> None:
     round = make_voting_round(ward, voting_end=timezone.now() + datetime.timedelta(days=3))
-    results = _at_once(
+    results = same_at_once(
         lambda: services.request_early_close(
             Round.objects.get(pk=round.pk), by=sam, reason="Everyone has voted."
         ),

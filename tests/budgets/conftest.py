@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from budgets import services
 from budgets.models import Phase, Proposal, ProposalStatus, Review, Round
+from budgets.models_discussion import Comment
 from wards.models import Ward
 
 CATEGORIES = ["Parks", "Streets", "Young people"]
@@ -63,6 +65,18 @@ def review_round(sparkbrook: Ward) -> Round:
 def round_in_voting(sparkbrook: Ward) -> Round:
     """A budgets-only round in voting (no ballot projects: tests/ballots has those)."""
     return make_round(sparkbrook, Phase.VOTING)
+
+
+@pytest.fixture
+def proposal(round_in_voting: Round, resident_alice: Any) -> Proposal:
+    """Alice's proposal in a round in voting, open to discussion (the discussion tests)."""
+    return make_proposal(round_in_voting, resident_alice)
+
+
+@pytest.fixture
+def comment(proposal: Proposal, resident_alice: Any) -> Comment:
+    """Alice's comment on her own proposal, posted through the service."""
+    return services.post_comment(proposal, by=resident_alice, body="Please light the alley too.")
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ when a project on the ballot fits the budget. Each refusal says why, in numbers.
 from __future__ import annotations
 
 import datetime
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +17,7 @@ from budgets import services
 from budgets.models import Phase, ProposalStatus, Round
 from tests.budgets.conftest import make_proposal, make_round
 from tests.conftest import login, make_user
+from tests.threads import run_at_once
 from wards.models import Membership, Neighbourhood, Role, Ward
 
 # Budget year 2026/27 (April 2026 to March 2027), and the next one.
@@ -180,27 +180,6 @@ def test_voting_cannot_open_while_no_project_fits_the_budget(
 # --- two councillors at once, on PostgreSQL ------------------------------------------------------
 
 
-def _run_at_once(workers: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(len(workers))
-    results: list[Any] = [None] * len(workers)
-
-    def run(i: int, work: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[i] = work()
-        except Exception as exc:  # the test inspects what each thread met
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_rounds_created_at_once_cannot_overspend_the_chest() -> None:
@@ -219,7 +198,7 @@ def test_two_rounds_created_at_once_cannot_overspend_the_chest() -> None:
             ward, by=by, title=f"Round by {by.username}", budget_pence=6_000_000, voting_start=start
         )
 
-    results = _run_at_once([create(p) for p in people])
+    results = run_at_once([create(p) for p in people])
     made = [r for r in results if isinstance(r, Round)]
     refused = [r for r in results if isinstance(r, ValidationError)]
     assert len(made) == 1 and len(refused) == 3, results

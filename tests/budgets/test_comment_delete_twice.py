@@ -11,24 +11,13 @@ import pytest
 from django.test import Client
 
 from budgets import services
-from budgets.models import Comment, Proposal, Round
-from tests.budgets.conftest import make_proposal
+from budgets.models import Comment
 from tests.conftest import login, make_user
 from wards.models import Membership, Role, Ward
 
 pytestmark = pytest.mark.django_db
 
 ALREADY = "Your comment was already deleted."
-
-
-@pytest.fixture
-def proposal(round_in_voting: Round, resident_alice: Any) -> Proposal:
-    return make_proposal(round_in_voting, resident_alice)
-
-
-@pytest.fixture
-def comment(proposal: Proposal, resident_alice: Any) -> Comment:
-    return services.post_comment(proposal, by=resident_alice, body="Please light the alley too.")
 
 
 def page_after(client: Client, response: Any) -> str:

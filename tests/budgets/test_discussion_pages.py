@@ -51,16 +51,6 @@ def as_persona(request: pytest.FixtureRequest, client: Client) -> Any:
     return make
 
 
-@pytest.fixture
-def proposal(round_in_voting: Round, resident_alice: Any) -> Proposal:
-    return make_proposal(round_in_voting, resident_alice)
-
-
-@pytest.fixture
-def comment(proposal: Proposal, resident_alice: Any) -> Comment:
-    return services.post_comment(proposal, by=resident_alice, body="Please light the alley too.")
-
-
 def text(response: Any) -> str:
     return response.content.decode()
 

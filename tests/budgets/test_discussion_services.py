@@ -38,11 +38,6 @@ def clerk_cleo(sparkbrook: Ward) -> Any:
     return user
 
 
-@pytest.fixture
-def proposal(round_in_voting: Round, resident_alice: Any) -> Proposal:
-    return make_proposal(round_in_voting, resident_alice)
-
-
 def post(
     proposal: Proposal, user: Any, body: str = "I would use this every day.", **kw: Any
 ) -> Comment:

@@ -9,21 +9,11 @@ import pytest
 from django.test import Client
 
 from budgets import services
-from budgets.models import Comment, Proposal, Round
+from budgets.models import Comment, Round
 from tests.budgets.conftest import make_proposal
 from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def proposal(round_in_voting: Round, resident_alice: Any) -> Proposal:
-    return make_proposal(round_in_voting, resident_alice)
-
-
-@pytest.fixture
-def comment(proposal: Proposal, resident_alice: Any) -> Comment:
-    return services.post_comment(proposal, by=resident_alice, body="Please light the alley too.")
 
 
 def test_a_reply_to_a_comment_that_is_not_on_this_proposal_is_400(

@@ -4,12 +4,10 @@ round, one delivery update."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from audit.models import Event
 from budgets import services
@@ -21,6 +19,7 @@ from tests.ballots.conftest import make_voting_round, project_ids
 from tests.budgets.conftest import make_proposal, make_round
 from tests.conftest import make_user
 from tests.delivery.conftest import publish_with_ballots
+from tests.threads import same_at_once
 from wards.models import Membership, Role, Ward
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -29,24 +28,7 @@ TIMES = 6
 
 
 def _at_once(work: Callable[[], Any], times: int = TIMES) -> list[Any]:
-    barrier = threading.Barrier(times)
-    results: list[Any] = [None] * times
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work()
-        except Exception as exc:  # the test inspects what each thread met
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(times)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
+    return same_at_once(work, times)
 
 
 @pytest.fixture

@@ -3,14 +3,10 @@ on real PostgreSQL (select_for_update with skip_locked)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 from django.core import mail
-from django.db import connection
 
+from tests.threads import run_at_once
 from wards import notices, outbox
 from wards.models import OutboundEmail, Ward, WardSubscription
 
@@ -30,36 +26,15 @@ def queued() -> int:
     return count
 
 
-def _run_at_once(workers: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(len(workers))
-    results: list[Any] = [None] * len(workers)
-
-    def run(i: int, work: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[i] = work()
-        except Exception as exc:  # the test inspects what each thread met
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
-
-
 def test_workers_claiming_at_once_never_take_the_same_email(queued: int) -> None:
-    claims = _run_at_once([lambda: outbox.claim(15) for _ in range(4)])
+    claims = run_at_once([lambda: outbox.claim(15) for _ in range(4)])
     assert not [c for c in claims if isinstance(c, Exception)]
     taken = [pk for claim in claims for pk in claim]
     assert len(taken) == len(set(taken)) == queued
 
 
 def test_workers_sending_at_once_send_each_email_once(queued: int) -> None:
-    tallies = _run_at_once([lambda: outbox.send_due(batch_size=5) for _ in range(3)])
+    tallies = run_at_once([lambda: outbox.send_due(batch_size=5) for _ in range(3)])
     assert not [t for t in tallies if isinstance(t, Exception)]
     assert sum(t.sent for t in tallies) == queued
     addresses = [m.to[0] for m in mail.outbox]
